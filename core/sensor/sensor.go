@@ -1,0 +1,264 @@
+// Package sensor classifies the health of one audio channel from its samples: ok, silent,
+// clipping or stuck (identical samples), plus the states a capture source reports itself
+// (lost, reconnecting). A Monitor keeps the current state and when it began.
+package sensor
+
+import (
+	"fmt"
+	"math"
+	"time"
+)
+
+// State is the health of a sensor channel.
+type State string
+
+// The states, in increasing order of precedence when several hold at once.
+const (
+	OK           State = "ok"
+	Silent       State = "silent"
+	Clipping     State = "clipping"
+	Stuck        State = "stuck"
+	Reconnecting State = "reconnecting"
+	Lost         State = "lost"
+	Ended        State = "ended" // a finite source (a replayed recording) has finished
+)
+
+// Thresholds decide when a window of samples is unhealthy.
+type Thresholds struct {
+	SilentDBFS      float64       // RMS below this level is silence (e.g. -70 dBFS)
+	ClipLevel       float64       // |x| at or above this is a clipped sample (e.g. 0.999)
+	ClipFraction    float64       // more clipped samples than this fraction is clipping (e.g. 0.001)
+	StuckFraction   float64       // more repeated consecutive samples than this fraction is stuck (e.g. 0.95)
+	Window          time.Duration // samples are judged in windows of this length
+	SilentFor       time.Duration // silence must last this long before the state changes
+	RecoverWindows  int           // healthy windows needed to return to ok
+	MinStuckSamples int           // windows shorter than this are never called stuck
+}
+
+// DefaultThresholds are sensible for industrial microphones.
+func DefaultThresholds() Thresholds {
+	return Thresholds{
+		SilentDBFS:      -70,
+		ClipLevel:       0.999,
+		ClipFraction:    0.001,
+		StuckFraction:   0.95,
+		Window:          time.Second,
+		SilentFor:       5 * time.Second,
+		RecoverWindows:  2,
+		MinStuckSamples: 64,
+	}
+}
+
+// Validate reports the first unusable threshold, naming it.
+func (t Thresholds) Validate() error {
+	switch {
+	case t.SilentDBFS >= 0:
+		return fmt.Errorf("sensor: silent_dbfs %v: must be below 0", t.SilentDBFS)
+	case t.ClipLevel <= 0 || t.ClipLevel > 1:
+		return fmt.Errorf("sensor: clip_level %v: must be in (0, 1]", t.ClipLevel)
+	case t.ClipFraction < 0 || t.ClipFraction >= 1:
+		return fmt.Errorf("sensor: clip_fraction %v: must be in [0, 1)", t.ClipFraction)
+	case t.StuckFraction <= 0 || t.StuckFraction > 1:
+		return fmt.Errorf("sensor: stuck_fraction %v: must be in (0, 1]", t.StuckFraction)
+	case t.Window <= 0:
+		return fmt.Errorf("sensor: window %v: must be positive", t.Window)
+	case t.SilentFor < 0:
+		return fmt.Errorf("sensor: silent_for %v: must not be negative", t.SilentFor)
+	case t.RecoverWindows < 1:
+		return fmt.Errorf("sensor: recover_windows %d: must be at least 1", t.RecoverWindows)
+	}
+	return nil
+}
+
+// WindowStats summarises one window of samples.
+type WindowStats struct {
+	N        int
+	RMS      float64
+	DBFS     float64
+	Peak     float64
+	Clipped  int // samples at or above the clip level
+	Repeated int // samples identical to their predecessor
+}
+
+// Measure computes the statistics of a window. prev is the last sample of the previous window
+// (so repeats are counted across window boundaries); pass NaN when there is none.
+func Measure(x []float32, prev float32, clipLevel float64) WindowStats {
+	var s WindowStats
+	s.N = len(x)
+	var sum float64
+	last := prev
+	for _, v := range x {
+		f := float64(v)
+		sum += f * f
+		a := math.Abs(f)
+		if a > s.Peak {
+			s.Peak = a
+		}
+		if a >= clipLevel {
+			s.Clipped++
+		}
+		if v == last {
+			s.Repeated++
+		}
+		last = v
+	}
+	if s.N > 0 {
+		s.RMS = math.Sqrt(sum / float64(s.N))
+	}
+	s.DBFS = DBFS(s.RMS)
+	return s
+}
+
+// DBFS converts an RMS level (full scale 1.0) to dBFS, floored at -120.
+func DBFS(rms float64) float64 {
+	if rms <= 1e-6 {
+		return -120
+	}
+	return 20 * math.Log10(rms)
+}
+
+// Classify returns the health a single window suggests on its own.
+func (t Thresholds) Classify(s WindowStats) State {
+	if s.N == 0 {
+		return OK
+	}
+	n := float64(s.N)
+	switch {
+	case s.N >= t.MinStuckSamples && float64(s.Repeated)/n > t.StuckFraction && s.RMS > 0:
+		return Stuck // a non-zero constant: a converter or driver has frozen
+	case float64(s.Clipped)/n > t.ClipFraction:
+		return Clipping
+	case s.DBFS < t.SilentDBFS:
+		return Silent // digital zero lands here too: it is silence, not a stuck value
+	}
+	return OK
+}
+
+// Change describes a state transition.
+type Change struct {
+	From, To State
+	At       time.Time
+	Detail   string
+}
+
+// Monitor tracks one channel's health across windows. It is not safe for concurrent use.
+type Monitor struct {
+	t          Thresholds
+	rate       int
+	window     int // samples per window
+	buf        []float32
+	prev       float32
+	state      State
+	since      time.Time
+	silentFrom time.Time
+	healthy    int
+	last       WindowStats
+}
+
+// NewMonitor returns a monitor for a channel at the given sample rate, starting in OK at start.
+func NewMonitor(t Thresholds, sampleRate int, start time.Time) (*Monitor, error) {
+	if err := t.Validate(); err != nil {
+		return nil, err
+	}
+	if sampleRate <= 0 {
+		return nil, fmt.Errorf("sensor: sample_rate %d: must be positive", sampleRate)
+	}
+	w := int(float64(sampleRate) * t.Window.Seconds())
+	if w < 1 {
+		w = 1
+	}
+	return &Monitor{t: t, rate: sampleRate, window: w, buf: make([]float32, 0, w),
+		prev: float32(math.NaN()), state: OK, since: start}, nil
+}
+
+// State returns the current state and when it began.
+func (m *Monitor) State() (State, time.Time) { return m.state, m.since }
+
+// Last returns the statistics of the most recent complete window.
+func (m *Monitor) Last() WindowStats { return m.last }
+
+// Samples feeds samples that began at time t. It returns the state changes they caused.
+func (m *Monitor) Samples(t time.Time, x []float32) []Change {
+	var changes []Change
+	offset := 0
+	for len(x) > 0 {
+		n := min(m.window-len(m.buf), len(x))
+		m.buf = append(m.buf, x[:n]...)
+		x = x[n:]
+		offset += n
+		if len(m.buf) < m.window {
+			break
+		}
+		end := t.Add(time.Duration(float64(offset) / float64(m.rate) * float64(time.Second)))
+		if c, ok := m.judge(end); ok {
+			changes = append(changes, c)
+		}
+		m.buf = m.buf[:0]
+	}
+	return changes
+}
+
+func (m *Monitor) judge(at time.Time) (Change, bool) {
+	s := Measure(m.buf, m.prev, m.t.ClipLevel)
+	m.prev = m.buf[len(m.buf)-1]
+	m.last = s
+	if m.state == Lost || m.state == Reconnecting || m.state == Ended {
+		// samples are flowing again: the source is back
+		return m.set(OK, at, "samples flowing again"), true
+	}
+	got := m.t.Classify(s)
+	if got == Silent {
+		if m.silentFrom.IsZero() {
+			m.silentFrom = at.Add(-m.t.Window)
+		}
+		if at.Sub(m.silentFrom) < m.t.SilentFor {
+			got = m.state // not silent for long enough yet
+			if got == Silent {
+				got = OK
+			}
+		}
+	} else {
+		m.silentFrom = time.Time{}
+	}
+	if got == m.state {
+		m.healthy = 0
+		return Change{}, false
+	}
+	if got == OK {
+		m.healthy++
+		if m.healthy < m.t.RecoverWindows {
+			return Change{}, false
+		}
+	}
+	m.healthy = 0
+	return m.set(got, at, detail(got, s)), true
+}
+
+// Report records a state the source itself reports (Lost, Reconnecting, Ended).
+func (m *Monitor) Report(s State, at time.Time, detail string) (Change, bool) {
+	if s == m.state {
+		return Change{}, false
+	}
+	m.buf = m.buf[:0]
+	m.healthy = 0
+	m.silentFrom = time.Time{}
+	return m.set(s, at, detail), true
+}
+
+func (m *Monitor) set(s State, at time.Time, d string) Change {
+	c := Change{From: m.state, To: s, At: at, Detail: d}
+	m.state, m.since = s, at
+	return c
+}
+
+func detail(s State, w WindowStats) string {
+	switch s {
+	case Silent:
+		return fmt.Sprintf("level %.1f dBFS", w.DBFS)
+	case Clipping:
+		return fmt.Sprintf("%d of %d samples clipped", w.Clipped, w.N)
+	case Stuck:
+		return fmt.Sprintf("%d of %d samples repeated", w.Repeated, w.N)
+	}
+	return fmt.Sprintf("level %.1f dBFS", w.DBFS)
+}
