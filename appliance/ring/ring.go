@@ -1,0 +1,98 @@
+// Package ring provides a single-producer single-consumer ring buffer of float32 samples
+// sitting between capture and analysis. The producer (capture) never waits: when the
+// consumer falls behind, the oldest unread samples are overwritten and counted as overruns.
+package ring
+
+import (
+	"sync"
+	"sync/atomic"
+)
+
+// Buffer is a ring of samples for one channel. Write and Read may run on different
+// goroutines; Stats may be called from anywhere.
+type Buffer struct {
+	mu      sync.Mutex
+	data    []float32
+	w, r    uint64 // total samples written / read; w-r ≤ len(data)
+	signal  chan struct{}
+	overrun atomic.Uint64
+}
+
+// New returns a buffer holding capacity samples.
+func New(capacity int) *Buffer {
+	if capacity < 1 {
+		capacity = 1
+	}
+	return &Buffer{data: make([]float32, capacity), signal: make(chan struct{}, 1)}
+}
+
+// Write appends samples without ever blocking. Samples the reader has not consumed yet are
+// overwritten when the buffer is full; each lost sample counts as an overrun.
+func (b *Buffer) Write(x []float32) {
+	n := uint64(len(b.data))
+	b.mu.Lock()
+	if uint64(len(x)) > n { // keep only the newest samples that fit
+		skip := uint64(len(x)) - n
+		b.overrun.Add(skip + (b.w - b.r)) // the unread backlog and the head of x are lost
+		b.w += skip
+		b.r = b.w
+		x = x[skip:]
+	}
+	for len(x) > 0 {
+		i := b.w % n
+		c := copy(b.data[i:], x)
+		x = x[c:]
+		b.w += uint64(c)
+	}
+	if lost := b.w - b.r; lost > n {
+		b.overrun.Add(lost - n)
+		b.r = b.w - n
+	}
+	b.mu.Unlock()
+	select {
+	case b.signal <- struct{}{}:
+	default:
+	}
+}
+
+// Read copies up to len(dst) unread samples into dst and returns how many it copied.
+func (b *Buffer) Read(dst []float32) int {
+	n := uint64(len(b.data))
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	avail := b.w - b.r
+	want := min(uint64(len(dst)), avail)
+	var got uint64
+	for got < want {
+		i := b.r % n
+		end := min(n, i+(want-got))
+		c := copy(dst[got:], b.data[i:end])
+		got += uint64(c)
+		b.r += uint64(c)
+	}
+	return int(got)
+}
+
+// Ready is signalled after writes; a reader waits on it when Read returns 0.
+func (b *Buffer) Ready() <-chan struct{} { return b.signal }
+
+// Len is the number of unread samples.
+func (b *Buffer) Len() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return int(b.w - b.r)
+}
+
+// Stats are a buffer's counters.
+type Stats struct {
+	Written  uint64 // samples written since creation
+	Overruns uint64 // samples overwritten before they were read
+}
+
+// Stats returns the counters.
+func (b *Buffer) Stats() Stats {
+	b.mu.Lock()
+	w := b.w
+	b.mu.Unlock()
+	return Stats{Written: w, Overruns: b.overrun.Load()}
+}
