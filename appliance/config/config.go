@@ -1,0 +1,441 @@
+// Package config reads the appliance's YAML configuration strictly: unknown keys are errors,
+// defaults are applied before validation, and every error names the field (as a path such
+// as machines[1].detection.model) and the offending value.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"reflect"
+	"slices"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// ErrInvalid is wrapped by every validation error.
+var ErrInvalid = errors.New("invalid configuration")
+
+// Source kinds.
+const (
+	KindPortAudio = "portaudio"
+	KindWAV       = "wav"
+	KindSimulator = "simulator"
+)
+
+// Model kinds the detector offers (core/detect).
+var ModelKinds = []string{"mahalanobis", "gmm", "knn"}
+
+// Config is the whole appliance configuration.
+type Config struct {
+	DataDir  string    `yaml:"data_dir"`  // database and models live here
+	Database string    `yaml:"database"`  // file name inside data_dir, or an absolute path
+	LogLevel string    `yaml:"log_level"` // debug, info, warn, error
+	Store    Store     `yaml:"store"`
+	Sources  []Source  `yaml:"sources"`
+	Machines []Machine `yaml:"machines"`
+}
+
+// Store tunes database writes.
+type Store struct {
+	BatchSize  int           `yaml:"batch_size"`  // window rows per transaction
+	FlushEvery time.Duration `yaml:"flush_every"` // commit at least this often
+}
+
+// Source is where samples come from: a PortAudio device, a WAV file or folder, or a simulator.
+type Source struct {
+	ID         string        `yaml:"id"`
+	Kind       string        `yaml:"kind"`
+	Device     string        `yaml:"device"` // portaudio: exact device name (signalcraftd devices)
+	SampleRate int           `yaml:"sample_rate"`
+	Channels   int           `yaml:"channels"`
+	Paths      []string      `yaml:"paths"`    // wav: files, folders of *.wav or globs, played in order
+	Realtime   *bool         `yaml:"realtime"` // wav: pace like a live microphone (default true)
+	Loop       bool          `yaml:"loop"`     // wav: start again at the end
+	Simulator  *SimulatorCfg `yaml:"simulator"`
+}
+
+// SimulatorCfg configures a simulated machine source, one machine per channel.
+type SimulatorCfg struct {
+	ShaftHz float64 `yaml:"shaft_hz"`
+	// Faults lists, per channel, a developing bearing fault (empty: healthy).
+	Faults []SimFault `yaml:"faults"`
+	Seed   int64      `yaml:"seed"`
+}
+
+// SimFault is a bearing fault that develops on one simulated channel.
+type SimFault struct {
+	Channel int           `yaml:"channel"`
+	Start   time.Duration `yaml:"start"` // after the source starts
+	Ramp    time.Duration `yaml:"ramp"`  // time to grow to full level
+	Level   float64       `yaml:"level"` // impact amplitude relative to the machine's sound
+}
+
+// Machine is one monitored machine bound to one sensor channel.
+type Machine struct {
+	ID        string    `yaml:"id"`
+	Name      string    `yaml:"name"`
+	Kind      string    `yaml:"kind"` // fan, pump, valve, motor, bearing, …
+	Line      string    `yaml:"line"`
+	Sensor    Binding   `yaml:"sensor"`
+	Detection Detection `yaml:"detection"`
+}
+
+// Binding ties a machine to one channel of a source.
+type Binding struct {
+	Source  string `yaml:"source"`
+	Channel int    `yaml:"channel"` // 0-based
+}
+
+// Detection configures a machine's normal model.
+type Detection struct {
+	Model     string        `yaml:"model"`     // mahalanobis, gmm, knn
+	Learning  time.Duration `yaml:"learning"`  // how long to collect normal sound
+	Quantile  float64       `yaml:"quantile"`  // threshold quantile of the training scores
+	Smoothing int           `yaml:"smoothing"` // windows in the score smoother
+}
+
+// Defaults returns a configuration holding every default; decoding fills it.
+func Defaults() Config {
+	return Config{
+		DataDir:  "/var/lib/signalcraft",
+		Database: "signalcraft.db",
+		LogLevel: "info",
+		Store:    Store{BatchSize: 256, FlushEvery: time.Second},
+	}
+}
+
+// applyDefaults fills what the file left out and depends on other fields.
+func (c *Config) applyDefaults() {
+	for i := range c.Sources {
+		s := &c.Sources[i]
+		switch s.Kind {
+		case KindWAV:
+			if s.Realtime == nil {
+				t := true
+				s.Realtime = &t
+			}
+			if s.Channels == 0 {
+				s.Channels = 1 // checked against the file when the source opens
+			}
+		case KindSimulator:
+			if s.SampleRate == 0 {
+				s.SampleRate = 16000
+			}
+			if s.Simulator == nil {
+				s.Simulator = &SimulatorCfg{}
+			}
+			if s.Simulator.ShaftHz == 0 {
+				s.Simulator.ShaftHz = 29.95
+			}
+		}
+	}
+	for i := range c.Machines {
+		defaultDetection(&c.Machines[i].Detection)
+	}
+}
+
+func defaultDetection(d *Detection) {
+	if d.Model == "" {
+		d.Model = "mahalanobis"
+	}
+	if d.Learning == 0 {
+		d.Learning = 10 * time.Minute
+	}
+	if d.Quantile == 0 {
+		d.Quantile = 0.99
+	}
+	if d.Smoothing == 0 {
+		d.Smoothing = 3
+	}
+}
+
+// Load reads and validates the file at path.
+func Load(path string) (*Config, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	c, err := Parse(b)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return c, nil
+}
+
+// Parse decodes YAML strictly, applies defaults and validates.
+func Parse(b []byte) (*Config, error) {
+	var root yaml.Node
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	if err := dec.Decode(&root); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, fmt.Errorf("%w: the file is empty", ErrInvalid)
+		}
+		return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
+	}
+	c := Defaults()
+	if err := checkKeys(&root, reflect.TypeOf(c), ""); err != nil {
+		return nil, err
+	}
+	if err := root.Decode(&c); err != nil {
+		return nil, fmt.Errorf("%w: %s", ErrInvalid, strings.TrimPrefix(err.Error(), "yaml: unmarshal errors:\n  "))
+	}
+	c.applyDefaults()
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+// checkKeys walks the YAML tree beside the Go type and reports the first key the type does
+// not have, with its path and line, and the keys that would be accepted.
+func checkKeys(n *yaml.Node, t reflect.Type, path string) error {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if n.Kind == yaml.DocumentNode {
+		if len(n.Content) == 0 {
+			return nil
+		}
+		return checkKeys(n.Content[0], t, path)
+	}
+	switch t.Kind() {
+	case reflect.Struct:
+		if t == reflect.TypeOf(time.Duration(0)) || n.Kind != yaml.MappingNode {
+			return nil
+		}
+		fields := map[string]reflect.Type{}
+		var names []string
+		for i := 0; i < t.NumField(); i++ {
+			f := t.Field(i)
+			tag := strings.Split(f.Tag.Get("yaml"), ",")[0]
+			if tag == "" || tag == "-" {
+				continue
+			}
+			fields[tag] = f.Type
+			names = append(names, tag)
+		}
+		seen := map[string]bool{}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			ft, ok := fields[k.Value]
+			if !ok {
+				return fmt.Errorf("%w: line %d: unknown field %q in %s (known fields: %s)",
+					ErrInvalid, k.Line, k.Value, orRoot(path), strings.Join(names, ", "))
+			}
+			if seen[k.Value] {
+				return fmt.Errorf("%w: line %d: %s is given twice", ErrInvalid, k.Line, join(path, k.Value))
+			}
+			seen[k.Value] = true
+			if err := checkKeys(v, ft, join(path, k.Value)); err != nil {
+				return err
+			}
+		}
+	case reflect.Slice:
+		if n.Kind != yaml.SequenceNode {
+			return nil
+		}
+		for i, item := range n.Content {
+			if err := checkKeys(item, t.Elem(), fmt.Sprintf("%s[%d]", path, i)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func join(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
+}
+
+func orRoot(path string) string {
+	if path == "" {
+		return "the top level"
+	}
+	return path
+}
+
+func fieldErr(path string, value any, why string) error {
+	return fmt.Errorf("%w: %s %s: %s", ErrInvalid, path, quote(value), why)
+}
+
+func quote(v any) string {
+	if s, ok := v.(string); ok {
+		return fmt.Sprintf("%q", s)
+	}
+	return fmt.Sprint(v)
+}
+
+// Validate reports the first invalid field, naming it and its value.
+func (c *Config) Validate() error {
+	if c.DataDir == "" {
+		return fieldErr("data_dir", c.DataDir, "must not be empty")
+	}
+	if c.Database == "" {
+		return fieldErr("database", c.Database, "must not be empty")
+	}
+	if !slices.Contains([]string{"debug", "info", "warn", "error"}, c.LogLevel) {
+		return fieldErr("log_level", c.LogLevel, "must be one of debug, info, warn, error")
+	}
+	if c.Store.BatchSize < 1 || c.Store.BatchSize > 100000 {
+		return fieldErr("store.batch_size", c.Store.BatchSize, "must be between 1 and 100000")
+	}
+	if c.Store.FlushEvery < 10*time.Millisecond {
+		return fieldErr("store.flush_every", c.Store.FlushEvery, "must be at least 10ms")
+	}
+	if len(c.Sources) == 0 {
+		return fieldErr("sources", "[]", "at least one source is needed")
+	}
+	sources := map[string]*Source{}
+	for i := range c.Sources {
+		s := &c.Sources[i]
+		p := fmt.Sprintf("sources[%d]", i)
+		if err := s.validate(p); err != nil {
+			return err
+		}
+		if _, dup := sources[s.ID]; dup {
+			return fieldErr(p+".id", s.ID, "is used by an earlier source")
+		}
+		sources[s.ID] = s
+	}
+	if len(c.Machines) == 0 {
+		return fieldErr("machines", "[]", "at least one machine is needed")
+	}
+	ids := map[string]bool{}
+	bound := map[Binding]string{}
+	for i := range c.Machines {
+		m := &c.Machines[i]
+		p := fmt.Sprintf("machines[%d]", i)
+		if !validID(m.ID) {
+			return fieldErr(p+".id", m.ID, "must be 1-64 characters of a-z, 0-9, '-' and '_'")
+		}
+		if ids[m.ID] {
+			return fieldErr(p+".id", m.ID, "is used by an earlier machine")
+		}
+		ids[m.ID] = true
+		if len(m.Name) > 100 {
+			return fieldErr(p+".name", m.Name, "must be at most 100 characters")
+		}
+		s, ok := sources[m.Sensor.Source]
+		if !ok {
+			return fieldErr(p+".sensor.source", m.Sensor.Source, "no source has this id")
+		}
+		if m.Sensor.Channel < 0 || m.Sensor.Channel >= s.Channels {
+			return fieldErr(p+".sensor.channel", m.Sensor.Channel,
+				fmt.Sprintf("source %q has channels 0 to %d", s.ID, s.Channels-1))
+		}
+		if other, taken := bound[m.Sensor]; taken {
+			return fieldErr(p+".sensor", fmt.Sprintf("%s channel %d", m.Sensor.Source, m.Sensor.Channel),
+				fmt.Sprintf("already bound to machine %q", other))
+		}
+		bound[m.Sensor] = m.ID
+		if err := m.Detection.validate(p + ".detection"); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *Source) validate(p string) error {
+	if !validID(s.ID) {
+		return fieldErr(p+".id", s.ID, "must be 1-64 characters of a-z, 0-9, '-' and '_'")
+	}
+	switch s.Kind {
+	case KindPortAudio:
+		if s.Device == "" {
+			return fieldErr(p+".device", s.Device, "the exact device name is needed (list them with: signalcraftd devices)")
+		}
+		if !slices.Contains([]int{16000, 44100, 48000}, s.SampleRate) {
+			return fieldErr(p+".sample_rate", s.SampleRate, "must be 16000, 44100 or 48000")
+		}
+	case KindWAV:
+		if len(s.Paths) == 0 {
+			return fieldErr(p+".paths", "[]", "a WAV file, a folder of WAV files or a glob is needed")
+		}
+		for j, path := range s.Paths {
+			if path == "" {
+				return fieldErr(fmt.Sprintf("%s.paths[%d]", p, j), path, "must not be empty")
+			}
+		}
+		if s.SampleRate != 0 {
+			return fieldErr(p+".sample_rate", s.SampleRate, "comes from the WAV file; leave it out")
+		}
+	case KindSimulator:
+		if !slices.Contains([]int{16000, 44100, 48000}, s.SampleRate) {
+			return fieldErr(p+".sample_rate", s.SampleRate, "must be 16000, 44100 or 48000")
+		}
+	default:
+		return fieldErr(p+".kind", s.Kind, "must be portaudio, wav or simulator")
+	}
+	if s.Kind != KindWAV && (s.Channels < 1 || s.Channels > 32) {
+		return fieldErr(p+".channels", s.Channels, "must be between 1 and 32")
+	}
+	if s.Simulator != nil && s.Kind != KindSimulator {
+		return fieldErr(p+".simulator", "…", "only a simulator source takes simulator settings")
+	}
+	if s.Kind == KindSimulator {
+		sim := s.Simulator
+		if sim.ShaftHz < 1 || sim.ShaftHz > float64(s.SampleRate)/20 {
+			return fieldErr(p+".simulator.shaft_hz", sim.ShaftHz, fmt.Sprintf("must be between 1 and %d", s.SampleRate/20))
+		}
+		for j, f := range sim.Faults {
+			fp := fmt.Sprintf("%s.simulator.faults[%d]", p, j)
+			if f.Channel < 0 || f.Channel >= s.Channels {
+				return fieldErr(fp+".channel", f.Channel, fmt.Sprintf("the source has channels 0 to %d", s.Channels-1))
+			}
+			if f.Start < 0 {
+				return fieldErr(fp+".start", f.Start, "must not be negative")
+			}
+			if f.Ramp < 0 {
+				return fieldErr(fp+".ramp", f.Ramp, "must not be negative")
+			}
+			if f.Level <= 0 || f.Level > 10 {
+				return fieldErr(fp+".level", f.Level, "must be above 0 and at most 10")
+			}
+		}
+	}
+	return nil
+}
+
+func (d *Detection) validate(p string) error {
+	if !slices.Contains(ModelKinds, d.Model) {
+		return fieldErr(p+".model", d.Model, "must be one of "+strings.Join(ModelKinds, ", "))
+	}
+	if d.Learning < 10*time.Second || d.Learning > 30*24*time.Hour {
+		return fieldErr(p+".learning", d.Learning, "must be between 10s and 720h")
+	}
+	if d.Quantile < 0.5 || d.Quantile >= 1 {
+		return fieldErr(p+".quantile", d.Quantile, "must be at least 0.5 and below 1")
+	}
+	if d.Smoothing < 1 || d.Smoothing > 100 {
+		return fieldErr(p+".smoothing", d.Smoothing, "must be between 1 and 100")
+	}
+	return nil
+}
+
+func validID(s string) bool {
+	if len(s) == 0 || len(s) > 64 {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// DatabasePath is where the database file lives.
+func (c *Config) DatabasePath() string {
+	if strings.HasPrefix(c.Database, "/") {
+		return c.Database
+	}
+	return c.DataDir + "/" + c.Database
+}

@@ -1,0 +1,154 @@
+package config
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+const base = `
+data_dir: /tmp/sc
+sources:
+  - id: mic
+    kind: portaudio
+    device: "USB Audio: - (hw:1,0)"
+    sample_rate: 48000
+    channels: 2
+machines:
+  - id: fan-1
+    name: Fan 1
+    sensor: {source: mic, channel: 0}
+`
+
+func TestParseDefaults(t *testing.T) {
+	c, err := Parse([]byte(base))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := c.Machines[0]
+	if m.Detection.Model != "mahalanobis" || m.Detection.Learning != 10*time.Minute ||
+		m.Detection.Quantile != 0.99 || m.Detection.Smoothing != 3 {
+		t.Fatalf("detection defaults not applied: %+v", m.Detection)
+	}
+	if c.Store.BatchSize != 256 || c.Store.FlushEvery != time.Second || c.LogLevel != "info" {
+		t.Fatalf("top-level defaults not applied: %+v", c)
+	}
+	if got := c.DatabasePath(); got != "/tmp/sc/signalcraft.db" {
+		t.Fatalf("DatabasePath = %q", got)
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	tests := []struct {
+		name    string
+		replace [2]string // applied to base
+		append  string
+		want    string
+	}{
+		{"unknown top-level key", [2]string{"data_dir:", "datadir:"}, "",
+			`line 2: unknown field "datadir" in the top level (known fields: data_dir, database, log_level, store, sources, machines)`},
+		{"unknown nested key", [2]string{"name: Fan 1", "nmae: Fan 1"}, "",
+			`line 11: unknown field "nmae" in machines[0] (known fields: id, name, kind, line, sensor, detection)`},
+		{"unknown key in binding", [2]string{"channel: 0}", "chanel: 0}"}, "",
+			`unknown field "chanel" in machines[0].sensor`},
+		{"bad type", [2]string{"channels: 2", "channels: two"}, "",
+			"cannot unmarshal !!str `two` into int"},
+		{"bad duration", [2]string{"", ""}, "    detection: {learning: soon}\n", `soon`},
+		{"bad model", [2]string{"", ""}, "    detection: {model: autoencoder}\n",
+			`machines[0].detection.model "autoencoder": must be one of mahalanobis, gmm, knn`},
+		{"short learning", [2]string{"", ""}, "    detection: {learning: 1s}\n",
+			`machines[0].detection.learning 1s: must be between 10s and 720h`},
+		{"bad quantile", [2]string{"", ""}, "    detection: {quantile: 1.5}\n",
+			`machines[0].detection.quantile 1.5: must be at least 0.5 and below 1`},
+		{"unknown source", [2]string{"source: mic,", "source: mike,"}, "",
+			`machines[0].sensor.source "mike": no source has this id`},
+		{"channel out of range", [2]string{"channel: 0}", "channel: 2}"}, "",
+			`machines[0].sensor.channel 2: source "mic" has channels 0 to 1`},
+		{"bad rate", [2]string{"48000", "22050"}, "",
+			`sources[0].sample_rate 22050: must be 16000, 44100 or 48000`},
+		{"no device", [2]string{`device: "USB Audio: - (hw:1,0)"`, `device: ""`}, "",
+			`sources[0].device "": the exact device name is needed (list them with: signalcraftd devices)`},
+		{"bad kind", [2]string{"kind: portaudio", "kind: alsa"}, "",
+			`sources[0].kind "alsa": must be portaudio, wav or simulator`},
+		{"bad machine id", [2]string{"id: fan-1", "id: Fan 1"}, "",
+			`machines[0].id "Fan 1": must be 1-64 characters`},
+		{"bad log level", [2]string{"data_dir: /tmp/sc", "data_dir: /tmp/sc\nlog_level: loud"}, "",
+			`log_level "loud": must be one of debug, info, warn, error`},
+		{"duplicate binding", [2]string{"", ""},
+			"  - id: fan-2\n    sensor: {source: mic, channel: 0}\n",
+			`machines[1].sensor "mic channel 0": already bound to machine "fan-1"`},
+		{"duplicate key", [2]string{"name: Fan 1", "name: Fan 1\n    name: Fan 2"}, "",
+			`machines[0].name is given twice`},
+		{"batch size", [2]string{"data_dir: /tmp/sc", "data_dir: /tmp/sc\nstore: {batch_size: 0}"}, "",
+			`store.batch_size 0: must be between 1 and 100000`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			y := base
+			if tc.replace[0] != "" {
+				if !strings.Contains(y, tc.replace[0]) {
+					t.Fatalf("test bug: %q not in base", tc.replace[0])
+				}
+				y = strings.Replace(y, tc.replace[0], tc.replace[1], 1)
+			}
+			y += tc.append
+			_, err := Parse([]byte(y))
+			if err == nil {
+				t.Fatalf("Parse accepted:\n%s", y)
+			}
+			if !errors.Is(err, ErrInvalid) {
+				t.Errorf("error does not wrap ErrInvalid: %v", err)
+			}
+			if !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("error %q\ndoes not contain %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestLoadNamesFile(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "signalcraft.yaml")
+	if err := os.WriteFile(p, []byte("bogus: 1\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Load(p)
+	if err == nil || !strings.HasPrefix(err.Error(), p+": ") {
+		t.Fatalf("Load error %v does not start with the file name", err)
+	}
+	if _, err := Load(filepath.Join(t.TempDir(), "missing.yaml")); err == nil || !strings.Contains(err.Error(), "missing.yaml") {
+		t.Fatalf("missing file error %v does not name the file", err)
+	}
+	if _, err := Parse(nil); err == nil || !strings.Contains(err.Error(), "empty") {
+		t.Fatalf("empty file: %v", err)
+	}
+}
+
+func TestDemo(t *testing.T) {
+	c, err := Demo(t.TempDir(), t.TempDir()) // no recordings beside: simulator only
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Machines) != 3 || len(c.Sources) != 1 {
+		t.Fatalf("demo without recordings: %d machines, %d sources", len(c.Machines), len(c.Sources))
+	}
+	sim := c.Sources[0].Simulator
+	if sim == nil || len(sim.Faults) != 1 || sim.Faults[0].Start <= c.Machines[1].Detection.Learning {
+		t.Fatalf("the demo fault must start after learning: %+v", sim)
+	}
+	shared := t.TempDir()
+	for _, d := range []string{"dcase2020-id00", "dcase2022-valve-sec00-source"} {
+		if err := os.Mkdir(filepath.Join(shared, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c, err = Demo(t.TempDir(), shared)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Machines) != 5 || len(c.Sources) != 3 || !*c.Sources[1].Realtime {
+		t.Fatalf("demo with recordings: %d machines, %d sources", len(c.Machines), len(c.Sources))
+	}
+}
