@@ -1,0 +1,51 @@
+# SignalCraft — `make help` lists the targets.
+SHELL := /bin/bash
+export PATH := /usr/local/go/bin:$(HOME)/go/bin:$(PATH)
+export JACK_NO_START_SERVER := 1
+
+GO       ?= go
+BIN      := bin
+VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS  := -X main.version=$(VERSION)
+CONFIG   ?=
+FUZZTIME ?= 10s
+BENCHTIME ?= 1s
+
+.PHONY: help deps test-deps build run test fuzz bench vet clean
+
+help: ## Show this help
+	@awk 'BEGIN{FS=":.*## "} /^[a-zA-Z_-]+:.*## /{printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+deps: ## Install missing system packages needed to build and run (apt-get, as root or via sudo)
+	@installer/dev-deps.sh run
+
+test-deps: ## Install missing system packages needed by the tests
+	@installer/dev-deps.sh test
+
+build: deps ## Build the binaries into bin/
+	@mkdir -p $(BIN)
+	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/signalcraftd ./appliance/cmd/signalcraftd
+
+run: build ## Build and start the daemon with a live status view (demo machines unless CONFIG=file)
+ifeq ($(CONFIG),)
+	$(BIN)/signalcraftd run --demo --status
+else
+	$(BIN)/signalcraftd run --config '$(CONFIG)' --status
+endif
+
+vet: ## go vet every package
+	$(GO) vet ./...
+
+test: test-deps vet ## Run every test, including real PortAudio/ALSA capture, then a short fuzz run
+	$(GO) test -count=1 -timeout 20m ./...
+	$(MAKE) --no-print-directory fuzz
+
+fuzz: ## Fuzz the WAV and MAT decoders briefly (FUZZTIME=10s)
+	$(GO) test -run='^$$' -fuzz='^FuzzReader$$' -fuzztime=$(FUZZTIME) ./core/wav
+	$(GO) test -run='^$$' -fuzz='^FuzzReadFile$$' -fuzztime=$(FUZZTIME) ./core/matfile
+
+bench: deps ## Run the benchmarks recorded in docs/BENCHMARKS.md
+	$(GO) test -run='^$$' -bench=. -benchmem -benchtime=$(BENCHTIME) -count=3 ./core/... ./appliance/... | tee bench.out
+
+clean: ## Remove build output and the demo's data
+	rm -rf $(BIN) .demo bench.out

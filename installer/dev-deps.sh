@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs the Debian packages that building, running and testing SignalCraft need, but only
+# those that are missing. Runs apt-get as root, or through sudo.
+# Usage: installer/dev-deps.sh [run|test]
+set -euo pipefail
+
+run_pkgs=(gcc pkg-config portaudio19-dev libportaudio2 alsa-utils)
+test_pkgs=(pulseaudio pulseaudio-utils libasound2-plugins sox tmux)
+
+want=("${run_pkgs[@]}")
+if [[ "${1:-run}" == test ]]; then
+	want+=("${test_pkgs[@]}")
+fi
+
+missing=()
+for p in "${want[@]}"; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+		missing+=("$p")
+	fi
+done
+if ((${#missing[@]} == 0)); then
+	exit 0
+fi
+
+sudo=()
+if ((EUID != 0)); then
+	if ! command -v sudo >/dev/null; then
+		echo "dev-deps: need root or sudo to install: ${missing[*]}" >&2
+		exit 1
+	fi
+	sudo=(sudo)
+fi
+echo "dev-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+"${sudo[@]}" apt-get update -qq
+"${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
