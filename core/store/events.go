@@ -1,0 +1,275 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+	"time"
+)
+
+// EventAnomaly is the kind of event the detector opens when a machine
+// crosses its threshold.
+const EventAnomaly = "anomaly"
+
+// Event is a period during which a machine was judged anomalous.
+type Event struct {
+	ID             int64
+	MachineID      string
+	Kind           string // EventAnomaly if empty on OpenEvent
+	Start          time.Time
+	End            time.Time // zero while the event is open
+	PeakScore      float64
+	Threshold      float64
+	Snapshot       json.RawMessage // optional JSON context captured at open (features, levels, ...)
+	AcknowledgedBy string          // empty until acknowledged
+	AcknowledgedAt time.Time
+	Label          string // operator's label, empty if none
+}
+
+// IsOpen reports whether the event has not ended.
+func (e Event) IsOpen() bool { return e.End.IsZero() }
+
+// OpenEvent inserts an open event (End is ignored) and returns its id. A
+// machine has at most one open event of each kind: ErrConflict otherwise.
+func (db *DB) OpenEvent(ctx context.Context, e Event) (int64, error) {
+	if e.Kind == "" {
+		e.Kind = EventAnomaly
+	}
+	wrap := func(err error) error {
+		return fmt.Errorf("store: open %s event for machine %q: %w", e.Kind, e.MachineID, err)
+	}
+	switch {
+	case e.MachineID == "":
+		return 0, wrap(fmt.Errorf("empty machine id: %w", ErrInvalid))
+	case e.Start.IsZero():
+		return 0, wrap(fmt.Errorf("zero start: %w", ErrInvalid))
+	case !finite(e.PeakScore) || !finite(e.Threshold):
+		return 0, wrap(fmt.Errorf("peak %v, threshold %v: %w", e.PeakScore, e.Threshold, ErrInvalid))
+	case len(e.Snapshot) > 0 && !json.Valid(e.Snapshot):
+		return 0, wrap(fmt.Errorf("snapshot is not valid JSON: %w", ErrInvalid))
+	}
+	var snap any
+	if len(e.Snapshot) > 0 {
+		snap = string(e.Snapshot)
+	}
+	var id int64
+	err := db.Write(ctx, func(tx *sql.Tx) error {
+		return tx.QueryRowContext(ctx, `INSERT INTO events (machine_id, kind, start_ms, peak_score, threshold, snapshot_json)
+			VALUES (?, ?, ?, ?, ?, ?) RETURNING id`,
+			e.MachineID, e.Kind, ms(e.Start), e.PeakScore, e.Threshold, snap).Scan(&id)
+	})
+	switch {
+	case isUnique(err):
+		return 0, wrap(fmt.Errorf("an event is already open: %w", ErrConflict))
+	case isForeignKey(err):
+		return 0, wrap(fmt.Errorf("machine: %w", ErrNotFound))
+	case err != nil:
+		return 0, wrap(err)
+	}
+	return id, nil
+}
+
+func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
+
+// CloseEvent ends the open event id at end, raising its peak score to peak
+// if higher. It returns ErrNotFound for an unknown id and ErrConflict if the
+// event is already closed.
+func (db *DB) CloseEvent(ctx context.Context, id int64, end time.Time, peak float64) error {
+	wrap := func(err error) error { return fmt.Errorf("store: close event %d: %w", id, err) }
+	if end.IsZero() || !finite(peak) {
+		return wrap(fmt.Errorf("end %v, peak %v: %w", end, peak, ErrInvalid))
+	}
+	err := db.Write(ctx, func(tx *sql.Tx) error {
+		if err := requireOpen(ctx, tx, id); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, "UPDATE events SET end_ms = ?, peak_score = max(peak_score, ?) WHERE id = ?",
+			ms(end), peak, id)
+		return err
+	})
+	if err != nil {
+		return wrap(err)
+	}
+	return nil
+}
+
+// UpdateEventPeak raises the peak score of the open event id to peak if
+// higher. It returns ErrNotFound for an unknown id and ErrConflict if the
+// event is closed.
+func (db *DB) UpdateEventPeak(ctx context.Context, id int64, peak float64) error {
+	wrap := func(err error) error { return fmt.Errorf("store: update peak of event %d: %w", id, err) }
+	if !finite(peak) {
+		return wrap(fmt.Errorf("peak %v: %w", peak, ErrInvalid))
+	}
+	err := db.Write(ctx, func(tx *sql.Tx) error {
+		if err := requireOpen(ctx, tx, id); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, "UPDATE events SET peak_score = max(peak_score, ?) WHERE id = ?", peak, id)
+		return err
+	})
+	if err != nil {
+		return wrap(err)
+	}
+	return nil
+}
+
+func requireOpen(ctx context.Context, tx *sql.Tx, id int64) error {
+	var end sql.NullInt64
+	err := tx.QueryRowContext(ctx, "SELECT end_ms FROM events WHERE id = ?", id).Scan(&end)
+	if errors.Is(err, sql.ErrNoRows) {
+		return ErrNotFound
+	}
+	if err != nil {
+		return err
+	}
+	if end.Valid {
+		return fmt.Errorf("event closed at %s: %w", fromMS(end.Int64).Format(time.RFC3339), ErrConflict)
+	}
+	return nil
+}
+
+// AcknowledgeEvent records that the event was seen by the named operator,
+// at the DB clock's time. It returns ErrConflict if it was already
+// acknowledged.
+func (db *DB) AcknowledgeEvent(ctx context.Context, id int64, by string) error {
+	wrap := func(err error) error { return fmt.Errorf("store: acknowledge event %d: %w", id, err) }
+	if by == "" {
+		return wrap(fmt.Errorf("empty operator: %w", ErrInvalid))
+	}
+	err := db.Write(ctx, func(tx *sql.Tx) error {
+		var ackBy sql.NullString
+		err := tx.QueryRowContext(ctx, "SELECT acknowledged_by FROM events WHERE id = ?", id).Scan(&ackBy)
+		if errors.Is(err, sql.ErrNoRows) {
+			return ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		if ackBy.Valid {
+			return fmt.Errorf("already acknowledged by %q: %w", ackBy.String, ErrConflict)
+		}
+		_, err = tx.ExecContext(ctx, "UPDATE events SET acknowledged_by = ?, acknowledged_at_ms = ? WHERE id = ?",
+			by, db.nowMS(), id)
+		return err
+	})
+	if err != nil {
+		return wrap(err)
+	}
+	return nil
+}
+
+// SetEventLabel sets the operator's label of the event (empty clears it).
+func (db *DB) SetEventLabel(ctx context.Context, id int64, label string) error {
+	var n int64
+	err := db.Write(ctx, func(tx *sql.Tx) error {
+		r, err := tx.ExecContext(ctx, "UPDATE events SET label = ? WHERE id = ?", nullString(label), id)
+		if err != nil {
+			return err
+		}
+		n, err = r.RowsAffected()
+		return err
+	})
+	if err == nil && n == 0 {
+		err = ErrNotFound
+	}
+	if err != nil {
+		return fmt.Errorf("store: label event %d: %w", id, err)
+	}
+	return nil
+}
+
+// EventFilter selects events. Zero fields do not filter.
+type EventFilter struct {
+	MachineID string
+	Kind      string
+	// From and To select events overlapping [From, To): started before To
+	// and not ended before From.
+	From, To       time.Time
+	OpenOnly       bool
+	Unacknowledged bool
+	Limit          int // newest first; 0 means no limit
+}
+
+const eventCols = "id, machine_id, kind, start_ms, end_ms, peak_score, threshold, snapshot_json, acknowledged_by, acknowledged_at_ms, label"
+
+func scanEvent(s interface{ Scan(...any) error }) (Event, error) {
+	var e Event
+	var start int64
+	var end, ackAt sql.NullInt64
+	var snap, ackBy, label sql.NullString
+	if err := s.Scan(&e.ID, &e.MachineID, &e.Kind, &start, &end, &e.PeakScore, &e.Threshold, &snap, &ackBy, &ackAt, &label); err != nil {
+		return Event{}, err
+	}
+	e.Start, e.End, e.AcknowledgedAt = fromMS(start), nullMS(end), nullMS(ackAt)
+	if snap.Valid {
+		e.Snapshot = json.RawMessage(snap.String)
+	}
+	e.AcknowledgedBy, e.Label = ackBy.String, label.String
+	return e, nil
+}
+
+// Event returns the event with the given id, or ErrNotFound.
+func (db *DB) Event(ctx context.Context, id int64) (Event, error) {
+	e, err := scanEvent(db.r.QueryRowContext(ctx, "SELECT "+eventCols+" FROM events WHERE id = ?", id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Event{}, fmt.Errorf("store: event %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return Event{}, fmt.Errorf("store: event %d: %w", id, err)
+	}
+	return e, nil
+}
+
+// Events returns the events selected by f, newest start first.
+func (db *DB) Events(ctx context.Context, f EventFilter) ([]Event, error) {
+	var where []string
+	var args []any
+	if f.MachineID != "" {
+		where, args = append(where, "machine_id = ?"), append(args, f.MachineID)
+	}
+	if f.Kind != "" {
+		where, args = append(where, "kind = ?"), append(args, f.Kind)
+	}
+	if !f.To.IsZero() {
+		where, args = append(where, "start_ms < ?"), append(args, ms(f.To))
+	}
+	if !f.From.IsZero() {
+		where, args = append(where, "(end_ms IS NULL OR end_ms >= ?)"), append(args, ms(f.From))
+	}
+	if f.OpenOnly {
+		where = append(where, "end_ms IS NULL")
+	}
+	if f.Unacknowledged {
+		where = append(where, "acknowledged_by IS NULL")
+	}
+	q := "SELECT " + eventCols + " FROM events"
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	q += " ORDER BY start_ms DESC, id DESC"
+	if f.Limit > 0 {
+		q, args = q+" LIMIT ?", append(args, f.Limit)
+	}
+	rows, err := db.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: events: %w", err)
+	}
+	defer rows.Close()
+	var out []Event
+	for rows.Next() {
+		e, err := scanEvent(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: events: %w", err)
+		}
+		out = append(out, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: events: %w", err)
+	}
+	return out, nil
+}
