@@ -410,3 +410,32 @@ func TestEnvelopeSpectrumShort(t *testing.T) {
 		t.Error("len 1 should return nil")
 	}
 }
+
+// TestFlatnessHugeInput drives the flatness product out of the float64 range so that the
+// log-sum fallback runs; flatness is scale invariant, so it must match the unscaled frame.
+func TestFlatnessHugeInput(t *testing.T) {
+	c := DefaultConfig(16000)
+	e, _ := NewExtractor(c)
+	f := NewFrame(c)
+	x := noise(c.FrameSize, 9)
+	e.Process(x, f)
+	want := f.Flatness
+	for i := range x {
+		x[i] *= 1e45
+	}
+	e.Process(x, f)
+	if math.Abs(f.Flatness-want) > 1e-9*want || !finite(f) {
+		t.Errorf("flatness of scaled frame = %v, want %v", f.Flatness, want)
+	}
+	if got := math.Exp(flatnessLogs(f.Power)/float64(len(f.Power))) / mean(f.Power); math.Abs(got-want) > 1e-9*want {
+		t.Errorf("flatnessLogs path = %v, want %v", got, want)
+	}
+}
+
+func mean(x []float64) float64 {
+	var s float64
+	for _, v := range x {
+		s += v
+	}
+	return s / float64(len(x))
+}

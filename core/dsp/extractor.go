@@ -135,13 +135,6 @@ func (e *Extractor) Process(x []float64, f *Frame) {
 		buf[i] = x[i] * w
 	}
 	e.fft.Coefficients(e.spec, buf)
-	power, mag := f.Power[:len(e.spec)], e.mag[:len(e.spec)]
-	for k, c := range e.spec {
-		re, im := real(c), imag(c)
-		p := re*re + im*im
-		power[k] = p
-		mag[k] = math.Sqrt(p)
-	}
 	e.spectralFeatures(f)
 	e.melFeatures(f)
 }
@@ -189,13 +182,38 @@ func (e *Extractor) timeFeatures(x []float64, f *Frame) {
 	}
 }
 
+// spectralFeatures fills Power and the spectral-shape features from e.spec. Everything that
+// needs only one pass over the bins is computed in one loop: it is a third of Process.
 func (e *Extractor) spectralFeatures(f *Frame) {
-	mag, freqs, power := e.mag, e.freqs[:len(e.mag)], f.Power[:len(e.mag)]
-	var total, weighted float64
-	for k, m := range mag {
+	spec := e.spec
+	power, mag := f.Power[:len(spec)], e.mag[:len(spec)]
+	freqs, prev := e.freqs[:len(spec)], e.prevMag[:len(spec)]
+	var total, weighted, flux, lin float64
+	// Flatness: the geometric mean is a running product renormalised with Frexp every
+	// four bins, as a log per bin would cost a fifth of Process (see flatnessLogs).
+	mant, exp := 1.0, 0
+	for k, c := range spec {
+		re, im := real(c), imag(c)
+		p := re*re + im*im
+		m := math.Sqrt(p)
+		power[k] = p
+		mag[k] = m
 		total += m
 		weighted += freqs[k] * m
+		if d := m - prev[k]; d > 0 {
+			flux += d * d
+		}
+		prev[k] = m
+		pt := max(DefaultAmin, p)
+		lin += pt
+		mant *= pt
+		if k&3 == 3 {
+			var ex int
+			mant, ex = math.Frexp(mant)
+			exp += ex
+		}
 	}
+
 	// util.normalize leaves columns whose norm is below the smallest normal float unscaled.
 	norm := total
 	if norm < 0x1p-1022 {
@@ -221,26 +239,28 @@ func (e *Extractor) spectralFeatures(f *Frame) {
 		}
 	}
 
-	var logSum, linSum float64
-	for _, p := range power {
-		p = math.Max(DefaultAmin, p)
-		logSum += math.Log(p)
-		linSum += p
+	n := float64(len(power))
+	logSum := math.Log(mant) + float64(exp)*math.Ln2
+	if mant == 0 || math.IsInf(mant, 0) || math.IsNaN(mant) {
+		// Only power values beyond ~1e77 push the product out of range.
+		logSum = flatnessLogs(power)
 	}
-	nb := float64(len(power))
-	f.Flatness = math.Exp(logSum/nb) / (linSum / nb)
+	f.Flatness = math.Exp(logSum/n) / (lin / n)
 
-	var flux float64
+	f.Flux = 0
 	if e.hasPrev {
-		for k, m := range mag {
-			if d := m - e.prevMag[k]; d > 0 {
-				flux += d * d
-			}
-		}
+		f.Flux = math.Sqrt(flux)
 	}
-	f.Flux = math.Sqrt(flux)
-	copy(e.prevMag, mag)
 	e.hasPrev = true
+}
+
+// flatnessLogs is Σ log(max(amin, p)), the slow path of the flatness geometric mean.
+func flatnessLogs(power []float64) float64 {
+	var s float64
+	for _, p := range power {
+		s += math.Log(max(DefaultAmin, p))
+	}
+	return s
 }
 
 func (e *Extractor) melFeatures(f *Frame) {
