@@ -57,9 +57,17 @@ func (b *Buffer) Write(x []float32) {
 
 // Read copies up to len(dst) unread samples into dst and returns how many it copied.
 func (b *Buffer) Read(dst []float32) int {
+	n, _ := b.ReadAt(dst)
+	return n
+}
+
+// ReadAt is Read that also returns the position of the first copied sample in the stream
+// of all samples ever written (so a reader can time samples even after overruns).
+func (b *Buffer) ReadAt(dst []float32) (int, uint64) {
 	n := uint64(len(b.data))
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	pos := b.r
 	avail := b.w - b.r
 	want := min(uint64(len(dst)), avail)
 	var got uint64
@@ -70,7 +78,7 @@ func (b *Buffer) Read(dst []float32) int {
 		got += uint64(c)
 		b.r += uint64(c)
 	}
-	return int(got)
+	return int(got), pos
 }
 
 // Ready is signalled after writes; a reader waits on it when Read returns 0.

@@ -106,3 +106,17 @@ func BenchmarkWriteRead(b *testing.B) {
 		r.Read(dst)
 	}
 }
+
+func TestReadAtPositionAfterOverrun(t *testing.T) {
+	b := New(4)
+	b.Write(seq(0, 10)) // samples 6..9 survive
+	dst := make([]float32, 2)
+	n, pos := b.ReadAt(dst)
+	if n != 2 || pos != 6 || dst[0] != 6 {
+		t.Fatalf("ReadAt = %d at %d (%v), want 2 at 6", n, pos, dst)
+	}
+	n, pos = b.ReadAt(dst)
+	if n != 2 || pos != 8 || dst[1] != 9 {
+		t.Fatalf("second ReadAt = %d at %d (%v), want 2 at 8", n, pos, dst)
+	}
+}
