@@ -1,0 +1,181 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"math"
+	"testing"
+	"time"
+)
+
+func TestEventLifecycle(t *testing.T) {
+	ctx := context.Background()
+	db, clk := openTest(t)
+	mustMachine(t, db, "m1", "m2")
+
+	snap := json.RawMessage(`{"rms":0.3,"bands":[1,2,3]}`)
+	id, err := db.OpenEvent(ctx, Event{MachineID: "m1", Start: t0, PeakScore: 9, Threshold: 8.5, Snapshot: snap})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.OpenEvent(ctx, Event{MachineID: "m1", Start: t0.Add(time.Second), PeakScore: 9, Threshold: 8.5}); !errors.Is(err, ErrConflict) {
+		t.Errorf("second open event: err = %v, want ErrConflict", err)
+	}
+	e, err := db.Event(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !e.IsOpen() || e.Kind != EventAnomaly || string(e.Snapshot) != string(snap) || !e.Start.Equal(t0) {
+		t.Errorf("opened event = %+v", e)
+	}
+
+	for _, p := range []float64{12, 10} { // peak only rises
+		if err := db.UpdateEventPeak(ctx, id, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	end := t0.Add(30 * time.Second)
+	if err := db.CloseEvent(ctx, id, end, 11); err != nil {
+		t.Fatal(err)
+	}
+	e, _ = db.Event(ctx, id)
+	if e.IsOpen() || !e.End.Equal(end) || e.PeakScore != 12 {
+		t.Errorf("closed event: end %v peak %v, want %v and 12", e.End, e.PeakScore, end)
+	}
+	if err := db.CloseEvent(ctx, id, end, 1); !errors.Is(err, ErrConflict) {
+		t.Errorf("close closed event: err = %v, want ErrConflict", err)
+	}
+	if err := db.UpdateEventPeak(ctx, id, 20); !errors.Is(err, ErrConflict) {
+		t.Errorf("update peak of closed event: err = %v, want ErrConflict", err)
+	}
+	// A new event may open once the previous one is closed.
+	id2, err := db.OpenEvent(ctx, Event{MachineID: "m1", Start: t0.Add(time.Minute), PeakScore: 9, Threshold: 8.5})
+	if err != nil || id2 == id {
+		t.Fatalf("reopen after close: id %d, %v", id2, err)
+	}
+
+	clk.Advance(time.Hour)
+	if err := db.AcknowledgeEvent(ctx, id, "alice"); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.AcknowledgeEvent(ctx, id, "bob"); !errors.Is(err, ErrConflict) {
+		t.Errorf("second ack: err = %v, want ErrConflict", err)
+	}
+	if err := db.SetEventLabel(ctx, id, "bearing wear"); err != nil {
+		t.Fatal(err)
+	}
+	e, _ = db.Event(ctx, id)
+	if e.AcknowledgedBy != "alice" || !e.AcknowledgedAt.Equal(t0.Add(time.Hour)) || e.Label != "bearing wear" {
+		t.Errorf("ack/label = %q at %v, %q", e.AcknowledgedBy, e.AcknowledgedAt, e.Label)
+	}
+}
+
+func TestEventErrors(t *testing.T) {
+	ctx := context.Background()
+	db, _ := openTest(t)
+	mustMachine(t, db, "m1")
+	tests := []struct {
+		name string
+		op   func() error
+		want error
+	}{
+		{"open unknown machine", func() error {
+			_, err := db.OpenEvent(ctx, Event{MachineID: "ghost", Start: t0})
+			return err
+		}, ErrNotFound},
+		{"open no machine", func() error { _, err := db.OpenEvent(ctx, Event{Start: t0}); return err }, ErrInvalid},
+		{"open zero start", func() error { _, err := db.OpenEvent(ctx, Event{MachineID: "m1"}); return err }, ErrInvalid},
+		{"open bad snapshot", func() error {
+			_, err := db.OpenEvent(ctx, Event{MachineID: "m1", Start: t0, Snapshot: json.RawMessage("{")})
+			return err
+		}, ErrInvalid},
+		{"open NaN peak", func() error {
+			_, err := db.OpenEvent(ctx, Event{MachineID: "m1", Start: t0, PeakScore: math.NaN()})
+			return err
+		}, ErrInvalid},
+		{"close unknown", func() error { return db.CloseEvent(ctx, 42, t0, 1) }, ErrNotFound},
+		{"peak unknown", func() error { return db.UpdateEventPeak(ctx, 42, 1) }, ErrNotFound},
+		{"ack unknown", func() error { return db.AcknowledgeEvent(ctx, 42, "alice") }, ErrNotFound},
+		{"label unknown", func() error { return db.SetEventLabel(ctx, 42, "x") }, ErrNotFound},
+		{"event unknown", func() error { _, err := db.Event(ctx, 42); return err }, ErrNotFound},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if err := tc.op(); !errors.Is(err, tc.want) {
+				t.Errorf("err = %v, want %v", err, tc.want)
+			}
+		})
+	}
+	_, err := db.OpenEvent(ctx, Event{MachineID: "ghost", Start: t0})
+	if want := `store: open anomaly event for machine "ghost": machine: not found`; err == nil || err.Error() != want {
+		t.Errorf("error text = %q, want %q", err, want)
+	}
+}
+
+func TestEventsFilter(t *testing.T) {
+	ctx := context.Background()
+	db, _ := openTest(t)
+	mustMachine(t, db, "m1", "m2")
+	at := func(min int) time.Time { return t0.Add(time.Duration(min) * time.Minute) }
+	// id: machine, start, end (-1 = open)
+	type ev struct {
+		machine    string
+		start, end int
+	}
+	evs := []ev{{"m1", 0, 5}, {"m1", 10, 20}, {"m2", 2, 3}, {"m1", 30, -1}, {"m2", 15, -1}}
+	ids := map[int]int64{}
+	for i, e := range evs {
+		id, err := db.OpenEvent(ctx, Event{MachineID: e.machine, Start: at(e.start), PeakScore: 9, Threshold: 8})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids[i] = id
+		if e.end >= 0 {
+			if err := db.CloseEvent(ctx, id, at(e.end), 9); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := db.AcknowledgeEvent(ctx, ids[0], "alice"); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		f    EventFilter
+		want []int // indexes into evs, newest start first
+	}{
+		{"all", EventFilter{}, []int{3, 4, 1, 2, 0}},
+		{"machine", EventFilter{MachineID: "m1"}, []int{3, 1, 0}},
+		{"open", EventFilter{OpenOnly: true}, []int{3, 4}},
+		{"unacknowledged m1", EventFilter{MachineID: "m1", Unacknowledged: true}, []int{3, 1}},
+		{"overlap [4, 12)", EventFilter{From: at(4), To: at(12)}, []int{1, 0}},
+		{"overlap [16, 17) includes open", EventFilter{From: at(16), To: at(17)}, []int{4, 1}},
+		{"limit", EventFilter{Limit: 2}, []int{3, 4}},
+		{"kind", EventFilter{Kind: "other"}, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := db.Events(ctx, tc.f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var gotIdx []int
+			for _, e := range got {
+				for i, id := range ids {
+					if id == e.ID {
+						gotIdx = append(gotIdx, i)
+					}
+				}
+			}
+			if len(gotIdx) != len(tc.want) {
+				t.Fatalf("events %v, want %v", gotIdx, tc.want)
+			}
+			for i := range gotIdx {
+				if gotIdx[i] != tc.want[i] {
+					t.Fatalf("events %v, want %v", gotIdx, tc.want)
+				}
+			}
+		})
+	}
+}
