@@ -10,8 +10,9 @@ type Band struct {
 	Level  float64 // 10·log10(max(1e-10, Σ power in band)), dB re one power unit
 }
 
-// octaveRatio is the IEC 61260-1 base-ten octave frequency ratio G = 10^(3/10).
-var octaveRatio = math.Pow(10, 0.3) // constant expression, not state
+// octaveRatio is the IEC 61260-1 base-ten octave frequency ratio G = 10^(3/10) (checked by
+// TestConstants).
+const octaveRatio = 1.9952623149688797
 
 // BandLevels sums a one-sided power spectrum (len(power) == nfft/2+1, bin k at k·sr/nfft Hz)
 // into 1/fraction-octave bands (fraction 1 = octave, 3 = third-octave) laid out as in

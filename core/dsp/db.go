@@ -8,7 +8,7 @@ import "math"
 // Note: the DCASE 2020/2022 autoencoder baselines (common.py) add sys.float_info.epsilon
 // (float64 epsilon, 2.2e-16) instead; the two forms differ by less than 0.01 dB wherever
 // the mel power is above 1e-4.
-const LogMelEps = 1.1920929e-07
+const LogMelEps = 0x1p-23 // 1.1920929e-07
 
 // Defaults of librosa.power_to_db.
 const (

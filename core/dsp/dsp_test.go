@@ -439,3 +439,15 @@ func mean(x []float64) float64 {
 	}
 	return s / float64(len(x))
 }
+
+func TestConstants(t *testing.T) {
+	if want := math.Log(6.4) / 27; slaneyLogStep != want {
+		t.Errorf("slaneyLogStep = %.17g, want %.17g", slaneyLogStep, want)
+	}
+	if want := math.Pow(10, 0.3); octaveRatio != want {
+		t.Errorf("octaveRatio = %.17g, want %.17g", octaveRatio, want)
+	}
+	if want := float64(float32(math.Nextafter32(1, 2) - 1)); LogMelEps != want {
+		t.Errorf("LogMelEps = %g, want float32 epsilon %g", LogMelEps, want)
+	}
+}

@@ -125,7 +125,7 @@ func (e *Extractor) Reset() { e.hasPrev = false }
 // come from NewFrame with the same Config; otherwise Process panics. It does not allocate.
 func (e *Extractor) Process(x []float64, f *Frame) {
 	n := e.cfg.FrameSize
-	if len(x) != n || len(f.Power) != n/2+1 || len(f.Mel) != e.cfg.Mels || len(f.MFCC) != e.cfg.MFCC {
+	if len(x) != n || len(f.Power) != n/2+1 || len(f.Mel) != e.cfg.Mels || len(f.LogMel) != e.cfg.Mels || len(f.MFCC) != e.cfg.MFCC {
 		panic(fmt.Sprintf("dsp: Process: frame of %d samples or Frame not built for this Config (frame_size %d)", len(x), n))
 	}
 	e.timeFeatures(x, f)

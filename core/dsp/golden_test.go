@@ -47,7 +47,7 @@ func loadJSON(t *testing.T, name string, v any) {
 	}
 }
 
-func close(got, want, atol float64) bool {
+func near(got, want, atol float64) bool {
 	if math.IsNaN(got) || math.IsNaN(want) {
 		return false
 	}
@@ -56,7 +56,7 @@ func close(got, want, atol float64) bool {
 
 func checkScalar(t *testing.T, what string, got, want float64) {
 	t.Helper()
-	if !close(got, want, absFloor) {
+	if !near(got, want, absFloor) {
 		t.Errorf("%s = %.10g, want %.10g (rel err %.2g)", what, got, want, math.Abs(got-want)/math.Abs(want))
 	}
 }
@@ -73,7 +73,7 @@ func checkVector(t *testing.T, what string, got, want []float64) {
 	}
 	bad := 0
 	for i := range want {
-		if !close(got[i], want[i], absFloor*scale) {
+		if !near(got[i], want[i], absFloor*scale) {
 			if bad < 3 {
 				t.Errorf("%s[%d] = %.10g, want %.10g", what, i, got[i], want[i])
 			}

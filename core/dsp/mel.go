@@ -7,9 +7,8 @@ const (
 	slaneyFSp       = 200.0 / 3 // Hz per mel below the break
 	slaneyMinLogHz  = 1000.0    // break between the linear and logarithmic parts
 	slaneyMinLogMel = slaneyMinLogHz / slaneyFSp
+	slaneyLogStep   = 0.06875177742094912 // ln(6.4)/27, checked by TestConstants
 )
-
-var slaneyLogStep = math.Log(6.4) / 27 // constant expression, not state
 
 // HzToMel converts a frequency in Hz to mels on the given scale, as librosa.hz_to_mel.
 func HzToMel(hz float64, scale MelScale) float64 {
