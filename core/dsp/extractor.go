@@ -7,7 +7,8 @@ import (
 	"gonum.org/v1/gonum/dsp/fourier"
 )
 
-// Spectral feature parameters (librosa defaults).
+// Feature parameters: librosa's defaults for rolloff and zero crossings, and the floor
+// reported for digital silence.
 const (
 	RolloffPercent = 0.85  // spectral_rolloff roll_percent
 	ZCRThreshold   = 1e-10 // zero_crossings threshold: |x| <= this counts as +0
@@ -147,13 +148,13 @@ func (e *Extractor) timeFeatures(x []float64, f *Frame) {
 	for _, v := range x {
 		sum += v
 		sumSq += v * v
-		if a := math.Abs(v); a > peak {
-			peak = a
-		}
+		peak = max(peak, math.Abs(v))
 		neg := v < -ZCRThreshold
+		crossed := 0 // written so the compiler emits SETcc, not an unpredictable branch
 		if neg != prevNeg {
-			zc++
+			crossed = 1
 		}
+		zc += crossed
 		prevNeg = neg
 	}
 	mean := sum / n
@@ -200,9 +201,8 @@ func (e *Extractor) spectralFeatures(f *Frame) {
 		mag[k] = m
 		total += m
 		weighted += freqs[k] * m
-		if d := m - prev[k]; d > 0 {
-			flux += d * d
-		}
+		d := max(m-prev[k], 0) // branch-free: the sign is random for noisy frames
+		flux += d * d
 		prev[k] = m
 		pt := max(DefaultAmin, p)
 		lin += pt
