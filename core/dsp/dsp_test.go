@@ -451,3 +451,51 @@ func TestConstants(t *testing.T) {
 		t.Errorf("LogMelEps = %g, want float32 epsilon %g", LogMelEps, want)
 	}
 }
+
+// TestMelStageMatchesHelpers checks Process's fused mel stage against the public helpers on
+// frames whose mel dynamic range exceeds top_db (a pure tone: clipping active, and both the
+// series and the direct log-mel branches used) and on noise.
+func TestMelStageMatchesHelpers(t *testing.T) {
+	c := DefaultConfig(16000)
+	e, _ := NewExtractor(c)
+	f := NewFrame(c)
+	tone := make([]float64, c.FrameSize)
+	for i := range tone {
+		tone[i] = 0.5 * math.Sin(2*math.Pi*64*float64(i)/float64(c.FrameSize))
+	}
+	for name, x := range map[string][]float64{"tone": tone, "noise": noise(c.FrameSize, 12), "quiet noise": scaled(noise(c.FrameSize, 13), 1e-4)} {
+		e.Process(x, f)
+		db := make([]float64, len(f.Mel))
+		PowerToDB(f.Mel, 1, DefaultAmin, DefaultTopDB, db)
+		want := make([]float64, len(f.MFCC))
+		DCTOrtho(db, want)
+		small, large := 0, 0
+		for i, m := range f.Mel {
+			w := 10 * math.Log10(m+LogMelEps)
+			if math.Abs(f.LogMel[i]-w) > 1e-12*math.Max(1, math.Abs(w)) {
+				t.Errorf("%s: LogMel[%d] = %.17g, want %.17g (mel %g)", name, i, f.LogMel[i], w, m)
+			}
+			if m > LogMelEps*1e5 {
+				large++
+			} else {
+				small++
+			}
+		}
+		for k := range want {
+			if math.Abs(f.MFCC[k]-want[k]) > 1e-9*math.Max(1, math.Abs(want[k])) {
+				t.Errorf("%s: MFCC[%d] = %.17g, want %.17g", name, k, f.MFCC[k], want[k])
+			}
+		}
+		t.Logf("%s: %d bands on the series path, %d direct", name, large, small)
+		if name == "tone" && (small == 0 || large == 0) {
+			t.Errorf("tone should exercise both log-mel paths (series %d, direct %d)", large, small)
+		}
+	}
+}
+
+func scaled(x []float64, g float64) []float64 {
+	for i := range x {
+		x[i] *= g
+	}
+	return x
+}

@@ -263,10 +263,21 @@ func flatnessLogs(power []float64) float64 {
 	return s
 }
 
+// melFeatures computes Mel, LogMel and MFCC from Power. Both logarithmic forms come from one
+// log10 per band where possible: with u = LogMelEps/mel,
+// 10·log10(mel + eps) = 10·log10(mel) + 10·log10(1 + u), and for u <= 1e-5 the series
+// u − u²/2 + u³/3 gives log(1 + u) to better than 1e-20 absolute, far below the rounding of
+// the log itself. The logarithms are a fifth of Process, so this is worth the lines.
 func (e *Extractor) melFeatures(f *Frame) {
+	const (
+		seriesMin = LogMelEps * 1e5 // mel above which u <= 1e-5
+		tenOverLn = 10 / math.Ln10
+	)
 	power := f.Power
 	mel := f.Mel[:len(e.filters)]
 	logMel := f.LogMel[:len(mel)]
+	db := e.db[:len(mel)]
+	peak := math.Inf(-1)
 	for i, flt := range e.filters {
 		var s float64
 		p := power[flt.start : flt.start+len(flt.weights)]
@@ -274,13 +285,24 @@ func (e *Extractor) melFeatures(f *Frame) {
 			s += w * p[j]
 		}
 		mel[i] = s
-		logMel[i] = 10 * math.Log10(s+LogMelEps)
+		// power_to_db(mel, ref=1, amin=1e-10) before top_db clipping (as PowerToDB).
+		d := 10 * math.Log10(max(DefaultAmin, s))
+		db[i] = d
+		peak = max(peak, d)
+		if s > seriesMin {
+			u := LogMelEps / s
+			logMel[i] = d + tenOverLn*(u-u*u/2+u*u*u/3)
+		} else {
+			logMel[i] = 10 * math.Log10(s+LogMelEps)
+		}
 	}
 	if len(f.MFCC) == 0 {
 		return
 	}
-	db := e.db[:len(mel)]
-	PowerToDB(mel, 1, DefaultAmin, DefaultTopDB, db)
+	floor := peak - DefaultTopDB
+	for i, d := range db {
+		db[i] = max(d, floor)
+	}
 	nm := len(db)
 	for k := range f.MFCC {
 		row := e.dct[k*nm : (k+1)*nm]
