@@ -12,14 +12,17 @@ type Clock interface {
 	Sleep(ctx context.Context, d time.Duration) error
 }
 
-// SystemClock is the wall clock.
-type SystemClock struct{}
+// WallClock is the system's clock.
+type WallClock struct{}
+
+// SystemClock returns the system's clock.
+func SystemClock() WallClock { return WallClock{} }
 
 // Now returns time.Now().
-func (SystemClock) Now() time.Time { return time.Now() }
+func (WallClock) Now() time.Time { return time.Now() }
 
 // Sleep waits for d or until ctx is done.
-func (SystemClock) Sleep(ctx context.Context, d time.Duration) error {
+func (WallClock) Sleep(ctx context.Context, d time.Duration) error {
 	if d <= 0 {
 		return ctx.Err()
 	}
@@ -46,7 +49,7 @@ type pacer struct {
 
 func newPacer(c Clock, realtime bool, rate int) *pacer {
 	if c == nil {
-		c = SystemClock{}
+		c = WallClock{}
 	}
 	return &pacer{clock: c, realtime: realtime, rate: rate, start: c.Now()}
 }

@@ -98,7 +98,7 @@ type Simulator struct {
 
 var _ Source = (*Simulator)(nil)
 
-// NewSimulator validates cfg. A nil clock means SystemClock.
+// NewSimulator validates cfg. A nil clock means SystemClock().
 func NewSimulator(cfg SimulatorConfig, clock Clock) (*Simulator, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err

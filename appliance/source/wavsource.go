@@ -29,7 +29,7 @@ type WAVOptions struct {
 	Realtime bool          // pace delivery like a live microphone; otherwise as fast as the sink takes it
 	Loop     bool          // start again from the first file after the last
 	Block    time.Duration // samples per delivered block as a duration; 0 means DefaultBlock
-	Clock    Clock         // time for pacing and Block.Time; nil means SystemClock
+	Clock    Clock         // time for pacing and Block.Time; nil means SystemClock()
 }
 
 // WAV replays one or more WAV files, in order, as one continuous stream.

@@ -290,10 +290,10 @@ func TestCancellationStopsRun(t *testing.T) {
 func TestSystemClockSleepCancels(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if err := (SystemClock{}).Sleep(ctx, time.Hour); !errors.Is(err, context.Canceled) {
+	if err := SystemClock().Sleep(ctx, time.Hour); !errors.Is(err, context.Canceled) {
 		t.Errorf("Sleep on a cancelled context = %v", err)
 	}
-	if err := (SystemClock{}).Sleep(context.Background(), time.Microsecond); err != nil {
+	if err := SystemClock().Sleep(context.Background(), time.Microsecond); err != nil {
 		t.Errorf("Sleep = %v", err)
 	}
 }
