@@ -67,20 +67,85 @@ func (f *Features) appendJSON(b []byte) []byte {
 }
 
 // UnmarshalJSON decodes the form written by MarshalJSON; null or missing
-// keys become NaN.
+// keys become NaN, unknown keys are ignored.
 func (f *Features) UnmarshalJSON(b []byte) error {
-	var m map[string]*float64
+	for _, p := range f.fields() {
+		*p = math.NaN()
+	}
+	if f.parseCompact(b) {
+		return nil
+	}
+	// Not the compact form this package writes (hand-edited, reformatted):
+	// take the general, slower path.
+	var m map[string]json.RawMessage
 	if err := json.Unmarshal(b, &m); err != nil {
 		return err
 	}
 	for i, p := range f.fields() {
-		if v := m[featureKeys[i]]; v != nil {
+		raw, ok := m[featureKeys[i]]
+		if !ok {
+			continue
+		}
+		var v *float64
+		if err := json.Unmarshal(raw, &v); err != nil {
+			return fmt.Errorf("feature %s: %w", featureKeys[i], err)
+		}
+		if v != nil {
 			*p = *v
-		} else {
-			*p = math.NaN()
 		}
 	}
 	return nil
+}
+
+// parseCompact decodes {"key":number-or-null,...} without whitespace, the
+// form appendJSON writes, without allocating. It reports false on anything
+// else.
+func (f *Features) parseCompact(b []byte) bool {
+	if len(b) < 2 || b[0] != '{' || b[len(b)-1] != '}' {
+		return false
+	}
+	fields := f.fields()
+	b = b[1 : len(b)-1]
+	for len(b) > 0 {
+		if b[0] != '"' {
+			return false
+		}
+		end := 1
+		for end < len(b) && b[end] != '"' {
+			end++
+		}
+		if end+1 >= len(b) || b[end+1] != ':' {
+			return false
+		}
+		key := b[1:end]
+		b = b[end+2:]
+		vend := 0
+		for vend < len(b) && b[vend] != ',' {
+			vend++
+		}
+		val := b[:vend]
+		if vend < len(b) {
+			vend++ // the comma
+			if vend == len(b) {
+				return false // trailing comma
+			}
+		}
+		b = b[vend:]
+		x := math.NaN()
+		if string(val) != "null" {
+			var err error
+			if x, err = strconv.ParseFloat(string(val), 64); err != nil {
+				return false
+			}
+		}
+		for i, k := range featureKeys {
+			if string(key) == k {
+				*fields[i] = x
+				break
+			}
+		}
+	}
+	return true
 }
 
 // Validate reports whether s can be stored.

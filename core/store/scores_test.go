@@ -282,3 +282,39 @@ func TestPruneKeepsRollups(t *testing.T) {
 		t.Error("PruneRollups(1m) removed 1h rollups")
 	}
 }
+
+func TestFeaturesUnmarshalForms(t *testing.T) {
+	tests := []struct {
+		name    string
+		in      string
+		want    Features // NaN fields are written as -1 here
+		wantErr bool
+	}{
+		{"compact", `{"rms":0.5,"peak":1e-3,"crest":2,"kurtosis":null,"centroid":1200,"flatness":0.1,"zcr":0,"rolloff":-3}`,
+			Features{0.5, 1e-3, 2, -1, 1200, 0.1, 0, -3}, false},
+		{"spaces and unknown key", `{ "rms": 0.25, "future": [1, 2] }`, Features{0.25, -1, -1, -1, -1, -1, -1, -1}, false},
+		{"missing keys", `{"crest":4}`, Features{-1, -1, 4, -1, -1, -1, -1, -1}, false},
+		{"empty object", `{}`, Features{-1, -1, -1, -1, -1, -1, -1, -1}, false},
+		{"garbage", `{"rms":x}`, Features{}, true},
+		{"trailing comma", `{"rms":1,}`, Features{}, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var f Features
+			err := f.UnmarshalJSON([]byte(tc.in))
+			if (err != nil) != tc.wantErr {
+				t.Fatalf("err = %v, wantErr %v", err, tc.wantErr)
+			}
+			if tc.wantErr {
+				return
+			}
+			got, want := f.fields(), tc.want.fields()
+			for i := range got {
+				w := *want[i]
+				if w == -1 && !math.IsNaN(*got[i]) || w != -1 && *got[i] != w {
+					t.Errorf("%s = %v, want %v (-1 = NaN)", featureKeys[i], *got[i], w)
+				}
+			}
+		})
+	}
+}
