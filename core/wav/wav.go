@@ -303,7 +303,9 @@ func (r *Reader) Frames() int64 { return r.frames }
 // the channel count and the slices must have equal length). It returns n > 0 with a nil
 // error while samples remain, then 0 and io.EOF at the end. If the data chunk is shorter
 // than declared, every complete frame is delivered first and then an error wrapping both
-// ErrTruncated and io.ErrUnexpectedEOF is returned.
+// ErrTruncated and io.ErrUnexpectedEOF is returned. Integer samples are scaled by
+// 2^(bits-1) (8-bit ones offset by 128 first); float samples pass through unchanged, so
+// they may exceed [-1, 1] if the file's do.
 func (r *Reader) Read(dst [][]float32) (int, error) {
 	if len(dst) != r.format.Channels {
 		return 0, fmt.Errorf("wav: read into %d channels, stream has %d", len(dst), r.format.Channels)
