@@ -124,7 +124,9 @@ var _ source.Source = (*Source)(nil)
 // Option configures a Source.
 type Option func(*Source)
 
-// WithHost shares a Host (and so one PortAudio initialisation) with other users.
+// WithHost shares a Host (and so one PortAudio initialisation) with other users. While
+// another user holds it open, a reconnect cannot make PortAudio rescan the devices, so a
+// re-plugged microphone whose ALSA card number changed is only found once they close it.
 func WithHost(h *Host) Option { return func(s *Source) { s.host = h } }
 
 // WithClock sets the clock that stamps Block.Time (default time.Now).
@@ -197,8 +199,8 @@ func (s *Source) Stats() Stats {
 }
 
 // Run captures until ctx is done, then returns nil. The calling goroutine does the
-// blocking reads, so ctx is noticed between reads (one block, or as long as a failing
-// device takes to report its error). Device loss is reported to sink and retried
+// blocking reads, so ctx is noticed between reads: within one block for a microphone,
+// up to 2 s through PulseAudio, which delivers in bursts. Device loss is reported to sink and retried
 // forever; Run returns an error only if it is already running.
 func (s *Source) Run(ctx context.Context, sink source.Sink) error {
 	if !s.running.CompareAndSwap(false, true) {

@@ -36,7 +36,18 @@
 //
 // The card number in "hw:1,0" follows the order in which the kernel found the cards. To
 // keep the name stable across reboots and other USB devices, pin the card index with a
-// modprobe option (`options snd-usb-audio index=1` in /etc/modprobe.d/) or define an ALSA
-// PCM by card id in /etc/asound.conf (`pcm.mic { type hw; card Device }`, then device
-// "mic"). The daemon's user needs the "audio" group to open /dev/snd.
+// modprobe option (`options snd-usb-audio index=1` in /etc/modprobe.d/), or define an
+// ALSA PCM by card id (the word after "card 1:" in `arecord -l`) in /etc/asound.conf,
+//
+//	pcm.mic { type plug; slave.pcm "hw:CARD=Device,DEV=0" }
+//
+// and configure device "mic". The daemon's user needs the "audio" group to open /dev/snd.
+//
+// Capturing through PulseAudio (device "pulse") also works, but put `enable-shm = no` in
+// the client.conf the daemon's user reads: with shared memory, libpulse 16.1 can deadlock
+// inside the blocked read when the sound server dies, and the loss is never reported.
+//
+// alsa-lib, libjack and PortAudio print diagnostics on stderr while PortAudio probes the
+// devices (cards that do not exist, no JACK server); they are harmless. Set
+// JACK_NO_START_SERVER=1 so that probing never starts a JACK server.
 package capture

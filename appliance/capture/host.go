@@ -12,7 +12,7 @@ import (
 	"github.com/gordonklaus/portaudio"
 )
 
-// ProbeRates are the sample rates the appliance supports and that Devices probes.
+// probeRates are the sample rates the appliance supports; Devices probes each of them.
 var probeRates = []int{16000, 44100, 48000}
 
 // Host owns PortAudio's process-wide initialisation. Open and Close are reference
