@@ -1,0 +1,209 @@
+package detect
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"time"
+
+	"signalcraft/core/dsp"
+)
+
+// ErrConfig is wrapped by every configuration error of this package.
+var ErrConfig = errors.New("detect: invalid config")
+
+// Scalar names of dsp.Frame fields that FeatureConfig.Scalars may append to the log-mel
+// vector of each frame before pooling.
+var scalarFields = map[string]func(f *dsp.Frame) float64{
+	"rms":       func(f *dsp.Frame) float64 { return f.RMS },
+	"dbfs":      func(f *dsp.Frame) float64 { return f.DBFS },
+	"peak":      func(f *dsp.Frame) float64 { return f.Peak },
+	"crest":     func(f *dsp.Frame) float64 { return f.Crest },
+	"kurtosis":  func(f *dsp.Frame) float64 { return f.Kurtosis },
+	"zcr":       func(f *dsp.Frame) float64 { return f.ZCR },
+	"centroid":  func(f *dsp.Frame) float64 { return f.Centroid },
+	"bandwidth": func(f *dsp.Frame) float64 { return f.Bandwidth },
+	"rolloff":   func(f *dsp.Frame) float64 { return f.Rolloff },
+	"flatness":  func(f *dsp.Frame) float64 { return f.Flatness },
+	"flux":      func(f *dsp.Frame) float64 { return f.Flux },
+}
+
+// FeatureConfig is the whole feature chain from samples to window vectors. The daemon
+// and the evaluation build their Chain from the same FeatureConfig.
+type FeatureConfig struct {
+	DSP dsp.Config `json:"dsp"`
+	// Window and Hop are the analysis window length and the distance between window
+	// starts, in frames.
+	Window int `json:"window_frames"`
+	Hop    int `json:"hop_frames"`
+	// Stats are the pooling statistics over the log-mel (and scalar) frames of a window.
+	Stats []Stat `json:"stats"`
+	// MFCC appends the frame's MFCCs to the log-mel vector.
+	MFCC bool `json:"mfcc,omitempty"`
+	// Scalars names dsp.Frame scalar features appended to each frame vector
+	// ("rms", "dbfs", "peak", "crest", "kurtosis", "zcr", "centroid", "bandwidth",
+	// "rolloff", "flatness", "flux").
+	Scalars []string `json:"scalars,omitempty"`
+}
+
+// DefaultWindow and DefaultHop are the default analysis window and hop durations.
+const (
+	DefaultWindow = 10 * time.Second
+	DefaultHop    = 1 * time.Second
+)
+
+// DefaultFeatureConfig returns the chain the appliance uses at sampleRate:
+// dsp.DefaultConfig (1024-sample frames, hop 512 and 128 Slaney mels at 16 kHz), windows
+// of DefaultWindow every DefaultHop, pooled with DefaultStats.
+func DefaultFeatureConfig(sampleRate int) FeatureConfig {
+	return NewFeatureConfig(dsp.DefaultConfig(sampleRate), DefaultWindow, DefaultHop)
+}
+
+// NewFeatureConfig returns a FeatureConfig with the given frame analysis and window/hop
+// durations rounded to whole frames (at least one), pooled with DefaultStats.
+func NewFeatureConfig(c dsp.Config, window, hop time.Duration) FeatureConfig {
+	return FeatureConfig{
+		DSP:    c,
+		Window: FramesIn(c, window),
+		Hop:    FramesIn(c, hop),
+		Stats:  append([]Stat(nil), DefaultStats...),
+	}
+}
+
+// FramesIn returns the number of frames whose starts fall in duration d (at least 1).
+func FramesIn(c dsp.Config, d time.Duration) int {
+	if c.Hop <= 0 || c.SampleRate <= 0 {
+		return 1
+	}
+	n := int(math.Round(d.Seconds() * float64(c.SampleRate) / float64(c.Hop)))
+	return max(n, 1)
+}
+
+// FrameDim returns the length of the per-frame vector: mels, plus MFCCs, plus scalars.
+func (fc FeatureConfig) FrameDim() int {
+	n := fc.DSP.Mels + len(fc.Scalars)
+	if fc.MFCC {
+		n += fc.DSP.MFCC
+	}
+	return n
+}
+
+// Dim returns the length of the window vectors.
+func (fc FeatureConfig) Dim() int {
+	s := len(fc.Stats)
+	if s == 0 {
+		s = len(DefaultStats)
+	}
+	return s * fc.FrameDim()
+}
+
+// Validate reports the first invalid field, wrapping ErrConfig.
+func (fc FeatureConfig) Validate() error {
+	if err := fc.DSP.Validate(); err != nil {
+		return fmt.Errorf("%w: %w", ErrConfig, err)
+	}
+	if fc.Window <= 0 {
+		return fmt.Errorf("%w: window_frames %d must be positive", ErrConfig, fc.Window)
+	}
+	if fc.Hop <= 0 {
+		return fmt.Errorf("%w: hop_frames %d must be positive", ErrConfig, fc.Hop)
+	}
+	for _, s := range fc.Stats {
+		if !s.valid() {
+			return fmt.Errorf("%w: stats: unknown statistic %q", ErrConfig, s)
+		}
+	}
+	for _, s := range fc.Scalars {
+		if _, ok := scalarFields[s]; !ok {
+			return fmt.Errorf("%w: scalars: unknown feature %q", ErrConfig, s)
+		}
+	}
+	if fc.MFCC && fc.DSP.MFCC == 0 {
+		return fmt.Errorf("%w: mfcc requested but dsp.mfcc is 0", ErrConfig)
+	}
+	return nil
+}
+
+// Chain runs samples → frames → features → window vectors. It is not safe for
+// concurrent use (one per channel); Push does not allocate in steady state.
+type Chain struct {
+	fc      FeatureConfig
+	framer  *dsp.Framer
+	ext     *dsp.Extractor
+	frame   *dsp.Frame
+	vec     []float64
+	win     *Windower
+	scalars []func(*dsp.Frame) float64
+	frames  int64 // frames processed since Reset
+	emit    func([]float64)
+	onFrame func(frame []float64)
+}
+
+// NewChain validates fc and builds a Chain.
+func NewChain(fc FeatureConfig) (*Chain, error) {
+	if err := fc.Validate(); err != nil {
+		return nil, err
+	}
+	ext, err := dsp.NewExtractor(fc.DSP)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
+	}
+	c := &Chain{
+		fc:     fc,
+		framer: dsp.NewFramer(fc.DSP.FrameSize, fc.DSP.Hop),
+		ext:    ext,
+		frame:  dsp.NewFrame(fc.DSP),
+		vec:    make([]float64, 0, fc.FrameDim()),
+		win:    NewWindower(fc.FrameDim(), fc.Window, fc.Hop, fc.Stats...),
+	}
+	for _, s := range fc.Scalars {
+		c.scalars = append(c.scalars, scalarFields[s])
+	}
+	c.onFrame = c.processFrame
+	return c, nil
+}
+
+// Config returns the chain's configuration.
+func (c *Chain) Config() FeatureConfig { return c.fc }
+
+// Frame returns the features of the most recent frame (valid until the next Push).
+func (c *Chain) Frame() *dsp.Frame { return c.frame }
+
+// Frames returns the number of frames processed since Reset; the most recent window
+// emitted ended with frame Frames()-1, which ends at sample
+// (Frames()-1)·Hop + FrameSize of the stream.
+func (c *Chain) Frames() int64 { return c.frames }
+
+// Reset starts a new stream.
+func (c *Chain) Reset() {
+	c.framer.Reset()
+	c.ext.Reset()
+	c.win.Reset()
+	c.frames = 0
+}
+
+// Push feeds samples and calls emit for every completed window vector. The vector is
+// reused after emit returns.
+func (c *Chain) Push(samples []float32, emit func(window []float64)) {
+	c.emit = emit
+	c.framer.Push(samples, c.onFrame)
+	c.emit = nil
+}
+
+// Flush emits one window over everything pushed since Reset if no window was emitted
+// (an item shorter than the window). It reports whether it emitted.
+func (c *Chain) Flush(emit func(window []float64)) bool { return c.win.Flush(emit) }
+
+func (c *Chain) processFrame(x []float64) {
+	c.ext.Process(x, c.frame)
+	c.frames++
+	v := append(c.vec[:0], c.frame.LogMel...)
+	if c.fc.MFCC {
+		v = append(v, c.frame.MFCC...)
+	}
+	for _, f := range c.scalars {
+		v = append(v, f(c.frame))
+	}
+	c.vec = v
+	c.win.Push(v, c.emit)
+}
