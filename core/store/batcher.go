@@ -142,20 +142,20 @@ func (b *Batcher) Add(s Score) error {
 		b.mu.Unlock()
 		return fmt.Errorf("store: batcher add: %w", ErrClosed)
 	}
-	known := b.known[s.MachineID]
-	b.mu.Unlock()
-	if !known {
+	if !b.known[s.MachineID] {
+		// First row of this machine: check it exists, outside the lock.
+		b.mu.Unlock()
 		if _, err := b.db.Machine(context.Background(), s.MachineID); err != nil {
 			return fmt.Errorf("store: batcher add: %w", err)
 		}
+		b.mu.Lock()
+		if b.closed {
+			b.mu.Unlock()
+			return fmt.Errorf("store: batcher add: %w", ErrClosed)
+		}
+		b.known[s.MachineID] = true
 	}
-
-	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.closed {
-		return fmt.Errorf("store: batcher add: %w", ErrClosed)
-	}
-	b.known[s.MachineID] = true
 	b.pending = append(b.pending, s)
 	b.stats.Added++
 	if over := len(b.pending) - b.cfg.MaxPending; over > 0 {
@@ -170,8 +170,12 @@ func (b *Batcher) Add(s Score) error {
 	return nil
 }
 
+// dropOldestLocked discards the n oldest pending rows. Re-slicing (rather
+// than copying the tail down) keeps taking rows from the front O(rows taken)
+// however long the backlog; append reallocates and copies only live rows.
 func (b *Batcher) dropOldestLocked(n int) {
-	b.pending = append(b.pending[:0], b.pending[n:]...)
+	clear(b.pending[:n]) // release feature summaries for the GC
+	b.pending = b.pending[n:]
 	b.stats.Dropped += int64(n)
 }
 
@@ -197,7 +201,8 @@ func (b *Batcher) flush(ctx context.Context, fullOnly bool) error {
 		}
 		batch := make([]Score, n)
 		copy(batch, b.pending[:n])
-		b.pending = append(b.pending[:0], b.pending[n:]...)
+		clear(b.pending[:n])
+		b.pending = b.pending[n:]
 		b.mu.Unlock()
 
 		inserted, err := b.db.WriteScores(ctx, batch)
