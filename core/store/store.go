@@ -27,6 +27,18 @@
 // Every time is stored as UTC Unix milliseconds in an INTEGER column whose
 // name ends in _ms.
 //
+// # Scores, rollups and retention
+//
+// Window scores arrive through a [Batcher] (or [DB.WriteScores] directly),
+// one transaction per batch. The 1m and 1h rollups are maintained
+// incrementally inside that same transaction (an aggregating upsert per
+// bucket touched, storing sums so adding is exact) rather than by a periodic
+// rollup job: they are always current, need no scheduler or high-water mark,
+// cannot disagree with the raw rows after a crash, and make [DB.PruneScores]
+// safe at any moment. The cost is one or two upserts per batch.
+// Retention is the caller's policy: PruneScores drops raw rows older than a
+// cut-off (rollups stay), PruneRollups thins the 1m buckets.
+//
 // # Shared file
 //
 // Later subsystems (the durable job queue, API tokens, audit log, clips) keep
