@@ -372,7 +372,11 @@ func fitCondition(cfg DetectorConfig, X [][]float64) (condition, error) {
 	if err != nil {
 		return condition{}, err
 	}
-	thr, g, err := Threshold(TrainingScores(m, X), cfg.Quantile)
+	scores, err := CrossValidatedScores(cfg.Kind, X, cfg.Model, DefaultFolds)
+	if err != nil {
+		return condition{}, err
+	}
+	thr, g, err := Threshold(scores, cfg.Quantile)
 	if err != nil {
 		return condition{}, err
 	}
