@@ -54,7 +54,7 @@ type Source struct {
 	SampleRate int           `yaml:"sample_rate"`
 	Channels   int           `yaml:"channels"`
 	Paths      []string      `yaml:"paths"`    // wav: files, folders of *.wav or globs, played in order
-	Realtime   *bool         `yaml:"realtime"` // wav: pace like a live microphone (default true)
+	Realtime   *bool         `yaml:"realtime"` // wav, simulator: pace like a live microphone (default true)
 	Loop       bool          `yaml:"loop"`     // wav: start again at the end
 	Simulator  *SimulatorCfg `yaml:"simulator"`
 }
@@ -65,6 +65,8 @@ type SimulatorCfg struct {
 	// Faults lists, per channel, a developing bearing fault (empty: healthy).
 	Faults []SimFault `yaml:"faults"`
 	Seed   int64      `yaml:"seed"`
+	// Duration ends the simulated signal after this long; 0 runs until the daemon stops.
+	Duration time.Duration `yaml:"duration"`
 }
 
 // SimFault is a bearing fault that develops on one simulated channel.
@@ -123,6 +125,10 @@ func (c *Config) applyDefaults() {
 				s.Channels = 1 // checked against the file when the source opens
 			}
 		case KindSimulator:
+			if s.Realtime == nil {
+				t := true
+				s.Realtime = &t
+			}
 			if s.SampleRate == 0 {
 				s.SampleRate = 16000
 			}
@@ -380,8 +386,14 @@ func (s *Source) validate(p string) error {
 	if s.Simulator != nil && s.Kind != KindSimulator {
 		return fieldErr(p+".simulator", "…", "only a simulator source takes simulator settings")
 	}
+	if s.Realtime != nil && s.Kind == KindPortAudio {
+		return fieldErr(p+".realtime", *s.Realtime, "a microphone is always real time; leave it out")
+	}
 	if s.Kind == KindSimulator {
 		sim := s.Simulator
+		if sim.Duration < 0 {
+			return fieldErr(p+".simulator.duration", sim.Duration, "must not be negative")
+		}
 		if sim.ShaftHz < 1 || sim.ShaftHz > float64(s.SampleRate)/20 {
 			return fieldErr(p+".simulator.shaft_hz", sim.ShaftHz, fmt.Sprintf("must be between 1 and %d", s.SampleRate/20))
 		}

@@ -4,6 +4,7 @@
 package ring
 
 import (
+	"context"
 	"sync"
 	"sync/atomic"
 )
@@ -15,6 +16,7 @@ type Buffer struct {
 	data    []float32
 	w, r    uint64 // total samples written / read; w-r ≤ len(data)
 	signal  chan struct{}
+	space   chan struct{} // signalled after reads, for WriteWait
 	overrun atomic.Uint64
 }
 
@@ -23,7 +25,7 @@ func New(capacity int) *Buffer {
 	if capacity < 1 {
 		capacity = 1
 	}
-	return &Buffer{data: make([]float32, capacity), signal: make(chan struct{}, 1)}
+	return &Buffer{data: make([]float32, capacity), signal: make(chan struct{}, 1), space: make(chan struct{}, 1)}
 }
 
 // Write appends samples without ever blocking. Samples the reader has not consumed yet are
@@ -55,6 +57,32 @@ func (b *Buffer) Write(x []float32) {
 	}
 }
 
+// WriteWait writes x without losing samples: it waits until the reader has made room.
+// It is for sources that are not live (a recording replayed as fast as possible), where
+// waiting is right and dropping is wrong. It returns ctx's error if ctx ends first.
+func (b *Buffer) WriteWait(ctx context.Context, x []float32) error {
+	n := len(b.data)
+	for len(x) > 0 {
+		chunk := x[:min(len(x), n)]
+		for {
+			b.mu.Lock()
+			free := n - int(b.w-b.r)
+			b.mu.Unlock()
+			if free >= len(chunk) {
+				break
+			}
+			select {
+			case <-b.space:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		b.Write(chunk)
+		x = x[len(chunk):]
+	}
+	return nil
+}
+
 // Read copies up to len(dst) unread samples into dst and returns how many it copied.
 func (b *Buffer) Read(dst []float32) int {
 	n, _ := b.ReadAt(dst)
@@ -77,6 +105,12 @@ func (b *Buffer) ReadAt(dst []float32) (int, uint64) {
 		c := copy(dst[got:], b.data[i:end])
 		got += uint64(c)
 		b.r += uint64(c)
+	}
+	if got > 0 {
+		select {
+		case b.space <- struct{}{}:
+		default:
+		}
 	}
 	return int(got), pos
 }

@@ -1,6 +1,7 @@
 package ring
 
 import (
+	"context"
 	"sync"
 	"testing"
 )
@@ -118,5 +119,48 @@ func TestReadAtPositionAfterOverrun(t *testing.T) {
 	n, pos = b.ReadAt(dst)
 	if n != 2 || pos != 8 || dst[1] != 9 {
 		t.Fatalf("second ReadAt = %d at %d (%v), want 2 at 8", n, pos, dst)
+	}
+}
+
+func TestWriteWaitLosesNothing(t *testing.T) {
+	b := New(100)
+	const total = 100000
+	done := make(chan error, 1)
+	go func() {
+		var err error
+		for i := 0; i < total && err == nil; i += 333 {
+			err = b.WriteWait(context.Background(), seq(i, min(333, total-i)))
+		}
+		done <- err
+	}()
+	dst := make([]float32, 64)
+	next := float32(0)
+	for next < total {
+		n := b.Read(dst)
+		for _, v := range dst[:n] {
+			if v != next {
+				t.Fatalf("got sample %v, want %v", v, next)
+			}
+			next++
+		}
+		if n == 0 {
+			select {
+			case <-b.Ready():
+			case err := <-done:
+				if err != nil {
+					t.Fatal(err)
+				}
+				done <- nil
+			}
+		}
+	}
+	if s := b.Stats(); s.Overruns != 0 {
+		t.Fatalf("overruns = %d, want 0", s.Overruns)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	b.Write(seq(0, 100))
+	if err := b.WriteWait(ctx, seq(0, 1)); err != context.Canceled {
+		t.Fatalf("WriteWait on a full buffer with a cancelled context = %v", err)
 	}
 }

@@ -1,0 +1,75 @@
+// Command signalcraftd is the SignalCraft appliance daemon and its admin commands.
+//
+//	signalcraftd [run] [--config FILE | --demo] [--status]   capture, analyse, store
+//	signalcraftd --check-config --config FILE                validate a configuration
+//	signalcraftd devices                                     list capture devices
+//	signalcraftd eval [--json] DIR...                        AUC/pAUC on labelled recordings
+//	signalcraftd --version
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+var version = "dev"
+
+// DefaultConfigPath is where packaged installs keep the configuration.
+const DefaultConfigPath = "/etc/signalcraft/signalcraftd.yaml"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "signalcraftd:", err)
+		}
+		os.Exit(exitCode(err))
+	}
+}
+
+type usageError struct{ error }
+
+func exitCode(err error) int {
+	var u usageError
+	if errors.As(err, &u) || errors.Is(err, flag.ErrHelp) {
+		return 2
+	}
+	return 1
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	cmd := "run"
+	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "run":
+		return runDaemon(ctx, args, stdout, stderr)
+	case "devices":
+		return runDevices(args, stdout, stderr)
+	case "eval":
+		return runEval(ctx, args, stdout, stderr)
+	case "version":
+		fmt.Fprintln(stdout, "signalcraftd", version)
+		return nil
+	case "help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	return usageError{fmt.Errorf("unknown command %q (commands: run, devices, eval, version, help)", cmd)}
+}
+
+const usage = `Usage:
+  signalcraftd [run] [--config FILE | --demo] [--status]   capture, analyse and store
+  signalcraftd --check-config [--config FILE]              validate a configuration and exit
+  signalcraftd devices                                     list capture devices
+  signalcraftd eval [--json] DIR...                        AUC/pAUC on labelled recordings
+  signalcraftd --version
+`

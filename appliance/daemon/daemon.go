@@ -1,0 +1,231 @@
+// Package daemon wires the appliance together: sources feed per-machine rings, each machine's
+// analysis chain (sensor health → features → detector) runs on its own goroutine, and results
+// are written to SQLite in batches. Main is started with Run and stopped by cancelling its
+// context, which flushes everything before Run returns.
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"signalcraft/appliance/capture"
+	"signalcraft/appliance/config"
+	"signalcraft/appliance/source"
+	"signalcraft/core/detect"
+	"signalcraft/core/store"
+)
+
+// Options are the daemon's injected dependencies.
+type Options struct {
+	Logger *slog.Logger
+	Now    func() time.Time
+	Clock  source.Clock // paces real-time sources
+}
+
+func (o *Options) defaults() {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Clock == nil {
+		o.Clock = source.SystemClock()
+	}
+}
+
+// Main is a running appliance.
+type Main struct {
+	cfg      *config.Config
+	o        Options
+	log      *slog.Logger
+	db       *store.DB
+	batch    *store.Batcher
+	host     *capture.Host
+	sources  []source.Source
+	sinks    []*fanout
+	machines []*machine
+	onModel  func(string)
+}
+
+// New opens the database, registers machines and sensors, restores learned models and
+// prepares every source. Nothing runs until Run.
+func New(ctx context.Context, cfg *config.Config, o Options) (*Main, error) {
+	o.defaults()
+	m := &Main{cfg: cfg, o: o, log: o.Logger, host: new(capture.Host)}
+	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+		return nil, fmt.Errorf("data_dir %q: %w", cfg.DataDir, err)
+	}
+	db, err := store.Open(ctx, cfg.DatabasePath(), store.WithNow(o.Now))
+	if err != nil {
+		return nil, err
+	}
+	m.db = db
+	ok := false
+	defer func() {
+		if !ok {
+			m.closeAll()
+		}
+	}()
+	m.batch, err = db.NewBatcher(store.BatcherConfig{BatchSize: cfg.Store.BatchSize, FlushEvery: cfg.Store.FlushEvery,
+		OnFlush: func(r store.FlushResult) {
+			if r.Err != nil {
+				m.log.Error("write scores", "rows", r.Rows, "err", r.Err)
+			}
+		}})
+	if err != nil {
+		return nil, err
+	}
+	byID := map[string]*fanout{}
+	for _, sc := range cfg.Sources {
+		src, err := openSource(sc, m.host, o)
+		if err != nil {
+			return nil, err
+		}
+		info := src.Info()
+		f := &fanout{rate: info.SampleRate, lossless: sc.Realtime != nil && !*sc.Realtime}
+		m.sources = append(m.sources, src)
+		m.sinks = append(m.sinks, f)
+		byID[sc.ID] = f
+	}
+	for _, mc := range cfg.Machines {
+		f := byID[mc.Sensor.Source]
+		idx := sourceIndex(cfg, mc.Sensor.Source)
+		info := m.sources[idx].Info()
+		if err := db.UpsertMachine(ctx, store.Machine{ID: mc.ID, Name: mc.Name, Kind: mc.Kind}); err != nil {
+			return nil, err
+		}
+		sensorID := fmt.Sprintf("%s/%d", mc.Sensor.Source, mc.Sensor.Channel)
+		if err := db.UpsertSensor(ctx, store.Sensor{ID: sensorID, MachineID: mc.ID, Device: info.Name,
+			Channel: mc.Sensor.Channel, SampleRate: info.SampleRate, State: "ok"}); err != nil {
+			return nil, err
+		}
+		det, err := m.detector(ctx, mc)
+		if err != nil {
+			return nil, err
+		}
+		mm, err := newMachine(mc, info, sensorID, det, o)
+		if err != nil {
+			return nil, err
+		}
+		m.machines = append(m.machines, mm)
+		f.targets = append(f.targets, &fanTarget{channel: mc.Sensor.Channel, m: mm})
+	}
+	ok = true
+	return m, nil
+}
+
+func sourceIndex(cfg *config.Config, id string) int {
+	for i, s := range cfg.Sources {
+		if s.ID == id {
+			return i
+		}
+	}
+	return -1
+}
+
+// detector restores the machine's active model, or starts learning when there is none or
+// the stored one was learned with another model kind.
+func (m *Main) detector(ctx context.Context, mc config.Machine) (*detect.Detector, error) {
+	dc := detectorConfig(mc)
+	saved, err := m.db.ActiveModel(ctx, mc.ID)
+	switch {
+	case err == nil && saved.Kind == mc.Detection.Model:
+		d, rerr := detect.Restore(saved.Blob)
+		if rerr == nil {
+			m.log.Info("model restored", "machine", mc.ID, "version", saved.Version, "threshold", saved.Threshold)
+			return d, nil
+		}
+		m.log.Warn("stored model unreadable; learning again", "machine", mc.ID, "version", saved.Version, "err", rerr)
+	case err == nil:
+		m.log.Info("model kind changed; learning again", "machine", mc.ID, "stored", saved.Kind, "configured", mc.Detection.Model)
+	case !errors.Is(err, store.ErrNotFound):
+		return nil, err
+	}
+	return detect.NewDetector(dc)
+}
+
+func detectorConfig(mc config.Machine) detect.DetectorConfig {
+	dc := detect.DefaultDetectorConfig()
+	dc.Kind = detect.Kind(mc.Detection.Model)
+	dc.LearnDuration = mc.Detection.Learning
+	dc.Quantile = mc.Detection.Quantile
+	// smoothing: N windows is an exponential moving average spanning N windows
+	dc.Smoothing = detect.SmoothEMA
+	dc.Alpha = 2 / float64(mc.Detection.Smoothing+1)
+	return dc
+}
+
+// Run captures and analyses until ctx is done, then stops the sources, analyses what they
+// delivered, closes open events and flushes the database.
+func (m *Main) Run(ctx context.Context) error {
+	srcCtx, stopSources := context.WithCancel(ctx)
+	defer stopSources()
+	anaCtx, stopAnalysis := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopAnalysis()
+
+	var ana sync.WaitGroup
+	out := sinks{db: m.db, batch: m.batch, onModel: m.onModel}
+	for _, mm := range m.machines {
+		ana.Go(func() { mm.run(anaCtx, out) })
+	}
+	var srcs sync.WaitGroup
+	for _, f := range m.sinks {
+		f.ctx = srcCtx
+	}
+	for i, s := range m.sources {
+		srcs.Go(func() {
+			if err := s.Run(srcCtx, m.sinks[i]); err != nil && srcCtx.Err() == nil {
+				m.log.Error("source stopped", "source", m.cfg.Sources[i].ID, "err", err)
+			}
+		})
+	}
+	m.log.Info("running", "machines", len(m.machines), "sources", len(m.sources), "db", m.db.Path())
+	<-ctx.Done()
+	m.log.Info("stopping: flushing")
+	srcs.Wait()
+	stopAnalysis() // machines drain their rings before returning
+	ana.Wait()
+	return m.Close()
+}
+
+// Close closes open events and flushes and closes the database. Run calls it.
+func (m *Main) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for _, mm := range m.machines {
+		mm.closeOpenEvent(ctx, m.db, m.o.Now())
+	}
+	return m.closeAll()
+}
+
+func (m *Main) closeAll() error {
+	var errs []error
+	if m.batch != nil {
+		errs = append(errs, m.batch.Close())
+		m.batch = nil
+	}
+	if m.db != nil {
+		errs = append(errs, m.db.Close())
+		m.db = nil
+	}
+	return errors.Join(errs...)
+}
+
+// Status returns every machine's live state, in configuration order.
+func (m *Main) Status() []Status {
+	out := make([]Status, len(m.machines))
+	for i, mm := range m.machines {
+		out[i] = mm.Snapshot()
+	}
+	return out
+}
+
+// DatabasePath is the SQLite file the daemon writes.
+func (m *Main) DatabasePath() string { return filepath.Clean(m.cfg.DatabasePath()) }

@@ -1,0 +1,330 @@
+package daemon
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"math"
+	"sync"
+	"time"
+
+	"signalcraft/appliance/config"
+	"signalcraft/appliance/ring"
+	"signalcraft/appliance/source"
+	"signalcraft/core/detect"
+	"signalcraft/core/dsp"
+	"signalcraft/core/sensor"
+	"signalcraft/core/store"
+)
+
+// historyLen is how many smoothed scores a machine keeps for the live view.
+const historyLen = 48
+
+// machine is the analysis chain of one monitored machine: its ring of samples, sensor
+// health, framing and features, the detector, and what it writes to the store.
+type machine struct {
+	cfg      config.Machine
+	sensorID string
+	rate     int
+	log      *slog.Logger
+
+	ring   *ring.Buffer
+	clock  *sampleClock
+	status chan statusMsg
+
+	health *sensor.Monitor
+	chain  *detect.Chain
+	det    *detect.Detector
+	sum    summary // frame features sampled over the current window hop
+
+	started bool
+	expect  uint64 // stream position of the next sample if nothing was lost
+	base    uint64 // stream position where the chain's stream began
+
+	mu   sync.Mutex // guards view
+	view Status
+}
+
+// Status is one machine's live state, for the status view and later the API.
+type Status struct {
+	Machine    string
+	Name       string
+	State      string // learning, monitoring, anomaly
+	Progress   float64
+	Sensor     sensor.State
+	LevelDBFS  float64
+	Score      float64
+	Smoothed   float64
+	Threshold  float64
+	History    []float64
+	Events     int
+	LastEvent  time.Time
+	LastPeak   float64
+	OpenEvent  int64 // id of the open anomaly event, 0 if none
+	Overruns   uint64
+	WindowTime time.Time
+}
+
+func newMachine(c config.Machine, info source.Info, sensorID string, det *detect.Detector, o Options) (*machine, error) {
+	health, err := sensor.NewMonitor(sensor.DefaultThresholds(), info.SampleRate, o.Now())
+	if err != nil {
+		return nil, fmt.Errorf("machine %q: %w", c.ID, err)
+	}
+	chain, err := detect.NewChain(detect.NewFeatureConfig(dsp.DefaultConfig(info.SampleRate), time.Second, 500*time.Millisecond))
+	if err != nil {
+		return nil, fmt.Errorf("machine %q: %w", c.ID, err)
+	}
+	m := &machine{
+		cfg:      c,
+		sensorID: sensorID,
+		rate:     info.SampleRate,
+		log:      o.Logger.With("machine", c.ID),
+		ring:     ring.New(info.SampleRate * 10), // 10 s of slack before analysis loses samples
+		clock:    &sampleClock{rate: float64(info.SampleRate), at: o.Now()},
+		status:   make(chan statusMsg, 16),
+		health:   health,
+		chain:    chain,
+		det:      det,
+	}
+	m.view = Status{Machine: c.ID, Name: c.Name, Sensor: sensor.OK, State: "learning"}
+	return m, nil
+}
+
+// Snapshot returns the machine's live state.
+func (m *machine) Snapshot() Status {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	s := m.view
+	s.History = append([]float64(nil), m.view.History...)
+	s.Overruns = m.ring.Stats().Overruns
+	return s
+}
+
+// sinks is where a machine's results go: the store, and a hook for tests.
+type sinks struct {
+	db      *store.DB
+	batch   *store.Batcher
+	onModel func(machineID string) // called after a fitted model is saved
+}
+
+// run analyses samples until ctx is done, then processes what is left in the ring.
+func (m *machine) run(ctx context.Context, out sinks) {
+	buf := make([]float32, m.rate/10)
+	tick := time.NewTicker(200 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			m.drain(buf, out)
+			return
+		case st := <-m.status:
+			m.sourceStatus(ctx, st, out)
+		case <-m.ring.Ready():
+		case <-tick.C:
+		}
+		m.drain(buf, out)
+	}
+}
+
+func (m *machine) drain(buf []float32, out sinks) {
+	for {
+		n, pos := m.ring.ReadAt(buf)
+		if n == 0 {
+			return
+		}
+		m.process(buf[:n], pos, out)
+	}
+}
+
+func (m *machine) sourceStatus(ctx context.Context, st statusMsg, out sinks) {
+	var s sensor.State
+	switch st.s {
+	case source.Lost:
+		s = sensor.Lost
+	case source.Reconnecting:
+		s = sensor.Reconnecting
+	case source.Ended:
+		s = sensor.Ended
+	default:
+		return // Running: the health monitor notices samples flowing again
+	}
+	detail := ""
+	if st.err != nil {
+		detail = st.err.Error()
+	}
+	if c, ok := m.health.Report(s, time.Now(), detail); ok {
+		m.sensorChanged(ctx, c, out)
+	}
+}
+
+func (m *machine) sensorChanged(ctx context.Context, c sensor.Change, out sinks) {
+	m.log.Info("sensor state", "sensor", m.sensorID, "from", c.From, "to", c.To, "detail", c.Detail)
+	m.mu.Lock()
+	m.view.Sensor = c.To
+	m.mu.Unlock()
+	if err := out.db.SetSensorState(ctx, m.sensorID, string(c.To), c.At, c.Detail); err != nil {
+		m.log.Error("record sensor state", "err", err)
+	}
+}
+
+func (m *machine) process(x []float32, pos uint64, out sinks) {
+	t0 := m.clock.timeOf(pos)
+	for _, c := range m.health.Samples(t0, x) {
+		m.sensorChanged(context.Background(), c, out)
+	}
+	if pos != m.expect || !m.started { // first samples, or a gap after an overrun: start afresh
+		m.chain.Reset()
+		m.base, m.started = pos, true
+	}
+	m.expect = pos + uint64(len(x))
+	fc := m.chain.Config().DSP
+	m.chain.Push(x, func(vec []float64) {
+		end := m.base + uint64((m.chain.Frames()-1)*int64(fc.Hop)+int64(fc.FrameSize))
+		m.window(m.clock.timeOf(end), vec, out)
+	})
+	if m.chain.Frames() > 0 {
+		m.sum.add(m.chain.Frame())
+	}
+}
+
+// window handles one complete analysis window.
+func (m *machine) window(t time.Time, vec []float64, out sinks) {
+	feat := m.sum.take()
+	res := m.det.Push(t, vec)
+	if res.Err != nil {
+		m.log.Warn("fit failed; still learning", "err", res.Err)
+	}
+	state := res.State.String()
+	anomalous := res.InEvent
+	if anomalous {
+		state = "anomaly"
+	}
+	if res.Learned {
+		m.saveModel(out)
+	}
+	sc := store.Score{MachineID: m.cfg.ID, Time: t, Score: res.Score, Smoothed: res.Smoothed,
+		Threshold: res.Threshold, State: res.State.String(), Anomalous: anomalous,
+		LevelDBFS: feat.DBFS(), Features: feat.storeFeatures()}
+	if err := out.batch.Add(sc); err != nil {
+		m.log.Error("queue score", "err", err)
+	}
+	ctx := context.Background()
+	m.mu.Lock()
+	v := &m.view
+	v.State, v.Progress, v.Score, v.Smoothed, v.Threshold = state, res.Progress, res.Score, res.Smoothed, res.Threshold
+	v.LevelDBFS, v.WindowTime = feat.DBFS(), t
+	if res.State != detect.StateLearning {
+		v.History = append(v.History, res.Smoothed)
+		if len(v.History) > historyLen {
+			v.History = v.History[len(v.History)-historyLen:]
+		}
+	}
+	openID := v.OpenEvent
+	m.mu.Unlock()
+
+	if ev := res.Opened; ev != nil {
+		snap, _ := json.Marshal(map[string]any{"features": feat.storeFeatures(), "level_dbfs": feat.DBFS(), "vector": ev.Snapshot})
+		id, err := out.db.OpenEvent(ctx, store.Event{MachineID: m.cfg.ID, Start: ev.Start, PeakScore: ev.Peak,
+			Threshold: res.Threshold, Snapshot: snap})
+		if err != nil {
+			m.log.Error("open event", "err", err)
+		} else {
+			m.log.Warn("anomaly", "event", id, "score", res.Smoothed, "threshold", res.Threshold)
+		}
+		m.mu.Lock()
+		m.view.OpenEvent, m.view.Events, m.view.LastEvent, m.view.LastPeak = id, m.view.Events+1, ev.Start, ev.Peak
+		m.mu.Unlock()
+		openID = id
+	}
+	if openID != 0 && res.InEvent && res.Opened == nil && res.Smoothed > m.view.LastPeak {
+		m.mu.Lock()
+		m.view.LastPeak = res.Smoothed
+		m.mu.Unlock()
+		if err := out.db.UpdateEventPeak(ctx, openID, res.Smoothed); err != nil {
+			m.log.Error("update event peak", "err", err)
+		}
+	}
+	if ev := res.Closed; ev != nil && openID != 0 {
+		if err := out.db.CloseEvent(ctx, openID, ev.End, ev.Peak); err != nil {
+			m.log.Error("close event", "err", err)
+		}
+		m.log.Info("anomaly over", "event", openID, "peak", ev.Peak)
+		m.mu.Lock()
+		m.view.OpenEvent, m.view.LastPeak = 0, ev.Peak
+		m.mu.Unlock()
+	}
+}
+
+func (m *machine) saveModel(out sinks) {
+	blob, err := m.det.MarshalBinary()
+	if err != nil {
+		m.log.Error("encode model", "err", err)
+		return
+	}
+	v, err := out.db.SaveModel(context.Background(), m.cfg.ID, m.cfg.Detection.Model, m.det.Threshold(), blob, "learned")
+	if err != nil {
+		m.log.Error("save model", "err", err)
+		return
+	}
+	m.log.Info("model learned", "version", v, "threshold", m.det.Threshold())
+	if out.onModel != nil {
+		out.onModel(m.cfg.ID)
+	}
+}
+
+// closeOpenEvent ends an event still open at shutdown, so the history has no dangling events.
+func (m *machine) closeOpenEvent(ctx context.Context, db *store.DB, at time.Time) {
+	m.mu.Lock()
+	id, peak := m.view.OpenEvent, m.view.LastPeak
+	m.view.OpenEvent = 0
+	m.mu.Unlock()
+	if id == 0 {
+		return
+	}
+	if err := db.CloseEvent(ctx, id, at, peak); err != nil {
+		m.log.Error("close event at shutdown", "event", id, "err", err)
+	}
+}
+
+// summary accumulates the scalar features of the frames of one window.
+type summary struct {
+	n                                                   int
+	ms, peak, crest, kurt, centroid, flat, zcr, rolloff float64
+}
+
+func (s *summary) add(f *dsp.Frame) {
+	s.n++
+	s.ms += f.RMS * f.RMS
+	s.peak = max(s.peak, f.Peak)
+	s.crest += f.Crest
+	s.kurt += f.Kurtosis
+	s.centroid += f.Centroid
+	s.flat += f.Flatness
+	s.zcr += f.ZCR
+	s.rolloff += f.Rolloff
+}
+
+// take returns the window's averages and resets the accumulator.
+func (s *summary) take() summary {
+	r := *s
+	*s = summary{}
+	if r.n > 0 {
+		n := float64(r.n)
+		r.ms /= n
+		r.crest /= n
+		r.kurt /= n
+		r.centroid /= n
+		r.flat /= n
+		r.zcr /= n
+		r.rolloff /= n
+	}
+	return r
+}
+
+func (s summary) DBFS() float64 { return sensor.DBFS(math.Sqrt(s.ms)) }
+
+func (s summary) storeFeatures() *store.Features {
+	return &store.Features{RMS: math.Sqrt(s.ms), Peak: s.peak, Crest: s.crest, Kurtosis: s.kurt,
+		Centroid: s.centroid, Flatness: s.flat, ZCR: s.zcr, Rolloff: s.rolloff}
+}

@@ -1,0 +1,135 @@
+package daemon
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"signalcraft/appliance/capture"
+	"signalcraft/appliance/config"
+	"signalcraft/appliance/ring"
+	"signalcraft/appliance/source"
+)
+
+// openSource builds the source a configuration entry describes.
+func openSource(c config.Source, host *capture.Host, o Options) (source.Source, error) {
+	switch c.Kind {
+	case config.KindPortAudio:
+		return capture.New(capture.Config{Device: c.Device, SampleRate: c.SampleRate, Channels: c.Channels,
+			FramesPerBuffer: c.SampleRate / 20}, capture.WithHost(host), capture.WithClock(o.Now),
+			capture.WithLogger(o.Logger.With("source", c.ID)))
+	case config.KindWAV:
+		var paths []string
+		for _, p := range c.Paths {
+			got, err := expandPath(p)
+			if err != nil {
+				return nil, fmt.Errorf("source %q: %w", c.ID, err)
+			}
+			paths = append(paths, got...)
+		}
+		s, err := source.NewWAV(paths, source.WAVOptions{Realtime: *c.Realtime, Loop: c.Loop, Clock: o.Clock})
+		if err != nil {
+			return nil, fmt.Errorf("source %q: %w", c.ID, err)
+		}
+		if got := s.Info().Channels; got < c.Channels {
+			return nil, fmt.Errorf("source %q: sources[].channels %d: the recordings have %d channel(s)", c.ID, c.Channels, got)
+		}
+		return s, nil
+	case config.KindSimulator:
+		sc := source.SimulatorConfig{SampleRate: c.SampleRate, Channels: c.Channels,
+			ShaftHz: c.Simulator.ShaftHz, Seed: c.Simulator.Seed, Realtime: *c.Realtime, Duration: c.Simulator.Duration}
+		for _, f := range c.Simulator.Faults {
+			sc.Faults = append(sc.Faults, source.SimFault{Channel: f.Channel, Start: f.Start, Ramp: f.Ramp, Level: f.Level})
+		}
+		return source.NewSimulator(sc, o.Clock)
+	}
+	return nil, fmt.Errorf("source %q: kind %q: not supported", c.ID, c.Kind)
+}
+
+// expandPath turns a file, a folder or a glob into WAV file paths in name order.
+func expandPath(p string) ([]string, error) {
+	if strings.ContainsAny(p, "*?[") {
+		m, err := filepath.Glob(p)
+		if err != nil {
+			return nil, fmt.Errorf("paths %q: %w", p, err)
+		}
+		if len(m) == 0 {
+			return nil, fmt.Errorf("paths %q: no file matches", p)
+		}
+		sort.Strings(m)
+		return m, nil
+	}
+	return source.ExpandWAVPaths(p)
+}
+
+// fanout is the Sink of one source: it copies each bound channel into its machine's ring
+// and forwards status changes. For a live source it never blocks (the ring drops the oldest
+// samples and counts them); for a recording replayed as fast as possible (lossless) it waits
+// for the analysis instead, since dropping samples there would be wrong.
+type fanout struct {
+	rate     int
+	lossless bool            // wait for room instead of dropping
+	ctx      context.Context // ends the wait when the daemon stops; set by Run
+	targets  []*fanTarget
+}
+
+type fanTarget struct {
+	channel int
+	m       *machine
+}
+
+func (f *fanout) Samples(b source.Block) {
+	for _, t := range f.targets {
+		if t.channel < len(b.Channels) {
+			t.m.clock.mark(t.m.ring.Stats().Written, b.Time)
+			if f.lossless {
+				_ = t.m.ring.WriteWait(f.ctx, b.Channels[t.channel]) // fails only when stopping
+			} else {
+				t.m.ring.Write(b.Channels[t.channel])
+			}
+		}
+	}
+}
+
+func (f *fanout) Status(s source.Status, err error) {
+	for _, t := range f.targets {
+		select {
+		case t.m.status <- statusMsg{s: s, err: err}:
+		default: // the machine has a backlog of status changes; the newest matter less than not blocking
+		}
+	}
+}
+
+type statusMsg struct {
+	s   source.Status
+	err error
+}
+
+// sampleClock maps positions in a channel's sample stream to times, from the latest block.
+type sampleClock struct {
+	mu   sync.Mutex
+	rate float64
+	pos  uint64
+	at   time.Time
+}
+
+func (c *sampleClock) mark(pos uint64, at time.Time) {
+	c.mu.Lock()
+	c.pos, c.at = pos, at
+	c.mu.Unlock()
+}
+
+// timeOf returns the time of sample pos.
+func (c *sampleClock) timeOf(pos uint64) time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	d := (float64(pos) - float64(c.pos)) / c.rate
+	return c.at.Add(time.Duration(d * float64(time.Second)))
+}
+
+var _ source.Sink = (*fanout)(nil)
+var _ = ring.New
