@@ -1,0 +1,89 @@
+package api
+
+import (
+	"net/url"
+	"strings"
+)
+
+// Version is the API version; it is part of every path (Prefix).
+const Version = "1"
+
+// Prefix starts every route's path.
+const Prefix = "/api/v" + Version + "/"
+
+// Paths of the routes. "{id}" is a path parameter, as in net/http patterns.
+const (
+	PathHealth      = Prefix + "health"
+	PathMe          = Prefix + "me"
+	PathMachines    = Prefix + "machines"
+	PathMachine     = Prefix + "machines/{id}"
+	PathModels      = Prefix + "machines/{id}/models"
+	PathRelearn     = Prefix + "machines/{id}/relearn"
+	PathSensors     = Prefix + "sensors"
+	PathDevices     = Prefix + "devices"
+	PathLive        = Prefix + "live"
+	PathLiveNow     = Prefix + "live/snapshot"
+	PathEvents      = Prefix + "events"
+	PathEvent       = Prefix + "events/{id}"
+	PathAcknowledge = Prefix + "events/{id}/acknowledge"
+	PathLabel       = Prefix + "events/{id}/label"
+	PathTokens      = Prefix + "tokens"
+	PathToken       = Prefix + "tokens/{id}"
+	PathAudit       = Prefix + "audit"
+)
+
+// Route is one API endpoint and the least role that may call it.
+type Route struct {
+	Method  string // GET, POST, PUT, DELETE
+	Path    string // with {id} parameters, e.g. /api/v1/events/{id}
+	MinRole Role
+	// Audited routes change state and write an audit log entry.
+	Audited bool
+	// Summary is one line for the documentation.
+	Summary string
+}
+
+// Pattern returns the net/http ServeMux pattern "METHOD PATH".
+func (r Route) Pattern() string { return r.Method + " " + r.Path }
+
+// Routes is every route of the API. The server registers exactly these, its
+// tests call each with each role, and docs/API.md is checked against it.
+var Routes = []Route{
+	{"GET", PathHealth, RoleViewer, false, "Appliance health and API version (Health)."},
+	{"GET", PathMe, RoleViewer, false, "The caller's identity and role (Identity)."},
+	{"GET", PathMachines, RoleViewer, false, "Every configured machine ([]Machine), in configuration order."},
+	{"GET", PathMachine, RoleViewer, false, "One machine (Machine)."},
+	{"PUT", PathMachine, RoleAdmin, true, "Replace a machine's configuration (Machine → Machine); invalid fields give 422 with fields."},
+	{"GET", PathModels, RoleViewer, false, "A machine's models, newest first, with the one being learned first ([]Model)."},
+	{"POST", PathRelearn, RoleAdmin, true, "Discard the machine's model and learn a new one (RelearnRequest → 202)."},
+	{"GET", PathSensors, RoleViewer, false, "Sensor channels and their health ([]Sensor); ?machine=id."},
+	{"GET", PathDevices, RoleViewer, false, "Capture devices the appliance sees ([]Device)."},
+	{"GET", PathLive, RoleViewer, false, "Server-Sent Events stream of Live updates; ?machine=id; resumes with Last-Event-ID."},
+	{"GET", PathLiveNow, RoleViewer, false, "The latest Live state of every machine ([]Live); ?machine=id."},
+	{"GET", PathEvents, RoleViewer, false, "Events, newest first ([]Event); filters: machine, kind, from, to, open, unacknowledged, limit."},
+	{"GET", PathEvent, RoleViewer, false, "One event (Event)."},
+	{"POST", PathAcknowledge, RoleOperator, true, "Acknowledge an event (AcknowledgeRequest → Event); 409 if already acknowledged."},
+	{"POST", PathLabel, RoleOperator, true, "Label an event with a fault type or \"false_alarm\" (LabelRequest → Event)."},
+	{"GET", PathTokens, RoleAdmin, false, "API tokens, without their secrets ([]Token)."},
+	{"POST", PathTokens, RoleAdmin, true, "Create a token (CreateTokenRequest → 201 CreatedToken); the secret is shown only here."},
+	{"DELETE", PathToken, RoleAdmin, true, "Revoke a token (204)."},
+	{"GET", PathAudit, RoleAdmin, false, "The audit log, newest first ([]AuditEntry); filters: actor, action, target, before, limit."},
+}
+
+// Expand fills the {name} parameters of a route path in order, escaping
+// each value: Expand(PathEvent, "42") is "/api/v1/events/42".
+func Expand(path string, params ...string) string {
+	var b strings.Builder
+	for _, p := range params {
+		i := strings.IndexByte(path, '{')
+		j := strings.IndexByte(path, '}')
+		if i < 0 || j < i {
+			break
+		}
+		b.WriteString(path[:i])
+		b.WriteString(url.PathEscape(p))
+		path = path[j+1:]
+	}
+	b.WriteString(path)
+	return b.String()
+}

@@ -1,0 +1,222 @@
+package api
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Machine states reported in Live.State.
+const (
+	StateLearning   = "learning"
+	StateMonitoring = "monitoring"
+	StateAnomaly    = "anomaly"
+)
+
+// Sensor states reported in Sensor.State and Live.Sensor.
+const (
+	SensorOK           = "ok"
+	SensorSilent       = "silent"
+	SensorClipping     = "clipping"
+	SensorStuck        = "stuck"
+	SensorLost         = "lost"
+	SensorReconnecting = "reconnecting"
+	SensorEnded        = "ended" // a replayed recording has finished
+)
+
+// Model states reported in Model.State.
+const (
+	ModelActive   = "active"   // the model scoring the machine now
+	ModelRetired  = "retired"  // an earlier version, kept for rollback
+	ModelLearning = "learning" // being learned (version 0, not stored yet)
+)
+
+// LabelFalseAlarm is the event label for an alarm that was not a fault.
+// Other labels name the fault type ("bearing_outer", "imbalance", ...).
+const LabelFalseAlarm = "false_alarm"
+
+// Health is GET /api/v1/health.
+type Health struct {
+	Status     string    `json:"status"`      // "ok"
+	APIVersion string    `json:"api_version"` // Version
+	Time       time.Time `json:"time"`        // the appliance's clock
+	StartedAt  time.Time `json:"started_at"`
+	Machines   int       `json:"machines"`
+}
+
+// Identity is GET /api/v1/me: who the appliance takes the caller for.
+type Identity struct {
+	Actor string `json:"actor"` // token name, or "local:<user>" over the unix socket
+	Role  Role   `json:"role"`
+}
+
+// Machine is one monitored machine's configuration.
+type Machine struct {
+	ID        string        `json:"id"`
+	Name      string        `json:"name"`
+	Kind      string        `json:"kind"` // fan, pump, valve, motor, bearing, ...
+	Line      string        `json:"line"` // production line, for grouping
+	Sensor    SensorBinding `json:"sensor"`
+	Detection Detection     `json:"detection"`
+}
+
+// SensorBinding ties a machine to one channel of a configured source.
+type SensorBinding struct {
+	Source  string `json:"source"`
+	Channel int    `json:"channel"` // 0-based
+}
+
+// Detection configures a machine's normal model.
+type Detection struct {
+	Model     string  `json:"model"`     // mahalanobis, gmm, knn
+	Learning  string  `json:"learning"`  // Go duration: how long to learn normal sound, e.g. "10m0s"
+	Quantile  float64 `json:"quantile"`  // threshold quantile of the learning scores, [0.5, 1)
+	Smoothing int     `json:"smoothing"` // windows in the score smoother
+}
+
+// Sensor is one capture channel and its health.
+type Sensor struct {
+	ID         string    `json:"id"` // "<source>/<channel>"
+	MachineID  string    `json:"machine_id"`
+	Device     string    `json:"device"`
+	Channel    int       `json:"channel"`
+	SampleRate int       `json:"sample_rate"`
+	State      string    `json:"state"` // SensorOK, SensorSilent, ...
+	StateSince time.Time `json:"state_since"`
+	Detail     string    `json:"detail"`
+	Overruns   uint64    `json:"overruns"`   // blocks lost because analysis fell behind
+	Reconnects uint64    `json:"reconnects"` // device losses recovered from
+}
+
+// Device is a capture device the appliance can open.
+type Device struct {
+	Name              string  `json:"name"` // exact name for a source's device
+	HostAPI           string  `json:"host_api"`
+	MaxInputChannels  int     `json:"max_input_channels"`
+	DefaultSampleRate float64 `json:"default_sample_rate"`
+	SupportedRates    []int   `json:"supported_rates"`
+}
+
+// Live is one machine's state at one moment: what the live stream carries
+// several times a second.
+type Live struct {
+	MachineID string    `json:"machine_id"`
+	Time      time.Time `json:"time"`
+	State     string    `json:"state"`    // StateLearning, StateMonitoring, StateAnomaly
+	Progress  float64   `json:"progress"` // learning progress 0..1 (1 once monitoring)
+	Sensor    string    `json:"sensor"`   // sensor state
+	LevelDBFS float64   `json:"level_dbfs"`
+	Score     float64   `json:"score"`
+	Smoothed  float64   `json:"smoothed"`
+	Threshold float64   `json:"threshold"` // 0 while learning
+	// Spectrum is the level in dB of ~64 log-spaced bands from
+	// SpectrumFMinHz to SpectrumFMaxHz.
+	Spectrum       []float32 `json:"spectrum"`
+	SpectrumFMinHz float64   `json:"spectrum_fmin_hz,omitempty"`
+	SpectrumFMaxHz float64   `json:"spectrum_fmax_hz,omitempty"`
+	// OpenEvent is the id of the machine's open event, 0 if none.
+	OpenEvent int64 `json:"open_event,omitempty"`
+	// Seq numbers the updates of one appliance across all machines; it
+	// increases strictly, also across restarts, and is the SSE event id.
+	Seq uint64 `json:"seq"`
+}
+
+// Event is a period during which a machine was judged anomalous.
+type Event struct {
+	ID             int64           `json:"id"`
+	MachineID      string          `json:"machine_id"`
+	Kind           string          `json:"kind"` // "anomaly"
+	Start          time.Time       `json:"start"`
+	End            *time.Time      `json:"end"` // null while open
+	PeakScore      float64         `json:"peak_score"`
+	Threshold      float64         `json:"threshold"`
+	Snapshot       json.RawMessage `json:"snapshot,omitempty"` // context captured when it opened
+	AcknowledgedBy string          `json:"acknowledged_by,omitempty"`
+	AcknowledgedAt *time.Time      `json:"acknowledged_at"`
+	AckComment     string          `json:"ack_comment,omitempty"`
+	Label          string          `json:"label,omitempty"` // fault type or LabelFalseAlarm
+}
+
+// Open reports whether the event has not ended.
+func (e Event) Open() bool { return e.End == nil }
+
+// EventFilter selects events for GET /api/v1/events. Zero fields do not filter.
+type EventFilter struct {
+	Machine        string
+	Kind           string
+	From, To       time.Time // events overlapping [From, To)
+	Open           bool      // only open events
+	Unacknowledged bool      // only unacknowledged events
+	Limit          int       // newest first; 0: the server's default (100)
+}
+
+// AcknowledgeRequest is the body of POST /api/v1/events/{id}/acknowledge.
+type AcknowledgeRequest struct {
+	Comment string `json:"comment"`
+}
+
+// LabelRequest is the body of POST /api/v1/events/{id}/label. An empty label
+// clears it.
+type LabelRequest struct {
+	Label string `json:"label"`
+}
+
+// Model is one learned model version of a machine.
+type Model struct {
+	MachineID string    `json:"machine_id"`
+	Version   int64     `json:"version"` // 1, 2, ...; 0 for the model being learned
+	Kind      string    `json:"kind"`
+	CreatedAt time.Time `json:"created_at"`
+	Threshold float64   `json:"threshold"`
+	Active    bool      `json:"active"`
+	Note      string    `json:"note"`
+	State     string    `json:"state"` // ModelActive, ModelRetired, ModelLearning
+}
+
+// RelearnRequest is the body of POST /api/v1/machines/{id}/relearn.
+type RelearnRequest struct {
+	Note string `json:"note,omitempty"` // kept with the new model, e.g. "new bearing fitted"
+}
+
+// Token is an API token as listed; its secret is never shown again after
+// creation.
+type Token struct {
+	ID         int64      `json:"id"`
+	Name       string     `json:"name"`
+	Role       Role       `json:"role"`
+	CreatedAt  time.Time  `json:"created_at"`
+	LastUsedAt *time.Time `json:"last_used_at"`
+	ExpiresAt  *time.Time `json:"expires_at"` // null: never
+}
+
+// CreateTokenRequest is the body of POST /api/v1/tokens.
+type CreateTokenRequest struct {
+	Name      string     `json:"name"`
+	Role      Role       `json:"role"`
+	ExpiresAt *time.Time `json:"expires_at,omitempty"`
+}
+
+// CreatedToken answers POST /api/v1/tokens: the token and its secret, which
+// goes in "Authorization: Bearer <secret>".
+type CreatedToken struct {
+	Token  Token  `json:"token"`
+	Secret string `json:"secret"` // "sc_..." — store it now; it cannot be shown again
+}
+
+// AuditEntry records one change made through the API or the token command.
+type AuditEntry struct {
+	ID     int64     `json:"id"`
+	Time   time.Time `json:"time"`
+	Actor  string    `json:"actor"`  // token name, or "local:<user>"
+	Action string    `json:"action"` // e.g. "event.acknowledge", "token.create"
+	Target string    `json:"target"` // e.g. "event/42", "machine/pump-1"
+	Detail string    `json:"detail"` // human-readable, or JSON
+}
+
+// AuditFilter selects audit entries for GET /api/v1/audit.
+type AuditFilter struct {
+	Actor  string
+	Action string
+	Target string
+	Before int64 // entries with id below Before (paging); 0: from the newest
+	Limit  int   // 0: the server's default (100)
+}
