@@ -303,6 +303,9 @@ func Extract(ctx context.Context, ds *Dataset, opts Options) (*Features, error) 
 	var cerr error
 feed:
 	for i := range jobs {
+		if cerr = ctx.Err(); cerr != nil {
+			break
+		}
 		select {
 		case next <- i:
 		case <-ctx.Done():
