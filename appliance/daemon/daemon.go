@@ -151,10 +151,15 @@ func (m *Main) detector(ctx context.Context, mc config.Machine) (*detect.Detecto
 	return detect.NewDetector(dc)
 }
 
+// minLearnWindows is the fewest windows a model is fitted on: 10 s of sound (the shortest
+// learning period the configuration allows) at two windows a second.
+const minLearnWindows = 20
+
 func detectorConfig(mc config.Machine) detect.DetectorConfig {
 	dc := detect.DefaultDetectorConfig()
 	dc.Kind = detect.Kind(mc.Detection.Model)
 	dc.LearnDuration = mc.Detection.Learning
+	dc.MinLearnWindows = minLearnWindows
 	dc.Quantile = mc.Detection.Quantile
 	// smoothing: N windows is an exponential moving average spanning N windows
 	dc.Smoothing = detect.SmoothEMA

@@ -21,6 +21,14 @@ import (
 // historyLen is how many smoothed scores a machine keeps for the live view.
 const historyLen = 48
 
+// The live analysis window: a score every half second over the last second of sound. Short
+// windows react quickly and give a short learning period many windows to fit on; the
+// offline evaluation (core/eval) scores whole 10-second clips instead.
+const (
+	windowLength = time.Second
+	windowHop    = 500 * time.Millisecond
+)
+
 // machine is the analysis chain of one monitored machine: its ring of samples, sensor
 // health, framing and features, the detector, and what it writes to the store.
 type machine struct {
@@ -71,7 +79,7 @@ func newMachine(c config.Machine, info source.Info, sensorID string, det *detect
 	if err != nil {
 		return nil, fmt.Errorf("machine %q: %w", c.ID, err)
 	}
-	chain, err := detect.NewChain(detect.NewFeatureConfig(dsp.DefaultConfig(info.SampleRate), time.Second, 500*time.Millisecond))
+	chain, err := detect.NewChain(detect.NewFeatureConfig(dsp.DefaultConfig(info.SampleRate), windowLength, windowHop))
 	if err != nil {
 		return nil, fmt.Errorf("machine %q: %w", c.ID, err)
 	}
