@@ -106,11 +106,11 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*Main, error) {
 			Channel: mc.Sensor.Channel, SampleRate: info.SampleRate, State: "ok"}); err != nil {
 			return nil, err
 		}
-		det, err := m.detector(ctx, mc)
+		det, version, err := m.detector(ctx, mc)
 		if err != nil {
 			return nil, err
 		}
-		mm, err := newMachine(mc, info, sensorID, det, o)
+		mm, err := newMachine(mc, info, sensorID, det, version, o)
 		if err != nil {
 			return nil, err
 		}
@@ -132,7 +132,7 @@ func sourceIndex(cfg *config.Config, id string) int {
 
 // detector restores the machine's active model, or starts learning when there is none or
 // the stored one was learned with another model kind.
-func (m *Main) detector(ctx context.Context, mc config.Machine) (*detect.Detector, error) {
+func (m *Main) detector(ctx context.Context, mc config.Machine) (*detect.Detector, int64, error) {
 	dc := detectorConfig(mc)
 	saved, err := m.db.ActiveModel(ctx, mc.ID)
 	switch {
@@ -140,15 +140,16 @@ func (m *Main) detector(ctx context.Context, mc config.Machine) (*detect.Detecto
 		d, rerr := detect.Restore(saved.Blob)
 		if rerr == nil {
 			m.log.Info("model restored", "machine", mc.ID, "version", saved.Version, "threshold", saved.Threshold)
-			return d, nil
+			return d, saved.Version, nil
 		}
 		m.log.Warn("stored model unreadable; learning again", "machine", mc.ID, "version", saved.Version, "err", rerr)
 	case err == nil:
 		m.log.Info("model kind changed; learning again", "machine", mc.ID, "stored", saved.Kind, "configured", mc.Detection.Model)
 	case !errors.Is(err, store.ErrNotFound):
-		return nil, err
+		return nil, 0, err
 	}
-	return detect.NewDetector(dc)
+	d, err := detect.NewDetector(dc)
+	return d, 0, err
 }
 
 // minLearnWindows is the fewest windows a model is fitted on: 10 s of sound (the shortest

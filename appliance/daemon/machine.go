@@ -44,6 +44,7 @@ type machine struct {
 	health *sensor.Monitor
 	chain  *detect.Chain
 	det    *detect.Detector
+	model  int64 // version of the active model det holds; 0 while learning
 	sum    summary // frame features sampled over the current window hop
 
 	started bool
@@ -74,12 +75,12 @@ type Status struct {
 	WindowTime time.Time
 }
 
-func newMachine(c config.Machine, info source.Info, sensorID string, det *detect.Detector, o Options) (*machine, error) {
+func newMachine(c config.Machine, info source.Info, sensorID string, det *detect.Detector, model int64, o Options) (*machine, error) {
 	health, err := sensor.NewMonitor(sensor.DefaultThresholds(), info.SampleRate, o.Now())
 	if err != nil {
 		return nil, fmt.Errorf("machine %q: %w", c.ID, err)
 	}
-	chain, err := detect.NewChain(detect.NewFeatureConfig(dsp.DefaultConfig(info.SampleRate), windowLength, windowHop))
+	chain, err := detect.NewChain(featureConfig(info.SampleRate))
 	if err != nil {
 		return nil, fmt.Errorf("machine %q: %w", c.ID, err)
 	}
@@ -94,6 +95,7 @@ func newMachine(c config.Machine, info source.Info, sensorID string, det *detect
 		health:   health,
 		chain:    chain,
 		det:      det,
+		model:    model,
 	}
 	m.view = Status{Machine: c.ID, Name: c.Name, Sensor: sensor.OK, State: "learning"}
 	return m, nil
@@ -121,6 +123,8 @@ func (m *machine) run(ctx context.Context, out sinks) {
 	buf := make([]float32, m.rate/10)
 	tick := time.NewTicker(200 * time.Millisecond)
 	defer tick.Stop()
+	reload := time.NewTicker(modelCheckEvery)
+	defer reload.Stop()
 	for {
 		select {
 		case <-ctx.Done():
@@ -130,6 +134,8 @@ func (m *machine) run(ctx context.Context, out sinks) {
 			m.sourceStatus(ctx, st, out)
 		case <-m.ring.Ready():
 		case <-tick.C:
+		case <-reload.C:
+			m.reloadModel(ctx, out.db)
 		}
 		m.drain(buf, out)
 	}
@@ -275,10 +281,34 @@ func (m *machine) saveModel(out sinks) {
 		m.log.Error("save model", "err", err)
 		return
 	}
+	m.model = v
 	m.log.Info("model learned", "version", v, "threshold", m.det.Threshold())
 	if out.onModel != nil {
 		out.onModel(m.cfg.ID)
 	}
+}
+
+// modelCheckEvery is how often a machine looks for a newer active model saved by another
+// process (signalcraftd adapt) or an earlier version re-activated.
+const modelCheckEvery = 3 * time.Second
+
+// reloadModel swaps in the active model when it is not the one the detector holds.
+func (m *machine) reloadModel(ctx context.Context, db *store.DB) {
+	if m.model == 0 {
+		return // learning: the next saved model is ours
+	}
+	saved, err := db.ActiveModel(ctx, m.cfg.ID)
+	if err != nil || saved.Version == m.model {
+		return
+	}
+	d, err := detect.Restore(saved.Blob)
+	if err != nil {
+		m.log.Error("load new active model", "version", saved.Version, "err", err)
+		m.model = saved.Version // do not retry a broken blob every few seconds
+		return
+	}
+	m.det, m.model = d, saved.Version
+	m.log.Info("model changed", "version", saved.Version, "note", saved.Note, "conditions", d.Conditions())
 }
 
 // closeOpenEvent ends an event still open at shutdown, so the history has no dangling events.

@@ -4,6 +4,7 @@
 //	signalcraftd --check-config --config FILE                validate a configuration
 //	signalcraftd devices                                     list capture devices
 //	signalcraftd eval [--json] DIR...                        AUC/pAUC on labelled recordings
+//	signalcraftd adapt --machine ID RECORDING.wav...         learn a new operating condition
 //	signalcraftd --version
 package main
 
@@ -56,6 +57,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runDevices(args, stdout, stderr)
 	case "eval":
 		return runEval(ctx, args, stdout, stderr)
+	case "adapt":
+		return runAdapt(ctx, args, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "signalcraftd", version)
 		return nil
@@ -63,7 +66,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fmt.Fprint(stdout, usage)
 		return nil
 	}
-	return usageError{fmt.Errorf("unknown command %q (commands: run, devices, eval, version, help)", cmd)}
+	return usageError{fmt.Errorf("unknown command %q (commands: run, devices, eval, adapt, version, help)", cmd)}
 }
 
 const usage = `Usage:
@@ -71,5 +74,6 @@ const usage = `Usage:
   signalcraftd --check-config [--config FILE]              validate a configuration and exit
   signalcraftd devices                                     list capture devices
   signalcraftd eval [--json] DIR...                        AUC/pAUC on labelled recordings
+  signalcraftd adapt --machine ID RECORDING.wav...         learn a new operating condition
   signalcraftd --version
 `
