@@ -44,7 +44,7 @@ type machine struct {
 	health *sensor.Monitor
 	chain  *detect.Chain
 	det    *detect.Detector
-	model  int64 // version of the active model det holds; 0 while learning
+	model  int64   // version of the active model det holds; 0 while learning
 	sum    summary // frame features sampled over the current window hop
 
 	started bool
