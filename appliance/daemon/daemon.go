@@ -17,6 +17,7 @@ import (
 	"signalcraft/appliance/capture"
 	"signalcraft/appliance/config"
 	"signalcraft/appliance/source"
+	wire "signalcraft/core/api"
 	"signalcraft/core/detect"
 	"signalcraft/core/store"
 )
@@ -26,6 +27,8 @@ type Options struct {
 	Logger *slog.Logger
 	Now    func() time.Time
 	Clock  source.Clock // paces real-time sources
+
+	hub *hub // set by New
 }
 
 func (o *Options) defaults() {
@@ -58,6 +61,7 @@ type Main struct {
 // prepares every source. Nothing runs until Run.
 func New(ctx context.Context, cfg *config.Config, o Options) (*Main, error) {
 	o.defaults()
+	o.hub = new(hub)
 	m := &Main{cfg: cfg, o: o, log: o.Logger, host: new(capture.Host)}
 	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
 		return nil, fmt.Errorf("data_dir %q: %w", cfg.DataDir, err)
@@ -232,6 +236,10 @@ func (m *Main) Status() []Status {
 	}
 	return out
 }
+
+// Subscribe calls fn with every machine's live state (about five times a second each) until
+// cancel is called. fn must not block; the spectrum slice is reused after fn returns.
+func (m *Main) Subscribe(fn func(wire.Live)) (cancel func()) { return m.o.hub.Subscribe(fn) }
 
 // DatabasePath is the SQLite file the daemon writes.
 func (m *Main) DatabasePath() string { return filepath.Clean(m.cfg.DatabasePath()) }

@@ -12,6 +12,7 @@ import (
 	"signalcraft/appliance/config"
 	"signalcraft/appliance/ring"
 	"signalcraft/appliance/source"
+	wire "signalcraft/core/api"
 	"signalcraft/core/detect"
 	"signalcraft/core/dsp"
 	"signalcraft/core/sensor"
@@ -53,6 +54,13 @@ type machine struct {
 
 	mu   sync.Mutex // guards view
 	view Status
+
+	hub      *hub
+	now      func() time.Time
+	bands    bandMap
+	spectrum []float32
+	lastLive time.Time
+	level    float64 // dBFS of the latest frame
 }
 
 // Status is one machine's live state, for the status view and later the API.
@@ -96,6 +104,11 @@ func newMachine(c config.Machine, info source.Info, sensorID string, det *detect
 		chain:    chain,
 		det:      det,
 		model:    model,
+		hub:      o.hub,
+		now:      o.Now,
+		bands:    newBandMap(info.SampleRate, chain.Config().DSP.FrameSize, spectrumBands, spectrumFMin),
+		spectrum: make([]float32, spectrumBands),
+		level:    sensor.DBFS(0),
 	}
 	m.view = Status{Machine: c.ID, Name: c.Name, Sensor: sensor.OK, State: "learning"}
 	return m, nil
@@ -121,7 +134,7 @@ type sinks struct {
 // run analyses samples until ctx is done, then processes what is left in the ring.
 func (m *machine) run(ctx context.Context, out sinks) {
 	buf := make([]float32, m.rate/10)
-	tick := time.NewTicker(200 * time.Millisecond)
+	tick := time.NewTicker(liveEvery / 2)
 	defer tick.Stop()
 	reload := time.NewTicker(modelCheckEvery)
 	defer reload.Stop()
@@ -138,6 +151,11 @@ func (m *machine) run(ctx context.Context, out sinks) {
 			m.reloadModel(ctx, out.db)
 		}
 		m.drain(buf, out)
+		// ticks come every liveEvery/2; allow for their jitter so no second tick is skipped
+		if now := m.now(); now.Sub(m.lastLive) >= liveEvery*9/10 {
+			m.lastLive = now
+			m.publish(now)
+		}
 	}
 }
 
@@ -198,8 +216,22 @@ func (m *machine) process(x []float32, pos uint64, out sinks) {
 		m.window(m.clock.timeOf(end), vec, out)
 	})
 	if m.chain.Frames() > 0 {
-		m.sum.add(m.chain.Frame())
+		f := m.chain.Frame()
+		m.sum.add(f)
+		m.level = f.DBFS
+		m.bands.levels(f.Power, m.spectrum)
 	}
+}
+
+// publish sends the machine's live state to the API's subscribers.
+func (m *machine) publish(now time.Time) {
+	if m.hub == nil {
+		return
+	}
+	v := m.Snapshot()
+	m.hub.publish(wire.Live{MachineID: m.cfg.ID, Time: now, State: v.State, Progress: v.Progress,
+		Sensor: string(v.Sensor), LevelDBFS: m.level, Score: v.Score, Smoothed: v.Smoothed, Threshold: v.Threshold,
+		Spectrum: m.spectrum, SpectrumFMinHz: m.bands.fmin, SpectrumFMaxHz: m.bands.fmax, OpenEvent: v.OpenEvent})
 }
 
 // window handles one complete analysis window.
