@@ -1,0 +1,103 @@
+// Package i18n provides the desktop client's message catalogs (English and
+// Korean) and a Translator that looks messages up by key. Catalogs are Go
+// maps so a missing translation is caught by a test, not by a user.
+package i18n
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Lang is a language the client speaks, as a BCP 47 primary subtag.
+type Lang string
+
+// Languages the client has catalogs for.
+const (
+	English Lang = "en"
+	Korean  Lang = "ko"
+)
+
+// Langs lists the languages in the order a language menu shows them.
+func Langs() []Lang { return []Lang{English, Korean} }
+
+// Name returns the language's name in itself, for a language menu.
+func (l Lang) Name() string {
+	switch l {
+	case Korean:
+		return "한국어"
+	default:
+		return "English"
+	}
+}
+
+// Parse returns the language of s, which may be a bare code ("ko") or a
+// POSIX locale ("ko_KR.UTF-8"). Unknown languages give English and an error.
+func Parse(s string) (Lang, error) {
+	code := strings.ToLower(s)
+	if i := strings.IndexAny(code, "_-.@"); i >= 0 {
+		code = code[:i]
+	}
+	for _, l := range Langs() {
+		if Lang(code) == l {
+			return l, nil
+		}
+	}
+	return English, fmt.Errorf("language %q: want one of en, ko", s)
+}
+
+func catalog(l Lang) map[string]string {
+	if l == Korean {
+		return korean
+	}
+	return english
+}
+
+// Keys returns the message keys of l's catalog, sorted.
+func Keys(l Lang) []string {
+	c := catalog(l)
+	keys := make([]string, 0, len(c))
+	for k := range c {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// Translator looks up messages in one language. Its zero value speaks English.
+type Translator struct {
+	lang Lang
+}
+
+// New returns a Translator for l.
+func New(l Lang) Translator { return Translator{lang: l} }
+
+// Lang returns the translator's language.
+func (t Translator) Lang() Lang {
+	if t.lang == "" {
+		return English
+	}
+	return t.lang
+}
+
+// T returns the message for key, formatted with args (fmt verbs) when
+// given. A key missing from the catalog is returned as is, so it shows up
+// on screen and in tests rather than as an empty label.
+func (t Translator) T(key string, args ...any) string {
+	msg, ok := catalog(t.Lang())[key]
+	if !ok {
+		if msg, ok = english[key]; !ok {
+			return key
+		}
+	}
+	if len(args) > 0 {
+		return fmt.Sprintf(msg, args...)
+	}
+	return msg
+}
+
+// Has reports whether key is in the catalog of the translator's language.
+func (t Translator) Has(key string) bool {
+	_, ok := catalog(t.Lang())[key]
+	return ok
+}
