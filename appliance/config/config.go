@@ -268,8 +268,22 @@ func orRoot(path string) string {
 	return path
 }
 
+// FieldError is a validation error of one field: its path (machines[1].detection.model),
+// the value it had, and why that value is wrong. It wraps ErrInvalid.
+type FieldError struct {
+	Path   string
+	Value  any
+	Reason string
+}
+
+func (e *FieldError) Error() string {
+	return fmt.Sprintf("%v: %s %s: %s", ErrInvalid, e.Path, quote(e.Value), e.Reason)
+}
+
+func (e *FieldError) Unwrap() error { return ErrInvalid }
+
 func fieldErr(path string, value any, why string) error {
-	return fmt.Errorf("%w: %s %s: %s", ErrInvalid, path, quote(value), why)
+	return &FieldError{Path: path, Value: value, Reason: why}
 }
 
 func quote(v any) string {
