@@ -2,9 +2,11 @@ package api
 
 import (
 	"context"
+	"net/http"
 	"net/http/httptest"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -137,6 +139,8 @@ type env struct {
 	ts     *httptest.Server
 	tokens map[wire.Role]string // role → secret
 	event  int64                // an open event of pump-1
+	// streams counts requests for the live stream.
+	streams atomic.Int64
 }
 
 func newEnv(t testing.TB, o Options) *env {
@@ -180,7 +184,13 @@ func newEnv(t testing.TB, o Options) *env {
 		}
 		e.tokens[r] = c.Secret
 	}
-	e.ts = httptest.NewServer(srv.Handler())
+	h := srv.Handler()
+	e.ts = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == wire.PathLive {
+			e.streams.Add(1)
+		}
+		h.ServeHTTP(w, r)
+	}))
 	t.Cleanup(e.ts.Close)
 	return e
 }
