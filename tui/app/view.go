@@ -1,0 +1,201 @@
+package app
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+
+	"signalcraft/core/api"
+	"signalcraft/tui/format"
+)
+
+// helpKeys adapts a list of bindings to help.KeyMap.
+type helpKeys struct {
+	short []key.Binding
+	full  [][]key.Binding
+}
+
+func (h helpKeys) ShortHelp() []key.Binding  { return h.short }
+func (h helpKeys) FullHelp() [][]key.Binding { return h.full }
+
+func (m Model) pageHelp() []key.Binding {
+	switch m.page {
+	case PageOverview:
+		return m.overview.ShortHelp()
+	case PageDetail:
+		return m.detail.ShortHelp()
+	case PageEvents:
+		return m.events.ShortHelp()
+	case PageDevices:
+		return m.devices.ShortHelp()
+	case PageSettings:
+		return m.settings.ShortHelp()
+	}
+	return nil
+}
+
+func (m Model) fullHelp() [][]key.Binding {
+	km := m.KeyMap
+	page := m.pageHelp()
+	var cols [][]key.Binding
+	for i := 0; i < len(page); i += 4 {
+		cols = append(cols, page[i:min(i+4, len(page))])
+	}
+	return append(cols, km.Pages[:], []key.Binding{km.Next, km.Prev, km.Help, km.Quit})
+}
+
+func (m Model) keys() helpKeys {
+	km := m.KeyMap
+	short := m.pageHelp()
+	if !m.capturing() {
+		short = append(short, km.Next, km.Help, km.Quit)
+	}
+	return helpKeys{short: short, full: m.fullHelp()}
+}
+
+// View draws the screen.
+func (m Model) View() tea.View {
+	v := tea.NewView(m.Render())
+	v.AltScreen = true
+	v.WindowTitle = "signalcraft"
+	return v
+}
+
+// Render returns the screen as styled text (View's content).
+func (m Model) Render() string {
+	w := max(m.width, 20)
+	var body string
+	switch m.conn {
+	case connecting:
+		body = m.st.Muted.Render("Connecting to " + m.opts.Target + "…")
+	case failed:
+		body = m.errorScreen()
+	default:
+		switch m.page {
+		case PageOverview:
+			body = m.overview.View()
+		case PageDetail:
+			body = m.detail.View()
+		case PageEvents:
+			body = m.events.View()
+		case PageDevices:
+			body = m.devices.View()
+		case PageSettings:
+			body = m.settings.View()
+		}
+	}
+	_, bh := m.bodySize()
+	lines := strings.Split(body, "\n")
+	if len(lines) > bh {
+		lines = lines[:bh]
+	}
+	for len(lines) < bh {
+		lines = append(lines, "")
+	}
+	for i, l := range lines {
+		lines[i] = format.Fit(l, w)
+	}
+	var b strings.Builder
+	b.WriteString(m.tabs(w))
+	b.WriteByte('\n')
+	b.WriteString(m.st.Muted.Render(strings.Repeat("─", w)))
+	b.WriteByte('\n')
+	b.WriteString(strings.Join(lines, "\n"))
+	b.WriteByte('\n')
+	b.WriteString(m.statusBar(w))
+	b.WriteByte('\n')
+	var hv string
+	if m.conn == ready {
+		hv = m.help.View(m.keys())
+	} else {
+		hv = m.help.View(helpKeys{short: []key.Binding{m.KeyMap.Retry, m.KeyMap.Quit}})
+	}
+	hl := strings.Split(hv, "\n")
+	for len(hl) < m.helpHeight() {
+		hl = append(hl, "")
+	}
+	for i, l := range hl {
+		hl[i] = format.Fit(l, w)
+	}
+	b.WriteString(strings.Join(hl[:m.helpHeight()], "\n"))
+	return b.String()
+}
+
+func (m Model) tabs(w int) string {
+	var b strings.Builder
+	b.WriteString(m.st.Title.Render("SignalCraft"))
+	b.WriteString(" ")
+	for i, n := range pageNames {
+		label := fmt.Sprintf("%d %s", i+1, n)
+		if Page(i) == m.page {
+			b.WriteString(m.st.ActiveTab.Render(label))
+		} else {
+			b.WriteString(m.st.Tab.Render(label))
+		}
+	}
+	return format.Fit(b.String(), w)
+}
+
+func (m Model) statusBar(w int) string {
+	var left string
+	switch {
+	case m.conn == connecting:
+		left = m.st.Muted.Render("connecting…")
+	case m.conn == failed:
+		left = m.st.Error.Render("● not connected")
+	case m.streamErr != nil:
+		left = m.st.Error.Render("● live stream stopped: " + m.streamErr.Error())
+	case m.fleet.LastUpdate.IsZero():
+		left = m.st.Warning.Render("● waiting for live data…")
+	case m.fleet.Now().Sub(m.fleet.LastUpdate) > m.opts.StaleAfter:
+		left = m.st.Warning.Render(fmt.Sprintf("● reconnecting… (no update for %s)", format.Span(m.fleet.Now().Sub(m.fleet.LastUpdate))))
+	default:
+		left = m.st.OK.Render("● live")
+	}
+	right := m.opts.Target
+	if m.conn == ready {
+		right = fmt.Sprintf("%s (%s) · %s", m.fleet.Me.Actor, m.fleet.Me.Role, m.opts.Target)
+	}
+	right = m.st.StatusBar.Render(right)
+	gap := w - lipgloss.Width(left) - lipgloss.Width(right)
+	if gap < 1 {
+		return format.Fit(left, w)
+	}
+	return left + strings.Repeat(" ", gap) + right
+}
+
+// errorScreen explains why the appliance cannot be used and what to do.
+func (m Model) errorScreen() string {
+	err := m.connErr
+	var title, advice string
+	switch {
+	case api.IsCode(err, api.CodeUnauthorized):
+		title = "The appliance rejected the credentials (401 unauthorized)."
+		advice = "The token is missing, unknown, revoked or expired. Pass --token or set SIGNALCRAFT_TOKEN;\n" +
+			"an admin creates tokens with: signalcraftd token create --name NAME --role operator"
+	case api.IsCode(err, api.CodeForbidden):
+		title = "The appliance refused access (403 forbidden)."
+		advice = "Reading the appliance needs role viewer or higher; ask an admin for a token with a role."
+	case errors.Is(err, api.ErrFingerprintMismatch):
+		title = "The appliance's certificate does not match the pinned fingerprint."
+		advice = "Someone may be intercepting the connection, or the appliance got a new certificate.\n" +
+			"Check the fingerprint in the appliance's log, then remove its line from\n~/.config/signalcraft/known_appliances or pass --fingerprint."
+	default:
+		title = "Cannot reach the appliance at " + m.opts.Target + "."
+		advice = fmt.Sprintf("Is signalcraftd running and serving its API? Retrying every %s.", format.Span(m.opts.RetryEvery))
+	}
+	msg := ""
+	if err != nil {
+		msg = err.Error()
+	}
+	return m.st.Error.Render(title) + "\n\n" + m.st.Muted.Render(wrap(msg, max(m.width-2, 20))) + "\n\n" + advice +
+		"\n\n" + m.st.Info.Render("r") + " retry now   " + m.st.Info.Render("q") + " quit"
+}
+
+func wrap(s string, w int) string {
+	return lipgloss.NewStyle().Width(w).Render(s)
+}

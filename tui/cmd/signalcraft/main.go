@@ -1,0 +1,74 @@
+// Command signalcraft is the technicians' terminal client of a SignalCraft
+// appliance.
+//
+//	signalcraft [--socket PATH]                                  local appliance (admin)
+//	signalcraft --url https://host:8443 [--token T] [--fingerprint SHA256]
+//
+// The token may also come from SIGNALCRAFT_TOKEN. Without --fingerprint an
+// unknown appliance's certificate fingerprint is shown once for confirmation
+// and kept in ~/.config/signalcraft/known_appliances.
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+
+	tea "charm.land/bubbletea/v2"
+
+	"signalcraft/core/api"
+	"signalcraft/tui/app"
+	"signalcraft/tui/connect"
+)
+
+var version = "dev"
+
+func main() {
+	if err := run(os.Args[1:], os.Stderr); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "signalcraft:", err)
+		}
+		os.Exit(1)
+	}
+}
+
+func run(args []string, stderr io.Writer) error {
+	fs := flag.NewFlagSet("signalcraft", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var c connect.Config
+	fs.StringVar(&c.Socket, "socket", connect.DefaultSocket, "the appliance's API unix socket")
+	fs.StringVar(&c.URL, "url", "", "the appliance's HTTPS address, e.g. https://appliance:8443 (instead of --socket)")
+	fs.StringVar(&c.Token, "token", "", "API token secret (default $SIGNALCRAFT_TOKEN)")
+	fs.StringVar(&c.Fingerprint, "fingerprint", "", "SHA-256 fingerprint of the appliance's certificate (default: known_appliances, or ask)")
+	fs.StringVar(&c.KnownFile, "known-file", "", "known appliances file (default ~/.config/signalcraft/known_appliances)")
+	showVersion := fs.Bool("version", false, "print the version and exit")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *showVersion {
+		fmt.Println("signalcraft", version)
+		return nil
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if c.Token == "" {
+		c.Token = os.Getenv("SIGNALCRAFT_TOKEN")
+	}
+	c.UserAgent = "signalcraft-tui/" + version
+	ask := connect.AskOnTerminal(bufio.NewReader(os.Stdin), os.Stdout)
+	client, err := connect.Client(context.Background(), c, ask, api.FetchFingerprint)
+	if err != nil {
+		return err
+	}
+	m := app.New(app.Options{Client: client, Target: c.Target()})
+	final, err := tea.NewProgram(m).Run()
+	if fm, ok := final.(app.Model); ok {
+		fm.Close()
+	}
+	return err
+}

@@ -1,0 +1,101 @@
+// Package format renders the values the terminal client shows — ages,
+// durations, scores, machine states — and fits styled text into columns.
+package format
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/x/ansi"
+
+	"signalcraft/core/api"
+)
+
+// Fit truncates s (which may hold ANSI styles) to w cells, ending with "…"
+// when cut, and pads it with spaces to exactly w cells.
+func Fit(s string, w int) string {
+	if w <= 0 {
+		return ""
+	}
+	if ansi.StringWidth(s) > w {
+		s = ansi.Truncate(s, w, "…")
+	}
+	return s + strings.Repeat(" ", max(0, w-ansi.StringWidth(s)))
+}
+
+// FitRight is Fit with the text aligned to the right.
+func FitRight(s string, w int) string {
+	if ansi.StringWidth(s) > w {
+		return Fit(s, w)
+	}
+	return strings.Repeat(" ", w-ansi.StringWidth(s)) + s
+}
+
+// Ago renders how long before now t was: "12s ago", "5m ago", "3h ago", "2d ago".
+func Ago(now, t time.Time) string {
+	if t.IsZero() {
+		return "—"
+	}
+	return Span(now.Sub(t)) + " ago"
+}
+
+// Span renders a duration compactly: "12s", "5m", "3h", "2d".
+func Span(d time.Duration) string {
+	switch {
+	case d < 0:
+		return "0s"
+	case d < time.Minute:
+		return fmt.Sprintf("%ds", int(d.Seconds()))
+	case d < time.Hour:
+		return fmt.Sprintf("%dm", int(d.Minutes()))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%dh", int(d.Hours()))
+	}
+	return fmt.Sprintf("%dd", int(d.Hours()/24))
+}
+
+// Clock renders t as local wall-clock time, with the date when it is not
+// the same day as now.
+func Clock(now, t time.Time) string {
+	t = t.In(now.Location())
+	if t.Format(time.DateOnly) == now.In(now.Location()).Format(time.DateOnly) {
+		return t.Format("15:04:05")
+	}
+	return t.Format("Jan 02 15:04")
+}
+
+// State renders a machine's live state in words: "monitoring",
+// "learning 45%", "ANOMALY", "sensor silent", "lost", "—" before any update.
+func State(l api.Live) string {
+	switch {
+	case l.State == "" && l.Sensor == "":
+		return "—"
+	case l.State == api.StateAnomaly:
+		return "ANOMALY"
+	case l.Sensor == api.SensorLost || l.Sensor == api.SensorEnded || l.Sensor == api.SensorReconnecting:
+		return "sensor " + l.Sensor
+	case l.Sensor != "" && l.Sensor != api.SensorOK:
+		return "sensor " + l.Sensor
+	case l.State == api.StateLearning:
+		return fmt.Sprintf("learning %d%%", int(l.Progress*100))
+	}
+	return l.State
+}
+
+// Score renders a score against its threshold: "2.31 / 3.10", or the score
+// alone while learning (no threshold yet).
+func Score(score, threshold float64) string {
+	if threshold <= 0 {
+		return fmt.Sprintf("%.2f / —", score)
+	}
+	return fmt.Sprintf("%.2f / %.2f", score, threshold)
+}
+
+// Label renders an event label for people: "false_alarm" is "false alarm".
+func Label(l string) string {
+	if l == api.LabelFalseAlarm {
+		return "false alarm"
+	}
+	return l
+}

@@ -1,0 +1,199 @@
+// Package detail is the machine detail page: a live level meter, the
+// spectrum of the latest update, the score of the last two minutes against
+// the threshold, and the machine's recent events.
+package detail
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"signalcraft/core/api"
+	"signalcraft/tui/components/chart"
+	"signalcraft/tui/components/meter"
+	"signalcraft/tui/components/spectrum"
+	"signalcraft/tui/fleet"
+	"signalcraft/tui/format"
+	"signalcraft/tui/theme"
+)
+
+// ChartSpan is the time the score chart covers.
+const ChartSpan = 2 * time.Minute
+
+// KeyMap is the page's key bindings.
+type KeyMap struct {
+	Prev, Next key.Binding
+}
+
+// DefaultKeyMap returns the page's default bindings.
+func DefaultKeyMap() KeyMap {
+	return KeyMap{
+		Prev: key.NewBinding(key.WithKeys("left", "h"), key.WithHelp("←/h", "prev machine")),
+		Next: key.NewBinding(key.WithKeys("right", "l"), key.WithHelp("→/l", "next machine")),
+	}
+}
+
+// Model is the detail page of one machine.
+type Model struct {
+	KeyMap        KeyMap
+	fleet         *fleet.Fleet
+	st            theme.Styles
+	machine       string
+	width, height int
+}
+
+// New returns the detail page; SetMachine chooses the machine.
+func New(f *fleet.Fleet, st theme.Styles) Model {
+	return Model{KeyMap: DefaultKeyMap(), fleet: f, st: st}
+}
+
+// SetSize sets the area the page may draw in.
+func (m *Model) SetSize(w, h int) { m.width, m.height = w, h }
+
+// SetMachine chooses the machine shown.
+func (m *Model) SetMachine(id string) { m.machine = id }
+
+// Machine returns the id of the machine shown ("" before one was chosen;
+// View then shows the first machine).
+func (m Model) Machine() string {
+	if m.machine == "" && len(m.fleet.Machines) > 0 {
+		return m.fleet.Machines[0].ID
+	}
+	return m.machine
+}
+
+// ShortHelp lists the page's keys for the help bar.
+func (m Model) ShortHelp() []key.Binding { return []key.Binding{m.KeyMap.Prev, m.KeyMap.Next} }
+
+// Update handles keys: left and right step through the machines.
+func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
+	k, ok := msg.(tea.KeyPressMsg)
+	if !ok || len(m.fleet.Machines) == 0 {
+		return m, nil
+	}
+	step := 0
+	switch {
+	case key.Matches(k, m.KeyMap.Prev):
+		step = -1
+	case key.Matches(k, m.KeyMap.Next):
+		step = 1
+	default:
+		return m, nil
+	}
+	ms := m.fleet.Machines
+	cur := 0
+	for i, mc := range ms {
+		if mc.ID == m.Machine() {
+			cur = i
+		}
+	}
+	m.machine = ms[(cur+step+len(ms))%len(ms)].ID
+	return m, nil
+}
+
+// View draws the page.
+func (m Model) View() string {
+	f := m.fleet
+	id := m.Machine()
+	mc, ok := f.Machine(id)
+	if !ok {
+		return m.st.Muted.Render("No machine selected.")
+	}
+	l, seen := f.Live(id)
+	now := f.Now()
+	w := max(m.width, 40)
+	var lines []string
+	add := func(s ...string) { lines = append(lines, s...) }
+
+	name := mc.Name
+	if name == "" {
+		name = mc.ID
+	}
+	title := m.st.Title.Render(name) + m.st.Muted.Render(fmt.Sprintf("  %s · %s · %s · %s ch %d", mc.ID, mc.Kind, mc.Line, mc.Sensor.Source, mc.Sensor.Channel))
+	state := m.st.Condition(theme.ConditionOf(l)).Render(format.State(l))
+	add(format.Fit(title, w-len(format.State(l))-1) + " " + state)
+	if !seen {
+		add("", m.st.Muted.Render("Waiting for live data…"))
+		return strings.Join(lines, "\n")
+	}
+	mt := meter.New(w-8, meter.Styles{Low: m.st.OK, Mid: m.st.Warning, High: m.st.Error, Empty: m.st.Muted})
+	add(m.st.Label.Render("Level ") + "  " + mt.Render(l.LevelDBFS))
+	scoreStyle := m.st.OK
+	if l.Threshold > 0 && l.Smoothed > l.Threshold {
+		scoreStyle = m.st.Error
+	}
+	thr := "learning"
+	if l.Threshold > 0 {
+		thr = fmt.Sprintf("%.2f", l.Threshold)
+	}
+	add(m.st.Label.Render("Score ") + "  " + scoreStyle.Render(fmt.Sprintf("%.2f", l.Smoothed)) +
+		m.st.Muted.Render(fmt.Sprintf(" (raw %.2f)", l.Score)) + "  threshold " + m.st.Threshold.Render(thr) +
+		"  sensor " + m.st.SensorState(l.Sensor).Render(l.Sensor))
+
+	// Rows left for spectrum, chart and events, each with a heading.
+	avail := max(m.height-len(lines)-3, 9)
+	evRows := min(max(avail/6, 2), 6)
+	specRows := max((avail-evRows)/3, 3)
+	chartRows := max(avail-evRows-specRows, 4)
+
+	band := ""
+	if l.SpectrumFMaxHz > 0 {
+		band = fmt.Sprintf(" %s – %s", hz(l.SpectrumFMinHz), hz(l.SpectrumFMaxHz))
+	}
+	add(m.st.Header.Render("Spectrum") + m.st.Muted.Render(band+", dB"))
+	add(spectrum.New(w, specRows, m.st.Info).Render(l.Spectrum))
+
+	add(m.st.Header.Render("Score, last 2 min") + m.st.Muted.Render(" — threshold ") + m.st.Threshold.Render("───"))
+	h := f.History(id)
+	samples := make([]chart.Sample, len(h))
+	for i, p := range h {
+		samples[i] = chart.Sample{Time: p.Time, Score: p.Smoothed, Threshold: p.Threshold}
+	}
+	ch := chart.New(w, chartRows, ChartSpan, chart.Styles{Bar: m.st.OK, Above: m.st.Error, Threshold: m.st.Threshold, Axis: m.st.Muted})
+	add(ch.Render(samples, l.Time))
+
+	add(m.st.Header.Render("Recent events"))
+	evs := f.MachineEvents(id, evRows)
+	if len(evs) == 0 {
+		add(m.st.Muted.Render("none"))
+	}
+	for _, e := range evs {
+		add(format.Fit(EventLine(m.st, now, e), w))
+	}
+	return strings.Join(lines, "\n")
+}
+
+// EventLine renders an event in one line: id, start, duration, peak against
+// threshold, acknowledgement and label.
+func EventLine(st theme.Styles, now time.Time, e api.Event) string {
+	dur := "open"
+	if e.End != nil {
+		dur = format.Span(e.End.Sub(e.Start))
+	}
+	s := fmt.Sprintf("#%-4d %s  %-5s peak %.2f / %.2f", e.ID, format.Clock(now, e.Start), dur, e.PeakScore, e.Threshold)
+	switch {
+	case e.Open():
+		s = st.Error.Render(s)
+	case e.AcknowledgedAt == nil:
+		s = st.Warning.Render(s)
+	}
+	ack := st.Warning.Render("  unacknowledged")
+	if e.AcknowledgedAt != nil {
+		ack = st.OK.Render("  ✓ " + e.AcknowledgedBy)
+	}
+	label := ""
+	if e.Label != "" {
+		label = st.Info.Render("  [" + format.Label(e.Label) + "]")
+	}
+	return s + ack + label
+}
+
+func hz(f float64) string {
+	if f >= 1000 {
+		return fmt.Sprintf("%.3g kHz", f/1000)
+	}
+	return fmt.Sprintf("%.0f Hz", f)
+}

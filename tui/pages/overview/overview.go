@@ -1,0 +1,175 @@
+// Package overview is the first page: every machine in one table with its
+// state colour, level, score against threshold, a live score sparkline and
+// its last event. Enter opens the machine's detail page.
+package overview
+
+import (
+	"fmt"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"signalcraft/tui/components/sparkline"
+	"signalcraft/tui/fleet"
+	"signalcraft/tui/format"
+	"signalcraft/tui/theme"
+)
+
+// KeyMap is the page's key bindings.
+type KeyMap struct {
+	Up, Down, Open key.Binding
+}
+
+// DefaultKeyMap returns the page's default bindings.
+func DefaultKeyMap() KeyMap {
+	return KeyMap{
+		Up:   key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
+		Down: key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
+		Open: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "details")),
+	}
+}
+
+// OpenMachineMsg asks the root to show a machine's detail page.
+type OpenMachineMsg struct{ MachineID string }
+
+// Model is the overview page.
+type Model struct {
+	KeyMap        KeyMap
+	fleet         *fleet.Fleet
+	st            theme.Styles
+	cursor        int
+	width, height int
+}
+
+// New returns the overview of f.
+func New(f *fleet.Fleet, st theme.Styles) Model {
+	return Model{KeyMap: DefaultKeyMap(), fleet: f, st: st}
+}
+
+// SetSize sets the area the page may draw in.
+func (m *Model) SetSize(w, h int) { m.width, m.height = w, h }
+
+// Selected returns the id of the machine under the cursor, "" if none.
+func (m Model) Selected() string {
+	if m.cursor < len(m.fleet.Machines) {
+		return m.fleet.Machines[m.cursor].ID
+	}
+	return ""
+}
+
+// ShortHelp lists the page's keys for the help bar.
+func (m Model) ShortHelp() []key.Binding {
+	return []key.Binding{m.KeyMap.Up, m.KeyMap.Down, m.KeyMap.Open}
+}
+
+// Update handles keys.
+func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
+	k, ok := msg.(tea.KeyPressMsg)
+	if !ok {
+		return m, nil
+	}
+	n := len(m.fleet.Machines)
+	switch {
+	case key.Matches(k, m.KeyMap.Up):
+		if m.cursor > 0 {
+			m.cursor--
+		}
+	case key.Matches(k, m.KeyMap.Down):
+		if m.cursor < n-1 {
+			m.cursor++
+		}
+	case key.Matches(k, m.KeyMap.Open):
+		if id := m.Selected(); id != "" {
+			return m, func() tea.Msg { return OpenMachineMsg{MachineID: id} }
+		}
+	}
+	return m, nil
+}
+
+// columns returns the widths of machine, trend and last-event columns for
+// the page width; the others are fixed.
+func (m Model) columns() (name, trend, last int) {
+	const fixed = 2 + 1 + 14 + 1 + 9 + 1 + 13 + 1 + 1 // marker, state, level, score, gaps
+	free := max(m.width-fixed, 30)
+	name = min(max(free*2/7, 12), 28)
+	trend = min(max(free*2/7, 8), 40)
+	last = free - name - trend
+	return
+}
+
+// View draws the table.
+func (m Model) View() string {
+	f := m.fleet
+	if len(f.Machines) == 0 {
+		return m.st.Muted.Render("No machines configured on this appliance.")
+	}
+	nameW, trendW, lastW := m.columns()
+	var b strings.Builder
+	head := "  " + format.Fit("MACHINE", nameW) + " " + format.Fit("STATE", 14) + " " + format.FitRight("LEVEL", 9) +
+		" " + format.FitRight("SCORE / THR", 13) + " " + format.Fit("TREND", trendW) + " " + format.Fit("LAST EVENT", lastW)
+	b.WriteString(m.st.Header.Render(head))
+	b.WriteByte('\n')
+	spark := sparkline.New(trendW, sparkline.Styles{Normal: m.st.OK, Above: m.st.Error})
+	now := f.Now()
+	// Keep the cursor's row visible on short terminals.
+	rows := max(m.height-1, 1)
+	first := 0
+	if m.cursor >= rows {
+		first = m.cursor - rows + 1
+	}
+	for i := first; i < len(f.Machines) && i < first+rows; i++ {
+		mc := f.Machines[i]
+		l, seen := f.Live(mc.ID)
+		cond := theme.ConditionOf(l)
+		stStyle := m.st.Condition(cond)
+		marker := "  "
+		if i == m.cursor {
+			marker = m.st.Info.Render("▶ ")
+		}
+		name := mc.Name
+		if name == "" {
+			name = mc.ID
+		}
+		level, score, trend := "", "", ""
+		if seen {
+			level = fmt.Sprintf("%.1f dB", l.LevelDBFS)
+			scoreStyle := m.st.OK
+			if l.Threshold > 0 && l.Smoothed > l.Threshold {
+				scoreStyle = m.st.Error
+			} else if l.Threshold <= 0 {
+				scoreStyle = m.st.Muted
+			}
+			score = scoreStyle.Render(format.Score(l.Smoothed, l.Threshold))
+			h := f.History(mc.ID)
+			vals, thrs := make([]float64, len(h)), make([]float64, len(h))
+			for j, p := range h {
+				vals[j], thrs[j] = p.Smoothed, p.Threshold
+			}
+			trend = spark.Render(vals, thrs)
+		}
+		last := m.st.Muted.Render("none")
+		if e, ok := f.LastEvent(mc.ID); ok {
+			txt := fmt.Sprintf("#%d %s", e.ID, format.Ago(now, e.Start))
+			switch {
+			case e.Open():
+				last = m.st.Error.Render(txt + " open")
+			case e.AcknowledgedAt == nil:
+				last = m.st.Warning.Render(txt + " unack")
+			default:
+				last = m.st.Muted.Render(txt)
+			}
+		}
+		nameCell := format.Fit(name, nameW)
+		if i == m.cursor {
+			nameCell = m.st.Header.Render(nameCell)
+		}
+		b.WriteString(marker + nameCell + " " + stStyle.Render(format.Fit(format.State(l), 14)) + " " +
+			format.FitRight(level, 9) + " " + format.FitRight(score, 13) + " " + format.Fit(trend, trendW) + " " +
+			format.Fit(last, lastW))
+		if i < len(f.Machines)-1 && i < first+rows-1 {
+			b.WriteByte('\n')
+		}
+	}
+	return b.String()
+}
