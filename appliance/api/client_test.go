@@ -22,7 +22,7 @@ func TestClientRoundTrip(t *testing.T) {
 	admin, op, viewer := e.client(wire.RoleAdmin), e.client(wire.RoleOperator), e.client(wire.RoleViewer)
 
 	h, err := viewer.Health(ctx)
-	if err != nil || h.Status != "ok" || h.APIVersion != wire.Version || h.Machines != 2 || !h.Time.Equal(t0) {
+	if err != nil || h.Status != "ok" || h.APIVersion != wire.Version || h.Machines != 2 || !h.Time.Equal(t0) || h.Build != "test" {
 		t.Errorf("Health = %+v, %v", h, err)
 	}
 	me, err := op.Me(ctx)

@@ -49,7 +49,7 @@ func actor(r *http.Request) string {
 }
 
 func (s *Server) health(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, wire.Health{Status: "ok", APIVersion: wire.Version, Time: s.o.Now().UTC(),
+	writeJSON(w, http.StatusOK, wire.Health{Status: "ok", APIVersion: wire.Version, Build: s.o.BuildVersion, Time: s.o.Now().UTC(),
 		StartedAt: s.started.UTC(), Machines: len(s.d.Machines())})
 }
 

@@ -36,9 +36,10 @@ const LabelFalseAlarm = "false_alarm"
 
 // Health is GET /api/v1/health.
 type Health struct {
-	Status     string    `json:"status"`      // "ok"
-	APIVersion string    `json:"api_version"` // Version
-	Time       time.Time `json:"time"`        // the appliance's clock
+	Status     string    `json:"status"`          // "ok"
+	APIVersion string    `json:"api_version"`     // Version
+	Build      string    `json:"build,omitempty"` // the appliance's software version
+	Time       time.Time `json:"time"`            // the appliance's clock
 	StartedAt  time.Time `json:"started_at"`
 	Machines   int       `json:"machines"`
 }
