@@ -3,8 +3,6 @@ package api
 import (
 	"encoding/json"
 	"fmt"
-	"math"
-	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -15,60 +13,40 @@ import (
 
 // ValidateMachine checks a machine's configuration field by field and
 // returns every problem, named by its JSON path, so a form can mark each
-// field. The rules are those of the configuration file (appliance/config);
-// whether sensor.source exists and its channel is free is the daemon's to
-// check in UpdateMachine.
+// field. The rules are those of the configuration file (config.Machine's
+// Problems); whether sensor.source exists and its channel is free is the
+// daemon's to check in UpdateMachine.
 func ValidateMachine(m wire.Machine) []wire.FieldError {
-	var fs []wire.FieldError
-	bad := func(field, format string, args ...any) {
-		fs = append(fs, wire.FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
-	}
-	if !validID(m.ID) {
-		bad("id", "must be 1-64 characters of a-z, 0-9, '-' and '_'")
-	}
-	if len(m.Name) > 100 {
-		bad("name", "must be at most 100 characters")
-	}
-	if len(m.Kind) > 64 {
-		bad("kind", "must be at most 64 characters")
-	}
-	if len(m.Line) > 100 {
-		bad("line", "must be at most 100 characters")
-	}
-	if !validID(m.Sensor.Source) {
-		bad("sensor.source", "must name a configured source")
-	}
-	if m.Sensor.Channel < 0 || m.Sensor.Channel > 31 {
-		bad("sensor.channel", "must be between 0 and 31")
-	}
-	d := m.Detection
-	if !slices.Contains(config.ModelKinds, d.Model) {
-		bad("detection.model", "must be one of %s", strings.Join(config.ModelKinds, ", "))
-	}
-	if l, err := time.ParseDuration(d.Learning); err != nil {
-		bad("detection.learning", "must be a duration such as 10m or 1h30m")
-	} else if l < 10*time.Second || l > 30*24*time.Hour {
-		bad("detection.learning", "must be between 10s and 720h")
-	}
-	if math.IsNaN(d.Quantile) || d.Quantile < 0.5 || d.Quantile >= 1 {
-		bad("detection.quantile", "must be at least 0.5 and below 1")
-	}
-	if d.Smoothing < 1 || d.Smoothing > 100 {
-		bad("detection.smoothing", "must be between 1 and 100")
+	mc, fs := MachineFromWire(m)
+	for _, p := range mc.Problems() {
+		if p.Path == "detection.learning" && len(fs) > 0 {
+			continue // already reported as unparsable
+		}
+		fs = append(fs, wire.FieldError{Field: p.Path, Message: p.Reason})
 	}
 	return fs
 }
 
-func validID(s string) bool {
-	if len(s) == 0 || len(s) > 64 {
-		return false
+// MachineFromWire converts the API's form of a machine into the configuration's. A learning
+// period that is not a duration is reported as a field error (and left 0).
+func MachineFromWire(w wire.Machine) (config.Machine, []wire.FieldError) {
+	var fs []wire.FieldError
+	learning, err := time.ParseDuration(w.Detection.Learning)
+	if err != nil {
+		fs = append(fs, wire.FieldError{Field: "detection.learning", Message: "must be a duration such as 10m or 1h30m"})
 	}
-	for _, r := range s {
-		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
-			return false
-		}
-	}
-	return true
+	return config.Machine{ID: w.ID, Name: w.Name, Kind: w.Kind, Line: w.Line,
+		Sensor: config.Binding{Source: w.Sensor.Source, Channel: w.Sensor.Channel},
+		Detection: config.Detection{Model: w.Detection.Model, Learning: learning,
+			Quantile: w.Detection.Quantile, Smoothing: w.Detection.Smoothing}}, fs
+}
+
+// MachineToWire converts the configuration's form of a machine into the API's.
+func MachineToWire(mc config.Machine) wire.Machine {
+	return wire.Machine{ID: mc.ID, Name: mc.Name, Kind: mc.Kind, Line: mc.Line,
+		Sensor: wire.SensorBinding{Source: mc.Sensor.Source, Channel: mc.Sensor.Channel},
+		Detection: wire.Detection{Model: mc.Detection.Model, Learning: mc.Detection.Learning.String(),
+			Quantile: mc.Detection.Quantile, Smoothing: mc.Detection.Smoothing}}
 }
 
 // diffMachine describes what changed between two configurations of a

@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
+	"net"
 	"os"
 	"reflect"
 	"slices"
@@ -36,6 +38,7 @@ type Config struct {
 	Database string    `yaml:"database"`  // file name inside data_dir, or an absolute path
 	LogLevel string    `yaml:"log_level"` // debug, info, warn, error
 	Store    Store     `yaml:"store"`
+	API      API       `yaml:"api"`
 	Sources  []Source  `yaml:"sources"`
 	Machines []Machine `yaml:"machines"`
 }
@@ -44,6 +47,17 @@ type Config struct {
 type Store struct {
 	BatchSize  int           `yaml:"batch_size"`  // window rows per transaction
 	FlushEvery time.Duration `yaml:"flush_every"` // commit at least this often
+}
+
+// API says where the appliance's API listens.
+type API struct {
+	// Socket is the unix socket for clients on the same machine; whoever may open it is
+	// admin, so its permissions are the access control. "" disables it.
+	Socket string `yaml:"socket"`
+	// Listen is a TCP address such as ":8443" for TLS with bearer tokens; "" disables it.
+	Listen string `yaml:"listen"`
+	// CertHosts are extra names or addresses put in the self-signed certificate.
+	CertHosts []string `yaml:"cert_hosts"`
 }
 
 // Source is where samples come from: a PortAudio device, a WAV file or folder, or a simulator.
@@ -108,6 +122,7 @@ func Defaults() Config {
 		Database: "signalcraft.db",
 		LogLevel: "info",
 		Store:    Store{BatchSize: 256, FlushEvery: time.Second},
+		API:      API{Socket: "/run/signalcraft/api.sock"},
 	}
 }
 
@@ -310,6 +325,11 @@ func (c *Config) Validate() error {
 	if c.Store.FlushEvery < 10*time.Millisecond {
 		return fieldErr("store.flush_every", c.Store.FlushEvery, "must be at least 10ms")
 	}
+	if c.API.Listen != "" {
+		if _, port, err := net.SplitHostPort(c.API.Listen); err != nil || port == "" {
+			return fieldErr("api.listen", c.API.Listen, "must be host:port or :port, e.g. :8443")
+		}
+	}
 	if len(c.Sources) == 0 {
 		return fieldErr("sources", "[]", "at least one source is needed")
 	}
@@ -333,21 +353,20 @@ func (c *Config) Validate() error {
 	for i := range c.Machines {
 		m := &c.Machines[i]
 		p := fmt.Sprintf("machines[%d]", i)
-		if !validID(m.ID) {
-			return fieldErr(p+".id", m.ID, "must be 1-64 characters of a-z, 0-9, '-' and '_'")
+		if probs := m.Problems(); len(probs) > 0 {
+			fe := *probs[0]
+			fe.Path = p + "." + fe.Path
+			return &fe
 		}
 		if ids[m.ID] {
 			return fieldErr(p+".id", m.ID, "is used by an earlier machine")
 		}
 		ids[m.ID] = true
-		if len(m.Name) > 100 {
-			return fieldErr(p+".name", m.Name, "must be at most 100 characters")
-		}
 		s, ok := sources[m.Sensor.Source]
 		if !ok {
 			return fieldErr(p+".sensor.source", m.Sensor.Source, "no source has this id")
 		}
-		if m.Sensor.Channel < 0 || m.Sensor.Channel >= s.Channels {
+		if m.Sensor.Channel >= s.Channels {
 			return fieldErr(p+".sensor.channel", m.Sensor.Channel,
 				fmt.Sprintf("source %q has channels 0 to %d", s.ID, s.Channels-1))
 		}
@@ -356,11 +375,51 @@ func (c *Config) Validate() error {
 				fmt.Sprintf("already bound to machine %q", other))
 		}
 		bound[m.Sensor] = m.ID
-		if err := m.Detection.validate(p + ".detection"); err != nil {
-			return err
-		}
 	}
 	return nil
+}
+
+// Problems returns every problem of the machine's own fields, with paths relative to the
+// machine (name, detection.quantile…), so a form can mark each field at once. Whether its
+// source exists and its channel is free depends on the rest of the configuration and is
+// checked by Config.Validate.
+func (m *Machine) Problems() []*FieldError {
+	var out []*FieldError
+	bad := func(path string, v any, why string) {
+		out = append(out, &FieldError{Path: path, Value: v, Reason: why})
+	}
+	if !validID(m.ID) {
+		bad("id", m.ID, "must be 1-64 characters of a-z, 0-9, '-' and '_'")
+	}
+	if len(m.Name) > 100 {
+		bad("name", m.Name, "must be at most 100 characters")
+	}
+	if len(m.Kind) > 64 {
+		bad("kind", m.Kind, "must be at most 64 characters")
+	}
+	if len(m.Line) > 100 {
+		bad("line", m.Line, "must be at most 100 characters")
+	}
+	if !validID(m.Sensor.Source) {
+		bad("sensor.source", m.Sensor.Source, "must name a configured source")
+	}
+	if m.Sensor.Channel < 0 || m.Sensor.Channel > 31 {
+		bad("sensor.channel", m.Sensor.Channel, "must be between 0 and 31")
+	}
+	d := m.Detection
+	if !slices.Contains(ModelKinds, d.Model) {
+		bad("detection.model", d.Model, "must be one of "+strings.Join(ModelKinds, ", "))
+	}
+	if d.Learning < 10*time.Second || d.Learning > 30*24*time.Hour {
+		bad("detection.learning", d.Learning, "must be between 10s and 720h")
+	}
+	if math.IsNaN(d.Quantile) || d.Quantile < 0.5 || d.Quantile >= 1 {
+		bad("detection.quantile", d.Quantile, "must be at least 0.5 and below 1")
+	}
+	if d.Smoothing < 1 || d.Smoothing > 100 {
+		bad("detection.smoothing", d.Smoothing, "must be between 1 and 100")
+	}
+	return out
 }
 
 func (s *Source) validate(p string) error {
@@ -426,22 +485,6 @@ func (s *Source) validate(p string) error {
 				return fieldErr(fp+".level", f.Level, "must be above 0 and at most 10")
 			}
 		}
-	}
-	return nil
-}
-
-func (d *Detection) validate(p string) error {
-	if !slices.Contains(ModelKinds, d.Model) {
-		return fieldErr(p+".model", d.Model, "must be one of "+strings.Join(ModelKinds, ", "))
-	}
-	if d.Learning < 10*time.Second || d.Learning > 30*24*time.Hour {
-		return fieldErr(p+".learning", d.Learning, "must be between 10s and 720h")
-	}
-	if d.Quantile < 0.5 || d.Quantile >= 1 {
-		return fieldErr(p+".quantile", d.Quantile, "must be at least 0.5 and below 1")
-	}
-	if d.Smoothing < 1 || d.Smoothing > 100 {
-		return fieldErr(p+".smoothing", d.Smoothing, "must be between 1 and 100")
 	}
 	return nil
 }

@@ -49,7 +49,7 @@ func TestParseErrors(t *testing.T) {
 		want    string
 	}{
 		{"unknown top-level key", [2]string{"data_dir:", "datadir:"}, "",
-			`line 2: unknown field "datadir" in the top level (known fields: data_dir, database, log_level, store, sources, machines)`},
+			`line 2: unknown field "datadir" in the top level (known fields: data_dir, database, log_level, store, api, sources, machines)`},
 		{"unknown nested key", [2]string{"name: Fan 1", "nmae: Fan 1"}, "",
 			`line 11: unknown field "nmae" in machines[0] (known fields: id, name, kind, line, sensor, detection)`},
 		{"unknown key in binding", [2]string{"channel: 0}", "chanel: 0}"}, "",
@@ -82,6 +82,8 @@ func TestParseErrors(t *testing.T) {
 			`machines[1].sensor "mic channel 0": already bound to machine "fan-1"`},
 		{"duplicate key", [2]string{"name: Fan 1", "name: Fan 1\n    name: Fan 2"}, "",
 			`machines[0].name is given twice`},
+		{"bad listen", [2]string{"data_dir: /tmp/sc", "data_dir: /tmp/sc\napi: {listen: '8443'}"}, "",
+			`api.listen "8443": must be host:port or :port, e.g. :8443`},
 		{"batch size", [2]string{"data_dir: /tmp/sc", "data_dir: /tmp/sc\nstore: {batch_size: 0}"}, "",
 			`store.batch_size 0: must be between 1 and 100000`},
 	}

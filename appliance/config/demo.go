@@ -26,6 +26,7 @@ func Demo(dataDir, sharedData string) (*Config, error) {
 		return nil, err
 	}
 	c.DataDir = dataDir
+	c.API.Socket = filepath.Join(dataDir, "api.sock")
 	fan := filepath.Join(sharedData, "dcase2020-id00")
 	if isDir(fan) {
 		c.Sources = append(c.Sources, Source{ID: "rec-fan", Kind: KindWAV, Channels: 1, Loop: true,

@@ -27,6 +27,8 @@ type Options struct {
 	Logger *slog.Logger
 	Now    func() time.Time
 	Clock  source.Clock // paces real-time sources
+	// Version is reported by the API's health route.
+	Version string
 
 	hub *hub // set by New
 }
@@ -45,16 +47,21 @@ func (o *Options) defaults() {
 
 // Main is a running appliance.
 type Main struct {
-	cfg      *config.Config
-	o        Options
-	log      *slog.Logger
-	db       *store.DB
-	batch    *store.Batcher
-	host     *capture.Host
-	sources  []source.Source
-	sinks    []*fanout
+	cfg     *config.Config
+	o       Options
+	log     *slog.Logger
+	db      *store.DB
+	batch   *store.Batcher
+	host    *capture.Host
+	sources []source.Source
+	sinks   []*fanout
+	byID    map[string]*fanout // sinks by source id
+	onModel func(string)
+
+	mu       sync.Mutex // guards machines, cfg.Machines, anaCtx and out while running
 	machines []*machine
-	onModel  func(string)
+	anaCtx   context.Context // parent of every machine's context; nil until Run
+	out      sinks
 }
 
 // New opens the database, registers machines and sensors, restores learned models and
@@ -98,31 +105,38 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*Main, error) {
 		m.sinks = append(m.sinks, f)
 		byID[sc.ID] = f
 	}
+	m.byID = byID
+	if err := m.applyStoredSettings(ctx); err != nil {
+		return nil, err
+	}
 	for _, mc := range cfg.Machines {
-		f := byID[mc.Sensor.Source]
-		idx := sourceIndex(cfg, mc.Sensor.Source)
-		info := m.sources[idx].Info()
-		if err := db.UpsertMachine(ctx, store.Machine{ID: mc.ID, Name: mc.Name, Kind: mc.Kind}); err != nil {
-			return nil, err
-		}
-		sensorID := fmt.Sprintf("%s/%d", mc.Sensor.Source, mc.Sensor.Channel)
-		if err := db.UpsertSensor(ctx, store.Sensor{ID: sensorID, MachineID: mc.ID, Device: info.Name,
-			Channel: mc.Sensor.Channel, SampleRate: info.SampleRate, State: "ok"}); err != nil {
-			return nil, err
-		}
 		det, version, err := m.detector(ctx, mc)
 		if err != nil {
 			return nil, err
 		}
-		mm, err := newMachine(mc, info, sensorID, det, version, o)
+		mm, err := m.buildMachine(ctx, mc, det, version)
 		if err != nil {
 			return nil, err
 		}
 		m.machines = append(m.machines, mm)
-		f.targets = append(f.targets, &fanTarget{channel: mc.Sensor.Channel, m: mm})
+		byID[mc.Sensor.Source].add(mc.Sensor.Channel, mm)
 	}
 	ok = true
 	return m, nil
+}
+
+// buildMachine registers a machine and its sensor in the store and builds its analysis chain.
+func (m *Main) buildMachine(ctx context.Context, mc config.Machine, det *detect.Detector, version int64) (*machine, error) {
+	info := m.sources[sourceIndex(m.cfg, mc.Sensor.Source)].Info()
+	if err := m.db.UpsertMachine(ctx, store.Machine{ID: mc.ID, Name: mc.Name, Kind: mc.Kind}); err != nil {
+		return nil, err
+	}
+	sensorID := fmt.Sprintf("%s/%d", mc.Sensor.Source, mc.Sensor.Channel)
+	if err := m.db.UpsertSensor(ctx, store.Sensor{ID: sensorID, MachineID: mc.ID, Device: info.Name,
+		Channel: mc.Sensor.Channel, SampleRate: info.SampleRate, State: "ok"}); err != nil {
+		return nil, err
+	}
+	return newMachine(mc, info, sensorID, det, version, m.o)
 }
 
 func sourceIndex(cfg *config.Config, id string) int {
@@ -173,45 +187,73 @@ func detectorConfig(mc config.Machine) detect.DetectorConfig {
 }
 
 // Run captures and analyses until ctx is done, then stops the sources, analyses what they
-// delivered, closes open events and flushes the database.
+// delivered, closes open events and flushes the database. It serves the API meanwhile when
+// the configuration asks for it.
 func (m *Main) Run(ctx context.Context) error {
 	srcCtx, stopSources := context.WithCancel(ctx)
 	defer stopSources()
 	anaCtx, stopAnalysis := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopAnalysis()
 
-	var ana sync.WaitGroup
-	out := sinks{db: m.db, batch: m.batch, onModel: m.onModel}
+	m.mu.Lock()
+	m.anaCtx, m.out = anaCtx, sinks{db: m.db, batch: m.batch, onModel: m.onModel}
 	for _, mm := range m.machines {
-		ana.Go(func() { mm.run(anaCtx, out) })
+		m.start(mm)
 	}
-	var srcs sync.WaitGroup
+	m.mu.Unlock()
+
+	var bg sync.WaitGroup
 	for _, f := range m.sinks {
 		f.ctx = srcCtx
 	}
 	for i, s := range m.sources {
-		srcs.Go(func() {
+		bg.Go(func() {
 			if err := s.Run(srcCtx, m.sinks[i]); err != nil && srcCtx.Err() == nil {
 				m.log.Error("source stopped", "source", m.cfg.Sources[i].ID, "err", err)
 			}
 		})
 	}
+	apiErr := make(chan error, 1)
+	if m.cfg.API.Socket != "" || m.cfg.API.Listen != "" {
+		bg.Go(func() { apiErr <- m.serveAPI(srcCtx) })
+	}
 	m.log.Info("running", "machines", len(m.machines), "sources", len(m.sources), "db", m.db.Path())
-	<-ctx.Done()
+	var err error
+	select {
+	case <-ctx.Done():
+	case err = <-apiErr: // the API could not start (socket in use, bad certificate…)
+		stopSources()
+	}
 	m.log.Info("stopping: flushing")
-	srcs.Wait()
+	bg.Wait()
 	stopAnalysis() // machines drain their rings before returning
-	ana.Wait()
-	return m.Close()
+	m.mu.Lock()
+	for _, mm := range m.machines {
+		<-mm.done
+	}
+	m.mu.Unlock()
+	return errors.Join(err, m.Close())
+}
+
+// start runs a machine's analysis on its own goroutine; m.mu is held.
+func (m *Main) start(mm *machine) {
+	ctx, cancel := context.WithCancel(m.anaCtx)
+	mm.cancel, mm.done = cancel, make(chan struct{})
+	go func() {
+		defer close(mm.done)
+		mm.run(ctx, m.out)
+	}()
 }
 
 // Close closes open events and flushes and closes the database. Run calls it.
 func (m *Main) Close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
+	m.mu.Lock()
 	for _, mm := range m.machines {
 		mm.closeOpenEvent(ctx, m.db, m.o.Now())
 	}
+	m.mu.Unlock()
 	return m.closeAll()
 }
 
@@ -230,6 +272,8 @@ func (m *Main) closeAll() error {
 
 // Status returns every machine's live state, in configuration order.
 func (m *Main) Status() []Status {
+	m.mu.Lock()
+	defer m.mu.Unlock()
 	out := make([]Status, len(m.machines))
 	for i, mm := range m.machines {
 		out[i] = mm.Snapshot()

@@ -17,6 +17,7 @@ func simConfig(dir string) *config.Config {
 	y := fmt.Sprintf(`
 data_dir: %s
 store: {batch_size: 32, flush_every: 100ms}
+api: {socket: ""}
 sources:
   - id: sim
     kind: simulator

@@ -41,6 +41,9 @@ type machine struct {
 	ring   *ring.Buffer
 	clock  *sampleClock
 	status chan statusMsg
+	cmds   chan func() // run on the machine's goroutine (relearn, retune)
+	cancel context.CancelFunc
+	done   chan struct{}
 
 	health *sensor.Monitor
 	chain  *detect.Chain
@@ -60,7 +63,9 @@ type machine struct {
 	bands    bandMap
 	spectrum []float32
 	lastLive time.Time
-	level    float64 // dBFS of the latest frame
+	level    float64   // dBFS of the latest frame
+	live     wire.Live // the latest published state; guarded by mu
+	note     string    // goes with the next model learned (set by relearn)
 }
 
 // Status is one machine's live state, for the status view and later the API.
@@ -100,6 +105,7 @@ func newMachine(c config.Machine, info source.Info, sensorID string, det *detect
 		ring:     ring.New(info.SampleRate * 10), // 10 s of slack before analysis loses samples
 		clock:    &sampleClock{rate: float64(info.SampleRate), at: o.Now()},
 		status:   make(chan statusMsg, 16),
+		cmds:     make(chan func()),
 		health:   health,
 		chain:    chain,
 		det:      det,
@@ -149,6 +155,8 @@ func (m *machine) run(ctx context.Context, out sinks) {
 		case <-tick.C:
 		case <-reload.C:
 			m.reloadModel(ctx, out.db)
+		case fn := <-m.cmds:
+			fn()
 		}
 		m.drain(buf, out)
 		// ticks come every liveEvery/2; allow for their jitter so no second tick is skipped
@@ -229,9 +237,43 @@ func (m *machine) publish(now time.Time) {
 		return
 	}
 	v := m.Snapshot()
-	m.hub.publish(wire.Live{MachineID: m.cfg.ID, Time: now, State: v.State, Progress: v.Progress,
+	l := wire.Live{MachineID: m.cfg.ID, Time: now, State: v.State, Progress: v.Progress,
 		Sensor: string(v.Sensor), LevelDBFS: m.level, Score: v.Score, Smoothed: v.Smoothed, Threshold: v.Threshold,
-		Spectrum: m.spectrum, SpectrumFMinHz: m.bands.fmin, SpectrumFMaxHz: m.bands.fmax, OpenEvent: v.OpenEvent})
+		Spectrum: m.spectrum, SpectrumFMinHz: m.bands.fmin, SpectrumFMaxHz: m.bands.fmax, OpenEvent: v.OpenEvent}
+	m.hub.publish(l)
+	l.Spectrum = append([]float32(nil), m.spectrum...)
+	m.mu.Lock()
+	m.live = l
+	m.mu.Unlock()
+}
+
+// Live returns the latest published state (before the first publication, the current one
+// without a spectrum).
+func (m *machine) Live() wire.Live {
+	m.mu.Lock()
+	l := m.live
+	m.mu.Unlock()
+	if l.MachineID == "" {
+		v := m.Snapshot()
+		l = wire.Live{MachineID: m.cfg.ID, Time: m.now(), State: v.State, Progress: v.Progress, Sensor: string(v.Sensor),
+			LevelDBFS: m.level, Score: v.Score, Smoothed: v.Smoothed, Threshold: v.Threshold, OpenEvent: v.OpenEvent}
+	}
+	l.Spectrum = append([]float32(nil), l.Spectrum...)
+	return l
+}
+
+// do runs fn on the machine's goroutine, which owns the detector, and waits for it.
+func (m *machine) do(ctx context.Context, fn func()) error {
+	ran := make(chan struct{})
+	select {
+	case m.cmds <- func() { fn(); close(ran) }:
+	case <-m.done:
+		return errStopped
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	<-ran
+	return nil
 }
 
 // window handles one complete analysis window.
@@ -308,7 +350,11 @@ func (m *machine) saveModel(out sinks) {
 		m.log.Error("encode model", "err", err)
 		return
 	}
-	v, err := out.db.SaveModel(context.Background(), m.cfg.ID, m.cfg.Detection.Model, m.det.Threshold(), blob, "learned")
+	note := "learned"
+	if m.note != "" {
+		note, m.note = "learned: "+m.note, ""
+	}
+	v, err := out.db.SaveModel(context.Background(), m.cfg.ID, m.cfg.Detection.Model, m.det.Threshold(), blob, note)
 	if err != nil {
 		m.log.Error("save model", "err", err)
 		return
@@ -318,6 +364,33 @@ func (m *machine) saveModel(out sinks) {
 	if out.onModel != nil {
 		out.onModel(m.cfg.ID)
 	}
+}
+
+// setConfig takes new settings that need no rebuild (name, kind, line, sensitivity).
+func (m *machine) setConfig(c config.Machine) {
+	m.mu.Lock()
+	m.cfg, m.view.Name = c, c.Name
+	m.mu.Unlock()
+}
+
+// retune changes a monitoring machine's sensitivity and smoothing and saves the retuned
+// model as a new version, so a restart keeps it.
+func (m *machine) retune(ctx context.Context, db *store.DB, c config.Machine) error {
+	if err := m.det.Retune(c.Detection.Quantile, detectorConfig(c).Alpha); err != nil {
+		return err
+	}
+	blob, err := m.det.MarshalBinary()
+	if err != nil {
+		return err
+	}
+	v, err := db.SaveModel(ctx, m.cfg.ID, c.Detection.Model, m.det.Threshold(), blob,
+		fmt.Sprintf("retuned: quantile %g, smoothing %d", c.Detection.Quantile, c.Detection.Smoothing))
+	if err != nil {
+		return err
+	}
+	m.model = v
+	m.log.Info("model retuned", "version", v, "threshold", m.det.Threshold())
+	return nil
 }
 
 // modelCheckEvery is how often a machine looks for a newer active model saved by another

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -11,7 +12,6 @@ import (
 
 	"signalcraft/appliance/capture"
 	"signalcraft/appliance/config"
-	"signalcraft/appliance/ring"
 	"signalcraft/appliance/source"
 )
 
@@ -74,7 +74,20 @@ type fanout struct {
 	rate     int
 	lossless bool            // wait for room instead of dropping
 	ctx      context.Context // ends the wait when the daemon stops; set by Run
+	mu       sync.RWMutex    // guards targets: machines are rebound while running
 	targets  []*fanTarget
+}
+
+func (f *fanout) add(channel int, m *machine) {
+	f.mu.Lock()
+	f.targets = append(f.targets, &fanTarget{channel: channel, m: m})
+	f.mu.Unlock()
+}
+
+func (f *fanout) remove(m *machine) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.targets = slices.DeleteFunc(f.targets, func(t *fanTarget) bool { return t.m == m })
 }
 
 type fanTarget struct {
@@ -83,6 +96,8 @@ type fanTarget struct {
 }
 
 func (f *fanout) Samples(b source.Block) {
+	f.mu.RLock()
+	defer f.mu.RUnlock()
 	for _, t := range f.targets {
 		if t.channel < len(b.Channels) {
 			t.m.clock.mark(t.m.ring.Stats().Written, b.Time)
@@ -96,6 +111,8 @@ func (f *fanout) Samples(b source.Block) {
 }
 
 func (f *fanout) Status(s source.Status, err error) {
+	f.mu.RLock()
+	defer f.mu.RUnlock()
 	for _, t := range f.targets {
 		select {
 		case t.m.status <- statusMsg{s: s, err: err}:
@@ -132,4 +149,3 @@ func (c *sampleClock) timeOf(pos uint64) time.Time {
 }
 
 var _ source.Sink = (*fanout)(nil)
-var _ = ring.New

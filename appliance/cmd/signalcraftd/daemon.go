@@ -70,7 +70,7 @@ func runDaemon(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	log := slog.New(slog.NewTextHandler(logOut, &slog.HandlerOptions{Level: &level}))
 	log.Info("starting", "version", version, "config", describeConfig(*cfgPath, *demo))
 
-	m, err := daemon.New(ctx, cfg, daemon.Options{Logger: log})
+	m, err := daemon.New(ctx, cfg, daemon.Options{Logger: log, Version: version})
 	if err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@
 //	signalcraftd devices                                     list capture devices
 //	signalcraftd eval [--json] DIR...                        AUC/pAUC on labelled recordings
 //	signalcraftd adapt --machine ID RECORDING.wav...         learn a new operating condition
+//	signalcraftd token create|list|revoke ...                API tokens
 //	signalcraftd --version
 package main
 
@@ -59,6 +60,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runEval(ctx, args, stdout, stderr)
 	case "adapt":
 		return runAdapt(ctx, args, stdout, stderr)
+	case "token":
+		return runToken(ctx, args, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "signalcraftd", version)
 		return nil
@@ -66,7 +69,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fmt.Fprint(stdout, usage)
 		return nil
 	}
-	return usageError{fmt.Errorf("unknown command %q (commands: run, devices, eval, adapt, version, help)", cmd)}
+	return usageError{fmt.Errorf("unknown command %q (commands: run, devices, eval, adapt, token, version, help)", cmd)}
 }
 
 const usage = `Usage:
@@ -75,5 +78,6 @@ const usage = `Usage:
   signalcraftd devices                                     list capture devices
   signalcraftd eval [--json] DIR...                        AUC/pAUC on labelled recordings
   signalcraftd adapt --machine ID RECORDING.wav...         learn a new operating condition
+  signalcraftd token create|list|revoke ...                API tokens (viewer, operator, admin)
   signalcraftd --version
 `

@@ -58,6 +58,7 @@ func simYAML(dir string, faultAt time.Duration) string {
 	}
 	return `data_dir: ` + dir + `
 store: {batch_size: 1000, flush_every: 1h}
+api: {socket: ` + filepath.Join(dir, "api.sock") + `}
 sources:
   - id: sim
     kind: simulator
