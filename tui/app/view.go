@@ -192,7 +192,7 @@ func (m Model) errorScreen() string {
 	if err != nil {
 		msg = err.Error()
 	}
-	return m.st.Error.Render(title) + "\n\n" + m.st.Muted.Render(wrap(msg, max(m.width-2, 20))) + "\n\n" + advice +
+	return m.st.Error.Render(title) + "\n\n" + m.st.Muted.Render(wrap(msg, max(m.width-2, 20))) + "\n\n" + wrap(advice, max(m.width-2, 20)) +
 		"\n\n" + m.st.Info.Render("r") + " retry now   " + m.st.Info.Render("q") + " quit"
 }
 

@@ -90,9 +90,9 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 // columns returns the widths of machine, trend and last-event columns for
 // the page width; the others are fixed.
 func (m Model) columns() (name, trend, last int) {
-	const fixed = 2 + 1 + 14 + 1 + 9 + 1 + 13 + 1 + 1 // marker, state, level, score, gaps
-	free := max(m.width-fixed, 30)
-	name = min(max(free*2/7, 12), 28)
+	const fixed = 2 + 1 + 13 + 1 + 8 + 1 + 13 + 1 + 1 // marker, state, level, score, gaps
+	free := max(m.width-fixed, 36)
+	name = min(max(free*2/7, 16), 28)
 	trend = min(max(free*2/7, 8), 40)
 	last = free - name - trend
 	return
@@ -106,7 +106,7 @@ func (m Model) View() string {
 	}
 	nameW, trendW, lastW := m.columns()
 	var b strings.Builder
-	head := "  " + format.Fit("MACHINE", nameW) + " " + format.Fit("STATE", 14) + " " + format.FitRight("LEVEL", 9) +
+	head := "  " + format.Fit("MACHINE", nameW) + " " + format.Fit("STATE", 13) + " " + format.FitRight("LEVEL", 8) +
 		" " + format.FitRight("SCORE / THR", 13) + " " + format.Fit("TREND", trendW) + " " + format.Fit("LAST EVENT", lastW)
 	b.WriteString(m.st.Header.Render(head))
 	b.WriteByte('\n')
@@ -150,22 +150,22 @@ func (m Model) View() string {
 		}
 		last := m.st.Muted.Render("none")
 		if e, ok := f.LastEvent(mc.ID); ok {
-			txt := fmt.Sprintf("#%d %s", e.ID, format.Ago(now, e.Start))
+			txt := fmt.Sprintf("#%d %s", e.ID, format.Span(now.Sub(e.Start)))
 			switch {
 			case e.Open():
 				last = m.st.Error.Render(txt + " open")
 			case e.AcknowledgedAt == nil:
 				last = m.st.Warning.Render(txt + " unack")
 			default:
-				last = m.st.Muted.Render(txt)
+				last = m.st.Muted.Render(txt + " ✓")
 			}
 		}
 		nameCell := format.Fit(name, nameW)
 		if i == m.cursor {
 			nameCell = m.st.Header.Render(nameCell)
 		}
-		b.WriteString(marker + nameCell + " " + stStyle.Render(format.Fit(format.State(l), 14)) + " " +
-			format.FitRight(level, 9) + " " + format.FitRight(score, 13) + " " + format.Fit(trend, trendW) + " " +
+		b.WriteString(marker + nameCell + " " + stStyle.Render(format.Fit(format.State(l), 13)) + " " +
+			format.FitRight(level, 8) + " " + format.FitRight(score, 13) + " " + format.Fit(trend, trendW) + " " +
 			format.Fit(last, lastW))
 		if i < len(f.Machines)-1 && i < first+rows-1 {
 			b.WriteByte('\n')

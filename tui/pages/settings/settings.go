@@ -16,6 +16,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
 
 	"signalcraft/core/api"
 	"signalcraft/tui/fleet"
@@ -125,8 +126,9 @@ func New(c Client, f *fleet.Fleet, st theme.Styles) Model {
 // SetSize sets the area the page may draw in.
 func (m *Model) SetSize(w, h int) {
 	m.width, m.height = w, h
+	_, _, inW := m.layout()
 	for i := range m.inputs {
-		m.inputs[i].SetWidth(22)
+		m.inputs[i].SetWidth(inW - 2) // room for the cursor
 	}
 }
 
@@ -377,10 +379,19 @@ func describe(action string, err error, have api.Role) string {
 	return fmt.Sprintf("Could not %s: %v", action, err)
 }
 
+const labelW = 16
+
+// layout returns the page width, the machine list's and the inputs' widths.
+func (m Model) layout() (w, listW, inW int) {
+	w = max(m.width, 60)
+	listW = min(max(w/6, 12), 24)
+	inW = min(max(w-listW-2-labelW-2-36, 18), 24)
+	return w, listW, inW
+}
+
 // View draws the machine list on the left and the form on the right.
 func (m Model) View() string {
-	w := max(m.width, 60)
-	listW := min(max(w/5, 12), 24)
+	w, listW, inW := m.layout()
 	var left []string
 	left = append(left, m.st.Header.Render(format.Fit("MACHINES", listW)))
 	for i, mc := range m.fleet.Machines {
@@ -398,8 +409,7 @@ func (m Model) View() string {
 	} else {
 		right = append(right, m.st.Title.Render("Machine "+mc.ID)+m.st.Muted.Render(fmt.Sprintf("  %s · %s", mc.Kind, mc.Line)))
 		vals := values(mc)
-		const labelW = 16
-		inW := 24
+		formW := w - listW - 2
 		for i, f := range fields {
 			label := format.Fit(f.label, labelW)
 			var val string
@@ -415,7 +425,12 @@ func (m Model) View() string {
 			if e, bad := m.errs[f.name]; bad {
 				note = m.st.Error.Render("✗ " + e)
 			}
-			right = append(right, format.Fit(m.st.Label.Render(label)+" "+val+" "+note, w-listW-2))
+			line := m.st.Label.Render(label) + " " + val
+			if lipgloss.Width(line)+1+lipgloss.Width(note) <= formW || note == "" {
+				right = append(right, format.Fit(line+" "+note, formW))
+			} else { // no room beside the field: the note goes below it
+				right = append(right, format.Fit(line, formW), format.Fit(strings.Repeat(" ", labelW+1)+note, formW))
+			}
 		}
 		right = append(right, "")
 		switch {

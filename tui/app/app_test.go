@@ -1,0 +1,534 @@
+package app_test
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"signalcraft/core/api"
+	"signalcraft/tui/app"
+	"signalcraft/tui/internal/fakeappliance"
+	"signalcraft/tui/pages/devices"
+	"signalcraft/tui/pages/events"
+	"signalcraft/tui/pages/overview"
+	"signalcraft/tui/pages/settings"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
+
+// press turns key names into key presses: "enter", "esc", "tab",
+// "shift+tab", "up", "down", "ctrl+c", "ctrl+s", or one printable character.
+func press(k string) tea.KeyPressMsg {
+	switch k {
+	case "enter":
+		return tea.KeyPressMsg{Code: tea.KeyEnter}
+	case "esc":
+		return tea.KeyPressMsg{Code: tea.KeyEscape}
+	case "tab":
+		return tea.KeyPressMsg{Code: tea.KeyTab}
+	case "shift+tab":
+		return tea.KeyPressMsg{Code: tea.KeyTab, Mod: tea.ModShift}
+	case "up":
+		return tea.KeyPressMsg{Code: tea.KeyUp}
+	case "down":
+		return tea.KeyPressMsg{Code: tea.KeyDown}
+	case "backspace":
+		return tea.KeyPressMsg{Code: tea.KeyBackspace}
+	case "ctrl+c":
+		return tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl}
+	case "ctrl+s":
+		return tea.KeyPressMsg{Code: 's', Mod: tea.ModCtrl}
+	}
+	r := []rune(k)[0]
+	code := r
+	if r >= 'A' && r <= 'Z' {
+		code = r + 'a' - 'A'
+		return tea.KeyPressMsg{Code: code, ShiftedCode: r, Text: k, Mod: tea.ModShift}
+	}
+	return tea.KeyPressMsg{Code: code, Text: k}
+}
+
+// step feeds msg to m and returns the new model and the command it gave.
+func step(t *testing.T, m app.Model, msg tea.Msg) (app.Model, tea.Cmd) {
+	t.Helper()
+	next, cmd := m.Update(msg)
+	am, ok := next.(app.Model)
+	if !ok {
+		t.Fatalf("Update returned %T", next)
+	}
+	return am, cmd
+}
+
+func feed(t *testing.T, m app.Model, msgs ...tea.Msg) app.Model {
+	t.Helper()
+	for _, msg := range msgs {
+		m, _ = step(t, m, msg)
+	}
+	return m
+}
+
+func keys(t *testing.T, m app.Model, ks ...string) app.Model {
+	t.Helper()
+	for _, k := range ks {
+		m, _ = step(t, m, press(k))
+	}
+	return m
+}
+
+// exec runs cmd (and the commands of a batch, concurrently) and returns the
+// messages that arrive within timeout; commands still blocked then (a
+// cursor blink, the live stream) are dropped.
+func exec(cmd tea.Cmd, timeout time.Duration) []tea.Msg {
+	if cmd == nil {
+		return nil
+	}
+	out := make(chan []tea.Msg, 1)
+	go func() {
+		msg := cmd()
+		if b, ok := msg.(tea.BatchMsg); ok {
+			var all []tea.Msg
+			res := make(chan []tea.Msg, len(b))
+			for _, c := range b {
+				go func() { res <- exec(c, timeout) }()
+			}
+			deadline := time.After(timeout)
+			for range b {
+				select {
+				case ms := <-res:
+					all = append(all, ms...)
+				case <-deadline:
+					out <- all
+					return
+				}
+			}
+			out <- all
+			return
+		}
+		out <- []tea.Msg{msg}
+	}()
+	select {
+	case ms := <-out:
+		return ms
+	case <-time.After(timeout):
+		return nil
+	}
+}
+
+// settle runs cmd and feeds the client's own messages back, once.
+func settle(t *testing.T, m app.Model, cmd tea.Cmd) app.Model {
+	t.Helper()
+	for _, msg := range exec(cmd, 2*time.Second) {
+		switch msg.(type) {
+		case events.LoadedMsg, events.ChangedMsg, devices.LoadedMsg, settings.SavedMsg, settings.RelearnedMsg,
+			app.RecentEventsMsg, overview.OpenMachineMsg:
+			var next tea.Cmd
+			m, next = step(t, m, msg)
+			m = settle(t, m, next)
+		}
+	}
+	return m
+}
+
+// model returns a connected client showing fx, sized w×h, with a fixed clock.
+func model(t *testing.T, fx fakeappliance.Fixture, c app.Client, w, h int) app.Model {
+	t.Helper()
+	m := app.New(app.Options{Client: c, Target: "unix:/run/signalcraft/api.sock", Now: func() time.Time { return fakeappliance.Now }, Tick: -1})
+	m = feed(t, m, tea.WindowSizeMsg{Width: w, Height: h},
+		app.ConnectedMsg{Health: fx.Health, Me: fx.Me, Machines: fx.Machines, Events: fx.Events},
+		app.LiveMsg{Updates: append(append([]api.Live(nil), fx.History...), fx.Live...)})
+	t.Cleanup(m.Close)
+	return m
+}
+
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	for _, g := range []struct{ file, text string }{
+		{name + ".golden", ansi.Strip(got)},
+		{name + ".ansi.golden", got},
+	} {
+		path := filepath.Join("testdata", g.file)
+		if *update {
+			if err := os.MkdirAll("testdata", 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(path, []byte(g.text), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		want, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatalf("%v (run go test -update to create it)", err)
+		}
+		if string(want) != g.text {
+			t.Errorf("%s differs from the golden file; got:\n%s", path, ansi.Strip(got))
+		}
+	}
+}
+
+func checkSize(t *testing.T, screen string, w, h int) {
+	t.Helper()
+	lines := strings.Split(screen, "\n")
+	if len(lines) != h {
+		t.Errorf("screen has %d lines, want %d", len(lines), h)
+	}
+	for i, l := range lines {
+		if n := ansi.StringWidth(l); n != w {
+			t.Errorf("line %d is %d cells wide, want %d: %q", i, n, w, ansi.Strip(l))
+		}
+	}
+}
+
+type fakeClient struct {
+	app.Client
+	updateMachine func(api.Machine) (api.Machine, error)
+}
+
+func (f fakeClient) UpdateMachine(_ context.Context, m api.Machine) (api.Machine, error) {
+	return f.updateMachine(m)
+}
+
+func TestPagesGolden(t *testing.T) {
+	fx := fakeappliance.NewFixture()
+	admin := fx
+	admin.Me = api.Identity{Actor: "local:root", Role: api.RoleAdmin}
+	pages := []struct {
+		name  string
+		fx    fakeappliance.Fixture
+		drive func(t *testing.T, m app.Model) app.Model
+	}{
+		{"overview", fx, func(t *testing.T, m app.Model) app.Model { return m }},
+		{"detail", fx, func(t *testing.T, m app.Model) app.Model {
+			m = keys(t, m, "down")
+			m, cmd := step(t, m, press("enter"))
+			return settle(t, m, cmd)
+		}},
+		{"events", fx, func(t *testing.T, m app.Model) app.Model {
+			m = keys(t, m, "3")
+			return feed(t, m, events.LoadedMsg{Events: fx.Events})
+		}},
+		{"devices", fx, func(t *testing.T, m app.Model) app.Model {
+			m = keys(t, m, "4")
+			return feed(t, m, devices.LoadedMsg{Sensors: fx.Sensors, Devices: fx.Devices})
+		}},
+		{"settings", admin, func(t *testing.T, m app.Model) app.Model { return keys(t, m, "5", "down") }},
+	}
+	for _, p := range pages {
+		for _, size := range [][2]int{{80, 24}, {120, 40}} {
+			name := p.name + "_" + itoa(size[0]) + "x" + itoa(size[1])
+			t.Run(name, func(t *testing.T) {
+				m := p.drive(t, model(t, p.fx, nil, size[0], size[1]))
+				screen := m.Render()
+				checkSize(t, screen, size[0], size[1])
+				golden(t, name, screen)
+			})
+		}
+	}
+}
+
+func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }
+
+func TestResizeKeepsScreenFilled(t *testing.T) {
+	m := model(t, fakeappliance.NewFixture(), nil, 120, 40)
+	for _, size := range [][2]int{{80, 24}, {100, 30}, {60, 15}, {160, 50}} {
+		m = feed(t, m, tea.WindowSizeMsg{Width: size[0], Height: size[1]})
+		for _, k := range []string{"1", "2", "3", "4", "5"} {
+			m = keys(t, m, k)
+			checkSize(t, m.Render(), size[0], size[1])
+		}
+	}
+}
+
+func TestKeyNavigation(t *testing.T) {
+	m := model(t, fakeappliance.NewFixture(), nil, 80, 24)
+	steps := []struct {
+		key  string
+		want app.Page
+	}{
+		{"2", app.PageDetail}, {"3", app.PageEvents}, {"4", app.PageDevices}, {"5", app.PageSettings},
+		{"tab", app.PageOverview}, {"tab", app.PageDetail}, {"shift+tab", app.PageOverview},
+		{"shift+tab", app.PageSettings}, {"1", app.PageOverview},
+	}
+	for _, s := range steps {
+		m = keys(t, m, s.key)
+		if m.Page() != s.want {
+			t.Fatalf("after %q: page %v, want %v", s.key, m.Page(), s.want)
+		}
+	}
+	// Enter on the third row opens that machine's detail.
+	m = keys(t, m, "down", "down")
+	m, cmd := step(t, m, press("enter"))
+	m = settle(t, m, cmd)
+	if m.Page() != app.PageDetail || !strings.Contains(ansi.Strip(m.Render()), "Conveyor motor 3") {
+		t.Fatalf("enter did not open motor-3's detail:\n%s", ansi.Strip(m.Render()))
+	}
+	// ? shows the full help, which lists the page keys.
+	m = keys(t, m, "?")
+	if !strings.Contains(ansi.Strip(m.Render()), "next page") || !strings.Contains(ansi.Strip(m.Render()), "settings") {
+		t.Errorf("full help missing:\n%s", ansi.Strip(m.Render()))
+	}
+	checkSize(t, m.Render(), 80, 24)
+	// q quits.
+	_, cmd = step(t, m, press("q"))
+	if cmd == nil {
+		t.Fatal("q gave no command")
+	}
+	if _, ok := cmd().(tea.QuitMsg); !ok {
+		t.Fatal("q did not quit")
+	}
+}
+
+func TestTypingDigitsInCommentDoesNotSwitchPage(t *testing.T) {
+	fx := fakeappliance.NewFixture()
+	m := model(t, fx, nil, 80, 24)
+	m = keys(t, m, "3")
+	m = feed(t, m, events.LoadedMsg{Events: fx.Events})
+	m = keys(t, m, "a", "1", "q", "2")
+	if m.Page() != app.PageEvents {
+		t.Fatalf("page %v, want events", m.Page())
+	}
+	if !strings.Contains(ansi.Strip(m.Render()), "comment: 1q2") {
+		t.Fatalf("comment box does not hold the typed text:\n%s", ansi.Strip(m.Render()))
+	}
+}
+
+func TestAcknowledgeFlow(t *testing.T) {
+	fx := fakeappliance.NewFixture()
+	srv := fakeappliance.New(fx)
+	defer srv.Close()
+	c, err := api.NewClient(srv.URL, api.WithToken("sc_test"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := model(t, fx, c, 80, 24)
+	m, cmd := step(t, m, press("3"))
+	m = settle(t, m, cmd)
+	if !strings.Contains(ansi.Strip(m.Render()), "4 events") {
+		t.Fatalf("events not loaded:\n%s", ansi.Strip(m.Render()))
+	}
+	// The newest event (#7, open, unacknowledged) is selected.
+	m = keys(t, m, "a")
+	for _, r := range "pump checked" {
+		m = keys(t, m, string(r))
+	}
+	golden(t, "ack_comment_80x24", m.Render())
+	m, cmd = step(t, m, press("enter"))
+	m = settle(t, m, cmd)
+
+	var ack *fakeappliance.Request
+	for _, r := range srv.Requests() {
+		if r.Method == "POST" {
+			ack = &r
+		}
+	}
+	if ack == nil {
+		t.Fatal("no POST request reached the appliance")
+	}
+	if ack.Path != "/api/v1/events/7/acknowledge" {
+		t.Errorf("POST %s, want /api/v1/events/7/acknowledge", ack.Path)
+	}
+	var body api.AcknowledgeRequest
+	if err := json.Unmarshal(ack.Body, &body); err != nil || body.Comment != "pump checked" {
+		t.Errorf("body %s: want {\"comment\":\"pump checked\"} (%v)", ack.Body, err)
+	}
+	if ack.Auth != "Bearer sc_test" {
+		t.Errorf("Authorization %q", ack.Auth)
+	}
+	screen := ansi.Strip(m.Render())
+	if !strings.Contains(screen, "Event #7 acknowledged.") || !strings.Contains(screen, "✓ tech-anna") {
+		t.Errorf("acknowledgement not shown:\n%s", screen)
+	}
+	// Acknowledging again is refused in the client, without a request.
+	n := len(srv.Requests())
+	m = keys(t, m, "a")
+	if len(srv.Requests()) != n || !strings.Contains(ansi.Strip(m.Render()), "was acknowledged by tech-anna") {
+		t.Errorf("second acknowledge not refused locally:\n%s", ansi.Strip(m.Render()))
+	}
+	// Label it as a leak.
+	m = keys(t, m, "L", "down", "down", "down", "down")
+	m, cmd = step(t, m, press("enter"))
+	m = settle(t, m, cmd)
+	if e, _ := srv.Event(7); e.Label != "leak" {
+		t.Errorf("label %q, want leak", e.Label)
+	}
+	if !strings.Contains(ansi.Strip(m.Render()), "[leak]") {
+		t.Errorf("label not shown:\n%s", ansi.Strip(m.Render()))
+	}
+}
+
+func TestViewerSeesNoActions(t *testing.T) {
+	fx := fakeappliance.NewFixture()
+	fx.Me = api.Identity{Actor: "wall-display", Role: api.RoleViewer}
+	m := model(t, fx, nil, 120, 24)
+	m = keys(t, m, "3")
+	m = feed(t, m, events.LoadedMsg{Events: fx.Events})
+	screen := ansi.Strip(m.Render())
+	if strings.Contains(screen, "acknowledge") && !strings.Contains(screen, "need role operator") {
+		t.Errorf("viewer is offered acknowledge:\n%s", screen)
+	}
+	if !strings.Contains(screen, "Read-only: acknowledging and labelling need role operator (you are viewer)") {
+		t.Errorf("no read-only note:\n%s", screen)
+	}
+	m = keys(t, m, "a")
+	if !strings.Contains(ansi.Strip(m.Render()), "To acknowledge events you need role operator (you are viewer).") {
+		t.Errorf("a did not explain the role:\n%s", ansi.Strip(m.Render()))
+	}
+	m = keys(t, m, "5", "e")
+	if !strings.Contains(ansi.Strip(m.Render()), "To change a machine you need role admin (you are viewer).") {
+		t.Errorf("settings did not explain the role:\n%s", ansi.Strip(m.Render()))
+	}
+}
+
+func TestSettingsValidationErrors(t *testing.T) {
+	fx := fakeappliance.NewFixture()
+	fx.Me = api.Identity{Actor: "local:root", Role: api.RoleAdmin}
+	var sent api.Machine
+	c := fakeClient{updateMachine: func(m api.Machine) (api.Machine, error) {
+		sent = m
+		return api.Machine{}, &api.Error{Code: api.CodeInvalid, Message: "invalid machine", Fields: []api.FieldError{
+			{Field: "detection.quantile", Message: "must be at least 0.5 and below 1"},
+			{Field: "detection.learning", Message: "must be between 10s and 720h"},
+		}}
+	}}
+	m := model(t, fx, c, 80, 24)
+	m = keys(t, m, "5", "down", "e")
+	// Learning period: clear and type 5s; quantile: 1.5.
+	m = keys(t, m, "tab", "tab", "tab")
+	for range 10 {
+		m = keys(t, m, "backspace")
+	}
+	m = keys(t, m, "5", "s", "tab", "tab")
+	for range 10 {
+		m = keys(t, m, "backspace")
+	}
+	m = keys(t, m, "1", ".", "5")
+	m, cmd := step(t, m, press("ctrl+s"))
+	m = settle(t, m, cmd)
+	if sent.ID != "pump-2" || sent.Detection.Learning != "5s" || sent.Detection.Quantile != 1.5 {
+		t.Errorf("sent %+v", sent)
+	}
+	screen := ansi.Strip(m.Render())
+	for _, want := range []string{"✗ must be at least 0.5 and below 1", "✗ must be between 10s and 720h", "rejected the change"} {
+		if !strings.Contains(screen, want) {
+			t.Errorf("screen lacks %q:\n%s", want, screen)
+		}
+	}
+	// The error sits beside its field, or right below it when the screen
+	// is narrow.
+	lines := strings.Split(screen, "\n")
+	for i, l := range lines {
+		if strings.Contains(l, "Quantile") && !strings.Contains(l+lines[i+1], "✗ must be at least 0.5") {
+			t.Errorf("quantile line without its error: %q", l)
+		}
+	}
+	golden(t, "settings_invalid_80x24", m.Render())
+
+	// A value that is not a number is caught before any request.
+	sent = api.Machine{}
+	m = keys(t, m, "tab")
+	m = keys(t, m, "x")
+	m, cmd = step(t, m, press("ctrl+s"))
+	if cmd != nil {
+		exec(cmd, 100*time.Millisecond)
+	}
+	if sent.ID != "" {
+		t.Error("an invalid number was sent")
+	}
+	if !strings.Contains(ansi.Strip(m.Render()), "✗ must be a whole number") {
+		t.Errorf("local check not shown:\n%s", ansi.Strip(m.Render()))
+	}
+}
+
+func TestRelearnNeedsConfirmation(t *testing.T) {
+	fx := fakeappliance.NewFixture()
+	fx.Me = api.Identity{Actor: "local:root", Role: api.RoleAdmin}
+	srv := fakeappliance.New(fx)
+	defer srv.Close()
+	c, err := api.NewClient(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := model(t, fx, c, 80, 24)
+	m = keys(t, m, "5", "R", "n")
+	m = keys(t, m, "R")
+	if !strings.Contains(ansi.Strip(m.Render()), "Relearn fan-1?") {
+		t.Fatalf("no confirmation:\n%s", ansi.Strip(m.Render()))
+	}
+	m, cmd := step(t, m, press("y"))
+	m = settle(t, m, cmd)
+	var posts []string
+	for _, r := range srv.Requests() {
+		if r.Method == "POST" {
+			posts = append(posts, r.Path)
+		}
+	}
+	if len(posts) != 1 || posts[0] != "/api/v1/machines/fan-1/relearn" {
+		t.Errorf("POSTs %v, want exactly one relearn of fan-1", posts)
+	}
+	if !strings.Contains(ansi.Strip(m.Render()), "Relearning fan-1") {
+		t.Errorf("outcome not shown:\n%s", ansi.Strip(m.Render()))
+	}
+}
+
+func TestErrorScreens(t *testing.T) {
+	cases := []struct {
+		name string
+		err  error
+		want []string
+	}{
+		{"unreachable", &os.PathError{Op: "dial", Path: "/run/signalcraft/api.sock", Err: os.ErrNotExist},
+			[]string{"Cannot reach the appliance at unix:/run/signalcraft/api.sock", "Retrying every 5s", "r retry"}},
+		{"unauthorized", &api.Error{Code: api.CodeUnauthorized, Message: "unknown token"},
+			[]string{"401 unauthorized", "SIGNALCRAFT_TOKEN"}},
+		{"forbidden", &api.Error{Code: api.CodeForbidden, Message: "no"}, []string{"403 forbidden", "role viewer"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			m := app.New(app.Options{Target: "unix:/run/signalcraft/api.sock", Now: func() time.Time { return fakeappliance.Now }, Tick: -1})
+			m = feed(t, m, tea.WindowSizeMsg{Width: 80, Height: 24})
+			m, cmd := step(t, m, app.ConnectedMsg{Err: c.err})
+			screen := ansi.Strip(m.Render())
+			for _, w := range c.want {
+				if !strings.Contains(screen, w) {
+					t.Errorf("screen lacks %q:\n%s", w, screen)
+				}
+			}
+			checkSize(t, m.Render(), 80, 24)
+			if (cmd != nil) != (c.name == "unreachable") {
+				t.Errorf("retry scheduled: %v", cmd != nil)
+			}
+			if c.name == "unreachable" {
+				golden(t, "unreachable_80x24", m.Render())
+			}
+		})
+	}
+}
+
+func TestStatusBarReconnecting(t *testing.T) {
+	now := fakeappliance.Now
+	fx := fakeappliance.NewFixture()
+	m := app.New(app.Options{Target: "t", Now: func() time.Time { return now }, Tick: -1})
+	m = feed(t, m, tea.WindowSizeMsg{Width: 100, Height: 24},
+		app.ConnectedMsg{Health: fx.Health, Me: fx.Me, Machines: fx.Machines})
+	t.Cleanup(m.Close)
+	if !strings.Contains(ansi.Strip(m.Render()), "waiting for live data") {
+		t.Errorf("before updates:\n%s", ansi.Strip(m.Render()))
+	}
+	m = feed(t, m, app.LiveMsg{Updates: fx.Live})
+	if !strings.Contains(ansi.Strip(m.Render()), "● live") {
+		t.Errorf("after an update:\n%s", ansi.Strip(m.Render()))
+	}
+	now = now.Add(12 * time.Second)
+	m = feed(t, m, app.TickMsg(now))
+	if !strings.Contains(ansi.Strip(m.Render()), "reconnecting… (no update for 12s)") {
+		t.Errorf("after 12 s of silence:\n%s", ansi.Strip(m.Render()))
+	}
+}
