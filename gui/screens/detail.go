@@ -1,0 +1,215 @@
+package screens
+
+import (
+	"fmt"
+	"image"
+	"image/color"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	fynetheme "fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"signalcraft/core/api"
+	"signalcraft/gui/status"
+	"signalcraft/gui/theme"
+)
+
+// Chart colours of the detail screen.
+var (
+	chartBG   = color.NRGBA{0xfa, 0xfa, 0xfa, 0xff}
+	chartGrid = color.NRGBA{0xe0, 0xe0, 0xe0, 0xff}
+	chartLine = color.NRGBA{0x15, 0x65, 0xc0, 0xff}
+	chartHot  = color.NRGBA{0xc6, 0x28, 0x28, 0xff}
+	chartThr  = color.NRGBA{0xc6, 0x28, 0x28, 0xb0}
+	meterBG   = color.NRGBA{0xe0, 0xe0, 0xe0, 0xff}
+	meterFG   = color.NRGBA{0x2e, 0x7d, 0x32, 0xff}
+	meterHot  = color.NRGBA{0xef, 0x6c, 0x00, 0xff}
+)
+
+type detailScreen struct {
+	u *UI
+	m *machine
+
+	root      fyne.CanvasObject
+	badge     *canvas.Rectangle
+	badgeText *canvas.Text
+	spectro   *canvas.Image
+	freqTop   *canvas.Text
+	freqBot   *canvas.Text
+	chart     *canvas.Raster
+	scoreText *widget.Label
+	meter     *levelMeter
+	sensor    *widget.Label
+	events    *fyne.Container
+}
+
+func newDetailScreen(u *UI, m *machine) *detailScreen {
+	d := &detailScreen{u: u, m: m}
+	back := widget.NewButtonWithIcon(u.T("detail.back"), fynetheme.NavigateBackIcon(), u.ShowOverview)
+	name := canvas.NewText(m.name(), nil)
+	name.TextSize = 26
+	name.TextStyle.Bold = true
+	d.badge = canvas.NewRectangle(color.Black)
+	d.badge.CornerRadius = 8
+	d.badgeText = canvas.NewText("", color.White)
+	d.badgeText.TextSize = 22
+	d.badgeText.TextStyle.Bold = true
+	badge := container.NewStack(d.badge, container.NewPadded(container.NewPadded(d.badgeText)))
+	head := container.NewHBox(back, container.NewPadded(name), container.NewPadded(badge))
+
+	d.spectro = canvas.NewImageFromImage(m.wf.Image())
+	d.spectro.FillMode = canvas.ImageFillStretch
+	d.spectro.ScaleMode = canvas.ImageScaleSmooth
+	d.spectro.SetMinSize(fyne.NewSize(560, 230))
+	d.freqTop = canvas.NewText("", nil)
+	d.freqBot = canvas.NewText("", nil)
+	d.freqTop.TextSize, d.freqBot.TextSize = 12, 12
+	axis := container.NewBorder(d.freqTop, d.freqBot, nil, nil)
+	spectro := container.NewBorder(nil, widget.NewLabel(u.T("detail.spectrum.hint")), axis, nil, d.spectro)
+
+	d.chart = canvas.NewRaster(d.drawChart)
+	d.chart.SetMinSize(fyne.NewSize(560, 160))
+	d.scoreText = widget.NewLabel("")
+	chart := container.NewBorder(nil, d.scoreText, nil, nil, d.chart)
+
+	left := container.NewVBox(
+		widget.NewCard(u.T("detail.spectrum"), "", spectro),
+		widget.NewCard(u.T("detail.score"), "", chart),
+	)
+
+	d.meter = newLevelMeter()
+	d.sensor = widget.NewLabel("")
+	d.sensor.Wrapping = fyne.TextWrapWord
+	d.events = container.NewVBox()
+	right := container.NewVBox(
+		widget.NewCard(u.T("detail.level"), "", container.NewVBox(d.meter, d.sensor)),
+		widget.NewCard(u.T("detail.events"), "", d.events),
+	)
+	body := container.NewBorder(nil, nil, nil, container.NewGridWrap(fyne.NewSize(380, 0), right), left)
+	d.root = container.NewBorder(container.NewPadded(head), nil, nil, nil, container.NewVScroll(body))
+	d.refresh()
+	d.showEvents()
+	return d
+}
+
+func (d *detailScreen) refresh() {
+	u, m := d.u, d.m
+	k := status.Of(m.live, m.have, u.opt.Now())
+	word := u.T(k.Key())
+	if k == status.Learning {
+		word = u.T(k.Key(), status.Percent(m.live))
+	}
+	d.badge.FillColor = theme.StatusColour(k)
+	d.badgeText.Text, d.badgeText.Color = word, theme.StatusTextColour(k)
+	d.badge.Refresh()
+	d.badgeText.Refresh()
+	if m.live.SpectrumFMaxHz > 0 {
+		d.freqTop.Text = fmtHz(m.live.SpectrumFMaxHz)
+		d.freqBot.Text = fmtHz(m.live.SpectrumFMinHz)
+		d.freqTop.Refresh()
+		d.freqBot.Refresh()
+	}
+	if m.dirty {
+		m.dirty = false
+		d.spectro.Refresh()
+		d.chart.Refresh()
+	}
+	switch {
+	case !m.have:
+		d.scoreText.SetText(u.T("detail.nodata"))
+	case m.live.State == api.StateLearning:
+		d.scoreText.SetText(u.T("detail.learning", status.Percent(m.live)))
+	default:
+		d.scoreText.SetText(u.T("detail.scoreline", m.live.Smoothed, m.thr))
+	}
+	d.meter.set(m.live.LevelDBFS, m.have)
+	sensor := m.live.Sensor
+	if sensor == "" {
+		sensor = "unknown"
+	}
+	d.sensor.SetText(u.T("detail.sensor", m.cfg.Sensor.Source, m.cfg.Sensor.Channel, u.T("sensor."+sensor)))
+}
+
+func fmtHz(hz float64) string {
+	if hz >= 1000 {
+		return fmt.Sprintf("%.0f kHz", hz/1000)
+	}
+	return fmt.Sprintf("%.0f Hz", hz)
+}
+
+func (d *detailScreen) drawChart(w, h int) image.Image {
+	lo, hi := scoreRange(d.m.scores, d.m.thr)
+	return plot{values: d.m.scores, n: HistoryLen, lo: lo, hi: hi, thr: d.m.thr, bg: chartBG, grid: chartGrid,
+		line: chartLine, hot: chartHot, thrColour: chartThr, width: 2, dashLen: 8}.draw(w, h)
+}
+
+// showEvents lists the machine's recent events with their buttons.
+func (d *detailScreen) showEvents() {
+	d.events.Objects = nil
+	if len(d.m.events) == 0 {
+		d.events.Add(widget.NewLabel(d.u.T("events.none")))
+	}
+	for i, e := range d.m.events {
+		if i == 5 {
+			break
+		}
+		d.events.Add(d.u.eventCard(e, false))
+	}
+	d.events.Refresh()
+}
+
+// levelMeter is a horizontal bar for a level in dBFS (-90 … 0).
+type levelMeter struct {
+	widget.BaseWidget
+	bg, bar *canvas.Rectangle
+	text    *canvas.Text
+	frac    float32
+}
+
+func newLevelMeter() *levelMeter {
+	l := &levelMeter{bg: canvas.NewRectangle(meterBG), bar: canvas.NewRectangle(meterFG), text: canvas.NewText("", color.Black)}
+	l.bg.CornerRadius, l.bar.CornerRadius = 4, 4
+	l.text.TextStyle.Bold = true
+	l.text.TextSize = 16
+	l.ExtendBaseWidget(l)
+	return l
+}
+
+func (l *levelMeter) set(dbfs float64, ok bool) {
+	if !ok {
+		l.frac, l.text.Text = 0, "—"
+	} else {
+		l.frac = float32(clamp((dbfs+90)/90, 0, 1))
+		l.text.Text = fmt.Sprintf("%.1f dBFS", dbfs)
+	}
+	l.bar.FillColor = meterFG
+	if dbfs > -6 {
+		l.bar.FillColor = meterHot
+	}
+	l.Refresh()
+}
+
+func (l *levelMeter) CreateRenderer() fyne.WidgetRenderer { return &meterRenderer{l} }
+
+type meterRenderer struct{ l *levelMeter }
+
+func (r *meterRenderer) Layout(s fyne.Size) {
+	r.l.bg.Resize(s)
+	r.l.bar.Resize(fyne.NewSize(s.Width*r.l.frac, s.Height))
+	ts := r.l.text.MinSize()
+	r.l.text.Move(fyne.NewPos(8, (s.Height-ts.Height)/2))
+	r.l.text.Resize(ts)
+}
+func (r *meterRenderer) MinSize() fyne.Size { return fyne.NewSize(200, 34) }
+func (r *meterRenderer) Refresh() {
+	r.Layout(r.l.Size())
+	r.l.bg.Refresh()
+	r.l.bar.Refresh()
+	r.l.text.Refresh()
+}
+func (r *meterRenderer) Objects() []fyne.CanvasObject {
+	return []fyne.CanvasObject{r.l.bg, r.l.bar, r.l.text}
+}
+func (r *meterRenderer) Destroy() {}

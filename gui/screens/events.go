@@ -1,0 +1,329 @@
+package screens
+
+import (
+	"context"
+	"fmt"
+	"image/color"
+	"slices"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	fynetheme "fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"signalcraft/core/api"
+)
+
+// FaultLabels are the fault types an event can be labelled with, besides
+// api.LabelFalseAlarm.
+var FaultLabels = []string{"bearing", "imbalance", "misalignment", "cavitation", "leak", "looseness", "other"}
+
+type eventsScreen struct {
+	u       *UI
+	root    fyne.CanvasObject
+	list    *fyne.Container
+	machine *widget.Select
+	open    *widget.Check
+	unack   *widget.Check
+	status  *widget.Label
+}
+
+func newEventsScreen(u *UI) *eventsScreen {
+	s := &eventsScreen{u: u}
+	all := u.T("events.allmachines")
+	opts := []string{all}
+	for _, m := range u.machines {
+		opts = append(opts, m.name())
+	}
+	s.machine = widget.NewSelect(opts, func(name string) {
+		u.filter.Machine = ""
+		for _, m := range u.machines {
+			if m.name() == name {
+				u.filter.Machine = m.cfg.ID
+			}
+		}
+		u.loadEvents()
+	})
+	sel := all
+	if m := u.byID[u.filter.Machine]; m != nil {
+		sel = m.name()
+	}
+	s.machine.Selected = sel
+	s.open = widget.NewCheck(u.T("events.onlyopen"), func(b bool) { u.filter.Open = b; u.loadEvents() })
+	s.open.Checked = u.filter.Open
+	s.unack = widget.NewCheck(u.T("events.onlyunack"), func(b bool) { u.filter.Unacknowledged = b; u.loadEvents() })
+	s.unack.Checked = u.filter.Unacknowledged
+	refresh := widget.NewButtonWithIcon(u.T("events.refresh"), fynetheme.ViewRefreshIcon(), u.loadEvents)
+	s.status = widget.NewLabel("")
+	s.list = container.NewVBox()
+	bar := container.NewHBox(widget.NewLabel(u.T("events.machine")), s.machine, s.open, s.unack, refresh)
+	s.root = container.NewBorder(container.NewVBox(container.NewPadded(bar), s.roleNote()), s.status, nil, nil,
+		container.NewVScroll(container.NewPadded(s.list)))
+	s.show()
+	return s
+}
+
+// roleNote explains, once at the top, why the buttons are greyed out.
+func (s *eventsScreen) roleNote() fyne.CanvasObject {
+	u := s.u
+	if u.app == nil || u.identity.Role == "" || u.canOperate() {
+		return container.NewStack()
+	}
+	l := widget.NewLabel(u.T("events.viewernote", u.T("role."+string(u.identity.Role))))
+	l.Wrapping = fyne.TextWrapWord
+	l.Importance = widget.WarningImportance
+	return l
+}
+
+func (s *eventsScreen) show() {
+	s.list.Objects = nil
+	if len(s.u.events) == 0 {
+		s.list.Add(widget.NewLabel(s.u.T("events.none")))
+	}
+	for _, e := range s.u.events {
+		s.list.Add(s.u.eventCard(e, true))
+	}
+	s.list.Refresh()
+}
+
+// loadEvents fetches the events screen's list with the current filter.
+func (u *UI) loadEvents() {
+	if u.app == nil {
+		return
+	}
+	f := u.filter
+	var evs []api.Event
+	u.eventsUI.status.SetText(u.T("events.loading"))
+	u.call(func(ctx context.Context, a Appliance) error {
+		var err error
+		evs, err = a.Events(ctx, f)
+		return err
+	}, func(err error) {
+		if err != nil {
+			u.eventsUI.status.SetText(u.errorText(err))
+			return
+		}
+		u.events = evs
+		u.eventsUI.status.SetText(u.T("events.count", len(evs)))
+		u.eventsUI.show()
+	})
+}
+
+// loadMachineEvents fetches a machine's recent events for its detail.
+func (u *UI) loadMachineEvents(m *machine) {
+	var evs []api.Event
+	u.call(func(ctx context.Context, a Appliance) error {
+		var err error
+		evs, err = a.Events(ctx, api.EventFilter{Machine: m.cfg.ID, Limit: 5})
+		return err
+	}, func(err error) {
+		if err != nil {
+			return
+		}
+		m.events = evs
+		if u.detail != nil && u.detail.m == m {
+			u.detail.showEvents()
+		}
+	})
+}
+
+// eventChanged puts an event the appliance returned in every list shown.
+func (u *UI) eventChanged(e api.Event) {
+	for i := range u.events {
+		if u.events[i].ID == e.ID {
+			u.events[i] = e
+		}
+	}
+	if m := u.byID[e.MachineID]; m != nil {
+		for i := range m.events {
+			if m.events[i].ID == e.ID {
+				m.events[i] = e
+			}
+		}
+	}
+	u.eventsUI.show()
+	if u.detail != nil {
+		u.detail.showEvents()
+	}
+}
+
+var (
+	cardOpen  = color.NRGBA{0xff, 0xeb, 0xee, 0xff}
+	cardAcked = color.NRGBA{0xf5, 0xf5, 0xf5, 0xff}
+	cardNew   = color.NRGBA{0xff, 0xf8, 0xe1, 0xff}
+)
+
+// eventCard shows one event with its Acknowledge and Label buttons.
+func (u *UI) eventCard(e api.Event, withMachine bool) fyne.CanvasObject {
+	title := u.formatTime(e.Start)
+	if withMachine {
+		name := e.MachineID
+		if m := u.byID[e.MachineID]; m != nil {
+			name = m.name()
+		}
+		title = name + " — " + title
+	}
+	var when string
+	if e.Open() {
+		when = u.T("event.ongoing", fmtDuration(u.opt.Now().Sub(e.Start)))
+	} else {
+		when = u.T("event.lasted", fmtDuration(e.End.Sub(e.Start)))
+	}
+	lines := []string{when, u.T("event.peak", e.PeakScore, e.Threshold)}
+	if e.AcknowledgedAt != nil {
+		ack := u.T("event.acked", e.AcknowledgedBy, u.formatTime(*e.AcknowledgedAt))
+		if e.AckComment != "" {
+			ack += " — “" + e.AckComment + "”"
+		}
+		lines = append(lines, ack)
+	} else {
+		lines = append(lines, u.T("event.notacked"))
+	}
+	if e.Label != "" {
+		lines = append(lines, u.T("event.label", u.labelName(e.Label)))
+	}
+	head := widget.NewLabelWithStyle(title, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	body := widget.NewLabel(joinLines(lines))
+	body.Wrapping = fyne.TextWrapWord
+
+	ack := widget.NewButtonWithIcon(u.T("event.acknowledge"), fynetheme.ConfirmIcon(), func() { u.askAcknowledge(e) })
+	ack.Importance = widget.HighImportance
+	lab := widget.NewButtonWithIcon(u.T("event.labelbtn"), fynetheme.DocumentCreateIcon(), func() { u.askLabel(e) })
+	if e.AcknowledgedAt != nil {
+		ack.Disable()
+		ack.Importance = widget.MediumImportance
+	}
+	buttons := container.NewHBox(ack, lab)
+	items := []fyne.CanvasObject{head, body, buttons}
+	if !u.canOperate() {
+		ack.Disable()
+		lab.Disable()
+		why := widget.NewLabel(u.T("event.cannot", u.T("role."+string(u.identity.Role))))
+		why.Wrapping = fyne.TextWrapWord
+		why.TextStyle.Italic = true
+		items = append(items, why)
+	}
+	bg := cardAcked
+	switch {
+	case e.Open() && e.AcknowledgedAt == nil:
+		bg = cardOpen
+	case e.AcknowledgedAt == nil:
+		bg = cardNew
+	}
+	rect := canvas.NewRectangle(bg)
+	rect.CornerRadius = 6
+	return container.NewPadded(container.NewStack(rect, container.NewPadded(container.NewVBox(items...))))
+}
+
+func joinLines(ls []string) string {
+	s := ""
+	for i, l := range ls {
+		if i > 0 {
+			s += "\n"
+		}
+		s += l
+	}
+	return s
+}
+
+func fmtDuration(d time.Duration) string {
+	switch {
+	case d < time.Minute:
+		return fmt.Sprintf("%ds", int(d.Seconds()))
+	case d < time.Hour:
+		return fmt.Sprintf("%dm %02ds", int(d.Minutes()), int(d.Seconds())%60)
+	default:
+		return fmt.Sprintf("%dh %02dm", int(d.Hours()), int(d.Minutes())%60)
+	}
+}
+
+// labelName translates a label value.
+func (u *UI) labelName(l string) string {
+	if l == api.LabelFalseAlarm || slices.Contains(FaultLabels, l) {
+		return u.T("label." + l)
+	}
+	return l
+}
+
+// askAcknowledge asks for an optional comment, then acknowledges e.
+func (u *UI) askAcknowledge(e api.Event) {
+	comment := widget.NewMultiLineEntry()
+	comment.SetPlaceHolder(u.T("ack.placeholder"))
+	comment.SetMinRowsVisible(3)
+	errText := widget.NewLabel("")
+	errText.Importance = widget.DangerImportance
+	errText.Wrapping = fyne.TextWrapWord
+	content := container.NewVBox(widget.NewLabel(u.T("ack.question")), comment, errText)
+	var dlg *dialog.CustomDialog
+	confirm := widget.NewButtonWithIcon(u.T("event.acknowledge"), fynetheme.ConfirmIcon(), nil)
+	confirm.Importance = widget.HighImportance
+	cancel := widget.NewButton(u.T("dialog.cancel"), func() { dlg.Hide() })
+	confirm.OnTapped = func() {
+		confirm.Disable()
+		var got api.Event
+		u.call(func(ctx context.Context, a Appliance) error {
+			var err error
+			got, err = a.AcknowledgeEvent(ctx, e.ID, comment.Text)
+			return err
+		}, func(err error) {
+			confirm.Enable()
+			if err != nil {
+				errText.SetText(u.errorText(err))
+				return
+			}
+			dlg.Hide()
+			u.eventChanged(got)
+		})
+	}
+	dlg = dialog.NewCustomWithoutButtons(u.T("ack.title"), content, u.win)
+	dlg.SetButtons([]fyne.CanvasObject{cancel, confirm})
+	dlg.Resize(fyne.NewSize(460, 0))
+	dlg.Show()
+	u.win.Canvas().Focus(comment)
+}
+
+// askLabel offers the fault types and "false alarm", then labels e.
+func (u *UI) askLabel(e api.Event) {
+	values := append(slices.Clone(FaultLabels), api.LabelFalseAlarm)
+	names := make([]string, len(values))
+	for i, v := range values {
+		names[i] = u.labelName(v)
+	}
+	choice := widget.NewRadioGroup(names, nil)
+	if i := slices.Index(values, e.Label); i >= 0 {
+		choice.SetSelected(names[i])
+	}
+	errText := widget.NewLabel("")
+	errText.Importance = widget.DangerImportance
+	content := container.NewVBox(widget.NewLabel(u.T("label.question")), choice, errText)
+	var dlg *dialog.CustomDialog
+	save := widget.NewButtonWithIcon(u.T("label.save"), fynetheme.DocumentSaveIcon(), nil)
+	save.Importance = widget.HighImportance
+	cancel := widget.NewButton(u.T("dialog.cancel"), func() { dlg.Hide() })
+	save.OnTapped = func() {
+		i := slices.Index(names, choice.Selected)
+		if i < 0 {
+			errText.SetText(u.T("label.pick"))
+			return
+		}
+		var got api.Event
+		u.call(func(ctx context.Context, a Appliance) error {
+			var err error
+			got, err = a.LabelEvent(ctx, e.ID, values[i])
+			return err
+		}, func(err error) {
+			if err != nil {
+				errText.SetText(u.errorText(err))
+				return
+			}
+			dlg.Hide()
+			u.eventChanged(got)
+		})
+	}
+	dlg = dialog.NewCustomWithoutButtons(u.T("label.title"), content, u.win)
+	dlg.SetButtons([]fyne.CanvasObject{cancel, save})
+	dlg.Show()
+}
