@@ -66,6 +66,8 @@ type machine struct {
 	level    float64   // dBFS of the latest frame
 	live     wire.Live // the latest published state; guarded by mu
 	note     string    // goes with the next model learned (set by relearn)
+	arrived  time.Time // when the last sample of the latest window reached the appliance
+	scored   bool      // a score is waiting to be published
 }
 
 // Status is one machine's live state, for the status view and later the API.
@@ -160,7 +162,8 @@ func (m *machine) run(ctx context.Context, out sinks) {
 		}
 		m.drain(buf, out)
 		// ticks come every liveEvery/2; allow for their jitter so no second tick is skipped
-		if now := m.now(); now.Sub(m.lastLive) >= liveEvery*9/10 {
+		if now := m.now(); m.scored || now.Sub(m.lastLive) >= liveEvery*9/10 {
+			m.scored = false
 			m.lastLive = now
 			m.publish(now)
 		}
@@ -221,6 +224,7 @@ func (m *machine) process(x []float32, pos uint64, out sinks) {
 	fc := m.chain.Config().DSP
 	m.chain.Push(x, func(vec []float64) {
 		end := m.base + uint64((m.chain.Frames()-1)*int64(fc.Hop)+int64(fc.FrameSize))
+		m.arrived = m.clock.arrivedAt(end - 1)
 		m.window(m.clock.timeOf(end), vec, out)
 	})
 	if m.chain.Frames() > 0 {
@@ -239,7 +243,8 @@ func (m *machine) publish(now time.Time) {
 	v := m.Snapshot()
 	l := wire.Live{MachineID: m.cfg.ID, Time: now, State: v.State, Progress: v.Progress,
 		Sensor: string(v.Sensor), LevelDBFS: m.level, Score: v.Score, Smoothed: v.Smoothed, Threshold: v.Threshold,
-		Spectrum: m.spectrum, SpectrumFMinHz: m.bands.fmin, SpectrumFMaxHz: m.bands.fmax, OpenEvent: v.OpenEvent}
+		Spectrum: m.spectrum, SpectrumFMinHz: m.bands.fmin, SpectrumFMaxHz: m.bands.fmax, OpenEvent: v.OpenEvent,
+		SampleArrived: m.arrived}
 	m.hub.publish(l)
 	l.Spectrum = append([]float32(nil), m.spectrum...)
 	m.mu.Lock()
@@ -332,6 +337,13 @@ func (m *machine) window(t time.Time, vec []float64, out sinks) {
 		if err := out.db.UpdateEventPeak(ctx, openID, res.Smoothed); err != nil {
 			m.log.Error("update event peak", "err", err)
 		}
+	}
+	if now := m.now(); now.Sub(m.lastLive) >= liveEvery/10 {
+		// a new score goes out at once rather than at the next tick
+		m.lastLive = now
+		m.publish(now)
+	} else {
+		m.scored = true // published on the next pass of the run loop (fast replays stay bounded)
 	}
 	if ev := res.Closed; ev != nil && openID != 0 {
 		if err := out.db.CloseEvent(ctx, openID, ev.End, ev.Peak); err != nil {

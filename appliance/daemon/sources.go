@@ -100,7 +100,7 @@ func (f *fanout) Samples(b source.Block) {
 	defer f.mu.RUnlock()
 	for _, t := range f.targets {
 		if t.channel < len(b.Channels) {
-			t.m.clock.mark(t.m.ring.Stats().Written, b.Time)
+			t.m.clock.mark(t.m.ring.Stats().Written, len(b.Channels[t.channel]), b.Time, t.m.now())
 			if f.lossless {
 				_ = t.m.ring.WriteWait(f.ctx, b.Channels[t.channel]) // fails only when stopping
 			} else {
@@ -126,17 +126,29 @@ type statusMsg struct {
 	err error
 }
 
-// sampleClock maps positions in a channel's sample stream to times, from the latest block.
+// sampleClock maps positions in a channel's sample stream to times, from the latest block,
+// and remembers when recent blocks arrived, to measure end-to-end latency.
 type sampleClock struct {
-	mu   sync.Mutex
-	rate float64
-	pos  uint64
-	at   time.Time
+	mu       sync.Mutex
+	rate     float64
+	pos      uint64
+	at       time.Time
+	arrivals [64]arrival // ring of the latest blocks
+	next     int
 }
 
-func (c *sampleClock) mark(pos uint64, at time.Time) {
+type arrival struct {
+	end uint64 // stream position just after the block's last sample
+	at  time.Time
+}
+
+// mark records a block of n samples starting at stream position pos, whose first sample was
+// taken at time at and which reached the appliance at arrived.
+func (c *sampleClock) mark(pos uint64, n int, at, arrived time.Time) {
 	c.mu.Lock()
 	c.pos, c.at = pos, at
+	c.arrivals[c.next] = arrival{end: pos + uint64(n), at: arrived}
+	c.next = (c.next + 1) % len(c.arrivals)
 	c.mu.Unlock()
 }
 
@@ -146,6 +158,20 @@ func (c *sampleClock) timeOf(pos uint64) time.Time {
 	defer c.mu.Unlock()
 	d := (float64(pos) - float64(c.pos)) / c.rate
 	return c.at.Add(time.Duration(d * float64(time.Second)))
+}
+
+// arrivedAt returns when the block holding sample pos reached the appliance (zero if it is
+// older than the blocks remembered).
+func (c *sampleClock) arrivedAt(pos uint64) time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var best arrival
+	for _, a := range c.arrivals {
+		if a.end > pos && (best.at.IsZero() || a.end < best.end) {
+			best = a
+		}
+	}
+	return best.at
 }
 
 var _ source.Sink = (*fanout)(nil)

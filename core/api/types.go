@@ -116,6 +116,9 @@ type Live struct {
 	SpectrumFMaxHz float64   `json:"spectrum_fmax_hz,omitempty"`
 	// OpenEvent is the id of the machine's open event, 0 if none.
 	OpenEvent int64 `json:"open_event,omitempty"`
+	// SampleArrived is when the last sample of the newest scored window reached the
+	// appliance: a client's receive time minus it is the end-to-end latency of the score.
+	SampleArrived time.Time `json:"sample_arrived,omitzero"`
 	// Seq numbers the updates of one appliance across all machines; it
 	// increases strictly, also across restarts, and is the SSE event id.
 	Seq uint64 `json:"seq"`
