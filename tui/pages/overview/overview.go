@@ -6,9 +6,11 @@ package overview
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
 
 	"signalcraft/tui/components/sparkline"
 	"signalcraft/tui/fleet"
@@ -29,6 +31,9 @@ func DefaultKeyMap() KeyMap {
 		Open: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "details")),
 	}
 }
+
+// TrendSpan is the time the trend sparkline covers.
+const TrendSpan = 2 * time.Minute
 
 // OpenMachineMsg asks the root to show a machine's detail page.
 type OpenMachineMsg struct{ MachineID string }
@@ -142,10 +147,11 @@ func (m Model) View() string {
 			}
 			score = scoreStyle.Render(format.Score(l.Smoothed, l.Threshold))
 			h := f.History(mc.ID)
-			vals, thrs := make([]float64, len(h)), make([]float64, len(h))
+			ts, vals, thrs := make([]time.Time, len(h)), make([]float64, len(h)), make([]float64, len(h))
 			for j, p := range h {
-				vals[j], thrs[j] = p.Smoothed, p.Threshold
+				ts[j], vals[j], thrs[j] = p.Time, p.Smoothed, p.Threshold
 			}
+			vals, thrs = sparkline.Bucket(trendW, l.Time, TrendSpan, ts, vals, thrs)
 			trend = spark.Render(vals, thrs)
 		}
 		last := m.st.Muted.Render("none")
@@ -171,5 +177,36 @@ func (m Model) View() string {
 			b.WriteByte('\n')
 		}
 	}
+	if m.height > len(f.Machines)+2 {
+		b.WriteString("\n\n" + m.summary())
+	}
 	return b.String()
+}
+
+// summary counts machines by condition and the events needing attention.
+func (m Model) summary() string {
+	count := map[theme.Condition]int{}
+	for _, mc := range m.fleet.Machines {
+		l, _ := m.fleet.Live(mc.ID)
+		count[theme.ConditionOf(l)]++
+	}
+	unack := 0
+	for _, e := range m.fleet.Events {
+		if e.AcknowledgedAt == nil {
+			unack++
+		}
+	}
+	parts := []string{m.st.Muted.Render(fmt.Sprintf("%d machines", len(m.fleet.Machines)))}
+	add := func(n int, what string, st lipgloss.Style) {
+		if n > 0 {
+			parts = append(parts, st.Render(fmt.Sprintf("%d %s", n, what)))
+		}
+	}
+	add(count[theme.CondAnomaly], "anomaly", m.st.Anomaly)
+	add(count[theme.CondSensor], "sensor problem", m.st.SensorIssue)
+	add(count[theme.CondLost], "lost", m.st.Lost)
+	add(count[theme.CondLearning], "learning", m.st.Learning)
+	add(count[theme.CondMonitoring], "monitoring", m.st.Monitoring)
+	add(unack, "unacknowledged", m.st.Warning)
+	return strings.Join(parts, m.st.Muted.Render(" · "))
 }
