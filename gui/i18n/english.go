@@ -48,6 +48,7 @@ var english = map[string]string{
 	"overview.nomachines": "This appliance has no machines configured",
 	"overview.allgood":    "All %d machines sound normal",
 	"overview.attention":  "%d machines · %d need attention",
+	"overview.hint":       "Click a machine to see its sound, its anomaly score and its events.",
 	"overview.howto":      "Add your appliance under Connections: its address and the access token your administrator gave you.",
 
 	"detail.back":          "All machines",

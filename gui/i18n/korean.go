@@ -48,6 +48,7 @@ var korean = map[string]string{
 	"overview.nomachines": "이 장비에는 설정된 설비가 없습니다",
 	"overview.allgood":    "설비 %d대 모두 정상입니다",
 	"overview.attention":  "설비 %d대 · %d대 확인 필요",
+	"overview.hint":       "설비를 누르면 소리, 이상 점수, 이벤트를 볼 수 있습니다.",
 	"overview.howto":      "연결 탭에서 장비를 추가하세요: 장비 주소와 관리자에게 받은 접근 토큰이 필요합니다.",
 
 	"detail.back":          "전체 설비",

@@ -219,6 +219,9 @@ func (u *UI) build() {
 	u.updateBanner()
 }
 
+// TabTitle returns the title of tab i as shown.
+func (u *UI) TabTitle(i int) string { return u.tabs.Items[i].Text }
+
 // SelectTab shows one of the tabs (TabOverview, ...).
 func (u *UI) SelectTab(i int) { u.tabs.SelectIndex(i) }
 
@@ -313,7 +316,9 @@ func (u *UI) Connect(p conn.Profile, a Appliance, stream bool) {
 		u.identity = me
 		u.setMachines(ms)
 		for _, l := range snap {
-			u.apply(l)
+			if m := u.byID[l.MachineID]; m != nil {
+				m.latest(l)
+			}
 		}
 		u.events = evs
 		u.inbox.connected(u.opt.Now())

@@ -7,7 +7,7 @@ import (
 
 // Waterfall geometry and colour range (dB of the live spectrum bands).
 const (
-	waterfallCols  = 240
+	waterfallCols  = HistoryLen
 	waterfallBands = 64
 	waterfallMinDB = -90
 	waterfallMaxDB = -20
@@ -23,7 +23,8 @@ type machine struct {
 	levels []float64
 	thr    float64
 	wf     *waterfall.Waterfall
-	dirty  bool // changed since the detail screen last drew
+	dirty  bool   // changed since the detail screen last drew
+	seq    uint64 // of the last streamed update in the history
 	events []api.Event
 }
 
@@ -31,17 +32,32 @@ func newMachine(cfg api.Machine) *machine {
 	return &machine{cfg: cfg, wf: waterfall.New(waterfallCols, waterfallBands, waterfallMinDB, waterfallMaxDB)}
 }
 
+// add puts a streamed update into the history.
 func (m *machine) add(l api.Live) {
-	if m.have && l.Seq != 0 && l.Seq <= m.live.Seq {
+	if l.Seq != 0 && l.Seq <= m.seq {
 		return // a replayed duplicate after a reconnect
 	}
-	m.live, m.have, m.dirty = l, true, true
+	m.seq, m.dirty = l.Seq, true
+	if !m.have || l.Seq >= m.live.Seq {
+		m.live, m.have = l, true
+	}
 	m.scores = appendCapped(m.scores, l.Smoothed)
 	m.levels = appendCapped(m.levels, l.LevelDBFS)
 	if l.Threshold > 0 {
 		m.thr = l.Threshold
 	}
 	m.wf.Push(l.Spectrum)
+}
+
+// latest sets the current state from a snapshot without adding history:
+// the stream that follows may still deliver older updates for the charts.
+func (m *machine) latest(l api.Live) {
+	if !m.have || l.Seq >= m.live.Seq {
+		m.live, m.have, m.dirty = l, true, true
+		if l.Threshold > 0 {
+			m.thr = l.Threshold
+		}
+	}
 }
 
 func appendCapped(s []float64, v float64) []float64 {

@@ -16,7 +16,7 @@ import (
 )
 
 // TileSize is a machine tile's size on the overview.
-var TileSize = fyne.NewSize(292, 200)
+var TileSize = fyne.NewSize(300, 200)
 
 type overviewScreen struct {
 	u       *UI
@@ -25,6 +25,7 @@ type overviewScreen struct {
 	grid    *fyne.Container
 	tiles   map[string]*Tile
 	empty   *widget.Label
+	hint    *widget.Label
 }
 
 func newOverview(u *UI) *overviewScreen {
@@ -40,7 +41,8 @@ func newOverview(u *UI) *overviewScreen {
 	}
 	o.empty = widget.NewLabel("")
 	o.empty.Wrapping = fyne.TextWrapWord
-	o.root = container.NewBorder(container.NewPadded(o.summary), nil, nil, nil,
+	o.hint = widget.NewLabel(u.T("overview.hint"))
+	o.root = container.NewBorder(container.NewPadded(container.NewVBox(o.summary, o.hint)), nil, nil, nil,
 		container.NewVScroll(container.NewVBox(o.empty, container.NewPadded(o.grid))))
 	o.refresh()
 	return o
@@ -87,6 +89,7 @@ func (o *overviewScreen) refresh() {
 	}
 	o.summary.Refresh()
 	o.empty.Hidden = u.app != nil
+	o.hint.Hidden = len(u.machines) == 0
 	o.empty.SetText(u.T("overview.howto"))
 }
 
@@ -117,7 +120,7 @@ func NewTile(onTap func()) *Tile {
 	t.sub = canvas.NewText("", color.White)
 	t.sub.TextSize = 13
 	t.word = canvas.NewText("", color.White)
-	t.word.TextSize = 30
+	t.word.TextSize = 28
 	t.word.TextStyle.Bold = true
 	t.word.Alignment = fyne.TextAlignCenter
 	t.spark = canvas.NewRaster(t.drawSpark)

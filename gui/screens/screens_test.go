@@ -1,0 +1,446 @@
+package screens
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"image/png"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
+	"signalcraft/core/api"
+	"signalcraft/gui/conn"
+	"signalcraft/gui/i18n"
+	"signalcraft/gui/internal/fakeappliance"
+	"signalcraft/gui/status"
+	"signalcraft/gui/theme"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden images in testdata/")
+
+var t0 = time.Date(2025, 6, 2, 8, 0, 0, 0, time.UTC)
+
+// lastTick is the tick "now" is at in these tests: the pump has been
+// anomalous for a while.
+const lastTick = 400
+
+type rig struct {
+	ui   *UI
+	win  fyne.Window
+	fake *fakeappliance.Server
+	now  time.Time
+}
+
+// newRig starts a fake appliance on loopback, and a UI connected to it
+// through the real api.Client, with synchronous API calls, a fixed clock
+// and lastTick-100 … lastTick of live history.
+func newRig(t *testing.T, role api.Role, lang i18n.Lang) *rig {
+	t.Helper()
+	a := test.NewTempApp(t)
+	a.Settings().SetTheme(theme.New(nil, nil))
+	r := &rig{now: t0.Add(lastTick * 100 * time.Millisecond)}
+	r.fake = fakeappliance.New(fakeappliance.Options{Role: role, Start: t0, Now: func() time.Time { return r.now }, Token: "sc_test"})
+	srv := httptest.NewServer(r.fake.Handler())
+	t.Cleanup(srv.Close)
+	p := conn.Profile{Name: "Plant A", URL: srv.URL, Token: "sc_test"}
+	c, err := p.Client()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.win = test.NewTempWindow(t, nil)
+	r.win.Resize(fyne.NewSize(1100, 720))
+	r.ui = New(r.win, Options{Lang: lang, Now: func() time.Time { return r.now }, Location: time.UTC,
+		Go: func(f func()) { f() }, Config: conn.Config{Profiles: []conn.Profile{p}, Active: p.Name}})
+	r.win.SetContent(r.ui.Content())
+	r.ui.Connect(p, c, false)
+	for k := uint64(lastTick - HistoryLen + 1); k <= lastTick; k++ {
+		for i := range 5 {
+			r.ui.Apply(r.fake.Live(i, k))
+		}
+	}
+	r.ui.Refresh()
+	return r
+}
+
+// walk calls fn for every visible object under o, widgets' parts included.
+func walk(o fyne.CanvasObject, fn func(fyne.CanvasObject)) {
+	if o == nil || !o.Visible() {
+		return
+	}
+	fn(o)
+	switch x := o.(type) {
+	case *fyne.Container:
+		for _, c := range x.Objects {
+			walk(c, fn)
+		}
+	case fyne.Widget:
+		for _, c := range test.WidgetRenderer(x).Objects() {
+			walk(c, fn)
+		}
+	}
+}
+
+// everything walks the window content and every overlay (dialogs).
+func everything(w fyne.Window, fn func(fyne.CanvasObject)) {
+	walk(w.Canvas().Content(), fn)
+	for _, o := range w.Canvas().Overlays().List() {
+		walk(o, fn)
+	}
+}
+
+func buttons(w fyne.Window, text string) []*widget.Button {
+	var out []*widget.Button
+	everything(w, func(o fyne.CanvasObject) {
+		if b, ok := o.(*widget.Button); ok && b.Text == text {
+			out = append(out, b)
+		}
+	})
+	return out
+}
+
+func texts(w fyne.Window) string {
+	var sb strings.Builder
+	everything(w, func(o fyne.CanvasObject) {
+		switch x := o.(type) {
+		case *widget.Label:
+			sb.WriteString(x.Text + "\n")
+		case *widget.Button:
+			sb.WriteString(x.Text + "\n")
+		}
+	})
+	return sb.String()
+}
+
+func TestTapTileOpensDetail(t *testing.T) {
+	r := newRig(t, api.RoleOperator, i18n.English)
+	tile := r.ui.Tile(fakeappliance.Pump)
+	if tile == nil {
+		t.Fatal("no tile for the pump")
+	}
+	if tile.Kind() != status.Anomaly || tile.Word() != "Sounds wrong!" {
+		t.Fatalf("pump tile shows %v %q", tile.Kind(), tile.Word())
+	}
+	test.Tap(tile)
+	if got := r.ui.ShownMachine(); got != fakeappliance.Pump {
+		t.Fatalf("after tapping the pump tile, detail shows %q", got)
+	}
+	if !strings.Contains(texts(r.win), "Ongoing for") {
+		t.Error("detail does not list the open event")
+	}
+	test.Tap(buttons(r.win, "All machines")[0])
+	if r.ui.ShownMachine() != "" {
+		t.Error("back button did not return to the overview")
+	}
+}
+
+func TestTileWords(t *testing.T) {
+	r := newRig(t, api.RoleOperator, i18n.English)
+	want := map[string]string{
+		fakeappliance.Fan: "Normal", fakeappliance.Pump: "Sounds wrong!", fakeappliance.Comp: "Learning 42%",
+		fakeappliance.Conveyor: "Check microphone", fakeappliance.Valve: "No signal",
+	}
+	for id, w := range want {
+		if got := r.ui.Tile(id).Word(); got != w {
+			t.Errorf("%s tile = %q, want %q", id, got, w)
+		}
+	}
+}
+
+func TestAcknowledgeSendsRequest(t *testing.T) {
+	r := newRig(t, api.RoleOperator, i18n.English)
+	r.ui.ShowMachine(fakeappliance.Pump)
+	ack := buttons(r.win, "Acknowledge")
+	if len(ack) == 0 || ack[0].Disabled() {
+		t.Fatalf("no enabled Acknowledge button (%d found)", len(ack))
+	}
+	test.Tap(ack[0])
+	var comment *widget.Entry
+	for _, o := range r.win.Canvas().Overlays().List() {
+		walk(o, func(o fyne.CanvasObject) {
+			if e, ok := o.(*widget.Entry); ok && e.MultiLine {
+				comment = e
+			}
+		})
+	}
+	if comment == nil {
+		t.Fatal("the acknowledge dialog has no comment box")
+	}
+	test.Type(comment, "bearing noise, maintenance called")
+	confirm := buttons(r.win, "Acknowledge")
+	test.Tap(confirm[len(confirm)-1]) // the dialog's, drawn last
+
+	var got *fakeappliance.Request
+	for _, q := range r.fake.Requests() {
+		if q.Method == "POST" && q.Path == api.Expand(api.PathAcknowledge, "7") {
+			got = &q
+		}
+	}
+	if got == nil {
+		t.Fatalf("no acknowledge request; requests: %+v", r.fake.Requests())
+	}
+	var body api.AcknowledgeRequest
+	if err := json.Unmarshal(got.Body, &body); err != nil || body.Comment != "bearing noise, maintenance called" {
+		t.Fatalf("acknowledge body %s (%v)", got.Body, err)
+	}
+	if r.win.Canvas().Overlays().Top() != nil {
+		t.Error("dialog still open after a successful acknowledge")
+	}
+	if !strings.Contains(texts(r.win), "Acknowledged by floor-tablet") {
+		t.Error("the event card does not show the acknowledgement")
+	}
+}
+
+func TestLabelSendsRequest(t *testing.T) {
+	r := newRig(t, api.RoleOperator, i18n.English)
+	r.ui.ShowMachine(fakeappliance.Pump)
+	test.Tap(buttons(r.win, "Label cause…")[0])
+	var radio *widget.RadioGroup
+	walk(r.win.Canvas().Overlays().Top(), func(o fyne.CanvasObject) {
+		if g, ok := o.(*widget.RadioGroup); ok {
+			radio = g
+		}
+	})
+	if radio == nil {
+		t.Fatal("label dialog has no choices")
+	}
+	radio.SetSelected("Cavitation")
+	test.Tap(buttons(r.win, "Save label")[0])
+	reqs := r.fake.Requests()
+	last := reqs[len(reqs)-1]
+	if last.Path != api.Expand(api.PathLabel, "7") || !strings.Contains(string(last.Body), `"cavitation"`) {
+		t.Fatalf("last request %s %s", last.Path, last.Body)
+	}
+}
+
+func TestViewerCannotAcknowledge(t *testing.T) {
+	r := newRig(t, api.RoleViewer, i18n.English)
+	r.ui.ShowMachine(fakeappliance.Pump)
+	for _, b := range append(buttons(r.win, "Acknowledge"), buttons(r.win, "Label cause…")...) {
+		if !b.Disabled() {
+			t.Errorf("%q enabled for a viewer", b.Text)
+		}
+	}
+	if !strings.Contains(texts(r.win), "A viewer cannot acknowledge or label events") {
+		t.Error("no explanation why the buttons are disabled")
+	}
+	r.ui.SelectTab(TabSettings)
+	if !r.ui.SettingsSave().Disabled() {
+		t.Error("settings can be saved by a viewer")
+	}
+}
+
+func TestInvalidQuantileShowsAPIFieldError(t *testing.T) {
+	r := newRig(t, api.RoleAdmin, i18n.English)
+	r.ui.EditMachine(fakeappliance.Fan)
+	e := r.ui.SettingsEntry(FieldQuantile)
+	if e.Text != "0.99" {
+		t.Fatalf("quantile field = %q, want the fan's 0.99", e.Text)
+	}
+	e.SetText("")
+	test.Type(e, "1.5")
+	test.Tap(r.ui.SettingsSave())
+	got := r.ui.FieldError(FieldQuantile)
+	if want := "1.5 is out of range: want at least 0.5 and below 1"; got != want {
+		t.Fatalf("quantile error = %q, want the API's %q", got, want)
+	}
+	if r.ui.FieldError(FieldName) != "" {
+		t.Errorf("name has an error: %q", r.ui.FieldError(FieldName))
+	}
+	// Typing again clears the error; a valid value is saved.
+	e.SetText("")
+	test.Type(e, "0.995")
+	if r.ui.FieldError(FieldQuantile) != "" {
+		t.Error("error stays while typing")
+	}
+	test.Tap(r.ui.SettingsSave())
+	reqs := r.fake.Requests()
+	if last := reqs[len(reqs)-1]; last.Method != "PUT" || !strings.Contains(string(last.Body), `"quantile":0.995`) {
+		t.Fatalf("last request %s %s", last.Method, last.Body)
+	}
+}
+
+func TestClientSideNumberErrors(t *testing.T) {
+	r := newRig(t, api.RoleAdmin, i18n.English)
+	r.ui.EditMachine(fakeappliance.Fan)
+	n := len(r.fake.Requests())
+	r.ui.SettingsEntry(FieldChannel).SetText("two")
+	test.Tap(r.ui.SettingsSave())
+	if r.ui.FieldError(FieldChannel) != "Enter a whole number" {
+		t.Fatalf("channel error = %q", r.ui.FieldError(FieldChannel))
+	}
+	if len(r.fake.Requests()) != n {
+		t.Error("a form with a non-number was sent")
+	}
+}
+
+func TestLanguageSwitchChangesLabels(t *testing.T) {
+	r := newRig(t, api.RoleOperator, i18n.English)
+	r.ui.ShowMachine(fakeappliance.Pump)
+	if r.ui.TabTitle(TabOverview) != "Machines" {
+		t.Fatalf("tab = %q", r.ui.TabTitle(TabOverview))
+	}
+	var sel *widget.Select
+	walk(r.win.Canvas().Content(), func(o fyne.CanvasObject) {
+		if s, ok := o.(*widget.Select); ok && s.Selected == "English" {
+			sel = s
+		}
+	})
+	if sel == nil {
+		t.Fatal("no language selector")
+	}
+	sel.SetSelected("한국어")
+	if r.ui.Lang() != i18n.Korean {
+		t.Fatalf("language %q after choosing Korean", r.ui.Lang())
+	}
+	for i, want := range []string{"설비", "이벤트", "설정", "연결"} {
+		if got := r.ui.TabTitle(i); got != want {
+			t.Errorf("tab %d = %q, want %q", i, got, want)
+		}
+	}
+	if r.ui.ShownMachine() != fakeappliance.Pump {
+		t.Error("switching language left the machine's detail")
+	}
+	if got := r.ui.Tile(fakeappliance.Pump).Word(); got != "소리 이상!" {
+		t.Errorf("pump tile = %q", got)
+	}
+	if !strings.Contains(texts(r.win), "전체 설비") {
+		t.Error("back button not translated")
+	}
+	r.ui.SetLang(i18n.English)
+	if r.ui.TabTitle(TabEvents) != "Events" {
+		t.Errorf("back to English: %q", r.ui.TabTitle(TabEvents))
+	}
+}
+
+func TestEventsFilter(t *testing.T) {
+	r := newRig(t, api.RoleOperator, i18n.English)
+	r.ui.SelectTab(TabEvents)
+	if n := len(r.ui.events); n != 4 {
+		t.Fatalf("%d events listed, want 4", n)
+	}
+	var open *widget.Check
+	walk(r.win.Canvas().Content(), func(o fyne.CanvasObject) {
+		if c, ok := o.(*widget.Check); ok && c.Text == "Only ongoing" {
+			open = c
+		}
+	})
+	test.Tap(open)
+	if len(r.ui.events) != 1 || r.ui.events[0].ID != fakeappliance.OpenEvent {
+		t.Fatalf("only ongoing: %+v", r.ui.events)
+	}
+	reqs := r.fake.Requests()
+	if last := reqs[len(reqs)-1]; last.Path != api.PathEvents {
+		t.Errorf("last request %s", last.Path)
+	}
+}
+
+func TestBanner(t *testing.T) {
+	test.NewTempApp(t)
+	w := test.NewTempWindow(t, nil)
+	u := New(w, Options{Go: func(f func()) { f() }})
+	w.SetContent(u.Content())
+	if !strings.Contains(u.BannerText(), "Not connected") {
+		t.Errorf("banner without connection = %q", u.BannerText())
+	}
+	r := newRig(t, api.RoleOperator, i18n.English)
+	if r.ui.BannerText() != "" {
+		t.Errorf("banner while connected = %q", r.ui.BannerText())
+	}
+	r.now = r.now.Add(Quiet + time.Second) // no update since
+	r.ui.Refresh()
+	if !strings.Contains(r.ui.BannerText(), "Connection to Plant A lost") {
+		t.Errorf("banner after silence = %q", r.ui.BannerText())
+	}
+	r.ui.Apply(r.fake.Live(0, lastTick+1))
+	r.ui.Refresh()
+	if r.ui.BannerText() != "" {
+		t.Errorf("banner after an update = %q", r.ui.BannerText())
+	}
+	r.ui.inbox.fail(&api.Error{Code: api.CodeUnauthorized, Message: "revoked"})
+	r.ui.Refresh()
+	if !strings.Contains(r.ui.BannerText(), "refused the connection: the access token is wrong") {
+		t.Errorf("banner after 401 = %q", r.ui.BannerText())
+	}
+}
+
+func TestWrongTokenRefused(t *testing.T) {
+	r := newRig(t, api.RoleOperator, i18n.English)
+	p := conn.Profile{Name: "Plant A", URL: r.ui.profile.URL, Token: "sc_wrong"}
+	c, _ := p.Client()
+	r.ui.Connect(p, c, false)
+	if !strings.Contains(r.ui.BannerText(), "refused") {
+		t.Errorf("banner = %q", r.ui.BannerText())
+	}
+}
+
+func TestTrustOnFirstUse(t *testing.T) {
+	test.NewTempApp(t)
+	w := test.NewTempWindow(t, nil)
+	w.Resize(fyne.NewSize(900, 600))
+	const fp = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
+	var dialed conn.Profile
+	store := &conn.Store{Path: filepath.Join(t.TempDir(), "c.json")}
+	u := New(w, Options{Go: func(f func()) { f() }, Store: store,
+		Config:           conn.Config{Profiles: []conn.Profile{{Name: "Line B", URL: "https://192.0.2.7:8443", Token: "sc_x"}}},
+		FetchFingerprint: func(ctx context.Context, addr string) (string, error) { return fp, nil },
+		Dial: func(p conn.Profile) (Appliance, error) {
+			dialed = p
+			return api.NewClient("http://127.0.0.1:1") // refuses at once
+
+		}})
+	w.SetContent(u.Content())
+	u.ConnectProfile("Line B")
+	if dialed.Name != "" {
+		t.Fatal("connected before the certificate was trusted")
+	}
+	if !strings.Contains(texts(w), "00:11:22:33") {
+		t.Fatal("trust dialog does not show the fingerprint")
+	}
+	test.Tap(buttons(w, "They match — trust")[0])
+	if dialed.Fingerprint != fp {
+		t.Fatalf("dialed %v with fingerprint %q", dialed, dialed.Fingerprint)
+	}
+	saved, err := store.Load()
+	if err != nil || saved.Profiles[0].Fingerprint != fp || saved.Active != "Line B" {
+		t.Fatalf("saved %+v, %v", saved, err)
+	}
+	u.Disconnect()
+}
+
+// golden renders the window and compares it with testdata/name, or
+// rewrites it with -update.
+func golden(t *testing.T, w fyne.Window, name string) {
+	t.Helper()
+	if *update {
+		img := w.Canvas().Capture()
+		f, err := os.Create(filepath.Join("testdata", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		if err := png.Encode(f, img); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	test.AssertRendersToImage(t, name, w.Canvas())
+}
+
+func TestGoldenOverview(t *testing.T) {
+	r := newRig(t, api.RoleOperator, i18n.English)
+	golden(t, r.win, "overview.png")
+}
+
+func TestGoldenDetail(t *testing.T) {
+	r := newRig(t, api.RoleOperator, i18n.English)
+	r.ui.ShowMachine(fakeappliance.Pump)
+	golden(t, r.win, "detail.png")
+}
