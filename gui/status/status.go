@@ -15,11 +15,11 @@ type Kind int
 
 // Verdicts.
 const (
-	NoSignal  Kind = iota // no update for a while, or the sensor is lost
-	Learning              // learning what normal sounds like
-	Normal                // monitoring, score below the threshold
-	CheckMic              // the sensor is silent, clipping or stuck
-	Anomaly               // the machine sounds wrong
+	NoSignal Kind = iota // no update for a while, or the sensor is lost
+	Learning             // learning what normal sounds like
+	Normal               // monitoring, score below the threshold
+	CheckMic             // the sensor is silent, clipping or stuck
+	Anomaly              // the machine sounds wrong
 )
 
 // Key returns the i18n message key of the verdict's word.
