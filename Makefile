@@ -11,7 +11,7 @@ CONFIG   ?=
 FUZZTIME ?= 10s
 BENCHTIME ?= 1s
 
-.PHONY: help deps test-deps build run test fuzz bench vet clean
+.PHONY: help deps test-deps build desktop run test fuzz bench vet clean
 
 help: ## Show this help
 	@awk 'BEGIN{FS=":.*## "} /^[a-zA-Z_-]+:.*## /{printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -22,16 +22,17 @@ deps: ## Install missing system packages needed to build and run (apt-get, as ro
 test-deps: ## Install missing system packages needed by the tests
 	@installer/dev-deps.sh test
 
-build: deps ## Build the binaries into bin/
+build: deps ## Build the daemon (signalcraftd) and the TUI (signalcraft) into bin/
 	@mkdir -p $(BIN)
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/signalcraftd ./appliance/cmd/signalcraftd
+	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/signalcraft ./tui/cmd/signalcraft
 
-run: build ## Build and start the daemon with a live status view (demo machines unless CONFIG=file)
-ifeq ($(CONFIG),)
-	$(BIN)/signalcraftd run --demo --status
-else
-	$(BIN)/signalcraftd run --config '$(CONFIG)' --status
-endif
+desktop: deps ## Build the Fyne desktop app (signalcraft-desktop) into bin/ (first build ~5 min)
+	@mkdir -p $(BIN)
+	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/signalcraft-desktop ./gui/cmd/signalcraft-desktop
+
+run: build ## Start the daemon and open the TUI on it (the demo unless CONFIG=file); q quits both
+	@installer/run.sh $(CONFIG)
 
 vet: ## go vet every package
 	$(GO) vet ./...

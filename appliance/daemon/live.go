@@ -53,13 +53,17 @@ func (h *hub) publish(l wire.Live) {
 type bandMap struct {
 	lo, hi     []int // bin range [lo, hi) of each band
 	fmin, fmax float64
+	norm       float64 // a full-scale sine's peak bin power: its band reads 0 dB
 }
 
 func newBandMap(rate, frameSize, bands int, fmin float64) bandMap {
 	fmax := float64(rate) / 2
 	binHz := float64(rate) / float64(frameSize)
 	nbins := frameSize/2 + 1
-	m := bandMap{lo: make([]int, bands), hi: make([]int, bands), fmin: fmin, fmax: fmax}
+	// The Hann window sums to frameSize/2, so a sine of amplitude 1 peaks at (frameSize/4)² in
+	// the power spectrum.
+	q := float64(frameSize) / 4
+	m := bandMap{lo: make([]int, bands), hi: make([]int, bands), fmin: fmin, fmax: fmax, norm: q * q}
 	ratio := math.Pow(fmax/fmin, 1/float64(bands))
 	f := fmin
 	for b := range bands {
@@ -74,13 +78,14 @@ func newBandMap(rate, frameSize, bands int, fmin float64) bandMap {
 	return m
 }
 
-// levels writes each band's mean power in dB into out (len(out) == bands).
+// levels writes each band's power in dB relative to full scale into out (len(out) == bands),
+// floored at -120 dB.
 func (m bandMap) levels(power []float64, out []float32) {
 	for b := range m.lo {
 		var sum float64
 		for _, p := range power[m.lo[b]:m.hi[b]] {
 			sum += p
 		}
-		out[b] = float32(10 * math.Log10(sum/float64(m.hi[b]-m.lo[b])+1e-12))
+		out[b] = float32(10 * math.Log10(sum/m.norm+1e-12))
 	}
 }

@@ -21,12 +21,15 @@ func TestBandMap(t *testing.T) {
 		}
 	}
 	power := make([]float64, 513)
-	power[64] = 1 // 1 kHz
+	power[64] = 256 * 256 // a full-scale 1 kHz sine's peak bin under a 1024-point Hann window
 	out := make([]float32, 64)
 	m.levels(power, out)
 	loud := 0
 	for b, v := range out {
 		if v > -100 {
+			if math.Abs(float64(v)) > 0.01 {
+				t.Errorf("full-scale tone reads %.2f dB, want 0", v)
+			}
 			loud++
 			if f := 40 * math.Pow(8000.0/40, float64(b)/64); f > 1000 || f*math.Pow(200, 1.0/64) < 1000 {
 				t.Errorf("1 kHz tone lit band %d starting at %.0f Hz", b, f)
