@@ -72,7 +72,7 @@ func TestColourEnds(t *testing.T) {
 }
 
 func BenchmarkPush(b *testing.B) {
-	w := New(240, 64, -100, 0)
+	w := New(300, 64, -100, 0)
 	s := make([]float32, 64)
 	for i := range s {
 		s[i] = -float32(i)
