@@ -31,8 +31,12 @@ const (
 )
 
 // LabelFalseAlarm is the event label for an alarm that was not a fault.
-// Other labels name the fault type ("bearing_outer", "imbalance", ...).
+// Other labels name the fault type (FaultLabels).
 const LabelFalseAlarm = "false_alarm"
+
+// FaultLabels are the fault types clients offer when labelling an event; the server accepts
+// any label of lowercase letters, digits, '_', '.' and '-' so sites can add their own.
+var FaultLabels = []string{"bearing", "imbalance", "misalignment", "cavitation", "leak", "looseness", "other"}
 
 // Health is GET /api/v1/health.
 type Health struct {

@@ -19,7 +19,7 @@ import (
 
 // FaultLabels are the fault types an event can be labelled with, besides
 // api.LabelFalseAlarm.
-var FaultLabels = []string{"bearing", "imbalance", "misalignment", "cavitation", "leak", "looseness", "other"}
+var FaultLabels = api.FaultLabels
 
 type eventsScreen struct {
 	u       *UI

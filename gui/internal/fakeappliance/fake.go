@@ -328,7 +328,7 @@ func (s *Server) acknowledge(w http.ResponseWriter, r *http.Request) {
 }
 
 // Labels the fake accepts besides api.LabelFalseAlarm and "".
-var Labels = []string{"bearing", "imbalance", "misalignment", "cavitation", "leak", "looseness", "other"}
+var Labels = api.FaultLabels
 
 func (s *Server) label(w http.ResponseWriter, r *http.Request) {
 	var req api.LabelRequest

@@ -7,6 +7,7 @@ package events
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -21,7 +22,7 @@ import (
 )
 
 // Labels are the labels offered, in order; the last is api.LabelFalseAlarm.
-var Labels = []string{"bearing", "imbalance", "misalignment", "cavitation", "leak", "looseness", "other", api.LabelFalseAlarm}
+var Labels = append(slices.Clone(api.FaultLabels), api.LabelFalseAlarm)
 
 // Client is what the page needs from the appliance (*api.Client has it).
 type Client interface {
