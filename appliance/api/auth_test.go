@@ -19,7 +19,7 @@ func (e *env) requestFor(t *testing.T, rt wire.Route, n int) *http.Request {
 	t.Helper()
 	var path, body string
 	switch rt.Path {
-	case wire.PathMachine, wire.PathModels, wire.PathRelearn:
+	case wire.PathMachine, wire.PathModels, wire.PathScores, wire.PathRelearn:
 		path = wire.Expand(rt.Path, "pump-1")
 	case wire.PathEvent, wire.PathAcknowledge, wire.PathLabel:
 		path = wire.Expand(rt.Path, fmt.Sprint(e.event))

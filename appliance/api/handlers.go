@@ -26,6 +26,7 @@ func (s *Server) handlers() map[string]http.HandlerFunc {
 		"GET " + wire.PathMachine:      s.getMachine,
 		"PUT " + wire.PathMachine:      s.putMachine,
 		"GET " + wire.PathModels:       s.models,
+		"GET " + wire.PathScores:       s.scores,
 		"POST " + wire.PathRelearn:     s.relearn,
 		"GET " + wire.PathSensors:      s.sensors,
 		"GET " + wire.PathDevices:      s.devices,
@@ -151,6 +152,42 @@ func (s *Server) models(w http.ResponseWriter, r *http.Request) {
 		}
 		out = append(out, wire.Model{MachineID: sm.MachineID, Version: sm.Version, Kind: sm.Kind, CreatedAt: sm.CreatedAt,
 			Threshold: sm.Threshold, Active: sm.Active, Note: sm.Note, State: state})
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// maxScorePoints bounds one history answer: an hour of windows at two a second.
+const maxScorePoints = 7200
+
+func (s *Server) scores(w http.ResponseWriter, r *http.Request) {
+	m, err := s.machine(r.PathValue("id"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	limit, err := queryInt(r, "limit", maxScorePoints, maxScorePoints)
+	var from, to time.Time
+	if err == nil {
+		if from, err = queryTime(r, "from"); err == nil {
+			to, err = queryTime(r, "to")
+		}
+	}
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if to.IsZero() {
+		to = s.o.Now().Add(time.Minute)
+	}
+	stored, err := s.d.DB.Scores(r.Context(), m.ID, from, to, int(limit))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	out := make([]wire.ScorePoint, len(stored))
+	for i, p := range stored {
+		out[i] = wire.ScorePoint{Time: p.Time, State: p.State, Score: p.Score, Smoothed: p.Smoothed,
+			Threshold: p.Threshold, Anomalous: p.Anomalous, LevelDBFS: p.LevelDBFS}
 	}
 	writeJSON(w, http.StatusOK, out)
 }

@@ -265,6 +265,12 @@ func (c *Client) Models(ctx context.Context, machine string) ([]Model, error) {
 	return ms, c.do(ctx, "GET", Expand(PathModels, machine), nil, nil, &ms)
 }
 
+// Scores returns a machine's score history, oldest first.
+func (c *Client) Scores(ctx context.Context, machine string, f ScoreFilter) ([]ScorePoint, error) {
+	var ps []ScorePoint
+	return ps, c.do(ctx, "GET", Expand(PathScores, machine), f.Query(), nil, &ps)
+}
+
 // Relearn discards the machine's model and starts learning a new one (admin);
 // note is kept with the new model.
 func (c *Client) Relearn(ctx context.Context, machine, note string) error {

@@ -18,6 +18,7 @@ const (
 	PathMachines    = Prefix + "machines"
 	PathMachine     = Prefix + "machines/{id}"
 	PathModels      = Prefix + "machines/{id}/models"
+	PathScores      = Prefix + "machines/{id}/scores"
 	PathRelearn     = Prefix + "machines/{id}/relearn"
 	PathSensors     = Prefix + "sensors"
 	PathDevices     = Prefix + "devices"
@@ -56,6 +57,7 @@ var Routes = []Route{
 	{"PUT", PathMachine, RoleAdmin, true, "Replace a machine's configuration (Machine → Machine); invalid fields give 422 with fields."},
 	{"GET", PathModels, RoleViewer, false, "A machine's models, newest first, with the one being learned first ([]Model)."},
 	{"POST", PathRelearn, RoleAdmin, true, "Discard the machine's model and learn a new one (RelearnRequest → 202)."},
+	{"GET", PathScores, RoleViewer, false, "Score history of a machine, oldest first ([]ScorePoint); from, to, limit (the latest N)."},
 	{"GET", PathSensors, RoleViewer, false, "Sensor channels and their health ([]Sensor); ?machine=id."},
 	{"GET", PathDevices, RoleViewer, false, "Capture devices the appliance sees ([]Device)."},
 	{"GET", PathLive, RoleViewer, false, "Server-Sent Events stream of Live updates; ?machine=id; resumes with Last-Event-ID."},

@@ -2,6 +2,8 @@ package api
 
 import (
 	"encoding/json"
+	"net/url"
+	"strconv"
 	"time"
 )
 
@@ -126,6 +128,39 @@ type Live struct {
 	// Seq numbers the updates of one appliance across all machines; it
 	// increases strictly, also across restarts, and is the SSE event id.
 	Seq uint64 `json:"seq"`
+}
+
+// ScorePoint is one analysis window of a machine's history, so a client can draw the score
+// chart at once instead of waiting for the live stream to fill it.
+type ScorePoint struct {
+	Time      time.Time `json:"time"`
+	State     string    `json:"state"` // learning, monitoring
+	Score     float64   `json:"score"`
+	Smoothed  float64   `json:"smoothed"`
+	Threshold float64   `json:"threshold"`
+	Anomalous bool      `json:"anomalous"`
+	LevelDBFS float64   `json:"level_dbfs"`
+}
+
+// ScoreFilter selects score history: [From, To), and only the latest Limit points if set.
+type ScoreFilter struct {
+	From, To time.Time
+	Limit    int
+}
+
+// Query encodes the filter as URL parameters.
+func (f ScoreFilter) Query() url.Values {
+	q := url.Values{}
+	if !f.From.IsZero() {
+		q.Set("from", f.From.UTC().Format(time.RFC3339Nano))
+	}
+	if !f.To.IsZero() {
+		q.Set("to", f.To.UTC().Format(time.RFC3339Nano))
+	}
+	if f.Limit > 0 {
+		q.Set("limit", strconv.Itoa(f.Limit))
+	}
+	return q
 }
 
 // Event is a period during which a machine was judged anomalous.
