@@ -35,6 +35,7 @@ type Appliance interface {
 	Me(ctx context.Context) (api.Identity, error)
 	Machines(ctx context.Context) ([]api.Machine, error)
 	LiveSnapshot(ctx context.Context, machine string) ([]api.Live, error)
+	Scores(ctx context.Context, machine string, f api.ScoreFilter) ([]api.ScorePoint, error)
 	Stream(ctx context.Context, machine string, fn func(api.Live)) error
 	Events(ctx context.Context, f api.EventFilter) ([]api.Event, error)
 	AcknowledgeEvent(ctx context.Context, eventID int64, comment string) (api.Event, error)
@@ -77,6 +78,10 @@ const (
 
 // HistoryLen is how many live updates of a machine the charts keep.
 const HistoryLen = 300
+
+// historySpan is how much stored score history seeds the charts on connecting: about what
+// HistoryLen live updates (five a second) cover.
+const historySpan = HistoryLen * time.Second / 5
 
 // UI is the desktop client's window content.
 type UI struct {
@@ -292,6 +297,7 @@ func (u *UI) Connect(p conn.Profile, a Appliance, stream bool) {
 		ms   []api.Machine
 		snap []api.Live
 		evs  []api.Event
+		hist = map[string][]api.ScorePoint{}
 	)
 	u.call(func(ctx context.Context, a Appliance) error {
 		var err error
@@ -304,8 +310,16 @@ func (u *UI) Connect(p conn.Profile, a Appliance, stream bool) {
 		if snap, err = a.LiveSnapshot(ctx, ""); err != nil {
 			return err
 		}
-		evs, err = a.Events(ctx, u.filter)
-		return err
+		if evs, err = a.Events(ctx, u.filter); err != nil {
+			return err
+		}
+		from := u.opt.Now().Add(-historySpan)
+		for _, m := range ms { // charts start with the stored history; without it they fill from the stream
+			if ps, err := a.Scores(ctx, m.ID, api.ScoreFilter{From: from}); err == nil {
+				hist[m.ID] = ps
+			}
+		}
+		return nil
 	}, func(err error) {
 		u.loading = false
 		if err != nil {
@@ -315,6 +329,11 @@ func (u *UI) Connect(p conn.Profile, a Appliance, stream bool) {
 		}
 		u.identity = me
 		u.setMachines(ms)
+		for id, ps := range hist {
+			if m := u.byID[id]; m != nil {
+				m.seed(ps)
+			}
+		}
 		for _, l := range snap {
 			if m := u.byID[l.MachineID]; m != nil {
 				m.latest(l)

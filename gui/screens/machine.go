@@ -49,6 +49,18 @@ func (m *machine) add(l api.Live) {
 	m.wf.Push(l.Spectrum)
 }
 
+// seed starts the charts from stored score history (oldest first).
+func (m *machine) seed(ps []api.ScorePoint) {
+	for _, p := range ps {
+		m.scores = appendCapped(m.scores, p.Smoothed)
+		m.levels = appendCapped(m.levels, p.LevelDBFS)
+		if p.Threshold > 0 {
+			m.thr = p.Threshold
+		}
+	}
+	m.dirty = m.dirty || len(ps) > 0
+}
+
 // latest sets the current state from a snapshot without adding history:
 // the stream that follows may still deliver older updates for the charts.
 func (m *machine) latest(l api.Live) {

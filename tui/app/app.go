@@ -35,6 +35,7 @@ type Client interface {
 	Me(ctx context.Context) (api.Identity, error)
 	Machines(ctx context.Context) ([]api.Machine, error)
 	LiveSnapshot(ctx context.Context, machine string) ([]api.Live, error)
+	Scores(ctx context.Context, machine string, f api.ScoreFilter) ([]api.ScorePoint, error)
 	Stream(ctx context.Context, machine string, fn func(api.Live)) error
 }
 
@@ -108,7 +109,10 @@ type ConnectedMsg struct {
 	Machines []api.Machine
 	Live     []api.Live
 	Events   []api.Event
-	Err      error
+	// History is each machine's recent score history, so charts start full; a machine
+	// whose history could not be read simply starts empty.
+	History map[string][]api.ScorePoint
+	Err     error
 }
 
 // LiveMsg carries live updates received from the stream since the last one.
@@ -235,7 +239,16 @@ func (m Model) connect() tea.Cmd {
 		if msg.Live, msg.Err = c.LiveSnapshot(ctx, ""); msg.Err != nil {
 			return msg
 		}
-		msg.Events, msg.Err = c.Events(ctx, api.EventFilter{Limit: 100})
+		if msg.Events, msg.Err = c.Events(ctx, api.EventFilter{Limit: 100}); msg.Err != nil {
+			return msg
+		}
+		msg.History = map[string][]api.ScorePoint{}
+		from := m.fleet.Now().Add(-fleet.HistorySpan)
+		for _, mc := range msg.Machines {
+			if ps, err := c.Scores(ctx, mc.ID, api.ScoreFilter{From: from}); err == nil {
+				msg.History[mc.ID] = ps
+			}
+		}
 		return msg
 	}
 }
@@ -362,6 +375,9 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.fleet.Me, m.fleet.Health = msg.Me, msg.Health
 		m.fleet.SetMachines(msg.Machines)
 		m.fleet.Events = msg.Events
+		for id, ps := range msg.History {
+			m.fleet.Seed(id, ps)
+		}
 		m.fleet.Apply(msg.Live)
 		m.fleet.LastUpdate = time.Time{} // a snapshot is not the stream
 		m.streamErr = nil

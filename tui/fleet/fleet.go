@@ -104,6 +104,22 @@ func (f *Fleet) Apply(ls []api.Live) (eventsChanged bool) {
 	return eventsChanged
 }
 
+// Seed fills a machine's history from stored score points (oldest first) when the client
+// connects, keeping only the last HistorySpan.
+func (f *Fleet) Seed(machine string, ps []api.ScorePoint) {
+	if len(ps) == 0 {
+		return
+	}
+	end := ps[len(ps)-1].Time
+	var h []Point
+	for _, p := range ps {
+		if end.Sub(p.Time) <= HistorySpan {
+			h = append(h, Point{Time: p.Time, Score: p.Score, Smoothed: p.Smoothed, Threshold: p.Threshold, State: p.State})
+		}
+	}
+	f.history[machine] = h
+}
+
 // Live returns a machine's latest live state; ok is false before the first.
 func (f *Fleet) Live(machine string) (l api.Live, ok bool) {
 	l, ok = f.live[machine]
