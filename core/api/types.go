@@ -66,6 +66,18 @@ type Machine struct {
 	Detection Detection     `json:"detection"`
 }
 
+// Paths of a Machine's fields as FieldError.Field names them, so forms can put each error
+// under its field.
+const (
+	FieldName          = "name"
+	FieldSensorSource  = "sensor.source"
+	FieldSensorChannel = "sensor.channel"
+	FieldLearning      = "detection.learning"
+	FieldModel         = "detection.model"
+	FieldQuantile      = "detection.quantile"
+	FieldSmoothing     = "detection.smoothing"
+)
+
 // SensorBinding ties a machine to one channel of a configured source.
 type SensorBinding struct {
 	Source  string `json:"source"`

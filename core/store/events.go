@@ -135,52 +135,16 @@ func requireOpen(ctx context.Context, tx *sql.Tx, id int64) error {
 
 // AcknowledgeEvent records that the event was seen by the named operator,
 // at the DB clock's time. It returns ErrConflict if it was already
-// acknowledged.
+// acknowledged. AcknowledgeEventComment also keeps a comment and audit entries.
 func (db *DB) AcknowledgeEvent(ctx context.Context, id int64, by string) error {
-	wrap := func(err error) error { return fmt.Errorf("store: acknowledge event %d: %w", id, err) }
-	if by == "" {
-		return wrap(fmt.Errorf("empty operator: %w", ErrInvalid))
-	}
-	err := db.Write(ctx, func(tx *sql.Tx) error {
-		var ackBy sql.NullString
-		err := tx.QueryRowContext(ctx, "SELECT acknowledged_by FROM events WHERE id = ?", id).Scan(&ackBy)
-		if errors.Is(err, sql.ErrNoRows) {
-			return ErrNotFound
-		}
-		if err != nil {
-			return err
-		}
-		if ackBy.Valid {
-			return fmt.Errorf("already acknowledged by %q: %w", ackBy.String, ErrConflict)
-		}
-		_, err = tx.ExecContext(ctx, "UPDATE events SET acknowledged_by = ?, acknowledged_at_ms = ? WHERE id = ?",
-			by, db.nowMS(), id)
-		return err
-	})
-	if err != nil {
-		return wrap(err)
-	}
-	return nil
+	return db.AcknowledgeEventComment(ctx, id, by, "")
 }
 
-// SetEventLabel sets the operator's label of the event (empty clears it).
+// SetEventLabel sets (or, with "", clears) an event's label: a fault type or
+// "false_alarm". It returns ErrNotFound for an unknown id.
+// LabelEventAudited also writes audit entries.
 func (db *DB) SetEventLabel(ctx context.Context, id int64, label string) error {
-	var n int64
-	err := db.Write(ctx, func(tx *sql.Tx) error {
-		r, err := tx.ExecContext(ctx, "UPDATE events SET label = ? WHERE id = ?", nullString(label), id)
-		if err != nil {
-			return err
-		}
-		n, err = r.RowsAffected()
-		return err
-	})
-	if err == nil && n == 0 {
-		err = ErrNotFound
-	}
-	if err != nil {
-		return fmt.Errorf("store: label event %d: %w", id, err)
-	}
-	return nil
+	return db.LabelEventAudited(ctx, id, label)
 }
 
 // EventFilter selects events. Zero fields do not filter.

@@ -49,13 +49,13 @@ type settingsScreen struct {
 
 // Field paths of the settings form, as the API names them in 422 answers.
 const (
-	FieldName      = "name"
-	FieldSource    = "sensor.source"
-	FieldChannel   = "sensor.channel"
-	FieldLearning  = "detection.learning"
-	FieldModel     = "detection.model"
-	FieldQuantile  = "detection.quantile"
-	FieldSmoothing = "detection.smoothing"
+	FieldName      = api.FieldName
+	FieldSource    = api.FieldSensorSource
+	FieldChannel   = api.FieldSensorChannel
+	FieldLearning  = api.FieldLearning
+	FieldModel     = api.FieldModel
+	FieldQuantile  = api.FieldQuantile
+	FieldSmoothing = api.FieldSmoothing
 )
 
 func newSettingsScreen(u *UI) *settingsScreen {

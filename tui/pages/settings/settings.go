@@ -35,13 +35,13 @@ const Timeout = 15 * time.Second
 
 // Field names, as the API names them in FieldError.Field.
 const (
-	FieldName      = "name"
-	FieldSource    = "sensor.source"
-	FieldChannel   = "sensor.channel"
-	FieldLearning  = "detection.learning"
-	FieldModel     = "detection.model"
-	FieldQuantile  = "detection.quantile"
-	FieldSmoothing = "detection.smoothing"
+	FieldName      = api.FieldName
+	FieldSource    = api.FieldSensorSource
+	FieldChannel   = api.FieldSensorChannel
+	FieldLearning  = api.FieldLearning
+	FieldModel     = api.FieldModel
+	FieldQuantile  = api.FieldQuantile
+	FieldSmoothing = api.FieldSmoothing
 )
 
 var fields = []struct{ name, label, hint string }{
