@@ -48,6 +48,7 @@ type Server struct {
 	machines []api.Machine
 	events   []api.Event
 	requests []Request
+	al       alerting
 }
 
 // Machine ids of the canned data.
@@ -88,6 +89,7 @@ func New(opt Options) *Server {
 		{ID: Valve, Name: "Steam valve 5", Kind: "valve", Line: "Line C", Sensor: api.SensorBinding{Source: "mic-c", Channel: 0}, Detection: det("mahalanobis", "10m0s", 0.99)},
 	}}
 	st := opt.Start
+	s.al = newAlerting(st, opt.Interval)
 	at := func(d time.Duration) *time.Time { t := st.Add(d); return &t }
 	s.events = []api.Event{
 		{ID: OpenEvent, MachineID: Pump, Kind: "anomaly", Start: st.Add(AnomalyTick * opt.Interval), PeakScore: 2.05, Threshold: 1},
@@ -110,8 +112,9 @@ func (s *Server) Requests() []Request {
 	return slices.Clone(s.requests)
 }
 
-// Handler returns the HTTP handler serving every route of api.Routes the
-// fake implements; the others answer 404 like an unknown path.
+// Handler returns the HTTP handler serving every route of api.Routes and
+// api.AlertRoutes the fake implements; the others answer 404 like an unknown
+// path.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	impl := map[string]http.HandlerFunc{
@@ -128,11 +131,16 @@ func (s *Server) Handler() http.Handler {
 		"POST " + api.PathAcknowledge: s.acknowledge,
 		"POST " + api.PathLabel:       s.label,
 	}
-	for _, r := range api.Routes {
+	for p, h := range s.alertHandlers() {
+		impl[p] = h
+	}
+	done := map[string]bool{} // AlertRoutes join Routes once the appliance serves them
+	for _, r := range slices.Concat(api.Routes, api.AlertRoutes) {
 		h, ok := impl[r.Pattern()]
-		if !ok {
+		if !ok || done[r.Pattern()] {
 			continue
 		}
+		done[r.Pattern()] = true
 		mux.Handle(r.Pattern(), s.guard(r, h))
 	}
 	return mux

@@ -1,0 +1,527 @@
+package fakeappliance
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"signalcraft/core/api"
+)
+
+// Fingerprints of the canned alerts.
+const (
+	PumpAlert     = "a1f3c0d5e7b2a419" // Pump: critical, firing, not acknowledged
+	ConveyorAlert = "b27e94c1d03f5a62" // Conveyor: warning, firing, muted by SilenceConveyor
+	ValveLost     = "c3d8a5f2e1b04c73" // Valve: warning, firing, muted by the open maintenance window
+	ConveyorLevel = "d4e9b6a3f2c15d84" // Conveyor: warning, firing, inhibited by ConveyorAlert
+	FanAlert      = "e5fac7b4a3d26e95" // Fan: warning, resolved, acknowledged
+)
+
+// SilenceConveyor is the id of the canned active silence; the canned expired one is "s-1".
+const SilenceConveyor = "s-2"
+
+// DeadJob is the id of a canned dead notification job (the CMMS webhook gave up).
+const DeadJob = 212
+
+// Receiver names of the canned receivers.
+const (
+	ReceiverKakao   = "floor-kakao"
+	ReceiverWebhook = "cmms-webhook"
+	ReceiverSMS     = "night-shift-sms"
+	ReceiverMQTT    = "scada-mqtt"
+)
+
+// Actor is who the fake says the caller is.
+const Actor = "floor-tablet"
+
+// alerting is the fake's alerting state, guarded by Server.mu.
+type alerting struct {
+	alerts      []api.Alert
+	silences    []api.Silence
+	maintenance []api.MaintenanceWindow
+	rules       []api.AlertRule
+	receivers   []api.Receiver
+	deliveries  map[string][]api.Delivery
+	jobs        []api.Job
+	stats       api.JobStats
+	nextSilence int
+	nextJob     int64
+}
+
+func newAlerting(st time.Time, iv time.Duration) alerting {
+	at := func(d time.Duration) *time.Time { t := st.Add(d); return &t }
+	anomaly := st.Add(AnomalyTick * iv)
+	lbl := func(rule, machine, sev string) map[string]string {
+		return map[string]string{"alertname": rule, "machine": machine, "severity": sev}
+	}
+	a := alerting{nextSilence: 3, nextJob: 230, deliveries: map[string][]api.Delivery{}}
+	a.rules = []api.AlertRule{
+		{Name: "anomaly_critical", Metric: "anomaly_score", Op: ">", Enter: 1.5, Exit: 1.1, For: "10s", KeepFiringFor: "1m", Severity: api.SeverityCritical,
+			Summary: map[string]string{"en": "Sounds very different from normal — check the machine now", "ko": "평소와 소리가 크게 다릅니다 — 지금 설비를 점검하세요"}},
+		{Name: "anomaly_warning", Metric: "anomaly_score", Op: ">", Enter: 1, Exit: 0.8, For: "30s", Severity: api.SeverityWarning,
+			Summary: map[string]string{"en": "Sounds different from normal", "ko": "평소와 소리가 다릅니다"}},
+		{Name: "microphone_silent", SensorStates: []string{api.SensorSilent}, For: "1m", Severity: api.SeverityWarning,
+			Summary: map[string]string{"en": "The microphone hears nothing — unplugged or muted?", "ko": "마이크에 소리가 없습니다 — 빠졌거나 음소거되었나요?"}},
+		{Name: "sensor_lost", SensorStates: []string{api.SensorLost}, For: "30s", Severity: api.SeverityWarning,
+			Summary: map[string]string{"en": "The microphone is disconnected", "ko": "마이크 연결이 끊겼습니다"}},
+		{Name: "level_low", Metric: "level_dbfs", Op: "<", Enter: -80, Exit: -75, For: "1m", Severity: api.SeverityWarning,
+			Summary: map[string]string{"en": "Much quieter than usual — is the machine stopped?", "ko": "평소보다 훨씬 조용합니다 — 설비가 멈췄나요?"}},
+	}
+	a.alerts = []api.Alert{
+		{Fingerprint: PumpAlert, Rule: "anomaly_critical", MachineID: Pump, Severity: api.SeverityCritical, State: api.AlertFiring, Value: 2.05,
+			Labels: lbl("anomaly_critical", Pump, api.SeverityCritical), Summary: "Sounds very different from normal — check the machine now",
+			ActiveAt: anomaly, FiredAt: at(AnomalyTick*iv + 10*time.Second)},
+		{Fingerprint: ConveyorAlert, Rule: "microphone_silent", MachineID: Conveyor, Severity: api.SeverityWarning, State: api.AlertFiring,
+			Labels: lbl("microphone_silent", Conveyor, api.SeverityWarning), Summary: "The microphone hears nothing — unplugged or muted?",
+			ActiveAt: st.Add(-3 * time.Hour), FiredAt: at(-3*time.Hour + time.Minute), Silenced: true},
+		{Fingerprint: ValveLost, Rule: "sensor_lost", MachineID: Valve, Severity: api.SeverityWarning, State: api.AlertFiring,
+			Labels: lbl("sensor_lost", Valve, api.SeverityWarning), Summary: "The microphone is disconnected",
+			ActiveAt: st.Add(-50 * time.Minute), FiredAt: at(-50*time.Minute + 30*time.Second), Silenced: true},
+		{Fingerprint: ConveyorLevel, Rule: "level_low", MachineID: Conveyor, Severity: api.SeverityWarning, State: api.AlertFiring, Value: -95,
+			Labels: lbl("level_low", Conveyor, api.SeverityWarning), Summary: "Much quieter than usual — is the machine stopped?",
+			ActiveAt: st.Add(-3 * time.Hour), FiredAt: at(-3*time.Hour + time.Minute), Inhibited: true},
+		{Fingerprint: FanAlert, Rule: "anomaly_warning", MachineID: Fan, Severity: api.SeverityWarning, State: api.AlertResolved, Value: 1.31,
+			Labels: lbl("anomaly_warning", Fan, api.SeverityWarning), Summary: "Sounds different from normal",
+			ActiveAt: st.Add(-26 * time.Hour), FiredAt: at(-26*time.Hour + 30*time.Second), ResolvedAt: at(-26*time.Hour + 2*time.Minute),
+			AcknowledgedBy: "kim", AcknowledgedAt: at(-26*time.Hour + time.Minute), AckComment: "door left open"},
+	}
+	a.silences = []api.Silence{
+		{ID: SilenceConveyor, Matchers: []api.Matcher{{Label: "machine", Op: "=", Value: Conveyor}, {Label: "alertname", Op: "=", Value: "microphone_silent"}},
+			StartsAt: st.Add(-2 * time.Hour), EndsAt: st.Add(22 * time.Hour), CreatedBy: "lee", Comment: "microphone on order, arrives tomorrow", State: "active"},
+		{ID: "s-1", Matchers: []api.Matcher{{Label: "machine", Op: "=", Value: Fan}},
+			StartsAt: st.Add(-30 * time.Hour), EndsAt: st.Add(-28 * time.Hour), CreatedBy: "kim", Comment: "fan cleaning", State: "expired"},
+	}
+	a.maintenance = []api.MaintenanceWindow{
+		{Name: "Line C overhaul", Days: nil, Start: "00:00", End: "23:59", TimeZone: "Asia/Seoul",
+			Matchers: []api.Matcher{{Label: "machine", Op: "=", Value: Valve}}, Open: true},
+		{Name: "Weekly cleaning", Days: []string{"sat"}, Start: "06:00", End: "10:00", TimeZone: "Asia/Seoul",
+			Matchers: []api.Matcher{{Label: "machine", Op: "=~", Value: "fan-.*|pump-.*"}}},
+	}
+	a.receivers = []api.Receiver{
+		{Name: ReceiverKakao, Type: "kakao_alimtalk", Lang: "ko", SendResolved: true,
+			Settings: map[string]any{"sender_key": "sk_live_2f9c", "template": "SC_ALERT_01", "phones": []string{"010-1234-5678", "010-8765-4321"}}},
+		{Name: ReceiverWebhook, Type: "webhook", Lang: "en", SendResolved: true,
+			Settings: map[string]any{"url": "http://cmms.plant.local/api/hooks/signalcraft", "secret": "whsec_81ab"}},
+		{Name: ReceiverSMS, Type: "sens_sms", Lang: "ko", SendResolved: false,
+			Settings: map[string]any{"service_id": "ncp:sms:kr:1234", "access_key": "AKIA…", "secret_key": "sk_9f2", "to": []string{"010-2222-3333"}}},
+		{Name: ReceiverMQTT, Type: "mqtt", Lang: "en", SendResolved: true,
+			Settings: map[string]any{"broker": "tcp://scada.plant.local:1883", "topic": "signalcraft/alerts", "password": "mq_77"}},
+	}
+	fired := *a.alerts[0].FiredAt
+	done := func(d time.Duration) *time.Time { t := fired.Add(d); return &t }
+	a.deliveries[PumpAlert] = []api.Delivery{
+		{JobID: 227, Receiver: ReceiverWebhook, Kind: "firing", State: "failed", Attempts: 2,
+			LastError: "POST http://cmms.plant.local/api/hooks/signalcraft: 503 Service Unavailable", CreatedAt: fired},
+		{JobID: 226, Receiver: ReceiverSMS, Kind: "firing", State: "done", Attempts: 1, CreatedAt: fired, DoneAt: done(2 * time.Second)},
+		{JobID: 225, Receiver: ReceiverMQTT, Kind: "firing", State: "done", Attempts: 1, CreatedAt: fired, DoneAt: done(80 * time.Millisecond)},
+		{JobID: 224, Receiver: ReceiverKakao, Kind: "firing", State: "done", Attempts: 1, CreatedAt: fired, DoneAt: done(time.Second)},
+	}
+	ff := *a.alerts[4].FiredAt
+	rf := *a.alerts[4].ResolvedAt
+	at2 := func(t time.Time, d time.Duration) *time.Time { t = t.Add(d); return &t }
+	a.deliveries[FanAlert] = []api.Delivery{
+		{JobID: 150, Receiver: ReceiverKakao, Kind: "resolved", State: "done", Attempts: 1, CreatedAt: rf, DoneAt: at2(rf, time.Second)},
+		{JobID: 149, Receiver: ReceiverWebhook, Kind: "resolved", State: "done", Attempts: 1, CreatedAt: rf, DoneAt: at2(rf, time.Second)},
+		{JobID: 148, Receiver: ReceiverWebhook, Kind: "firing", State: "done", Attempts: 3, CreatedAt: ff, DoneAt: at2(ff, 45*time.Second)},
+		{JobID: 147, Receiver: ReceiverKakao, Kind: "firing", State: "done", Attempts: 1, CreatedAt: ff, DoneAt: at2(ff, time.Second)},
+	}
+	a.jobs = []api.Job{
+		{ID: 227, Kind: "notify", State: "failed", Attempts: 2, LastError: a.deliveries[PumpAlert][0].LastError, RunAt: fired.Add(time.Minute), CreatedAt: fired},
+		{ID: 228, Kind: "notify", State: "queued", RunAt: fired.Add(5 * time.Minute), CreatedAt: fired},
+		{ID: DeadJob, Kind: "notify", State: "dead", Attempts: 8, LastError: "POST http://cmms.plant.local/api/hooks/signalcraft: dial tcp cmms.plant.local:80: connect: connection refused",
+			RunAt: st.Add(-5 * time.Hour), CreatedAt: st.Add(-7 * time.Hour)},
+		{ID: 205, Kind: "notify", State: "dead", Attempts: 8, LastError: "kakao alimtalk: template SC_ALERT_01 not approved",
+			RunAt: st.Add(-20 * time.Hour), CreatedAt: st.Add(-22 * time.Hour)},
+	}
+	a.stats = api.JobStats{Kind: "notify", Done: 143}
+	return a
+}
+
+// recount sets the job counts from the jobs.
+func (a *alerting) recount(now time.Time) []api.JobStats {
+	st := a.stats
+	st.Queued, st.Running, st.Failed, st.Dead, st.OldestQueue = 0, 0, 0, 0, 0
+	for _, j := range a.jobs {
+		switch j.State {
+		case "queued":
+			st.Queued++
+			st.OldestQueue = max(st.OldestQueue, now.Sub(j.CreatedAt).Seconds())
+		case "running":
+			st.Running++
+		case "failed":
+			st.Failed++
+		case "dead":
+			st.Dead++
+		}
+		if j.LastError != "" && (st.LastErrorAt == nil || j.RunAt.After(*st.LastErrorAt)) && j.State != "done" {
+			t := j.RunAt
+			st.LastError, st.LastErrorAt = j.LastError, &t
+		}
+	}
+	return []api.JobStats{st}
+}
+
+// Match reports whether every matcher matches the labels; regular expressions are anchored.
+func Match(ms []api.Matcher, labels map[string]string) bool {
+	for _, m := range ms {
+		v := labels[m.Label]
+		var ok bool
+		switch m.Op {
+		case "=", "":
+			ok = v == m.Value
+		case "!=":
+			ok = v != m.Value
+		case "=~", "!~":
+			re, err := regexp.Compile("^(?:" + m.Value + ")$")
+			ok = err == nil && re.MatchString(v) == (m.Op == "=~")
+		}
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// remute recomputes which alerts are silenced, from the active silences and open windows.
+func (a *alerting) remute(now time.Time) {
+	for i := range a.silences {
+		s := &a.silences[i]
+		switch {
+		case !now.Before(s.EndsAt):
+			s.State = "expired"
+		case now.Before(s.StartsAt):
+			s.State = "pending"
+		default:
+			s.State = "active"
+		}
+	}
+	for i := range a.alerts {
+		al := &a.alerts[i]
+		al.Silenced = false
+		for _, s := range a.silences {
+			if s.State == "active" && Match(s.Matchers, al.Labels) {
+				al.Silenced = true
+			}
+		}
+		for _, w := range a.maintenance {
+			if w.Open && Match(w.Matchers, al.Labels) {
+				al.Silenced = true
+			}
+		}
+	}
+}
+
+func (s *Server) alertHandlers() map[string]http.HandlerFunc {
+	return map[string]http.HandlerFunc{
+		"GET " + api.PathAlerts:          s.listAlerts,
+		"POST " + api.PathAlertAck:       s.ackAlert,
+		"GET " + api.PathAlertDeliveries: s.alertDeliveries,
+		"GET " + api.PathSilences:        s.listSilences,
+		"POST " + api.PathSilences:       s.createSilence,
+		"DELETE " + api.PathSilence:      s.expireSilence,
+		"GET " + api.PathMaintenance:     s.listMaintenance,
+		"GET " + api.PathRules:           s.listRules,
+		"GET " + api.PathReceivers:       s.listReceivers,
+		"POST " + api.PathReceiverTest:   s.testReceiver,
+		"GET " + api.PathJobs:            s.listJobs,
+		"POST " + api.PathJobRetry:       s.retryJob,
+		"PUT " + api.PathMaintenance:     s.putMaintenance,
+		"PUT " + api.PathRules:           s.putRules,
+		"PUT " + api.PathReceivers:       s.putReceivers,
+	}
+}
+
+func stateRank(st string) int {
+	switch st {
+	case api.AlertFiring:
+		return 0
+	case api.AlertPending:
+		return 1
+	}
+	return 2
+}
+
+func (s *Server) listAlerts(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.al.remute(s.opt.Now())
+	out := []api.Alert{}
+	for _, a := range s.al.alerts {
+		switch {
+		case q.Get("state") != "" && a.State != q.Get("state"),
+			q.Get("machine") != "" && a.MachineID != q.Get("machine"),
+			q.Get("severity") != "" && a.Severity != q.Get("severity"):
+			continue
+		}
+		out = append(out, a)
+	}
+	slices.SortStableFunc(out, func(a, b api.Alert) int { return stateRank(a.State) - stateRank(b.State) })
+	writeJSON(w, 200, out)
+}
+
+func (s *Server) alertIndex(w http.ResponseWriter, r *http.Request) int {
+	fp := r.PathValue("id")
+	i := slices.IndexFunc(s.al.alerts, func(a api.Alert) bool { return a.Fingerprint == fp })
+	if i < 0 {
+		writeErr(w, api.Errorf(api.CodeNotFound, "no alert %q", fp))
+	}
+	return i
+}
+
+func (s *Server) ackAlert(w http.ResponseWriter, r *http.Request) {
+	var req api.AcknowledgeRequest
+	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+		writeErr(w, api.Errorf(api.CodeInvalid, "decode body: %v", err))
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	i := s.alertIndex(w, r)
+	if i < 0 {
+		return
+	}
+	a := &s.al.alerts[i]
+	if a.AcknowledgedAt != nil {
+		writeErr(w, api.Errorf(api.CodeConflict, "alert was acknowledged by %s", a.AcknowledgedBy))
+		return
+	}
+	now := s.opt.Now().UTC()
+	a.AcknowledgedAt, a.AcknowledgedBy, a.AckComment = &now, Actor, req.Comment
+	writeJSON(w, 200, *a)
+}
+
+func (s *Server) alertDeliveries(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if i := s.alertIndex(w, r); i >= 0 {
+		ds := s.al.deliveries[s.al.alerts[i].Fingerprint]
+		if ds == nil {
+			ds = []api.Delivery{}
+		}
+		writeJSON(w, 200, ds)
+	}
+}
+
+func (s *Server) listSilences(w http.ResponseWriter, _ *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.al.remute(s.opt.Now())
+	out := slices.Clone(s.al.silences)
+	rank := map[string]int{"active": 0, "pending": 1, "expired": 2}
+	slices.SortStableFunc(out, func(a, b api.Silence) int { return rank[a.State] - rank[b.State] })
+	writeJSON(w, 200, out)
+}
+
+// ValidateSilence checks a new silence the way the appliance does.
+func ValidateSilence(sl api.Silence, now time.Time) []api.FieldError {
+	var fe []api.FieldError
+	if len(sl.Matchers) == 0 {
+		fe = append(fe, api.FieldError{Field: "matchers", Message: "at least one matcher is needed"})
+	}
+	for i, m := range sl.Matchers {
+		if m.Label == "" || !slices.Contains([]string{"=", "!=", "=~", "!~"}, m.Op) {
+			fe = append(fe, api.FieldError{Field: fmt.Sprintf("matchers[%d]", i), Message: "want a label and one of = != =~ !~"})
+		}
+	}
+	if !sl.EndsAt.After(sl.StartsAt) || !sl.EndsAt.After(now) {
+		fe = append(fe, api.FieldError{Field: "ends_at", Message: "must be after the start and in the future"})
+	}
+	return fe
+}
+
+func (s *Server) createSilence(w http.ResponseWriter, r *http.Request) {
+	var sl api.Silence
+	if err := json.NewDecoder(r.Body).Decode(&sl); err != nil {
+		writeErr(w, api.Errorf(api.CodeInvalid, "decode body: %v", err))
+		return
+	}
+	now := s.opt.Now()
+	if sl.StartsAt.IsZero() {
+		sl.StartsAt = now
+	}
+	if fe := ValidateSilence(sl, now); len(fe) > 0 {
+		writeErr(w, &api.Error{Code: api.CodeInvalid, Message: "invalid silence", Fields: fe})
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sl.ID = "s-" + strconv.Itoa(s.al.nextSilence)
+	s.al.nextSilence++
+	sl.CreatedBy = Actor
+	s.al.silences = append(s.al.silences, sl)
+	s.al.remute(now)
+	writeJSON(w, http.StatusCreated, s.al.silences[len(s.al.silences)-1])
+}
+
+func (s *Server) expireSilence(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	i := slices.IndexFunc(s.al.silences, func(x api.Silence) bool { return x.ID == r.PathValue("id") })
+	if i < 0 {
+		writeErr(w, api.Errorf(api.CodeNotFound, "no silence %q", r.PathValue("id")))
+		return
+	}
+	now := s.opt.Now()
+	if s.al.silences[i].State == "expired" {
+		writeErr(w, api.Errorf(api.CodeConflict, "silence %s has already expired", s.al.silences[i].ID))
+		return
+	}
+	s.al.silences[i].EndsAt = now
+	s.al.remute(now)
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) listMaintenance(w http.ResponseWriter, _ *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	writeJSON(w, 200, s.al.maintenance)
+}
+
+func (s *Server) putMaintenance(w http.ResponseWriter, r *http.Request) {
+	var ws []api.MaintenanceWindow
+	if err := json.NewDecoder(r.Body).Decode(&ws); err != nil {
+		writeErr(w, api.Errorf(api.CodeInvalid, "decode body: %v", err))
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.al.maintenance = ws
+	writeJSON(w, 200, ws)
+}
+
+func (s *Server) listRules(w http.ResponseWriter, _ *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	writeJSON(w, 200, s.al.rules)
+}
+
+func (s *Server) putRules(w http.ResponseWriter, r *http.Request) {
+	var rs []api.AlertRule
+	if err := json.NewDecoder(r.Body).Decode(&rs); err != nil {
+		writeErr(w, api.Errorf(api.CodeInvalid, "decode body: %v", err))
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.al.rules = rs
+	writeJSON(w, 200, rs)
+}
+
+// secretKey reports whether a receiver setting holds a secret.
+func secretKey(k string) bool {
+	for _, w := range []string{"secret", "password", "token", "key"} {
+		if strings.Contains(k, w) {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Server) listReceivers(w http.ResponseWriter, _ *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]api.Receiver, len(s.al.receivers))
+	for i, rc := range s.al.receivers {
+		rc.Settings = cloneSettings(rc.Settings)
+		if s.opt.Role != api.RoleAdmin {
+			for k := range rc.Settings {
+				if secretKey(k) {
+					rc.Settings[k] = "****"
+				}
+			}
+		}
+		out[i] = rc
+	}
+	writeJSON(w, 200, out)
+}
+
+func cloneSettings(m map[string]any) map[string]any {
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+func (s *Server) putReceivers(w http.ResponseWriter, r *http.Request) {
+	var rs []api.Receiver
+	if err := json.NewDecoder(r.Body).Decode(&rs); err != nil {
+		writeErr(w, api.Errorf(api.CodeInvalid, "decode body: %v", err))
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i, rc := range rs {
+		old := slices.IndexFunc(s.al.receivers, func(o api.Receiver) bool { return o.Name == rc.Name })
+		for k, v := range rc.Settings {
+			if v == "****" && old >= 0 {
+				rs[i].Settings[k] = s.al.receivers[old].Settings[k]
+			}
+		}
+	}
+	s.al.receivers = rs
+	writeJSON(w, 200, rs)
+}
+
+// TestFailure is the error the canned webhook receiver's test notification gets.
+const TestFailure = "POST http://cmms.plant.local/api/hooks/signalcraft: 503 Service Unavailable"
+
+func (s *Server) testReceiver(w http.ResponseWriter, r *http.Request) {
+	var req api.TestRequest
+	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+		writeErr(w, api.Errorf(api.CodeInvalid, "decode body: %v", err))
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	name := r.PathValue("id")
+	if !slices.ContainsFunc(s.al.receivers, func(rc api.Receiver) bool { return rc.Name == name }) {
+		writeErr(w, api.Errorf(api.CodeNotFound, "no receiver %q", name))
+		return
+	}
+	now := s.opt.Now().UTC()
+	d := api.Delivery{JobID: s.al.nextJob, Receiver: name, Kind: "test", State: "done", Attempts: 1, CreatedAt: now, DoneAt: &now}
+	s.al.nextJob++
+	if name == ReceiverWebhook {
+		d.State, d.LastError, d.DoneAt = "failed", TestFailure, nil
+	}
+	writeJSON(w, 200, d)
+}
+
+func (s *Server) listJobs(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := api.Jobs{Stats: s.al.recount(s.opt.Now()), Recent: []api.Job{}}
+	for _, j := range s.al.jobs {
+		if (q.Get("kind") == "" || j.Kind == q.Get("kind")) && (q.Get("state") == "" || j.State == q.Get("state")) {
+			out.Recent = append(out.Recent, j)
+		}
+	}
+	slices.SortFunc(out.Recent, func(a, b api.Job) int { return b.CreatedAt.Compare(a.CreatedAt) })
+	writeJSON(w, 200, out)
+}
+
+func (s *Server) retryJob(w http.ResponseWriter, r *http.Request) {
+	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	i := slices.IndexFunc(s.al.jobs, func(j api.Job) bool { return j.ID == id })
+	switch {
+	case i < 0:
+		writeErr(w, api.Errorf(api.CodeNotFound, "no job %s", r.PathValue("id")))
+		return
+	case s.al.jobs[i].State != "dead":
+		writeErr(w, api.Errorf(api.CodeConflict, "job %d is %s, not dead", id, s.al.jobs[i].State))
+		return
+	}
+	j := &s.al.jobs[i]
+	j.State, j.Attempts, j.RunAt = "queued", 0, s.opt.Now().UTC()
+	w.WriteHeader(http.StatusNoContent)
+}
