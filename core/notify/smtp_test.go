@@ -163,4 +163,3 @@ func TestShoutrrrSMTPKorean(t *testing.T) {
 		}
 	}
 }
-
