@@ -95,7 +95,8 @@ type Receiver struct {
 // ShoutrrrConfig sends through a shoutrrr service URL (smtp://, slack://, teams://,
 // telegram://, discord://, ntfy://, pagerduty://, generic://, …).
 type ShoutrrrConfig struct {
-	URL string `json:"url" yaml:"url"` // secret: credentials and tokens live in it
+	URL     string   `json:"url" yaml:"url"`                             // secret: credentials and tokens live in it
+	Timeout Duration `json:"timeout,omitempty" yaml:"timeout,omitempty"` // how long to wait for the service; 0 → 10s
 }
 
 // WebhookConfig posts the message to an HTTP endpoint.
@@ -244,6 +245,9 @@ func (r Receiver) Validate() error {
 		}
 		if _, err := (&router.ServiceRouter{}).Locate(c.URL); err != nil {
 			return bad("shoutrrr.url", red.Shoutrrr.URL, "not a valid shoutrrr service URL")
+		}
+		if err := checkTimeout("shoutrrr.timeout", c.Timeout); err != nil {
+			return err
 		}
 	case TypeWebhook:
 		c := r.Webhook

@@ -181,7 +181,9 @@ func (r Receiver) secrets() []string {
 		if s == "" {
 			return
 		}
-		raw = append(raw, s)
+		if redactURL(s, wholePath) != s {
+			raw = append(raw, s)
+		}
 		u, err := url.Parse(s)
 		if err != nil {
 			return

@@ -69,7 +69,7 @@ func (n *Notifier) sendShoutrrr(ctx context.Context, r Receiver, m Message, lang
 	if title != "" {
 		params.SetTitle(title)
 	}
-	ctx, cancel := context.WithTimeout(ctx, router.DefaultTimeout+DefaultTimeout)
+	ctx, cancel := context.WithTimeout(ctx, timeoutOr(r.Shoutrrr.Timeout))
 	defer cancel()
 	done := make(chan error, 1)
 	// Shoutrrr services take no context; each applies its own timeout, so the goroutine
