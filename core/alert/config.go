@@ -121,7 +121,6 @@ func (c *Config) Validate() error {
 	return e.err()
 }
 
-
 // DefaultConfig is the appliance's default alerting: anomaly warning and critical, sensor
 // lost/stuck (critical), silent and clipping (warnings) and bearing fault energy (warning),
 // all routed to the receiver "default", grouped by machine; a sensor that is lost, stuck or

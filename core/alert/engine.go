@@ -332,7 +332,13 @@ func (e *Engine) Tick(now time.Time) []Notification {
 			key := r.groupKey(gl)
 			g := e.groups[key]
 			if g == nil {
-				g = &GroupState{Key: key, Route: r.id, Receiver: r.receiver, Labels: gl, CreatedAt: now, NextFlush: now.Add(r.groupWait)}
+				// The group starts when the alert fired, not at this Tick, so group_wait
+				// does not depend on how often the caller ticks.
+				start := a.FiredAt
+				if start.IsZero() || start.After(now) {
+					start = now
+				}
+				g = &GroupState{Key: key, Route: r.id, Receiver: r.receiver, Labels: gl, CreatedAt: start, NextFlush: start.Add(r.groupWait)}
 				e.groups[key] = g
 			}
 			if !slices.Contains(g.Members, a.Fingerprint) {
@@ -521,11 +527,9 @@ func (e *Engine) flush(g *GroupState, r *route, byFP map[string]*Alert, now time
 		g.Notified, g.LastNotified = true, now
 		g.SentFiring, g.SentResolved = firingFP, resolvedFP
 	}
-	next := g.NextFlush.Add(r.groupInterval)
-	if !next.After(now) {
-		next = now.Add(r.groupInterval)
-	}
-	g.NextFlush = next
+	// Stay on the group's own grid (created + group_wait + k·group_interval) however
+	// irregular the ticks are.
+	g.NextFlush = g.NextFlush.Add((now.Sub(g.NextFlush)/r.groupInterval + 1) * r.groupInterval)
 	return out
 }
 

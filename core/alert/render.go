@@ -160,4 +160,3 @@ func groupName(l string, g Labels) string {
 	}
 	return strings.Join(parts, ", ")
 }
-

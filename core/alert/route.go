@@ -37,7 +37,7 @@ type Route struct {
 	// RepeatInterval: how long to wait before repeating an unchanged, unacknowledged group.
 	RepeatInterval time.Duration `yaml:"repeat_interval,omitempty" json:"repeat_interval,omitempty"`
 	// SendResolved overrides the receiver's setting when set.
-	SendResolved *bool       `yaml:"send_resolved,omitempty" json:"send_resolved,omitempty"`
+	SendResolved *bool        `yaml:"send_resolved,omitempty" json:"send_resolved,omitempty"`
 	Escalations  []Escalation `yaml:"escalations,omitempty" json:"escalations,omitempty"`
 	Continue     bool         `yaml:"continue,omitempty" json:"continue,omitempty"`
 	Routes       []Route      `yaml:"routes,omitempty" json:"routes,omitempty"`
