@@ -132,11 +132,6 @@ func (f formatter) alertLine(w words, st Status, a AlertInfo) string {
 	return line
 }
 
-// markdown renders title and body as chat markdown (Slack-style *bold*, one bullet per alert).
-func (f formatter) markdown(m Message, lang string) string {
-	return "*" + f.title(m, lang) + "*\n" + f.body(m, lang)
-}
-
 // severityColor is the colour used by chat presets for a message.
 func severityColor(m Message) string {
 	if m.Status == StatusResolved {

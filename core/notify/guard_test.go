@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -148,5 +149,37 @@ func TestBreakerIgnoresPermanentFailures(t *testing.T) {
 		if !IsPermanent(err) || errors.Is(err, ErrCircuitOpen) {
 			t.Fatalf("got %v, want a permanent 400 and a closed breaker", err)
 		}
+	}
+}
+
+func TestRateLimitConcurrent(t *testing.T) {
+	clk := newFakeClock()
+	var hits atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { hits.Add(1) }))
+	defer srv.Close()
+	n, _ := newTestNotifier(t, clk)
+	r := Receiver{Name: "burst", Type: TypeWebhook, RateLimit: 5, Webhook: &WebhookConfig{URL: srv.URL}}
+	var ok, limited atomic.Int32
+	done := make(chan struct{})
+	for i := range 20 {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			m := sampleMessage(clk, "en")
+			m.Key = "c" + strconv.Itoa(i)
+			switch err := n.Deliver(context.Background(), r, m); {
+			case err == nil:
+				ok.Add(1)
+			case errors.Is(err, ErrRateLimited):
+				limited.Add(1)
+			default:
+				t.Error(err)
+			}
+		}()
+	}
+	for range 20 {
+		<-done
+	}
+	if ok.Load() != 5 || limited.Load() != 15 || hits.Load() != 5 {
+		t.Errorf("ok %d limited %d hits %d; want 5, 15, 5", ok.Load(), limited.Load(), hits.Load())
 	}
 }

@@ -41,7 +41,6 @@ type MQTTEvent struct {
 type HADiscovery struct {
 	Name                string   `json:"name"`
 	UniqueID            string   `json:"unique_id"`
-	ObjectID            string   `json:"object_id"`
 	StateTopic          string   `json:"state_topic"`
 	ValueTemplate       string   `json:"value_template"`
 	PayloadOn           string   `json:"payload_on"`
@@ -143,7 +142,7 @@ func (f formatter) mqttPublishes(c *MQTTConfig, m Message, lang string) ([]mqttP
 			if c.HomeAssistant {
 				id := "signalcraft_" + objectID(a.Machine)
 				d := HADiscovery{
-					Name: a.Machine, UniqueID: id, ObjectID: id, StateTopic: stateTopic,
+					Name: a.Machine, UniqueID: id, StateTopic: stateTopic,
 					ValueTemplate: "{{ value_json.state }}", PayloadOn: string(StatusFiring), PayloadOff: string(StatusResolved),
 					DeviceClass: "problem", JSONAttributesTopic: stateTopic,
 					Device: HADevice{Identifiers: []string{id}, Name: "SignalCraft " + a.Machine, Manufacturer: "SignalCraft"},

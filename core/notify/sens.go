@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"golang.org/x/text/encoding/korean"
 )
 
 // NAVER Cloud API gateway headers.
@@ -103,7 +105,7 @@ func (n *Notifier) sendAlimtalk(ctx context.Context, r Receiver, m Message, lang
 }
 
 func (f formatter) sms(c *SMSConfig, m Message, lang string) SMSRequest {
-	title, body := f.title(m, lang), f.body(m, lang)
+	title, body := smsSafe(f.title(m, lang)), smsSafe(f.body(m, lang))
 	cc := c.CountryCode
 	if cc == "" {
 		cc = defaultSMSCountryCode
@@ -128,7 +130,33 @@ func (n *Notifier) sendSMS(ctx context.Context, r Receiver, m Message, lang stri
 	return n.sensPost(ctx, c.NCPCredentials, path, c.Timeout, n.fmt.sms(c, m, lang))
 }
 
-// eucKRLen approximates the EUC-KR length SENS counts: ASCII 1 byte, anything else 2.
+// smsSafe makes text sendable by SENS SMS, which encodes in EUC-KR: common punctuation
+// outside EUC-KR is replaced by an ASCII look-alike, anything else by '?'.
+func smsSafe(text string) string {
+	enc := korean.EUCKR.NewEncoder()
+	var b strings.Builder
+	for _, r := range text {
+		switch r {
+		case '—', '–', '―':
+			r = '-'
+		case '…':
+			b.WriteString("...")
+			continue
+		}
+		if r < utf8.RuneSelf {
+			b.WriteRune(r)
+			continue
+		}
+		if _, err := enc.String(string(r)); err != nil {
+			r = '?'
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// eucKRLen is the length SENS counts for text already passed through smsSafe:
+// ASCII 1 byte, everything else 2.
 func eucKRLen(s string) int {
 	n := 0
 	for _, r := range s {

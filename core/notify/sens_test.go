@@ -228,3 +228,22 @@ func TestJandiAndDoorayRequests(t *testing.T) {
 		}
 	})
 }
+
+func TestSMSSafeText(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"pump-1 — 이상", "pump-1 - 이상"},
+		{"값 7.25 · 시작", "값 7.25 · 시작"},
+		{"긴급 🚨 점검…", "긴급 ? 점검..."},
+	}
+	for _, tt := range tests {
+		if got := smsSafe(tt.in); got != tt.want {
+			t.Errorf("smsSafe(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+	if got := eucKRLen("pump 이상"); got != 9 {
+		t.Errorf("eucKRLen = %d, want 9", got)
+	}
+	if got := truncateEUCKR("가나다", 5); got != "가나" {
+		t.Errorf("truncateEUCKR = %q", got)
+	}
+}

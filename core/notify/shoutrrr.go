@@ -41,13 +41,48 @@ func (f formatter) shoutrrrText(scheme string, m Message, lang string) (title, t
 		// sent as text/plain; charset=UTF-8.
 		return mime.BEncoding.Encode("UTF-8", t), b
 	case shoutrrrChat(scheme) && shoutrrrTitled(scheme):
-		return t, b
+		return t, f.chatBody(scheme, m, lang)
 	case shoutrrrChat(scheme):
-		return "", f.markdown(m, lang)
+		return "", bold(scheme, t) + "\n" + f.chatBody(scheme, m, lang)
 	case shoutrrrTitled(scheme):
 		return t, b
 	}
 	return "", t + "\n" + b
+}
+
+// bold marks s bold in the service's markdown dialect (Slack: *s*, most others: **s**;
+// Telegram without a parse mode shows text as is).
+func bold(scheme, s string) string {
+	switch scheme {
+	case "slack", "googlechat", "wecom":
+		return "*" + s + "*"
+	case "telegram":
+		return s
+	}
+	return "**" + s + "**"
+}
+
+// chatBody is the caller's body, or one markdown bullet per alert with the machine in bold.
+func (f formatter) chatBody(scheme string, m Message, lang string) string {
+	if m.Body != "" || m.Status == StatusTest || len(m.Alerts) == 0 {
+		return f.body(m, lang)
+	}
+	w := wordsFor(lang)
+	var b strings.Builder
+	for i, a := range m.Alerts {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		fmt.Fprintf(&b, "• %s · %s %s (%s) · %s %s · %s %s", bold(scheme, a.Machine), w.rule, a.Rule, w.severity(a.Severity),
+			w.value, formatValue(a.Value), w.since, f.time(a.StartsAt))
+		if m.Status == StatusResolved && !a.EndsAt.IsZero() {
+			fmt.Fprintf(&b, " · %s %s", w.ended, f.time(a.EndsAt))
+		}
+		if a.Summary != "" {
+			b.WriteString("\n  " + a.Summary)
+		}
+	}
+	return b.String()
 }
 
 func (n *Notifier) sendShoutrrr(ctx context.Context, r Receiver, m Message, lang string) error {
