@@ -68,7 +68,7 @@ func TestDispatch(t *testing.T) {
 			},
 		},
 		{
-			name: "de-duplication: a firing alert observed every second is announced once",
+			name:   "de-duplication: a firing alert observed every second is announced once",
 			script: script(every(0, 10*m, s, func(time.Duration) []Observation { return []Observation{score("m1", 1.5)} })),
 			want:   []string{"10s default firing machine=m1 [AnomalyWarning/m1:firing]"},
 		},
@@ -121,7 +121,7 @@ func TestDispatch(t *testing.T) {
 			},
 		},
 		{
-			name: "an alert that fires and resolves within group_wait is never announced",
+			name:   "an alert that fires and resolves within group_wait is never announced",
 			script: script(at(0, score("m1", 1.5)), at(3*s, score("m1", 0.1)), at(10*s), at(4*h)),
 			want:   nil,
 		},
