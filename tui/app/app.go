@@ -1,7 +1,8 @@
 // Package app is the terminal client's root model: it connects to the
 // appliance, keeps the shared fleet picture up to date from the live
-// stream, switches between the five pages and draws the tab bar, the status
-// bar and the key help. Every request runs in a tea.Cmd; the live stream
+// stream, switches between the seven pages and draws the tab bar, the status
+// bar and the key help. It also polls the appliance's alerts (AlertsEvery) for
+// the overview's and the tab bar's counts. Every request runs in a tea.Cmd; the live stream
 // runs in a goroutine that hands updates to Update through a channel.
 package app
 
@@ -18,10 +19,12 @@ import (
 
 	"signalcraft/core/api"
 	"signalcraft/tui/fleet"
+	"signalcraft/tui/pages/alerts"
 	"signalcraft/tui/pages/detail"
 	"signalcraft/tui/pages/devices"
 	"signalcraft/tui/pages/events"
 	"signalcraft/tui/pages/overview"
+	"signalcraft/tui/pages/queue"
 	"signalcraft/tui/pages/settings"
 	"signalcraft/tui/theme"
 )
@@ -31,6 +34,8 @@ type Client interface {
 	events.Client
 	devices.Client
 	settings.Client
+	alerts.Client
+	queue.Client
 	Health(ctx context.Context) (api.Health, error)
 	Me(ctx context.Context) (api.Identity, error)
 	Machines(ctx context.Context) ([]api.Machine, error)
@@ -39,7 +44,7 @@ type Client interface {
 	Stream(ctx context.Context, machine string, fn func(api.Live)) error
 }
 
-// Page identifies one of the five pages.
+// Page identifies one of the seven pages.
 type Page int
 
 // The pages, in tab order.
@@ -49,9 +54,15 @@ const (
 	PageEvents
 	PageDevices
 	PageSettings
+	PageAlerts
+	PageQueue
+	nPages
 )
 
-var pageNames = []string{"Overview", "Machine", "Events", "Devices", "Settings"}
+var pageNames = [nPages]string{"Overview", "Machine", "Events", "Devices", "Settings", "Alerts", "Queue"}
+
+// shortNames are the tab labels when the full ones do not fit.
+var shortNames = [nPages]string{"Over", "Mach", "Evts", "Devs", "Sets", "Alrt", "Que"}
 
 func (p Page) String() string { return pageNames[p] }
 
@@ -73,6 +84,10 @@ type Options struct {
 	// Tick is the interval of the clock tick that refreshes ages and the
 	// stream state (default 1s); negative disables it (tests).
 	Tick time.Duration
+	// AlertsEvery is how often the alerts are read again for the counts, and
+	// the alerts or queue page reloaded while shown (default 15s; ticks drive
+	// it, so a negative Tick disables it too).
+	AlertsEvery time.Duration
 }
 
 // Timeout bounds each request of the connection sequence.
@@ -80,7 +95,7 @@ const Timeout = 10 * time.Second
 
 // KeyMap is the root's key bindings.
 type KeyMap struct {
-	Pages             [5]key.Binding
+	Pages             [nPages]key.Binding
 	Next, Prev        key.Binding
 	Help, Quit, Retry key.Binding
 	ForceQuit         key.Binding
@@ -109,6 +124,10 @@ type ConnectedMsg struct {
 	Machines []api.Machine
 	Live     []api.Live
 	Events   []api.Event
+	// Alerts are all the appliance's alerts; AlertsErr does not fail the
+	// connection (an appliance without alerting answers 404).
+	Alerts    []api.Alert
+	AlertsErr error
 	// History is each machine's recent score history, so charts start full; a machine
 	// whose history could not be read simply starts empty.
 	History map[string][]api.ScorePoint
@@ -125,6 +144,12 @@ type StreamEndedMsg struct{ Err error }
 // RecentEventsMsg carries the reloaded recent events of all machines.
 type RecentEventsMsg struct {
 	Events []api.Event
+	Err    error
+}
+
+// AlertsMsg carries the reloaded alerts of all machines, for the counts.
+type AlertsMsg struct {
+	Alerts []api.Alert
 	Err    error
 }
 
@@ -168,7 +193,10 @@ type Model struct {
 	events   events.Model
 	devices  devices.Model
 	settings settings.Model
+	alerts   alerts.Model
+	queue    queue.Model
 
+	lastAlerts    time.Time // when the alerts were last asked for
 	width, height int
 }
 
@@ -186,6 +214,9 @@ func New(o Options) Model {
 	if o.Tick == 0 {
 		o.Tick = time.Second
 	}
+	if o.AlertsEvery <= 0 {
+		o.AlertsEvery = 15 * time.Second
+	}
 	st := theme.DefaultStyles()
 	f := fleet.New(o.Now)
 	h := help.New()
@@ -198,7 +229,8 @@ func New(o Options) Model {
 	h.Styles.Ellipsis = st.Muted
 	m := Model{KeyMap: DefaultKeyMap(), opts: o, st: st, fleet: f, help: h,
 		overview: overview.New(f, st), detail: detail.New(f, st), events: events.New(o.Client, f, st),
-		devices: devices.New(o.Client, f, st), settings: settings.New(o.Client, f, st), width: 80, height: 24}
+		devices: devices.New(o.Client, f, st), settings: settings.New(o.Client, f, st),
+		alerts: alerts.New(o.Client, f, st), queue: queue.New(o.Client, f, st), width: 80, height: 24}
 	m.resize()
 	return m
 }
@@ -219,8 +251,8 @@ func (m Model) tick() tea.Cmd {
 	return tea.Tick(m.opts.Tick, func(t time.Time) tea.Msg { return TickMsg(t) })
 }
 
-// connect loads identity, health, machines, the live snapshot and recent
-// events.
+// connect loads identity, health, machines, the live snapshot, recent
+// events and alerts.
 func (m Model) connect() tea.Cmd {
 	c := m.opts.Client
 	return func() tea.Msg {
@@ -242,6 +274,7 @@ func (m Model) connect() tea.Cmd {
 		if msg.Events, msg.Err = c.Events(ctx, api.EventFilter{Limit: 100}); msg.Err != nil {
 			return msg
 		}
+		msg.Alerts, msg.AlertsErr = c.Alerts(ctx, api.AlertFilter{})
 		msg.History = map[string][]api.ScorePoint{}
 		from := m.fleet.Now().Add(-fleet.HistorySpan)
 		for _, mc := range msg.Machines {
@@ -260,6 +293,16 @@ func (m Model) loadRecentEvents() tea.Cmd {
 		defer cancel()
 		es, err := c.Events(ctx, api.EventFilter{Limit: 100})
 		return RecentEventsMsg{Events: es, Err: err}
+	}
+}
+
+func (m Model) loadAlerts() tea.Cmd {
+	c := m.opts.Client
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(context.Background(), Timeout)
+		defer cancel()
+		as, err := c.Alerts(ctx, api.AlertFilter{})
+		return AlertsMsg{Alerts: as, Err: err}
 	}
 }
 
@@ -322,6 +365,8 @@ func (m *Model) resize() {
 	m.events.SetSize(bw, bh)
 	m.devices.SetSize(bw, bh)
 	m.settings.SetSize(bw, bh)
+	m.alerts.SetSize(bw, bh)
+	m.queue.SetSize(bw, bh)
 	m.help.SetWidth(m.width)
 }
 
@@ -348,6 +393,8 @@ func (m Model) capturing() bool {
 		return m.events.Capturing()
 	case PageSettings:
 		return m.settings.Capturing()
+	case PageAlerts:
+		return m.alerts.Capturing()
 	}
 	return false
 }
@@ -360,7 +407,18 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.resize()
 		return m, nil
 	case TickMsg:
-		return m, m.tick()
+		cmds := []tea.Cmd{m.tick()}
+		if now := m.fleet.Now(); m.conn == ready && now.Sub(m.lastAlerts) >= m.opts.AlertsEvery {
+			m.lastAlerts = now
+			cmds = append(cmds, m.loadAlerts())
+			switch {
+			case m.page == PageAlerts && !m.alerts.Capturing():
+				cmds = append(cmds, m.alerts.Load())
+			case m.page == PageQueue:
+				cmds = append(cmds, m.queue.Load())
+			}
+		}
+		return m, tea.Batch(cmds...)
 	case ConnectedMsg:
 		if msg.Err != nil {
 			m.conn, m.connErr = failed, msg.Err
@@ -375,6 +433,8 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.fleet.Me, m.fleet.Health = msg.Me, msg.Health
 		m.fleet.SetMachines(msg.Machines)
 		m.fleet.Events = msg.Events
+		m.fleet.Alerts, m.fleet.AlertsErr = msg.Alerts, msg.AlertsErr
+		m.lastAlerts = m.fleet.Now()
 		for id, ps := range msg.History {
 			m.fleet.Seed(id, ps)
 		}
@@ -399,7 +459,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			cmds = append(cmds, waitLive(m.stream))
 		}
 		if m.fleet.Apply(msg.Updates) {
-			cmds = append(cmds, m.loadRecentEvents(), m.events.Load())
+			cmds = append(cmds, m.loadRecentEvents(), m.events.Load(), m.loadAlerts())
 		}
 		return m, tea.Batch(cmds...)
 	case StreamEndedMsg:
@@ -411,6 +471,24 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.fleet.Events = msg.Events
 		}
 		return m, nil
+	case AlertsMsg:
+		m.fleet.AlertsErr = msg.Err
+		if msg.Err == nil {
+			m.fleet.Alerts = msg.Alerts
+		}
+		return m, nil
+	case alerts.LoadedMsg, alerts.DeliveriesMsg, alerts.TestedMsg:
+		var cmd tea.Cmd
+		m.alerts, cmd = m.alerts.Update(msg)
+		return m, cmd
+	case alerts.AcknowledgedMsg, alerts.SilencedMsg, alerts.ExpiredMsg:
+		var cmd tea.Cmd
+		m.alerts, cmd = m.alerts.Update(msg)
+		return m, tea.Batch(cmd, m.loadAlerts())
+	case queue.LoadedMsg, queue.RetriedMsg:
+		var cmd tea.Cmd
+		m.queue, cmd = m.queue.Update(msg)
+		return m, cmd
 	case overview.OpenMachineMsg:
 		m.detail.SetMachine(msg.MachineID)
 		return m.switchTo(PageDetail)
@@ -473,9 +551,9 @@ func (m Model) key(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 			m.resize()
 			return m, nil
 		case key.Matches(k, km.Next):
-			return m.switchTo((m.page + 1) % 5)
+			return m.switchTo((m.page + 1) % nPages)
 		case key.Matches(k, km.Prev):
-			return m.switchTo((m.page + 4) % 5)
+			return m.switchTo((m.page + nPages - 1) % nPages)
 		}
 		for i, b := range km.Pages {
 			if key.Matches(k, b) {
@@ -499,6 +577,10 @@ func (m Model) toPage(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.devices, cmd = m.devices.Update(msg)
 	case PageSettings:
 		m.settings, cmd = m.settings.Update(msg)
+	case PageAlerts:
+		m.alerts, cmd = m.alerts.Update(msg)
+	case PageQueue:
+		m.queue, cmd = m.queue.Update(msg)
 	}
 	return m, cmd
 }
@@ -522,6 +604,10 @@ func (m *Model) activate(p Page) tea.Cmd {
 		return m.devices.Load()
 	case PageSettings:
 		m.settings.SelectMachine(m.detail.Machine())
+	case PageAlerts:
+		return m.alerts.Load()
+	case PageQueue:
+		return m.queue.Load()
 	}
 	return nil
 }

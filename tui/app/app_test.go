@@ -16,9 +16,11 @@ import (
 	"signalcraft/core/api"
 	"signalcraft/tui/app"
 	"signalcraft/tui/internal/fakeappliance"
+	"signalcraft/tui/pages/alerts"
 	"signalcraft/tui/pages/devices"
 	"signalcraft/tui/pages/events"
 	"signalcraft/tui/pages/overview"
+	"signalcraft/tui/pages/queue"
 	"signalcraft/tui/pages/settings"
 )
 
@@ -128,7 +130,9 @@ func settle(t *testing.T, m app.Model, cmd tea.Cmd) app.Model {
 	for _, msg := range exec(cmd, 2*time.Second) {
 		switch msg.(type) {
 		case events.LoadedMsg, events.ChangedMsg, devices.LoadedMsg, settings.SavedMsg, settings.RelearnedMsg,
-			app.RecentEventsMsg, overview.OpenMachineMsg:
+			app.RecentEventsMsg, overview.OpenMachineMsg, app.AlertsMsg,
+			alerts.LoadedMsg, alerts.DeliveriesMsg, alerts.AcknowledgedMsg, alerts.SilencedMsg, alerts.ExpiredMsg, alerts.TestedMsg,
+			queue.LoadedMsg, queue.RetriedMsg:
 			var next tea.Cmd
 			m, next = step(t, m, msg)
 			m = settle(t, m, next)
@@ -142,7 +146,7 @@ func model(t *testing.T, fx fakeappliance.Fixture, c app.Client, w, h int) app.M
 	t.Helper()
 	m := app.New(app.Options{Client: c, Target: "unix:/run/signalcraft/api.sock", Now: func() time.Time { return fakeappliance.Now }, Tick: -1})
 	m = feed(t, m, tea.WindowSizeMsg{Width: w, Height: h},
-		app.ConnectedMsg{Health: fx.Health, Me: fx.Me, Machines: fx.Machines, Events: fx.Events},
+		app.ConnectedMsg{Health: fx.Health, Me: fx.Me, Machines: fx.Machines, Events: fx.Events, Alerts: fx.Alerts},
 		app.LiveMsg{Updates: append(append([]api.Live(nil), fx.History...), fx.Live...)})
 	t.Cleanup(m.Close)
 	return m
@@ -220,6 +224,18 @@ func TestPagesGolden(t *testing.T) {
 			return feed(t, m, devices.LoadedMsg{Sensors: fx.Sensors, Devices: fx.Devices})
 		}},
 		{"settings", admin, func(t *testing.T, m app.Model) app.Model { return keys(t, m, "5", "down") }},
+		{"alerts", fx, func(t *testing.T, m app.Model) app.Model { return loadAlerts(t, m, fx) }},
+		{"alert_details", fx, func(t *testing.T, m app.Model) app.Model {
+			m = keys(t, loadAlerts(t, m, fx), "enter")
+			return feed(t, m, alerts.DeliveriesMsg{Fingerprint: fakeappliance.FPPumpScore, Deliveries: fx.Deliveries[fakeappliance.FPPumpScore]})
+		}},
+		{"silences", fx, func(t *testing.T, m app.Model) app.Model { return keys(t, loadAlerts(t, m, fx), "v") }},
+		{"maintenance", fx, func(t *testing.T, m app.Model) app.Model { return keys(t, loadAlerts(t, m, fx), "v", "v") }},
+		{"receivers", admin, func(t *testing.T, m app.Model) app.Model { return keys(t, loadAlerts(t, m, admin), "v", "v", "v") }},
+		{"queue", admin, func(t *testing.T, m app.Model) app.Model {
+			m = keys(t, m, "7")
+			return feed(t, m, queue.LoadedMsg{Jobs: fx.Jobs})
+		}},
 	}
 	for _, p := range pages {
 		for _, size := range [][2]int{{80, 24}, {120, 40}} {
@@ -234,13 +250,20 @@ func TestPagesGolden(t *testing.T) {
 	}
 }
 
+// loadAlerts shows the alerts page with the fixture's alerting data.
+func loadAlerts(t *testing.T, m app.Model, fx fakeappliance.Fixture) app.Model {
+	t.Helper()
+	m = keys(t, m, "6")
+	return feed(t, m, alerts.LoadedMsg{Alerts: fx.Alerts, Silences: fx.Silences, Maintenance: fx.Maintenance, Receivers: fx.Receivers})
+}
+
 func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }
 
 func TestResizeKeepsScreenFilled(t *testing.T) {
 	m := model(t, fakeappliance.NewFixture(), nil, 120, 40)
 	for _, size := range [][2]int{{80, 24}, {100, 30}, {60, 15}, {160, 50}} {
 		m = feed(t, m, tea.WindowSizeMsg{Width: size[0], Height: size[1]})
-		for _, k := range []string{"1", "2", "3", "4", "5"} {
+		for _, k := range []string{"1", "2", "3", "4", "5", "6", "7"} {
 			m = keys(t, m, k)
 			checkSize(t, m.Render(), size[0], size[1])
 		}
@@ -254,8 +277,9 @@ func TestKeyNavigation(t *testing.T) {
 		want app.Page
 	}{
 		{"2", app.PageDetail}, {"3", app.PageEvents}, {"4", app.PageDevices}, {"5", app.PageSettings},
+		{"6", app.PageAlerts}, {"7", app.PageQueue},
 		{"tab", app.PageOverview}, {"tab", app.PageDetail}, {"shift+tab", app.PageOverview},
-		{"shift+tab", app.PageSettings}, {"1", app.PageOverview},
+		{"shift+tab", app.PageQueue}, {"shift+tab", app.PageAlerts}, {"tab", app.PageQueue}, {"1", app.PageOverview},
 	}
 	for _, s := range steps {
 		m = keys(t, m, s.key)

@@ -34,6 +34,10 @@ func (m Model) pageHelp() []key.Binding {
 		return m.devices.ShortHelp()
 	case PageSettings:
 		return m.settings.ShortHelp()
+	case PageAlerts:
+		return m.alerts.ShortHelp()
+	case PageQueue:
+		return m.queue.ShortHelp()
 	}
 	return nil
 }
@@ -86,6 +90,10 @@ func (m Model) Render() string {
 			body = m.devices.View()
 		case PageSettings:
 			body = m.settings.View()
+		case PageAlerts:
+			body = m.alerts.View()
+		case PageQueue:
+			body = m.queue.View()
 		}
 	}
 	_, bh := m.bodySize()
@@ -125,19 +133,50 @@ func (m Model) Render() string {
 	return b.String()
 }
 
+// tabs draws the tab bar: the title and the pages' names, then without the
+// title, then with short names, then with the numbers alone, whichever fits
+// first. The alerts tab carries the number of firing alerts that are not
+// muted (red when one is critical).
 func (m Model) tabs(w int) string {
-	var b strings.Builder
-	b.WriteString(m.st.Title.Render("SignalCraft"))
-	b.WriteString(" ")
-	for i, n := range pageNames {
-		label := fmt.Sprintf("%d %s", i+1, n)
-		if Page(i) == m.page {
-			b.WriteString(m.st.ActiveTab.Render(label))
-		} else {
-			b.WriteString(m.st.Tab.Render(label))
+	badge := ""
+	if c := m.fleet.CountAlerts(); m.conn == ready && c.Critical+c.Warning > 0 {
+		st := m.st.Warning
+		if c.Critical > 0 {
+			st = m.st.Anomaly
+		}
+		badge = st.Render(fmt.Sprintf("▲%d", c.Critical+c.Warning))
+	}
+	var bar string
+	for _, v := range []struct {
+		title bool
+		names *[nPages]string
+	}{{true, &pageNames}, {false, &pageNames}, {false, &shortNames}, {false, nil}} {
+		var b strings.Builder
+		if v.title {
+			b.WriteString(m.st.Title.Render("SignalCraft"))
+			b.WriteString(" ")
+		}
+		for i := range nPages {
+			label := fmt.Sprint(int(i) + 1)
+			if v.names != nil {
+				label += " " + v.names[i]
+			}
+			st := m.st.Tab
+			if i == m.page {
+				st = m.st.ActiveTab
+			}
+			if i == PageAlerts && badge != "" {
+				b.WriteString(st.PaddingRight(0).Render(label) + " " + badge + " ")
+			} else {
+				b.WriteString(st.Render(label))
+			}
+		}
+		bar = b.String()
+		if lipgloss.Width(bar) <= w {
+			break
 		}
 	}
-	return format.Fit(b.String(), w)
+	return format.Fit(bar, w)
 }
 
 func (m Model) statusBar(w int) string {

@@ -36,6 +36,41 @@ type Fleet struct {
 	Events []api.Event
 	// LastUpdate is when the last live update arrived (by Now).
 	LastUpdate time.Time
+	// Alerts are the appliance's alerts (all states, unfiltered), firing first. AlertsErr is
+	// why they could not be read (an appliance without alerting answers 404); while it is
+	// set, Alerts are those of the last successful read, if any.
+	Alerts    []api.Alert
+	AlertsErr error
+}
+
+// AlertCount counts alerts by state and severity for the summaries.
+type AlertCount struct {
+	Critical, Warning int // firing and not muted, by severity
+	Muted             int // firing but silenced or inhibited
+	Pending           int
+}
+
+// Firing is the number of firing alerts, muted or not.
+func (c AlertCount) Firing() int { return c.Critical + c.Warning + c.Muted }
+
+// CountAlerts counts Alerts: firing ones by severity (silenced or inhibited ones apart) and
+// pending ones.
+func (f *Fleet) CountAlerts() AlertCount {
+	var c AlertCount
+	for _, a := range f.Alerts {
+		switch {
+		case a.State == api.AlertPending:
+			c.Pending++
+		case a.State != api.AlertFiring:
+		case a.Silenced || a.Inhibited:
+			c.Muted++
+		case a.Severity == api.SeverityCritical:
+			c.Critical++
+		default:
+			c.Warning++
+		}
+	}
+	return c
 }
 
 // New returns an empty fleet using the clock now (time.Now if nil).

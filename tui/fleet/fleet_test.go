@@ -29,3 +29,20 @@ func TestSeedKeepsRecentHistoryAndLiveAppends(t *testing.T) {
 		t.Fatal("an empty seed erased the history")
 	}
 }
+
+func TestCountAlerts(t *testing.T) {
+	f := New(nil)
+	f.Alerts = []api.Alert{
+		{State: api.AlertFiring, Severity: api.SeverityCritical},
+		{State: api.AlertFiring, Severity: api.SeverityWarning},
+		{State: api.AlertFiring, Severity: api.SeverityCritical, Silenced: true},
+		{State: api.AlertFiring, Severity: api.SeverityWarning, Inhibited: true},
+		{State: api.AlertPending, Severity: api.SeverityCritical},
+		{State: api.AlertResolved, Severity: api.SeverityCritical},
+	}
+	got := f.CountAlerts()
+	want := AlertCount{Critical: 1, Warning: 1, Muted: 2, Pending: 1}
+	if got != want || got.Firing() != 4 {
+		t.Fatalf("CountAlerts() = %+v (firing %d), want %+v (firing 4)", got, got.Firing(), want)
+	}
+}

@@ -1,7 +1,10 @@
 // Package fakeappliance is an in-process stand-in for the appliance's API,
 // for the terminal client's tests and screenshots: an httptest server on
 // loopback serving canned data (Fixture) for the routes the client uses,
-// recording every request, with a live stream fed by Push.
+// recording every request, with a live stream fed by Push. It also serves the
+// alerting routes (api.AlertRoutes: alerts, silences, maintenance windows,
+// rules, receivers, deliveries and the job queue) from the fixture, checking
+// the caller's role against each route's MinRole.
 package fakeappliance
 
 import (
@@ -48,6 +51,18 @@ type Fixture struct {
 	Events   []api.Event
 	Sensors  []api.Sensor
 	Devices  []api.Device
+
+	// Alerting (api.AlertRoutes).
+	Alerts      []api.Alert // firing first
+	Silences    []api.Silence
+	Maintenance []api.MaintenanceWindow
+	Rules       []api.AlertRule
+	Receivers   []api.Receiver            // with their secrets; non-admins get them as "****"
+	Deliveries  map[string][]api.Delivery // by alert fingerprint, newest first
+	Jobs        api.Jobs
+	// NoAlerting makes the alerting routes answer 404, as an appliance that does not serve
+	// them yet does.
+	NoAlerting bool
 }
 
 // Now is the fixed time of the fixture.
@@ -118,11 +133,13 @@ func NewFixture() Fixture {
 		{Name: "USB Audio CODEC: Audio (hw:1,0)", HostAPI: "ALSA", MaxInputChannels: 2, DefaultSampleRate: 48000, SupportedRates: []int{16000, 44100, 48000}},
 		{Name: "pulse", HostAPI: "ALSA", MaxInputChannels: 32, DefaultSampleRate: 44100, SupportedRates: []int{16000, 44100, 48000}},
 	}
-	return Fixture{
+	f := Fixture{
 		Me:       api.Identity{Actor: "tech-anna", Role: api.RoleOperator},
 		Health:   api.Health{Status: "ok", APIVersion: api.Version, Time: Now, StartedAt: Now.Add(-5 * time.Hour), Machines: 3},
 		Machines: ms, Live: latest, History: hist, Events: events, Sensors: sensors, Devices: devices,
 	}
+	addAlerting(&f)
+	return f
 }
 
 // New starts a fake appliance serving f on loopback; Close it when done.
@@ -239,6 +256,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusAccepted)
 	case r.Method == "GET" && path == "live":
 		s.stream(w, r)
+	case s.alerting(w, r.Method, r.URL.Path, r.URL.Query(), body):
 	default:
 		writeErr(w, api.Errorf(api.CodeNotFound, "no route %s %s", r.Method, r.URL.Path))
 	}

@@ -1,6 +1,7 @@
 // Package overview is the first page: every machine in one table with its
 // state colour, level, score against threshold, a live score sparkline and
-// its last event. Enter opens the machine's detail page.
+// its last event, then a summary of the machines and of the alerts (firing
+// ones first, critical in red). Enter opens the machine's detail page.
 package overview
 
 import (
@@ -179,6 +180,9 @@ func (m Model) View() string {
 	}
 	if m.height > len(f.Machines)+2 {
 		b.WriteString("\n\n" + m.summary())
+		if a := m.alertSummary(); a != "" && m.height > len(f.Machines)+3 {
+			b.WriteString("\n" + a)
+		}
 	}
 	return b.String()
 }
@@ -208,5 +212,37 @@ func (m Model) summary() string {
 	add(count[theme.CondLearning], "learning", m.st.Learning)
 	add(count[theme.CondMonitoring], "monitoring", m.st.Monitoring)
 	add(unack, "unacknowledged", m.st.Warning)
+	return strings.Join(parts, m.st.Muted.Render(" · "))
+}
+
+// alertSummary counts the alerts: firing ones (red), critical first, then warnings, muted
+// (silenced or inhibited) and pending ones. It is empty when the appliance gave no alerts
+// (one without alerting answers 404).
+func (m Model) alertSummary() string {
+	f := m.fleet
+	if f.AlertsErr != nil && len(f.Alerts) == 0 {
+		return ""
+	}
+	c := f.CountAlerts()
+	if c.Firing() == 0 && c.Pending == 0 {
+		return m.st.OK.Render("no alerts firing")
+	}
+	var parts []string
+	add := func(n int, what string, st lipgloss.Style) {
+		if n > 0 {
+			parts = append(parts, st.Render(fmt.Sprintf("%d %s", n, what)))
+		}
+	}
+	what := "alerts firing"
+	if c.Firing() == 1 {
+		what = "alert firing"
+	}
+	if c.Firing() > 0 {
+		parts = append(parts, m.st.Error.Render(fmt.Sprintf("%d %s", c.Firing(), what)))
+	}
+	add(c.Critical, "critical", m.st.Anomaly)
+	add(c.Warning, "warning", m.st.Warning)
+	add(c.Muted, "muted", m.st.Muted)
+	add(c.Pending, "pending", m.st.Info)
 	return strings.Join(parts, m.st.Muted.Render(" · "))
 }

@@ -1,0 +1,471 @@
+package alerts
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	"charm.land/lipgloss/v2"
+
+	"signalcraft/core/api"
+	"signalcraft/tui/format"
+)
+
+// formLabelW is the width of the silence form's labels.
+const formLabelW = 10
+
+// SeverityStyle is the colour of a severity: critical red, warning yellow.
+func (m Model) severityStyle(sev string) lipgloss.Style {
+	if sev == api.SeverityCritical {
+		return m.st.Anomaly
+	}
+	return m.st.Warning
+}
+
+func (m Model) deliveryStyle(state string) lipgloss.Style {
+	switch state {
+	case "done":
+		return m.st.OK
+	case "failed":
+		return m.st.Warning
+	case "dead":
+		return m.st.Error
+	case "cancelled":
+		return m.st.Muted
+	}
+	return m.st.Info
+}
+
+// View draws the section bar and the section shown, or an alert's details.
+func (m Model) View() string {
+	w := max(m.width, 40)
+	if !m.loaded {
+		return m.st.Muted.Render("Loading alerts…")
+	}
+	if api.IsCode(m.data.AlertsErr, api.CodeNotFound) {
+		return m.st.Warning.Render("This appliance does not serve alerts yet (GET "+api.PathAlerts+" answered 404).") + "\n\n" +
+			m.st.Muted.Render(wrap("Alerts, silences, maintenance windows, receivers and the job queue come with a newer signalcraftd; "+
+				"update the appliance to use this page.", w))
+	}
+	lines := []string{m.sectionBar(w)}
+	var body, footer []string
+	switch {
+	case m.mode == details:
+		body = m.detailsView(w)
+	case m.section == SectionAlerts:
+		body, footer = m.alertsView(w)
+	case m.section == SectionSilences:
+		body, footer = m.silencesView(w)
+	case m.section == SectionMaintenance:
+		body, footer = m.maintenanceView(w)
+	default:
+		body, footer = m.receiversView(w)
+	}
+	if m.flash != "" {
+		footer = append(footer, format.Fit(m.flash, w))
+	}
+	room := max(m.height-len(lines)-len(footer), 1)
+	if len(body) > room {
+		body = body[:room]
+	}
+	lines = append(lines, body...)
+	for len(lines) < m.height-len(footer) {
+		lines = append(lines, "")
+	}
+	return strings.Join(append(lines, footer...), "\n")
+}
+
+func (m Model) sectionBar(w int) string {
+	var b strings.Builder
+	for i, n := range sectionNames {
+		label := fmt.Sprintf(" %s %d ", n, m.rowsOf(Section(i)))
+		if Section(i) == m.section {
+			b.WriteString(m.st.Selected.Render(label))
+		} else {
+			b.WriteString(m.st.Muted.Render(label))
+		}
+		b.WriteString(" ")
+	}
+	hint := m.st.Muted.Render("v next section")
+	if m.loading {
+		hint = m.st.Muted.Render("loading…")
+	}
+	left := b.String()
+	gap := w - lipgloss.Width(left) - lipgloss.Width(hint)
+	if gap < 1 {
+		return format.Fit(left, w)
+	}
+	return left + strings.Repeat(" ", gap) + hint
+}
+
+// scroll returns the first row to draw so that the cursor's row is among n rows.
+func scroll(cursor, n int) int {
+	if cursor >= n {
+		return cursor - n + 1
+	}
+	return 0
+}
+
+func marker(m Model, on bool) string {
+	if on {
+		return m.st.Info.Render("▶ ")
+	}
+	return "  "
+}
+
+func (m Model) alertsView(w int) (body, footer []string) {
+	now := m.fleet.Now()
+	state, machine := "all", "all"
+	if m.filter.State != "" {
+		state = m.filter.State
+	}
+	if m.filter.Machine != "" {
+		machine = m.filter.Machine
+	}
+	count := fmt.Sprintf("%d alerts", len(m.data.Alerts))
+	if len(m.data.Alerts) == 1 {
+		count = "1 alert"
+	}
+	filt := fmt.Sprintf("state %s (f)  machine %s (m)", m.st.Info.Render(state), m.st.Info.Render(machine))
+	body = append(body, format.Fit(filt, w-len(count)-1)+" "+m.st.Muted.Render(count))
+	if m.data.AlertsErr != nil {
+		body = append(body, m.st.Error.Render(format.Fit("Could not load alerts: "+m.data.AlertsErr.Error(), w)))
+	}
+	const fixed = 2 + 5 + 9 + 10 + 8 + 7
+	free := max(w-fixed, 24)
+	ruleW := min(max(free*2/5, 12), 24)
+	noteW := free - ruleW
+	head := "  " + format.Fit("SEV", 5) + format.Fit("STATE", 9) + format.Fit("MACHINE", 10) + format.Fit("RULE", ruleW) +
+		format.FitRight("VALUE", 7) + " " + format.FitRight("SINCE", 6) + " " + format.Fit("ACK / MUTED", noteW-1)
+	body = append(body, m.st.Header.Render(format.Fit(head, w)))
+	footer = m.alertFooter(w)
+	rows := max(m.height-1-len(body)-len(footer)-boolInt(m.flash != ""), 1)
+	if len(m.data.Alerts) == 0 && m.data.AlertsErr == nil {
+		body = append(body, m.st.Muted.Render("  No alerts match."))
+	}
+	cur := m.cursor[SectionAlerts]
+	first := scroll(cur, rows)
+	for i := first; i < len(m.data.Alerts) && i < first+rows; i++ {
+		a := m.data.Alerts[i]
+		sevStyle := m.severityStyle(a.Severity)
+		sev := "WARN"
+		if a.Severity == api.SeverityCritical {
+			sev = "CRIT"
+		} else if a.Severity != api.SeverityWarning {
+			sev = strings.ToUpper(a.Severity)
+		}
+		stateStyle := sevStyle
+		since := a.ActiveAt
+		switch a.State {
+		case api.AlertPending:
+			stateStyle = m.st.Info
+		case api.AlertResolved:
+			stateStyle = m.st.OK
+			if a.ResolvedAt != nil {
+				since = *a.ResolvedAt
+			}
+		default:
+			if a.FiredAt != nil {
+				since = *a.FiredAt
+			}
+		}
+		cells := []string{format.Fit(sev, 5), format.Fit(a.State, 9), format.Fit(a.MachineID, 10), format.Fit(a.Rule, ruleW),
+			format.FitRight(fmt.Sprintf("%.2f", a.Value), 7) + " ", format.FitRight(format.Span(now.Sub(since)), 6) + " "}
+		var note string
+		var row string
+		if mu := Why(a, m.data.Silences, m.data.Maintenance, m.data.Alerts, now); mu.Short != "" {
+			note = mu.Short
+			if a.AcknowledgedAt != nil {
+				note = "✓ " + a.AcknowledgedBy + " · " + note
+			}
+			row = m.st.Muted.Render(strings.Join(cells, "") + format.Fit(note, noteW-1))
+		} else {
+			switch {
+			case a.AcknowledgedAt != nil:
+				note = m.st.OK.Render("✓ " + a.AcknowledgedBy)
+			case a.State == api.AlertFiring:
+				note = m.st.Warning.Render("unacknowledged")
+			}
+			cells[0] = sevStyle.Render(cells[0])
+			cells[1] = stateStyle.Render(cells[1])
+			if a.State == api.AlertResolved {
+				cells[0] = m.st.Muted.Render(format.Fit(sev, 5))
+			}
+			row = strings.Join(cells, "") + format.Fit(note, noteW-1)
+		}
+		body = append(body, format.Fit(marker(m, i == cur)+row, w))
+	}
+	return body, footer
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// alertFooter is the selected alert's summary and why it is muted or who acknowledged it, or
+// the comment box, or the silence form.
+func (m Model) alertFooter(w int) []string {
+	a, ok := m.selectedAlert()
+	now := m.fleet.Now()
+	switch m.mode {
+	case commenting:
+		return []string{m.st.Header.Render(format.Fit(fmt.Sprintf("Acknowledge %s on %s", a.Rule, a.MachineID), w)), m.comment.View()}
+	case silencing:
+		return m.formView(w)
+	}
+	if !ok {
+		return nil
+	}
+	out := []string{format.Fit(a.Summary, w)}
+	switch mu := Why(a, m.data.Silences, m.data.Maintenance, m.data.Alerts, now); {
+	case mu.Long != "":
+		out = append(out, m.st.Muted.Render(format.Fit(mu.Long, w)))
+	case a.AcknowledgedAt != nil:
+		out = append(out, m.st.Muted.Render(format.Fit(ackText(a, now), w)))
+	case !m.canOperate():
+		out = append(out, m.st.Muted.Render(format.Fit(fmt.Sprintf("Read-only: acknowledging and silencing need role operator (you are %s).", m.fleet.Me.Role), w)))
+	}
+	return out
+}
+
+func ackText(a api.Alert, now time.Time) string {
+	if a.AcknowledgedAt == nil {
+		return "not acknowledged"
+	}
+	s := fmt.Sprintf("Acknowledged by %s at %s", a.AcknowledgedBy, format.Clock(now, *a.AcknowledgedAt))
+	if a.AckComment != "" {
+		s += fmt.Sprintf(": %q", a.AckComment)
+	}
+	return s
+}
+
+// formView draws the silence form with its errors under the fields and what it would mute.
+func (m Model) formView(w int) []string {
+	a := m.formAlert
+	out := []string{m.st.Header.Render(format.Fit(fmt.Sprintf("Silence from now — prefilled from %s on %s", a.Rule, a.MachineID), w))}
+	for i := range nFields {
+		label := format.Fit(fieldLabels[i], formLabelW)
+		if i == m.focus {
+			label = m.st.Info.Render(label)
+		} else {
+			label = m.st.Label.Render(label)
+		}
+		out = append(out, format.Fit(label+m.form[i].View(), w))
+		if e := m.formErrs[i]; e != "" {
+			out = append(out, m.st.Error.Render(format.Fit(strings.Repeat(" ", formLabelW)+"✗ "+e, w)))
+		}
+	}
+	preview := ""
+	if ms, err := ParseMatchers(m.form[fieldMatchers].Value()); err == nil {
+		n := 0
+		for _, x := range m.fleet.Alerts {
+			if x.State != api.AlertResolved && Matches(ms, LabelsOf(x)) {
+				n++
+			}
+		}
+		preview = fmt.Sprintf("Mutes the notifications of %d active alert(s) now", n)
+		if d, err := parseDuration(m.form[fieldDuration].Value()); err == nil {
+			preview += " until " + clock(m.fleet.Now(), m.fleet.Now().Add(d))
+		}
+		preview += ". enter on Comment or ctrl+s creates it."
+	}
+	return append(out, m.st.Muted.Render(format.Fit(preview, w)))
+}
+
+func (m Model) detailsView(w int) []string {
+	a, ok := m.selectedAlert()
+	if !ok {
+		return nil
+	}
+	now := m.fleet.Now()
+	sev := m.severityStyle(a.Severity)
+	var out []string
+	title := sev.Render(fmt.Sprintf("%s on %s · %s · %s", a.Rule, a.MachineID, strings.ToUpper(a.Severity), a.State))
+	fp := m.st.Muted.Render(a.Fingerprint)
+	if gap := w - lipgloss.Width(title) - lipgloss.Width(fp); gap > 0 {
+		title += strings.Repeat(" ", gap) + fp
+	}
+	out = append(out, format.Fit(title, w))
+	row := func(label, value string) {
+		out = append(out, format.Fit(m.st.Label.Render(format.Fit(label, formLabelW))+value, w))
+	}
+	row("Summary", a.Summary)
+	row("Value", fmt.Sprintf("%.2f", a.Value))
+	times := "active since " + format.Clock(now, a.ActiveAt)
+	if a.FiredAt != nil {
+		times += " · fired " + format.Clock(now, *a.FiredAt)
+	}
+	if a.ResolvedAt != nil {
+		times += " · resolved " + format.Clock(now, *a.ResolvedAt)
+	}
+	row("Times", times)
+	labels := LabelsOf(a)
+	var ls []string
+	for _, k := range slices.Sorted(maps.Keys(labels)) {
+		ls = append(ls, k+"="+labels[k])
+	}
+	row("Labels", strings.Join(ls, " "))
+	muted := "no"
+	if mu := Why(a, m.data.Silences, m.data.Maintenance, m.data.Alerts, now); mu.Long != "" {
+		muted = m.st.Muted.Render(mu.Long)
+	}
+	row("Muted", muted)
+	row("Ack", ackText(a, now))
+	out = append(out, "", m.st.Title.Render("Deliveries, newest first"))
+	recvW := 14
+	errW := max(w-(2+6+recvW+11+10+4+2), 10)
+	out = append(out, m.st.Header.Render(format.Fit("  "+format.Fit("JOB", 6)+format.Fit("RECEIVER", recvW)+format.Fit("KIND", 11)+
+		format.Fit("STATE", 10)+format.FitRight("ATT", 4)+"  "+format.Fit("LAST ERROR", errW), w)))
+	switch {
+	case m.deliveriesErr != nil:
+		out = append(out, m.st.Error.Render(format.Fit("  Could not load deliveries: "+m.deliveriesErr.Error(), w)))
+	case m.deliveries == nil:
+		out = append(out, m.st.Muted.Render("  loading…"))
+	case len(m.deliveries) == 0:
+		out = append(out, m.st.Muted.Render("  No notifications sent for this alert."))
+	}
+	for _, d := range m.deliveries {
+		out = append(out, format.Fit("  "+format.Fit(fmt.Sprintf("#%d", d.JobID), 6)+format.Fit(d.Receiver, recvW)+format.Fit(d.Kind, 11)+
+			m.deliveryStyle(d.State).Render(format.Fit(d.State, 10))+format.FitRight(fmt.Sprint(d.Attempts), 4)+"  "+
+			m.st.Muted.Render(format.Fit(d.LastError, errW)), w))
+	}
+	return out
+}
+
+func (m Model) silencesView(w int) (body, footer []string) {
+	now := m.fleet.Now()
+	if m.data.SilencesErr != nil {
+		body = append(body, m.st.Error.Render(format.Fit("Could not load silences: "+m.data.SilencesErr.Error(), w)))
+	}
+	const fixed = 2 + 6 + 9 + 15 + 11
+	free := max(w-fixed, 24)
+	matchW := free * 11 / 20
+	commentW := free - matchW
+	body = append(body, m.st.Header.Render(format.Fit("  "+format.Fit("ID", 6)+format.Fit("STATE", 9)+format.Fit("MATCHERS", matchW)+
+		format.Fit("WHEN", 15)+format.Fit("BY", 11)+format.Fit("COMMENT", commentW), w)))
+	s, ok := m.selectedSilence()
+	switch {
+	case !ok:
+	case m.mode == confirming:
+		footer = append(footer, m.st.Warning.Render(format.Fit(fmt.Sprintf("Expire silence %s (%s) now? Its alerts notify again.  y/n", s.ID, FormatMatchers(s.Matchers)), w)))
+	default:
+		n := 0
+		for _, a := range m.fleet.Alerts {
+			if a.State != api.AlertResolved && Matches(s.Matchers, LabelsOf(a)) {
+				n++
+			}
+		}
+		footer = append(footer, format.Fit(fmt.Sprintf("%s: %s · %s – %s · matches %d active alert(s)", s.ID, FormatMatchers(s.Matchers),
+			format.Clock(now, s.StartsAt), format.Clock(now, s.EndsAt), n), w))
+		if !m.canOperate() {
+			footer = append(footer, m.st.Muted.Render(format.Fit(fmt.Sprintf("Read-only: expiring silences needs role %s (you are %s).", api.MinRoleSilence, m.fleet.Me.Role), w)))
+		}
+	}
+	if len(m.data.Silences) == 0 && m.data.SilencesErr == nil {
+		body = append(body, m.st.Muted.Render("  No silences."))
+	}
+	rows := max(m.height-1-len(body)-len(footer)-boolInt(m.flash != ""), 1)
+	cur := m.cursor[SectionSilences]
+	first := scroll(cur, rows)
+	for i := first; i < len(m.data.Silences) && i < first+rows; i++ {
+		s := m.data.Silences[i]
+		var when string
+		switch s.State {
+		case "pending":
+			when = "starts in " + format.Span(s.StartsAt.Sub(now))
+		case "expired":
+			when = "ended " + format.Span(now.Sub(s.EndsAt)) + " ago"
+		default:
+			when = "ends in " + format.Span(s.EndsAt.Sub(now))
+		}
+		state := format.Fit(s.State, 9)
+		rest := format.Fit(FormatMatchers(s.Matchers), matchW-1) + " " + format.Fit(when, 15) + format.Fit(s.CreatedBy, 11) + format.Fit(s.Comment, commentW)
+		var row string
+		switch s.State {
+		case "expired":
+			row = m.st.Muted.Render(format.Fit(s.ID, 6) + state + rest)
+		case "active":
+			row = format.Fit(s.ID, 6) + m.st.Info.Render(state) + rest
+		default:
+			row = format.Fit(s.ID, 6) + state + rest
+		}
+		body = append(body, format.Fit(marker(m, i == cur)+row, w))
+	}
+	return body, footer
+}
+
+func (m Model) maintenanceView(w int) (body, footer []string) {
+	if m.data.MaintenanceErr != nil {
+		body = append(body, m.st.Error.Render(format.Fit("Could not load maintenance windows: "+m.data.MaintenanceErr.Error(), w)))
+	}
+	const fixed = 2 + 17 + 12 + 12 + 14 + 7
+	matchW := max(w-fixed, 12)
+	body = append(body, m.st.Header.Render(format.Fit("  "+format.Fit("NAME", 17)+format.Fit("DAYS", 12)+format.Fit("TIME", 12)+
+		format.Fit("ZONE", 14)+format.Fit("NOW", 7)+format.Fit("MATCHERS", matchW), w)))
+	if len(m.data.Maintenance) == 0 && m.data.MaintenanceErr == nil {
+		body = append(body, m.st.Muted.Render("  No maintenance windows."))
+	}
+	cur := m.cursor[SectionMaintenance]
+	for i, mw := range m.data.Maintenance {
+		days := strings.Join(mw.Days, ",")
+		if days == "" {
+			days = "every day"
+		}
+		now := m.st.Muted.Render(format.Fit("closed", 7))
+		if mw.Open {
+			now = m.st.Warning.Render(format.Fit("OPEN", 7))
+		}
+		body = append(body, format.Fit(marker(m, i == cur)+format.Fit(mw.Name, 16)+" "+format.Fit(days, 11)+" "+format.Fit(mw.Start+"–"+mw.End, 12)+
+			format.Fit(mw.TimeZone, 13)+" "+now+format.Fit(FormatMatchers(mw.Matchers), matchW), w))
+	}
+	if cur < len(m.data.Maintenance) {
+		mw := m.data.Maintenance[cur]
+		footer = append(footer, format.Fit(mw.Name+": "+FormatMatchers(mw.Matchers), w))
+	}
+	footer = append(footer, m.st.Muted.Render(format.Fit("Weekly windows mute the notifications of matching alerts while open. Read-only here.", w)))
+	return body, footer
+}
+
+func (m Model) receiversView(w int) (body, footer []string) {
+	if m.data.ReceiversErr != nil {
+		body = append(body, m.st.Error.Render(format.Fit("Could not load receivers: "+m.data.ReceiversErr.Error(), w)))
+	}
+	const fixed = 2 + 14 + 16 + 5 + 9
+	setW := max(w-fixed, 12)
+	body = append(body, m.st.Header.Render(format.Fit("  "+format.Fit("NAME", 14)+format.Fit("TYPE", 16)+format.Fit("LANG", 5)+
+		format.Fit("RESOLVED", 9)+format.Fit("SETTINGS", setW), w)))
+	if len(m.data.Receivers) == 0 && m.data.ReceiversErr == nil {
+		body = append(body, m.st.Muted.Render("  No receivers: alerts are only shown, not sent."))
+	}
+	cur := m.cursor[SectionReceivers]
+	for i, r := range m.data.Receivers {
+		res := m.st.Muted.Render(format.Fit("no", 9))
+		if r.SendResolved {
+			res = m.st.OK.Render(format.Fit("yes", 9))
+		}
+		body = append(body, format.Fit(marker(m, i == cur)+format.Fit(r.Name, 14)+format.Fit(r.Type, 16)+format.Fit(r.Lang, 5)+res+
+			m.st.Muted.Render(format.Fit(settingsText(r.Settings), setW)), w))
+	}
+	if cur < len(m.data.Receivers) {
+		r := m.data.Receivers[cur]
+		footer = append(footer, format.Fit(r.Name+": "+settingsText(r.Settings), w))
+	}
+	if d := m.lastTest; d != nil {
+		line := fmt.Sprintf("Last test: job #%d through %s · %s · %s · %d attempt(s)", d.JobID, d.Receiver, d.Kind, d.State, d.Attempts)
+		if d.LastError != "" {
+			line += " · " + d.LastError
+		}
+		footer = append(footer, m.deliveryStyle(d.State).Render(format.Fit(line, w)))
+	}
+	if !m.admin() {
+		footer = append(footer, m.st.Muted.Render(format.Fit(fmt.Sprintf("Secrets read **** and sending a test needs role admin (you are %s).", m.fleet.Me.Role), w)))
+	}
+	return body, footer
+}
+
+func wrap(s string, w int) string { return lipgloss.NewStyle().Width(w).Render(s) }
