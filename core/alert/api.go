@@ -172,7 +172,11 @@ func (e *Engine) Pending() []Notification {
 func (e *Engine) Confirm(keys ...string) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	e.outbox = slices.DeleteFunc(e.outbox, func(n Notification) bool { return slices.Contains(keys, n.Key) })
+	done := make(map[string]bool, len(keys))
+	for _, k := range keys {
+		done[k] = true
+	}
+	e.outbox = slices.DeleteFunc(e.outbox, func(n Notification) bool { return done[n.Key] })
 }
 
 // Snapshot returns a deep copy of the engine's state, to be saved (as JSON) and passed to

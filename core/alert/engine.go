@@ -34,6 +34,7 @@ type Engine struct {
 	groups     map[string]*GroupState
 	silences   map[string]*silence
 	routeCache map[string][]*route // fingerprint → routes
+	byFP       map[string]*Alert   // scratch for Tick, reused
 	seq        uint64
 	silenceSeq uint64
 	outbox     []Notification
@@ -283,7 +284,7 @@ func (e *Engine) step(r *crule, s *Series, t time.Time) {
 			a.Status, a.ResolvedAt = StatusResolved, t
 		}
 	}
-	if a.Status != StatusResolved || a.ResolvedAt.Equal(t) {
+	if a.Status != StatusResolved { // a resolved alert keeps the values it last fired with, as in Prometheus
 		a.Metric, a.Value, a.SensorState, a.NoData = s.Metric, s.Value, s.SensorState, s.NoData
 	}
 }
@@ -393,7 +394,11 @@ func (e *Engine) routesFor(a *Alert) []*route {
 // suppress works out, for every alert, whether silences, maintenance windows or inhibition
 // mute it at now; it returns the alerts by fingerprint.
 func (e *Engine) suppress(now time.Time) map[string]*Alert {
-	byFP := make(map[string]*Alert, len(e.list))
+	if e.byFP == nil {
+		e.byFP = make(map[string]*Alert, len(e.list))
+	}
+	byFP := e.byFP
+	clear(byFP)
 	var active []*silence
 	for _, id := range slices.Sorted(maps.Keys(e.silences)) {
 		if s := e.silences[id]; s.Status(now) == SilenceActive {
