@@ -11,7 +11,9 @@ import (
 )
 
 // Config is the alerting configuration: rules, receivers, the routing tree, inhibition
-// rules and maintenance windows.
+// rules and maintenance windows. In YAML durations are Go duration strings ("10s", "4h");
+// in JSON they are integer nanoseconds (encoding/json's time.Duration). Matchers are strings
+// in both, e.g. `machine=~"pump-.*"`.
 type Config struct {
 	Rules              []Rule              `yaml:"rules" json:"rules"`
 	Receivers          []Receiver          `yaml:"receivers" json:"receivers"`
