@@ -7,8 +7,8 @@ import (
 	"strings"
 )
 
-// Languages Render has catalogs for; other languages fall back to English.
-var Languages = []string{"en", "ko"}
+// Languages returns the languages Render has catalogs for; others fall back to English.
+func Languages() []string { return []string{"en", "ko"} }
 
 // catalogs are the message templates by language; {name} placeholders are filled in by msg.
 // Every key must exist in every language (checked by a test).

@@ -12,12 +12,12 @@ import (
 func TestCatalogsComplete(t *testing.T) {
 	ph := regexp.MustCompile(`\{[a-z]+\}`)
 	en := catalogs["en"]
-	for _, l := range Languages {
+	for _, l := range Languages() {
 		c := catalogs[l]
 		if c == nil {
 			t.Fatalf("no catalog for %s", l)
 		}
-		for _, other := range Languages {
+		for _, other := range Languages() {
 			for k := range catalogs[other] {
 				if _, ok := c[k]; !ok {
 					t.Errorf("%s: key %q (present in %s) is missing", l, k, other)
@@ -49,7 +49,7 @@ func TestCatalogsComplete(t *testing.T) {
 	}
 	// Default rules carry every annotation in every language.
 	for _, r := range DefaultConfig().Rules {
-		for _, l := range Languages {
+		for _, l := range Languages() {
 			if got := slices.Sorted(maps.Keys(r.Annotations[l])); !slices.Equal(got, []string{"description", "summary"}) {
 				t.Errorf("rule %s, %s annotations %v", r.Name, l, got)
 			}
