@@ -272,7 +272,7 @@ func (m Model) formView(w int) []string {
 		if d, err := parseDuration(m.form[fieldDuration].Value()); err == nil {
 			preview += " until " + clock(m.fleet.Now(), m.fleet.Now().Add(d))
 		}
-		preview += ". enter on Comment or ctrl+s creates it."
+		preview += "; ctrl+s creates it."
 	}
 	return append(out, m.st.Muted.Render(format.Fit(preview, w)))
 }
@@ -333,6 +333,12 @@ func (m Model) detailsView(w int) []string {
 		out = append(out, format.Fit("  "+format.Fit(fmt.Sprintf("#%d", d.JobID), 6)+format.Fit(d.Receiver, recvW)+format.Fit(d.Kind, 11)+
 			m.deliveryStyle(d.State).Render(format.Fit(d.State, 10))+format.FitRight(fmt.Sprint(d.Attempts), 4)+"  "+
 			m.st.Muted.Render(format.Fit(d.LastError, errW)), w))
+	}
+	// Errors cut in the table, in full below it.
+	for _, d := range m.deliveries {
+		if len([]rune(d.LastError)) > errW {
+			out = append(out, m.st.Muted.Render(format.Fit(fmt.Sprintf("  #%d: %s", d.JobID, d.LastError), w)))
+		}
 	}
 	return out
 }
