@@ -57,8 +57,9 @@ type harness struct {
 	clk *fakeClock
 	q   *Queue
 
-	mu     sync.Mutex
-	passed map[string]uint64 // kind → highest wakes count seen at the start of a finished pass
+	mu       sync.Mutex
+	passed   map[string]uint64 // kind → highest wakes count seen at the start of a finished pass
+	outcomes map[string]int    // kind → handler outcomes written
 
 	cancel context.CancelFunc
 	done   chan error
@@ -79,13 +80,14 @@ func newHarnessOn(t *testing.T, db *store.DB, clk *fakeClock) *harness {
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
-	h := &harness{t: t, db: db, clk: clk, q: q, passed: map[string]uint64{}}
-	q.onPass = func(kind string, wakes uint64) {
+	h := &harness{t: t, db: db, clk: clk, q: q, passed: map[string]uint64{}, outcomes: map[string]int{}}
+	q.onPass = func(kind string, wakes uint64, outcomes int) {
 		h.mu.Lock()
 		defer h.mu.Unlock()
 		if wakes >= h.passed[kind] {
 			h.passed[kind] = wakes
 		}
+		h.outcomes[kind] += outcomes
 	}
 	return h
 }
@@ -143,6 +145,16 @@ func (h *harness) settle() {
 			}
 		}
 		return true
+	})
+}
+
+// waitOutcomes waits until n handler outcomes of kind have been written.
+func (h *harness) waitOutcomes(kind string, n int) {
+	h.t.Helper()
+	waitFor(h.t, fmt.Sprintf("%d outcomes of %s", n, kind), func() bool {
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		return h.outcomes[kind] >= n
 	})
 }
 

@@ -385,11 +385,7 @@ func TestCancelRunning(t *testing.T) {
 			if !honour {
 				c.release <- nil // succeeds anyway
 			}
-			waitFor(t, "the handler to return", func() bool {
-				h.q.mu.Lock()
-				defer h.q.mu.Unlock()
-				return len(h.q.inflight) == 0
-			})
+			h.waitOutcomes("k", 1)
 			if !sawCancel.Load() {
 				t.Error("the handler's context was not cancelled")
 			}
@@ -555,11 +551,7 @@ func TestLeaseExpiryRedelivers(t *testing.T) {
 	second.release <- nil
 	h.waitState(id, StateDone)
 	first.release <- errBoom
-	waitFor(t, "the hung handler to return", func() bool {
-		h.q.mu.Lock()
-		defer h.q.mu.Unlock()
-		return len(h.q.inflight) == 0
-	})
+	h.waitOutcomes("k", 2)
 	if j := h.job(id); j.State != StateDone || j.Attempt != 2 || j.LastError != "lease expired (worker hung, or its process died)" {
 		t.Errorf("the stale result changed the job: %+v", j)
 	}

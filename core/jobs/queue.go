@@ -52,9 +52,10 @@ type Queue struct {
 	token atomic.Int64 // last claim token issued
 
 	// wakes counts Wake calls; onPass, if set (tests), is called after every
-	// pass of a dispatcher with the wakes count read before the pass.
+	// pass of a dispatcher with the wakes count read before the pass and the
+	// number of handler outcomes the pass wrote (or failed to).
 	wakes  atomic.Uint64
-	onPass func(kind string, wakes uint64)
+	onPass func(kind string, wakes uint64, outcomes int)
 
 	mu       sync.Mutex
 	workers  map[string]*worker

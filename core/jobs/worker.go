@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
 	"runtime/debug"
 	"sort"
 	"strings"
@@ -99,56 +100,108 @@ func (q *Queue) Run(ctx context.Context) error {
 	return nil
 }
 
-// dispatch claims jobs of w's kind whenever a slot is free and something may
-// be due: at start, on a wake-up, when a handler returns, and every poll.
+// outcome is what a handler returned for one claim.
+type outcome struct {
+	job      Job
+	token    int64
+	err      error
+	stopping bool // Run's context had ended when the handler returned
+}
+
+// dispatch runs the jobs of w's kind. Each pass is one write transaction
+// that records the outcomes of the handlers that returned since the last
+// pass and, when slots are free, reaps expired leases and claims due jobs:
+// one transaction per job at Concurrency 1, fewer at higher concurrency,
+// which keeps the single writer connection free for the score ingest. A
+// pass runs at start, on a wake-up, when a handler returns, and every poll.
 func (q *Queue) dispatch(ctx, hctx context.Context, w *worker) {
 	tick := time.NewTicker(q.poll)
 	defer tick.Stop()
-	done := make(chan struct{}, w.cfg.Concurrency)
+	done := make(chan outcome, w.cfg.Concurrency)
 	inflight := 0
+	var pending []outcome
 	for {
 		wakes := q.wakes.Load()
-		if free := w.cfg.Concurrency - inflight; free > 0 && ctx.Err() == nil {
-			jobs, token, err := q.claim(ctx, w, free)
-			if err != nil && ctx.Err() == nil {
-				q.log.Error("jobs: claim failed", logKind, w.kind, logErr, err)
+		for drained := false; !drained; {
+			select {
+			case o := <-done:
+				pending, inflight = append(pending, o), inflight-1
+			default:
+				drained = true
 			}
+		}
+		stopping := ctx.Err() != nil
+		free := w.cfg.Concurrency - inflight
+		if stopping {
+			free = 0
+		}
+		recorded := len(pending)
+		if len(pending) > 0 || free > 0 {
+			jobs, token := q.step(ctx, w, pending, free)
+			pending = pending[:0]
 			for _, j := range jobs {
 				inflight++
-				go func() {
-					q.execute(ctx, hctx, w, j, token)
-					done <- struct{}{}
-				}()
+				go func() { done <- q.execute(ctx, hctx, w, j, token) }()
 			}
 		}
 		if q.onPass != nil {
-			q.onPass(w.kind, wakes)
+			q.onPass(w.kind, wakes, recorded)
+		}
+		if stopping {
+			if inflight == 0 {
+				return
+			}
+			o := <-done
+			pending, inflight = append(pending, o), inflight-1
+			continue
 		}
 		select {
 		case <-ctx.Done():
-			for ; inflight > 0; inflight-- {
-				<-done
-			}
-			return
-		case <-done:
-			inflight--
+		case o := <-done:
+			pending, inflight = append(pending, o), inflight-1
 		case <-w.wake:
 		case <-tick.C:
 		}
 	}
 }
 
-// claim, in one write transaction, turns expired leases of w's kind into
-// failed attempts, then leases up to n due jobs to this Queue, best first.
-func (q *Queue) claim(ctx context.Context, w *worker, n int) ([]Job, int64, error) {
+// logEntry is a log line decided inside a transaction, written after it
+// committed.
+type logEntry struct {
+	level slog.Level
+	msg   string
+	args  []any
+}
+
+// step records outcomes, then, if n > 0, turns expired leases of w's kind
+// into failed attempts and leases up to n due jobs to this Queue, best
+// first, all in one write transaction. On an error it logs and claims
+// nothing; the outcomes it could not record come back when their leases
+// expire.
+func (q *Queue) step(ctx context.Context, w *worker, outcomes []outcome, n int) ([]Job, int64) {
+	// Outcomes are recorded even when Run's context has ended.
+	ctx = context.WithoutCancel(ctx)
 	now := q.nowMS()
 	token := q.token.Add(1)
 	var (
 		jobs   []Job
 		reaped []claim // leases of this Queue that expired
+		logs   []logEntry
 	)
 	err := q.db.Write(ctx, func(tx *sql.Tx) error {
-		jobs, reaped = nil, nil
+		jobs, reaped, logs = nil, nil, nil
+		for _, o := range outcomes {
+			e, err := q.record(ctx, tx, w, o, now)
+			if err != nil {
+				return err
+			}
+			if e.msg != "" {
+				logs = append(logs, e)
+			}
+		}
+		if n == 0 {
+			return nil
+		}
 		type expired struct {
 			id           int64
 			attempt, max int
@@ -179,8 +232,8 @@ func (q *Queue) claim(ctx context.Context, w *worker, n int) ([]Job, int64, erro
 				return err
 			}
 			if ok {
-				q.log.Warn("jobs: lease expired", logKind, w.kind, logJob, e.id, logAttempt, e.attempt,
-					logState, st, logRetryIn, delay)
+				logs = append(logs, logEntry{slog.LevelWarn, "jobs: lease expired", []any{logKind, w.kind, logJob, e.id,
+					logAttempt, e.attempt, logState, st, logRetryIn, delay}})
 			}
 			if e.owner.String == q.owner {
 				reaped = append(reaped, claim{id: e.id, token: e.token.Int64})
@@ -208,7 +261,13 @@ func (q *Queue) claim(ctx context.Context, w *worker, n int) ([]Job, int64, erro
 		return rows.Err()
 	})
 	if err != nil {
-		return nil, 0, fmt.Errorf("jobs: claim %s: %w", w.kind, err)
+		// The leases of the outcomes not recorded will expire and their
+		// jobs run again.
+		q.log.Error("jobs: recording outcomes and claiming failed", logKind, w.kind, "outcomes", len(outcomes), logErr, err)
+		return nil, 0
+	}
+	for _, e := range logs {
+		q.log.Log(ctx, e.level, e.msg, e.args...)
 	}
 	if len(reaped) > 0 {
 		q.mu.Lock()
@@ -230,7 +289,51 @@ func (q *Queue) claim(ctx context.Context, w *worker, n int) ([]Job, int64, erro
 		}
 		return x.ID < y.ID
 	})
-	return jobs, token, nil
+	return jobs, token
+}
+
+// record writes one handler outcome, if its claim is still current, and
+// returns what to log about it.
+func (q *Queue) record(ctx context.Context, tx *sql.Tx, w *worker, o outcome, now int64) (logEntry, error) {
+	j := o.job
+	owner := sql.NullString{String: q.owner, Valid: true}
+	tok := sql.NullInt64{Int64: o.token, Valid: true}
+	var perm *permanentError
+	switch {
+	case o.err == nil:
+		// A success counts even after the lease expired, unless another
+		// worker has claimed the job since (new token) or it was cancelled.
+		res, err := tx.ExecContext(ctx, `UPDATE jobs SET state = 'done', lease_until_ms = NULL,
+				updated_at_ms = ?, finished_at_ms = ?
+			WHERE id = ? AND state IN ('running', 'failed', 'dead') AND lease_owner = ? AND lease_token = ?`,
+			now, now, j.ID, owner, tok)
+		if err != nil {
+			return logEntry{}, err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return logEntry{slog.LevelInfo, "jobs: success not recorded: the job was cancelled or claimed again",
+				[]any{logKind, w.kind, logJob, j.ID, logAttempt, j.Attempt}}, nil
+		}
+		return logEntry{}, nil
+	case o.stopping && !errors.As(o.err, &perm):
+		// Shutting down: give the job back without counting the attempt.
+		_, err := tx.ExecContext(ctx, `UPDATE jobs SET state = 'queued', attempt = attempt - 1,
+				lease_until_ms = NULL, updated_at_ms = ?
+			WHERE id = ? AND state = 'running' AND lease_owner = ? AND lease_token = ?`,
+			now, j.ID, owner, tok)
+		return logEntry{}, err
+	default:
+		st, delay, ok, err := q.fail(ctx, tx, w, j.ID, j.Attempt, j.MaxAttempts, owner, tok, o.err, now)
+		if err != nil || !ok {
+			return logEntry{}, err
+		}
+		if st == StateDead {
+			return logEntry{slog.LevelError, "jobs: job is dead",
+				[]any{logKind, w.kind, logJob, j.ID, logAttempt, j.Attempt, logErr, o.err}}, nil
+		}
+		return logEntry{slog.LevelWarn, "jobs: job failed",
+			[]any{logKind, w.kind, logJob, j.ID, logAttempt, j.Attempt, logErr, o.err, logRetryIn, delay}}, nil
+	}
 }
 
 // fail records a failed attempt of a running job, if the lease (owner,
@@ -279,68 +382,19 @@ func errorText(err error) string {
 	return s
 }
 
-// execute runs the handler of one claimed job and records its outcome.
-func (q *Queue) execute(runCtx, hctx context.Context, w *worker, j Job, token int64) {
+// execute runs the handler of one claimed job and returns its outcome.
+func (q *Queue) execute(runCtx, hctx context.Context, w *worker, j Job, token int64) outcome {
 	c := claim{id: j.ID, token: token}
 	ctx, cancel := context.WithTimeout(hctx, w.cfg.Lease)
 	q.mu.Lock()
 	q.inflight[c] = cancel
 	q.mu.Unlock()
-	herr := q.call(ctx, w, j)
+	err := q.call(ctx, w, j)
 	q.mu.Lock()
 	delete(q.inflight, c)
 	q.mu.Unlock()
 	cancel()
-
-	// The outcome is recorded even when Run's context has ended.
-	wctx := context.WithoutCancel(runCtx)
-	owner := sql.NullString{String: q.owner, Valid: true}
-	tok := sql.NullInt64{Int64: token, Valid: true}
-	var perm *permanentError
-	err := q.db.Write(wctx, func(tx *sql.Tx) error {
-		now := q.nowMS()
-		switch {
-		case herr == nil:
-			// A success counts even after the lease expired, unless
-			// another worker has claimed the job since (new token) or it
-			// was cancelled.
-			res, err := tx.ExecContext(wctx, `UPDATE jobs SET state = 'done', lease_until_ms = NULL,
-					updated_at_ms = ?, finished_at_ms = ?
-				WHERE id = ? AND state IN ('running', 'failed', 'dead') AND lease_owner = ? AND lease_token = ?`,
-				now, now, j.ID, owner, tok)
-			if err != nil {
-				return err
-			}
-			if n, _ := res.RowsAffected(); n == 0 {
-				q.log.Info("jobs: success not recorded: the job was cancelled or claimed again",
-					logKind, w.kind, logJob, j.ID, logAttempt, j.Attempt)
-			}
-			return nil
-		case runCtx.Err() != nil && !errors.As(herr, &perm):
-			// Shutting down: give the job back without counting the attempt.
-			_, err := tx.ExecContext(wctx, `UPDATE jobs SET state = 'queued', attempt = attempt - 1,
-					lease_until_ms = NULL, updated_at_ms = ?
-				WHERE id = ? AND state = 'running' AND lease_owner = ? AND lease_token = ?`,
-				now, j.ID, owner, tok)
-			return err
-		default:
-			st, delay, ok, err := q.fail(wctx, tx, w, j.ID, j.Attempt, j.MaxAttempts, owner, tok, herr, now)
-			if err != nil || !ok {
-				return err
-			}
-			if st == StateDead {
-				q.log.Error("jobs: job is dead", logKind, w.kind, logJob, j.ID, logAttempt, j.Attempt, logErr, herr)
-			} else {
-				q.log.Warn("jobs: job failed", logKind, w.kind, logJob, j.ID, logAttempt, j.Attempt, logErr, herr,
-					logRetryIn, delay)
-			}
-			return nil
-		}
-	})
-	if err != nil {
-		// The lease will expire and the job run again.
-		q.log.Error("jobs: recording the outcome failed", logKind, w.kind, logJob, j.ID, logErr, err)
-	}
+	return outcome{job: j, token: token, err: err, stopping: runCtx.Err() != nil}
 }
 
 // call runs the handler, turning a panic into a (retryable) error.
