@@ -17,6 +17,9 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"signalcraft/core/alert"
+	"signalcraft/core/notify"
 )
 
 // ErrInvalid is wrapped by every validation error.
@@ -41,6 +44,15 @@ type Config struct {
 	API      API       `yaml:"api"`
 	Sources  []Source  `yaml:"sources"`
 	Machines []Machine `yaml:"machines"`
+	// Language of notifications: en or ko.
+	Language string `yaml:"language"`
+	// Alerting is the alert engine's configuration (core/alert: rules, route,
+	// inhibit_rules, maintenance_windows); left out, the default rules route every alert
+	// to the receiver "default".
+	Alerting yaml.Node `yaml:"alerting"`
+	// Receivers are where notifications go (core/notify). A receiver the route names but
+	// that is not configured here only writes the notification to the log.
+	Receivers []notify.Receiver `yaml:"receivers"`
 }
 
 // Store tunes database writes.
@@ -121,6 +133,7 @@ func Defaults() Config {
 		DataDir:  "/var/lib/signalcraft",
 		Database: "signalcraft.db",
 		LogLevel: "info",
+		Language: notify.LangEnglish,
 		Store:    Store{BatchSize: 256, FlushEvery: time.Second},
 		API:      API{Socket: "/run/signalcraft/api.sock"},
 	}
@@ -226,6 +239,9 @@ func checkKeys(n *yaml.Node, t reflect.Type, path string) error {
 	}
 	switch t.Kind() {
 	case reflect.Struct:
+		if t == reflect.TypeOf(yaml.Node{}) {
+			return nil // decoded and checked by its own package
+		}
 		if t == reflect.TypeOf(time.Duration(0)) || n.Kind != yaml.MappingNode {
 			return nil
 		}
@@ -329,6 +345,22 @@ func (c *Config) Validate() error {
 		if _, port, err := net.SplitHostPort(c.API.Listen); err != nil || port == "" {
 			return fieldErr("api.listen", c.API.Listen, "must be host:port or :port, e.g. :8443")
 		}
+	}
+	if c.Language != notify.LangEnglish && c.Language != notify.LangKorean {
+		return fieldErr("language", c.Language, "must be en or ko")
+	}
+	names := map[string]bool{}
+	for i, r := range c.Receivers {
+		if err := r.Validate(); err != nil {
+			return fieldErr(fmt.Sprintf("receivers[%d]", i), r.Name, err.Error())
+		}
+		if names[r.Name] {
+			return fieldErr(fmt.Sprintf("receivers[%d].name", i), r.Name, "is used by an earlier receiver")
+		}
+		names[r.Name] = true
+	}
+	if _, err := c.AlertConfig(); err != nil {
+		return fieldErr("alerting", "…", err.Error())
 	}
 	if len(c.Sources) == 0 {
 		return fieldErr("sources", "[]", "at least one source is needed")
@@ -499,6 +531,88 @@ func validID(s string) bool {
 		}
 	}
 	return true
+}
+
+// AlertConfig returns the alert engine's configuration: the alerting section (or the
+// defaults) with its receivers taken from the receivers section. Every receiver the routing
+// tree names and the receivers section lacks is added as a log-only receiver.
+func (c *Config) AlertConfig() (alert.Config, error) {
+	var named []string
+	if c.Alerting.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(c.Alerting.Content); i += 2 {
+			if k := c.Alerting.Content[i]; k.Value == "receivers" {
+				return alert.Config{}, fmt.Errorf("alerting.receivers: line %d: receivers are configured in the top-level receivers section", k.Line)
+			}
+		}
+		named = receiverNames(&c.Alerting, nil)
+	} else {
+		named = routeReceivers(alert.DefaultConfig().Route, nil)
+	}
+	var rs []alert.Receiver
+	have := map[string]bool{}
+	for _, r := range c.Receivers {
+		rs = append(rs, alert.Receiver{Name: r.Name, SendResolved: r.SendResolved})
+		have[r.Name] = true
+	}
+	for _, name := range named {
+		if !have[name] {
+			rs = append(rs, alert.Receiver{Name: name})
+			have[name] = true
+		}
+	}
+	if c.Alerting.Kind != yaml.MappingNode {
+		ac := alert.DefaultConfig()
+		ac.Receivers = rs
+		return ac, ac.Validate()
+	}
+	// Hand the section to core/alert's strict parser with the receivers list added.
+	var recvNode yaml.Node
+	if err := recvNode.Encode(rs); err != nil {
+		return alert.Config{}, err
+	}
+	doc := c.Alerting
+	doc.Content = append(slices.Clone(doc.Content), &yaml.Node{Kind: yaml.ScalarNode, Value: "receivers"}, &recvNode)
+	if !slices.ContainsFunc(c.Alerting.Content, func(k *yaml.Node) bool { return k.Value == "rules" }) {
+		var rules yaml.Node // a section without rules keeps the default rules
+		if err := rules.Encode(alert.DefaultConfig().Rules); err != nil {
+			return alert.Config{}, err
+		}
+		doc.Content = append(doc.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: "rules"}, &rules)
+	}
+	b, err := yaml.Marshal(&doc)
+	if err != nil {
+		return alert.Config{}, err
+	}
+	return alert.ParseConfig(b)
+}
+
+// receiverNames lists the values of every "receiver" key in a YAML tree.
+func receiverNames(n *yaml.Node, out []string) []string {
+	if n.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if k, v := n.Content[i], n.Content[i+1]; k.Value == "receiver" && v.Kind == yaml.ScalarNode {
+				out = append(out, v.Value)
+			}
+		}
+	}
+	for _, c := range n.Content {
+		out = receiverNames(c, out)
+	}
+	return out
+}
+
+// routeReceivers lists the receivers a routing tree names, escalations included.
+func routeReceivers(r alert.Route, out []string) []string {
+	if r.Receiver != "" {
+		out = append(out, r.Receiver)
+	}
+	for _, e := range r.Escalations {
+		out = append(out, e.Receiver)
+	}
+	for _, c := range r.Routes {
+		out = routeReceivers(c, out)
+	}
+	return out
 }
 
 // DatabasePath is where the database file lives.

@@ -49,7 +49,7 @@ func TestParseErrors(t *testing.T) {
 		want    string
 	}{
 		{"unknown top-level key", [2]string{"data_dir:", "datadir:"}, "",
-			`line 2: unknown field "datadir" in the top level (known fields: data_dir, database, log_level, store, api, sources, machines)`},
+			`line 2: unknown field "datadir" in the top level (known fields: data_dir, database, log_level, store, api, sources, machines, language, alerting, receivers)`},
 		{"unknown nested key", [2]string{"name: Fan 1", "nmae: Fan 1"}, "",
 			`line 11: unknown field "nmae" in machines[0] (known fields: id, name, kind, line, sensor, detection)`},
 		{"unknown key in binding", [2]string{"channel: 0}", "chanel: 0}"}, "",
@@ -84,6 +84,16 @@ func TestParseErrors(t *testing.T) {
 			`machines[0].name is given twice`},
 		{"bad listen", [2]string{"data_dir: /tmp/sc", "data_dir: /tmp/sc\napi: {listen: '8443'}"}, "",
 			`api.listen "8443": must be host:port or :port, e.g. :8443`},
+		{"bad language", [2]string{"data_dir: /tmp/sc", "data_dir: /tmp/sc\nlanguage: fr"}, "",
+			`language "fr": must be en or ko`},
+		{"bad alert rule", [2]string{"data_dir: /tmp/sc", "data_dir: /tmp/sc\nalerting: {rules: [{name: x, severity: loud}]}"}, "",
+			`alerting`},
+		{"receivers inside alerting", [2]string{"data_dir: /tmp/sc", "data_dir: /tmp/sc\nalerting: {receivers: [{name: x}]}"}, "",
+			`receivers are configured in the top-level receivers section`},
+		{"bad receiver", [2]string{"data_dir: /tmp/sc", "data_dir: /tmp/sc\nreceivers: [{name: ops, type: pigeon}]"}, "",
+			`receivers[0] "ops"`},
+		{"unknown receiver key", [2]string{"data_dir: /tmp/sc", "data_dir: /tmp/sc\nreceivers: [{name: ops, type: webhook, hook: {url: x}}]"}, "",
+			`unknown field "hook" in receivers[0]`},
 		{"batch size", [2]string{"data_dir: /tmp/sc", "data_dir: /tmp/sc\nstore: {batch_size: 0}"}, "",
 			`store.batch_size 0: must be between 1 and 100000`},
 	}
@@ -152,5 +162,46 @@ func TestDemo(t *testing.T) {
 	}
 	if len(c.Machines) != 5 || len(c.Sources) != 3 || !*c.Sources[1].Realtime {
 		t.Fatalf("demo with recordings: %d machines, %d sources", len(c.Machines), len(c.Sources))
+	}
+}
+
+func TestAlertConfig(t *testing.T) {
+	c, err := Parse([]byte(base + `
+language: ko
+receivers:
+  - name: ops
+    type: webhook
+    webhook: {url: "http://127.0.0.1:9/hook"}
+alerting:
+  route:
+    receiver: ops
+    group_by: [machine]
+    routes:
+      - matchers: ['severity="critical"']
+        receiver: pager
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ac, err := c.AlertConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, r := range ac.Receivers {
+		names = append(names, r.Name)
+	}
+	if strings.Join(names, ",") != "ops,pager" {
+		t.Fatalf("alert receivers %v, want ops (configured) and pager (log only)", names)
+	}
+	if len(ac.Rules) == 0 {
+		t.Fatal("an alerting section without rules must keep the default rules")
+	}
+	d, err := Parse([]byte(base))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ac, err := d.AlertConfig(); err != nil || len(ac.Receivers) != 1 || ac.Receivers[0].Name != "default" {
+		t.Fatalf("default alerting: %+v, %v", ac.Receivers, err)
 	}
 }
