@@ -13,11 +13,12 @@
 // A worker claims a job by leasing it: one UPDATE … RETURNING in a write
 // transaction moves it to running, counts the attempt and records who holds
 // the lease and until when ([WorkerConfig.Lease], the visibility timeout).
-// When the handler returns, a second transaction records the outcome. Between
-// the two, the job's effect (an HTTP request, an upload) happens outside the
-// database, so no queue can make it exactly-once: if the process dies, or the
-// handler runs past its lease, after the effect but before the outcome is
-// recorded, the job runs again. Delivery is therefore at least once, and
+// When the handler returns, the worker's next transaction records the
+// outcome (together with the other outcomes and claims of that moment).
+// Between the two, the job's effect (an HTTP request, an upload) happens
+// outside the database, so no queue can make it exactly-once: if the process
+// dies, or the handler runs past its lease, after the effect but before the
+// outcome is recorded, the job runs again. Delivery is therefore at least once, and
 // handlers must be idempotent. Notification deliveries are, through the
 // idempotency key they send with each request; a handler whose effect lives
 // in this same database can record it with its own key and check it first.
