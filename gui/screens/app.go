@@ -42,6 +42,19 @@ type Appliance interface {
 	LabelEvent(ctx context.Context, eventID int64, label string) (api.Event, error)
 	UpdateMachine(ctx context.Context, m api.Machine) (api.Machine, error)
 	Relearn(ctx context.Context, machine, note string) error
+
+	Alerts(ctx context.Context, f api.AlertFilter) ([]api.Alert, error)
+	AcknowledgeAlert(ctx context.Context, fingerprint, comment string) (api.Alert, error)
+	AlertDeliveries(ctx context.Context, fingerprint string) ([]api.Delivery, error)
+	Silences(ctx context.Context) ([]api.Silence, error)
+	CreateSilence(ctx context.Context, s api.Silence) (api.Silence, error)
+	ExpireSilence(ctx context.Context, id string) error
+	Maintenance(ctx context.Context) ([]api.MaintenanceWindow, error)
+	Rules(ctx context.Context) ([]api.AlertRule, error)
+	Receivers(ctx context.Context) ([]api.Receiver, error)
+	TestReceiver(ctx context.Context, name, lang string) (api.Delivery, error)
+	Jobs(ctx context.Context, kind, state string) (api.Jobs, error)
+	RetryJob(ctx context.Context, id int64) error
 }
 
 // Options configures a UI. Every field has a working default.
@@ -71,10 +84,16 @@ type Options struct {
 // Screen tabs, in order.
 const (
 	TabOverview = iota
+	TabAlerts
 	TabEvents
 	TabSettings
+	TabNotifications
 	TabConnections
 )
+
+// AlertPoll is how often the alerts are fetched again while connected (they
+// are not part of the live stream).
+const AlertPoll = 15 * time.Second
 
 // HistoryLen is how many live updates of a machine the charts keep.
 const HistoryLen = 300
@@ -103,6 +122,8 @@ type UI struct {
 	byID     map[string]*machine
 	events   []api.Event // of the events screen
 	filter   api.EventFilter
+	al       alertState
+	nt       notifyState
 
 	// Widgets of the current build.
 	root      *fyne.Container
@@ -112,6 +133,8 @@ type UI struct {
 	overview  *overviewScreen
 	detail    *detailScreen
 	eventsUI  *eventsScreen
+	alertsUI  *alertsScreen
+	notifyUI  *notifyScreen
 	settings  *settingsScreen
 	connUI    *connectionsScreen
 	header    *widget.Label
@@ -195,23 +218,31 @@ func (u *UI) build() {
 	u.overview = newOverview(u)
 	u.detail = nil
 	u.eventsUI = newEventsScreen(u)
+	u.alertsUI = newAlertsScreen(u)
 	u.settings = newSettingsScreen(u)
+	u.notifyUI = newNotifyScreen(u)
 	u.connUI = newConnectionsScreen(u)
 	ovStack := container.NewStack(u.overview.root)
 	u.tabs = container.NewAppTabs(
 		container.NewTabItem(u.T("tab.overview"), ovStack),
+		container.NewTabItem(u.T("tab.alerts"), u.alertsUI.root),
 		container.NewTabItem(u.T("tab.events"), u.eventsUI.root),
 		container.NewTabItem(u.T("tab.settings"), u.settings.root),
+		container.NewTabItem(u.T("tab.notifications"), u.notifyUI.root),
 		container.NewTabItem(u.T("tab.connections"), u.connUI.root),
 	)
 	u.tabs.SelectIndex(u.tabIndex)
 	u.tabs.OnSelected = func(*container.TabItem) {
 		u.tabIndex = u.tabs.SelectedIndex()
 		switch u.tabIndex {
+		case TabAlerts:
+			u.loadAlerts()
 		case TabEvents:
 			u.loadEvents()
 		case TabSettings:
 			u.settings.show()
+		case TabNotifications:
+			u.loadNotifications()
 		}
 	}
 	u.root.Objects = []fyne.CanvasObject{container.NewBorder(
@@ -222,6 +253,7 @@ func (u *UI) build() {
 	}
 	u.updateHeader()
 	u.updateBanner()
+	u.updateAlertTab()
 }
 
 // TabTitle returns the title of tab i as shown.
@@ -290,6 +322,7 @@ func (u *UI) Connect(p conn.Profile, a Appliance, stream bool) {
 	u.profile, u.app, u.connErr, u.loading, u.streaming = p, a, nil, true, stream
 	u.inbox = newInbox()
 	u.machines, u.byID, u.events, u.identity = nil, map[string]*machine{}, nil, api.Identity{}
+	u.al, u.nt = alertState{}, notifyState{}
 	u.openID = ""
 	u.build()
 	var (
@@ -342,6 +375,10 @@ func (u *UI) Connect(p conn.Profile, a Appliance, stream bool) {
 		u.events = evs
 		u.inbox.connected(u.opt.Now())
 		u.build()
+		u.loadAlerts()
+		if u.tabIndex == TabNotifications {
+			u.loadNotifications()
+		}
 	})
 	if stream {
 		ctx, cancel := context.WithCancel(context.Background())
@@ -354,6 +391,7 @@ func (u *UI) Connect(p conn.Profile, a Appliance, stream bool) {
 			}
 		}()
 		go u.pollHealth(ctx, a, in)
+		go u.pollAlerts(ctx, a)
 	}
 }
 
@@ -383,6 +421,25 @@ func (u *UI) pollHealth(ctx context.Context, a Appliance, in *inbox) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		}
+	}
+}
+
+// pollAlerts fetches the alerts again every AlertPoll while a is the
+// appliance shown.
+func (u *UI) pollAlerts(ctx context.Context, a Appliance) {
+	t := time.NewTicker(AlertPoll)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			fyne.Do(func() {
+				if u.app == a && !u.loading {
+					u.loadAlerts()
+				}
+			})
 		}
 	}
 }

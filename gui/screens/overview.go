@@ -3,12 +3,14 @@ package screens
 import (
 	"image"
 	"image/color"
+	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/layout"
+	fynetheme "fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"signalcraft/gui/status"
@@ -26,6 +28,8 @@ type overviewScreen struct {
 	tiles   map[string]*Tile
 	empty   *widget.Label
 	hint    *widget.Label
+	alarm   *fyne.Container // red banner while a critical alert fires
+	alarmAt string          // its text, "" when hidden
 }
 
 func newOverview(u *UI) *overviewScreen {
@@ -42,7 +46,8 @@ func newOverview(u *UI) *overviewScreen {
 	o.empty = widget.NewLabel("")
 	o.empty.Wrapping = fyne.TextWrapWord
 	o.hint = widget.NewLabel(u.T("overview.hint"))
-	o.root = container.NewBorder(container.NewPadded(container.NewVBox(o.summary, o.hint)), nil, nil, nil,
+	o.alarm = container.NewStack()
+	o.root = container.NewBorder(container.NewVBox(o.alarm, container.NewPadded(container.NewVBox(o.summary, o.hint))), nil, nil, nil,
 		container.NewVScroll(container.NewVBox(o.empty, container.NewPadded(o.grid))))
 	o.refresh()
 	return o
@@ -91,6 +96,51 @@ func (o *overviewScreen) refresh() {
 	o.empty.Hidden = u.app != nil
 	o.hint.Hidden = len(u.machines) == 0
 	o.empty.SetText(u.T("overview.howto"))
+	o.refreshAlarm()
+}
+
+// CriticalBanner returns the text of the overview's red banner, "" when no
+// critical alert is firing.
+func (u *UI) CriticalBanner() string { return u.overview.alarmAt }
+
+func (o *overviewScreen) refreshAlarm() {
+	u := o.u
+	crit := u.criticalFiring()
+	msg := ""
+	switch {
+	case len(crit) == 1:
+		a := crit[0]
+		msg = u.T("alarm.one", u.machineName(alertMachine(a)), u.summary(a))
+		if a.AcknowledgedBy != "" {
+			msg += " " + u.T("alarm.acked", a.AcknowledgedBy)
+		}
+	case len(crit) > 1:
+		var names []string
+		for _, a := range crit {
+			names = append(names, u.machineName(alertMachine(a)))
+		}
+		msg = u.T("alarm.many", len(crit), strings.Join(names, ", "))
+	}
+	if msg == o.alarmAt {
+		return
+	}
+	o.alarmAt = msg
+	if msg == "" {
+		o.alarm.Objects = nil
+		o.alarm.Refresh()
+		u.root.Refresh()
+		return
+	}
+	icon := widget.NewIcon(fynetheme.NewColoredResource(fynetheme.WarningIcon(), fynetheme.ColorNameForegroundOnError))
+	text := widget.NewRichText(&widget.TextSegment{Text: msg, Style: widget.RichTextStyle{
+		ColorName: fynetheme.ColorNameForegroundOnError, SizeName: fynetheme.SizeNameSubHeadingText,
+		TextStyle: fyne.TextStyle{Bold: true}}})
+	text.Wrapping = fyne.TextWrapWord
+	show := widget.NewButtonWithIcon(u.T("alarm.show"), fynetheme.NavigateNextIcon(), func() { u.SelectTab(TabAlerts) })
+	rect := canvas.NewRectangle(sevCritical)
+	o.alarm.Objects = []fyne.CanvasObject{rect, container.NewPadded(container.NewBorder(nil, nil, icon, show, text))}
+	o.alarm.Refresh()
+	u.root.Refresh() // the banner's height changes the layout above it
 }
 
 // Tile is a machine's tile on the overview: its status as a big colour and

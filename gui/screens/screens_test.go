@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
@@ -113,6 +114,8 @@ func texts(w fyne.Window) string {
 		case *widget.Label:
 			sb.WriteString(x.Text + "\n")
 		case *widget.Button:
+			sb.WriteString(x.Text + "\n")
+		case *canvas.Text:
 			sb.WriteString(x.Text + "\n")
 		}
 	})
@@ -300,7 +303,7 @@ func TestLanguageSwitchChangesLabels(t *testing.T) {
 	if r.ui.Lang() != i18n.Korean {
 		t.Fatalf("language %q after choosing Korean", r.ui.Lang())
 	}
-	for i, want := range []string{"설비", "이벤트", "설정", "연결"} {
+	for i, want := range []string{"설비", "경보 (1)", "이벤트", "설정", "알림", "연결"} {
 		if got := r.ui.TabTitle(i); got != want {
 			t.Errorf("tab %d = %q, want %q", i, got, want)
 		}

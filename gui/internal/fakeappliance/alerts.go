@@ -158,8 +158,11 @@ func (a *alerting) recount(now time.Time) []api.JobStats {
 		case "dead":
 			st.Dead++
 		}
-		if j.LastError != "" && (st.LastErrorAt == nil || j.RunAt.After(*st.LastErrorAt)) && j.State != "done" {
-			t := j.RunAt
+		t := j.RunAt // when it last ran, or (waiting to retry) when it was created
+		if t.After(now) {
+			t = j.CreatedAt
+		}
+		if j.LastError != "" && (st.LastErrorAt == nil || t.After(*st.LastErrorAt)) && j.State != "done" {
 			st.LastError, st.LastErrorAt = j.LastError, &t
 		}
 	}

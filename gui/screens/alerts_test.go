@@ -1,0 +1,419 @@
+package screens
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
+	"signalcraft/core/api"
+	"signalcraft/gui/conn"
+	"signalcraft/gui/i18n"
+	"signalcraft/gui/internal/fakeappliance"
+)
+
+// lastRequest returns the last request with method and path, or nil.
+func lastRequest(f *fakeappliance.Server, method, path string) *fakeappliance.Request {
+	var got *fakeappliance.Request
+	for _, q := range f.Requests() {
+		if q.Method == method && q.Path == path {
+			got = &q
+		}
+	}
+	return got
+}
+
+// enabled returns the first enabled button with text, failing the test if none.
+func enabled(t *testing.T, w fyne.Window, text string) *widget.Button {
+	t.Helper()
+	for _, b := range buttons(w, text) {
+		if !b.Disabled() {
+			return b
+		}
+	}
+	t.Fatalf("no enabled %q button", text)
+	return nil
+}
+
+// dialogButton returns the button with text in the top overlay (the dialog).
+func dialogButton(t *testing.T, w fyne.Window, text string) *widget.Button {
+	t.Helper()
+	var got *widget.Button
+	walk(w.Canvas().Overlays().Top(), func(o fyne.CanvasObject) {
+		if b, ok := o.(*widget.Button); ok && b.Text == text {
+			got = b
+		}
+	})
+	if got == nil {
+		t.Fatalf("the dialog has no %q button", text)
+	}
+	return got
+}
+
+func dialogEntry(w fyne.Window, multiLine bool) *widget.Entry {
+	var got *widget.Entry
+	walk(w.Canvas().Overlays().Top(), func(o fyne.CanvasObject) {
+		if e, ok := o.(*widget.Entry); ok && e.MultiLine == multiLine && got == nil && !e.Disabled() {
+			got = e
+		}
+	})
+	return got
+}
+
+func TestAlertsTabCardsAndBadge(t *testing.T) {
+	r := newRig(t, api.RoleOperator, i18n.English)
+	if got := r.ui.TabTitle(TabAlerts); got != "Alerts (1)" {
+		t.Errorf("alerts tab = %q, want the badge with 1 firing alert", got)
+	}
+	r.ui.SelectTab(TabAlerts)
+	all := texts(r.win)
+	for _, want := range []string{
+		"Alerts needing attention: 1",
+		"Firing now (1)", "Notifications off (3)", "Resolved (1)",
+		"CRITICAL", "WARNING", "Muted", "Resolved",
+		"Feed pump 2", "Sounds very different from normal — check the machine now",
+		"Since 08:00:25 (15s ago)", "Not acknowledged yet",
+		"Notifications silenced until 2025-06-03 06:00 by lee — “microphone on order, arrives tomorrow”",
+		"Notifications off: maintenance window “Line C overhaul” is open.",
+		"Notifications held back: caused by “The microphone hears nothing — unplugged or muted?” on the same machine.",
+		"Acknowledged by kim at 2025-06-01 06:01 — “door left open”",
+		"Back to normal at 2025-06-01 06:02 (lasted 1m 30s)",
+		// Silences and maintenance windows.
+		"Machine: Conveyor motor 4\nAlert: The microphone hears nothing — unplugged or muted?",
+		"Until 2025-06-03 06:00 (21h 59m left)", "Ended 2025-06-01 04:00",
+		"Line C overhaul", "every day, 00:00–23:59 (Asia/Seoul)", "Open now", "Sat, 06:00–10:00 (Asia/Seoul)",
+	} {
+		if !strings.Contains(all, want) {
+			t.Errorf("alerts tab lacks %q", want)
+		}
+	}
+	if n := len(buttons(r.win, "Acknowledge")); n != 4 {
+		t.Errorf("%d Acknowledge buttons, want one per unresolved alert (4)", n)
+	}
+}
+
+func TestAcknowledgeAlertSendsRequest(t *testing.T) {
+	r := newRig(t, api.RoleOperator, i18n.English)
+	r.ui.SelectTab(TabAlerts)
+	test.Tap(enabled(t, r.win, "Acknowledge")) // the pump's: firing alerts come first
+	comment := dialogEntry(r.win, true)
+	if comment == nil {
+		t.Fatal("the acknowledge dialog has no comment box")
+	}
+	test.Type(comment, "on my way")
+	test.Tap(dialogButton(t, r.win, "Acknowledge"))
+	got := lastRequest(r.fake, "POST", api.Expand(api.PathAlertAck, fakeappliance.PumpAlert))
+	if got == nil {
+		t.Fatalf("no acknowledge request; requests: %+v", r.fake.Requests())
+	}
+	var body api.AcknowledgeRequest
+	if err := json.Unmarshal(got.Body, &body); err != nil || body.Comment != "on my way" {
+		t.Fatalf("acknowledge body %s (%v)", got.Body, err)
+	}
+	if r.win.Canvas().Overlays().Top() != nil {
+		t.Error("dialog still open after a successful acknowledge")
+	}
+	if !strings.Contains(texts(r.win), "Acknowledged by floor-tablet at 08:00:40 — “on my way”") {
+		t.Error("the alert card does not show the acknowledgement")
+	}
+	if !strings.Contains(r.ui.CriticalBanner(), "(acknowledged by floor-tablet)") {
+		t.Errorf("banner = %q, want it to say who acknowledged", r.ui.CriticalBanner())
+	}
+}
+
+func TestSilenceOneHourSendsMatchersAndEnd(t *testing.T) {
+	r := newRig(t, api.RoleOperator, i18n.English)
+	r.ui.SelectTab(TabAlerts)
+	test.Tap(enabled(t, r.win, "Silence for…"))
+	comment := dialogEntry(r.win, false)
+	if comment == nil {
+		t.Fatal("the silence dialog has no comment entry")
+	}
+	test.Type(comment, "bearing swap at 10:00")
+	test.Tap(dialogButton(t, r.win, "Silence")) // "1 hour" is preselected
+	got := lastRequest(r.fake, "POST", api.PathSilences)
+	if got == nil {
+		t.Fatalf("no silence request; requests: %+v", r.fake.Requests())
+	}
+	var sl api.Silence
+	if err := json.Unmarshal(got.Body, &sl); err != nil {
+		t.Fatal(err)
+	}
+	want := []api.Matcher{{Label: "machine", Op: "=", Value: fakeappliance.Pump}, {Label: "alertname", Op: "=", Value: "anomaly_critical"}}
+	if len(sl.Matchers) != 2 || sl.Matchers[0] != want[0] || sl.Matchers[1] != want[1] {
+		t.Errorf("matchers %+v, want %+v", sl.Matchers, want)
+	}
+	if !sl.StartsAt.Equal(r.now) || !sl.EndsAt.Equal(r.now.Add(time.Hour)) {
+		t.Errorf("silence %v … %v, want %v … %v", sl.StartsAt, sl.EndsAt, r.now, r.now.Add(time.Hour))
+	}
+	if sl.Comment != "bearing swap at 10:00" {
+		t.Errorf("comment %q", sl.Comment)
+	}
+	// The appliance now mutes the pump: no badge, no banner, card muted with the reason.
+	if got := r.ui.TabTitle(TabAlerts); got != "Alerts" {
+		t.Errorf("tab after silencing = %q", got)
+	}
+	if b := r.ui.CriticalBanner(); b != "" {
+		t.Errorf("critical banner after silencing = %q", b)
+	}
+	if !strings.Contains(texts(r.win), "Notifications silenced until 09:00:40 by floor-tablet — “bearing swap at 10:00”") {
+		t.Error("the pump's card does not say it is silenced and why")
+	}
+}
+
+func TestSilenceEnd(t *testing.T) {
+	r := newRig(t, api.RoleOperator, i18n.English)
+	seoul := time.FixedZone("KST", 9*3600)
+	r.ui.opt.Location = seoul // r.now is 17:00:40 in Seoul
+	tests := []struct {
+		choice  int
+		custom  string
+		want    time.Time
+		wantErr string
+	}{
+		{0, "", r.now.Add(time.Hour), ""},
+		{1, "", r.now.Add(8 * time.Hour), ""},
+		{2, "", time.Date(2025, 6, 3, 8, 0, 0, 0, seoul), ""},
+		{3, " 2025-06-02 19:30 ", time.Date(2025, 6, 2, 19, 30, 0, 0, seoul), ""},
+		{3, "2025-06-02 16:00", time.Time{}, "Choose a time in the future."},
+		{3, "tomorrow", time.Time{}, "Write the end as YYYY-MM-DD HH:MM"},
+	}
+	for _, tt := range tests {
+		got, err := r.ui.silenceEnd(tt.choice, tt.custom)
+		switch {
+		case tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)):
+			t.Errorf("choice %d %q: error %v, want %q", tt.choice, tt.custom, err, tt.wantErr)
+		case tt.wantErr == "" && (err != nil || !got.Equal(tt.want)):
+			t.Errorf("choice %d %q = %v, %v; want %v", tt.choice, tt.custom, got, err, tt.want)
+		}
+	}
+}
+
+func TestExpireSilence(t *testing.T) {
+	r := newRig(t, api.RoleOperator, i18n.English)
+	r.ui.SelectTab(TabAlerts)
+	test.Tap(enabled(t, r.win, "End now"))
+	test.Tap(dialogButton(t, r.win, "End now"))
+	if lastRequest(r.fake, "DELETE", api.Expand(api.PathSilence, fakeappliance.SilenceConveyor)) == nil {
+		t.Fatalf("no expire request; requests: %+v", r.fake.Requests())
+	}
+	if got := r.ui.TabTitle(TabAlerts); got != "Alerts (2)" {
+		t.Errorf("after the conveyor's silence ended the tab = %q, want 2 firing", got)
+	}
+	if len(buttons(r.win, "End now")) != 0 {
+		t.Error("an End now button is left though no silence is active")
+	}
+}
+
+func TestAlertDetailsShowDeliveries(t *testing.T) {
+	r := newRig(t, api.RoleViewer, i18n.English)
+	r.ui.SelectTab(TabAlerts)
+	test.Tap(enabled(t, r.win, "Details")) // viewers may look
+	all := texts(r.win)
+	for _, want := range []string{
+		"Who was notified",
+		"cmms-webhook — alarm", "Failed, will try again · 08:00:25 · tries: 2",
+		"Error: POST http://cmms.plant.local/api/hooks/signalcraft: 503 Service Unavailable",
+		"floor-kakao — alarm", "Delivered · 08:00:26 · tries: 1",
+		"night-shift-sms — alarm",
+	} {
+		if !strings.Contains(all, want) {
+			t.Errorf("details lack %q", want)
+		}
+	}
+	if lastRequest(r.fake, "GET", api.Expand(api.PathAlertDeliveries, fakeappliance.PumpAlert)) == nil {
+		t.Error("no deliveries request")
+	}
+}
+
+func TestAlertsRoleGating(t *testing.T) {
+	r := newRig(t, api.RoleViewer, i18n.English)
+	r.ui.SelectTab(TabAlerts)
+	for _, text := range []string{"Acknowledge", "Silence for…", "End now"} {
+		bs := buttons(r.win, text)
+		if len(bs) == 0 {
+			t.Errorf("no %q button shown to a viewer", text)
+		}
+		for _, b := range bs {
+			if !b.Disabled() {
+				t.Errorf("%q enabled for a viewer", text)
+			}
+		}
+	}
+	all := texts(r.win)
+	for _, want := range []string{
+		"A viewer cannot acknowledge or silence alerts: an operator or administrator can.",
+		"A viewer cannot end silences: an operator or administrator can.",
+	} {
+		if !strings.Contains(all, want) {
+			t.Errorf("no explanation %q", want)
+		}
+	}
+
+	// Operators may silence but not test receivers or retry jobs.
+	r = newRig(t, api.RoleOperator, i18n.English)
+	r.ui.SelectTab(TabNotifications)
+	for _, text := range []string{"Send test notification", "Retry"} {
+		bs := buttons(r.win, text)
+		if len(bs) == 0 {
+			t.Errorf("no %q button shown to an operator", text)
+		}
+		for _, b := range bs {
+			if !b.Disabled() {
+				t.Errorf("%q enabled for an operator", text)
+			}
+		}
+	}
+	all = texts(r.win)
+	if !strings.Contains(all, "Needs an administrator.") ||
+		!strings.Contains(all, "You are signed in as operator: only an administrator can send test notifications") {
+		t.Error("no explanation why the notification buttons are disabled")
+	}
+}
+
+func TestNotificationsAdmin(t *testing.T) {
+	r := newRig(t, api.RoleAdmin, i18n.English)
+	r.ui.SelectTab(TabNotifications)
+	all := texts(r.win)
+	for _, want := range []string{
+		"floor-kakao", "Type: KakaoTalk (Alimtalk)\nLanguage: 한국어\nAlso told when it is back to normal",
+		"night-shift-sms", "Not told when it is back to normal",
+		"Notifications", "Waiting", "Retrying", "Failed", "Sent so far: 143",
+		"Job 212 · 01:00:00 · tries: 8",
+	} {
+		if !strings.Contains(all, want) {
+			t.Errorf("notifications tab lacks %q", want)
+		}
+	}
+	// The webhook is the second receiver; its test fails.
+	tests := buttons(r.win, "Send test notification")
+	if len(tests) != 4 {
+		t.Fatalf("%d test buttons, want 4", len(tests))
+	}
+	test.Tap(tests[1])
+	if q := lastRequest(r.fake, "POST", api.Expand(api.PathReceiverTest, fakeappliance.ReceiverWebhook)); q == nil || !strings.Contains(string(q.Body), `"lang":"en"`) {
+		t.Fatalf("test request %+v", q)
+	}
+	test.Tap(tests[0])
+	all = texts(r.win)
+	if !strings.Contains(all, "✗ Test failed: "+fakeappliance.TestFailure) || !strings.Contains(all, "✓ Test delivered at 08:00:40") {
+		t.Errorf("test results not shown:\n%s", all)
+	}
+
+	test.Tap(enabled(t, r.win, "Retry"))
+	if lastRequest(r.fake, "POST", api.Expand(api.PathJobRetry, "212")) == nil {
+		t.Fatalf("no retry request; requests: %+v", r.fake.Requests())
+	}
+	if n := len(buttons(r.win, "Retry")); n != 1 {
+		t.Errorf("%d dead jobs listed after retrying one, want 1", n)
+	}
+	if r.ui.nt.jobs.Stats[0].Dead != 1 || r.ui.nt.jobs.Stats[0].Queued != 2 {
+		t.Errorf("stats after retry %+v", r.ui.nt.jobs.Stats[0])
+	}
+	// Results survive a reload.
+	if !strings.Contains(texts(r.win), "✗ Test failed") {
+		t.Error("test result lost on reload")
+	}
+}
+
+func TestCriticalBannerOnOverview(t *testing.T) {
+	r := newRig(t, api.RoleOperator, i18n.English)
+	want := "CRITICAL — Feed pump 2: Sounds very different from normal — check the machine now"
+	if got := r.ui.CriticalBanner(); got != want {
+		t.Fatalf("banner = %q, want %q", got, want)
+	}
+	test.Tap(buttons(r.win, "Show alerts")[0])
+	if r.ui.tabIndex != TabAlerts {
+		t.Errorf("Show alerts opened tab %d", r.ui.tabIndex)
+	}
+	r.ui.SetLang(i18n.Korean)
+	if got := r.ui.CriticalBanner(); got != "긴급 — Feed pump 2: 평소와 소리가 크게 다릅니다 — 지금 설비를 점검하세요" {
+		t.Errorf("Korean banner = %q", got)
+	}
+}
+
+func TestLanguageSwitchRelabelsAlerts(t *testing.T) {
+	r := newRig(t, api.RoleOperator, i18n.English)
+	r.ui.SelectTab(TabAlerts)
+	r.ui.SetLang(i18n.Korean)
+	if got := r.ui.TabTitle(TabAlerts); got != "경보 (1)" {
+		t.Errorf("alerts tab in Korean = %q", got)
+	}
+	if got := r.ui.TabTitle(TabNotifications); got != "알림" {
+		t.Errorf("notifications tab in Korean = %q", got)
+	}
+	all := texts(r.win)
+	for _, want := range []string{"긴급", "주의", "발생 중", "알림 꺼짐", "평소와 소리가 크게 다릅니다 — 지금 설비를 점검하세요",
+		"확인", "알림 끄기…", "자세히", "알림 꺼짐: 정비 시간 “Line C overhaul” 중입니다.", "지금 끝내기"} {
+		if !strings.Contains(all, want) {
+			t.Errorf("Korean alerts tab lacks %q", want)
+		}
+	}
+	for _, gone := range []string{"CRITICAL", "Silence for…", "Details"} {
+		if strings.Contains(all, gone) {
+			t.Errorf("Korean alerts tab still shows %q", gone)
+		}
+	}
+	r.ui.SetLang(i18n.English)
+	if got := r.ui.TabTitle(TabAlerts); got != "Alerts (1)" {
+		t.Errorf("back in English: %q", got)
+	}
+}
+
+// An appliance that does not serve the alerting routes yet still works.
+func TestAlertsUnsupportedAppliance(t *testing.T) {
+	test.NewTempApp(t)
+	fake := fakeappliance.New(fakeappliance.Options{Role: api.RoleOperator, Start: t0, Now: func() time.Time { return t0.Add(time.Minute) }})
+	h := fake.Handler()
+	old := http.HandlerFunc(func(w http.ResponseWriter, q *http.Request) {
+		for _, rt := range api.AlertRoutes {
+			if p := strings.Split(rt.Path, "{")[0]; strings.HasPrefix(q.URL.Path, p) {
+				http.NotFound(w, q)
+				return
+			}
+		}
+		h.ServeHTTP(w, q)
+	})
+	srv := httptest.NewServer(old)
+	t.Cleanup(srv.Close)
+	p := conn.Profile{Name: "Old", URL: srv.URL}
+	c, err := p.Client()
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := test.NewTempWindow(t, nil)
+	w.Resize(fyne.NewSize(1100, 720))
+	u := New(w, Options{Go: func(f func()) { f() }, Now: func() time.Time { return t0.Add(time.Minute) }})
+	w.SetContent(u.Content())
+	u.Connect(p, c, false)
+	if len(u.machines) != 5 || u.BannerText() != "" {
+		t.Fatalf("machines %d, banner %q", len(u.machines), u.BannerText())
+	}
+	u.SelectTab(TabAlerts)
+	if !strings.Contains(texts(w), "This appliance does not report alerts yet") {
+		t.Error("no note that the appliance has no alerts")
+	}
+	if u.TabTitle(TabAlerts) != "Alerts" || u.CriticalBanner() != "" {
+		t.Errorf("tab %q, banner %q", u.TabTitle(TabAlerts), u.CriticalBanner())
+	}
+}
+
+func TestGoldenAlerts(t *testing.T) {
+	r := newRig(t, api.RoleOperator, i18n.English)
+	r.win.Resize(fyne.NewSize(1280, 900))
+	r.ui.SelectTab(TabAlerts)
+	golden(t, r.win, "alerts.png")
+}
+
+func TestGoldenNotifications(t *testing.T) {
+	r := newRig(t, api.RoleAdmin, i18n.English)
+	r.win.Resize(fyne.NewSize(1280, 800))
+	r.ui.SelectTab(TabNotifications)
+	golden(t, r.win, "notifications.png")
+}
