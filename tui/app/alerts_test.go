@@ -338,3 +338,24 @@ func TestAlertsPolled(t *testing.T) {
 }
 
 func sizeMsg(w, h int) tea.WindowSizeMsg { return tea.WindowSizeMsg{Width: w, Height: h} }
+
+func TestTabBarAbbreviates(t *testing.T) {
+	m := model(t, fakeappliance.NewFixture(), nil, 120, 40)
+	cases := []struct {
+		w          int
+		want, lack string
+	}{
+		{120, "SignalCraft  1 Overview", ""},
+		{80, " 1 Overview  2 Machine", "SignalCraft"},
+		{60, " 1 Over  2 Mach  3 Evts  4 Devs  5 Sets  6 Alrt ▲1  7 Que", "Overview"},
+		{40, " 1  2  3  4  5  6 ▲1  7", "Over"},
+	}
+	for _, c := range cases {
+		m = feed(t, m, sizeMsg(c.w, 24))
+		top := strings.SplitN(screenOf(m), "\n", 2)[0]
+		if !strings.HasPrefix(top, c.want) || c.lack != "" && strings.Contains(top, c.lack) {
+			t.Errorf("at %d columns the tab bar is %q; want it to start %q without %q", c.w, top, c.want, c.lack)
+		}
+		checkSize(t, m.Render(), c.w, 24)
+	}
+}

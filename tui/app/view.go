@@ -46,8 +46,9 @@ func (m Model) fullHelp() [][]key.Binding {
 	km := m.KeyMap
 	page := m.pageHelp()
 	var cols [][]key.Binding
-	for i := 0; i < len(page); i += 4 {
-		cols = append(cols, page[i:min(i+4, len(page))])
+	// Columns as tall as the page keys' column, which sets the help's height anyway.
+	for i := 0; i < len(page); i += len(km.Pages) {
+		cols = append(cols, page[i:min(i+len(km.Pages), len(page))])
 	}
 	return append(cols, km.Pages[:], []key.Binding{km.Next, km.Prev, km.Help, km.Quit})
 }
