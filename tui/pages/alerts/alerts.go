@@ -340,16 +340,23 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 		if a, ok := m.selectedAlert(); ok {
 			keepFP = a.Fingerprint
 		}
+		if m.mode == details {
+			keepFP = m.deliveriesFP
+		}
 		keepSilence := ""
 		if s, ok := m.selectedSilence(); ok {
 			keepSilence = s.ID
 		}
 		m.data, m.loaded, m.loading = msg, true, false
 		m.cursor[SectionAlerts] = 0
+		found := false
 		for i, a := range m.data.Alerts {
 			if a.Fingerprint == keepFP {
-				m.cursor[SectionAlerts] = i
+				m.cursor[SectionAlerts], found = i, true
 			}
+		}
+		if m.mode == details && !found {
+			m.mode = browsing // the alert shown is gone
 		}
 		m.cursor[SectionSilences] = 0
 		for i, s := range m.data.Silences {

@@ -279,6 +279,11 @@ func (m Model) formView(w int) []string {
 
 func (m Model) detailsView(w int) []string {
 	a, ok := m.selectedAlert()
+	for _, x := range m.data.Alerts { // the alert opened, even if a reload moved the cursor
+		if x.Fingerprint == m.deliveriesFP {
+			a, ok = x, true
+		}
+	}
 	if !ok {
 		return nil
 	}
