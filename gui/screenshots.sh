@@ -1,9 +1,9 @@
 #!/bin/sh
 # Regenerates the desktop client's documentation screenshots
-# (docs/screenshots/gui-{overview,detail}-{en,ko}.png): runs the real
+# (docs/screenshots/gui-{overview,detail,alerts,notifications}-{en,ko}.png): runs the real
 # signalcraft-desktop under Xvfb against the fake appliance
 # (gui/internal/fakeappliance) on loopback, where "Feed pump 2" has just
-# started to sound wrong.
+# started to sound wrong and raised a critical alert.
 #
 # Needs: Go with cgo, xvfb, imagemagick (import), fonts-noto-cjk.
 # Usage: gui/screenshots.sh   (from the repository root; DISPLAY_NUM=99 by default)
@@ -28,13 +28,13 @@ Xvfb "$disp" -screen 0 1280x800x24 -nolisten tcp >"$tmp/xvfb.log" 2>&1 &
 pids="$pids $!"
 sleep 1
 
-shot() { # shot VIEW LANG [desktop flags...]
+shot() { # [ROLE=admin] shot VIEW LANG [desktop flags...]
 	view=$1 lang=$2
 	shift 2
 	# The pump turns anomalous 15 s after the fake starts; start it 30 s
 	# "old" so the charts show the change a third of the way in.
 	rm -f "$tmp/fake.url"
-	"$tmp/fakeappliance" -addr 127.0.0.1:0 -role operator -age 30s >"$tmp/fake.url" 2>"$tmp/fake.log" &
+	"$tmp/fakeappliance" -addr 127.0.0.1:0 -role "${ROLE:-operator}" -age 30s >"$tmp/fake.url" 2>"$tmp/fake.log" &
 	fake=$!
 	i=0
 	while [ ! -s "$tmp/fake.url" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
@@ -54,4 +54,6 @@ shot() { # shot VIEW LANG [desktop flags...]
 for lang in en ko; do
 	shot overview "$lang"
 	shot detail "$lang" -machine pump-2
+	shot alerts "$lang" -tab alerts
+	ROLE=admin shot notifications "$lang" -tab notifications
 done

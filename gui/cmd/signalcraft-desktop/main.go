@@ -1,6 +1,7 @@
 // Command signalcraft-desktop is the SignalCraft desktop client for floor
 // staff: machine status tiles, live spectrograms, events to acknowledge and
-// label, machine settings, several appliances. It is the only package of
+// label, alerts to acknowledge and silence, notification receivers, machine
+// settings, several appliances. It is the only package of
 // the client that imports fyne.io/fyne/v2/app; everything else is in
 // signalcraft/gui/screens.
 //
@@ -8,7 +9,7 @@
 //
 //	signalcraft-desktop [-url https://host:8443 -token sc_… [-fingerprint AB:CD:…]]
 //	                    [-socket /run/signalcraft/api.sock] [-lang en|ko]
-//	                    [-machine ID] [-tab events|settings|connections]
+//	                    [-machine ID] [-tab alerts|events|settings|notifications|connections]
 //	                    [-size 1280x800] [-config FILE]
 //
 // Without -url or -socket it connects to the connection last used (saved in
@@ -48,7 +49,7 @@ func run(args []string) error {
 	name := fs.String("name", "", "connection name for -url/-socket (default: the URL or socket)")
 	langFlag := fs.String("lang", "", "language: en or ko (default: saved choice, else from $LANG)")
 	machine := fs.String("machine", "", "open this machine's detail at start")
-	tab := fs.String("tab", "", "open this tab at start: machines, events, settings, connections")
+	tab := fs.String("tab", "", "open this tab at start: machines, alerts, events, settings, notifications, connections")
 	size := fs.String("size", "1280x800", "window size WxH")
 	cfgPath := fs.String("config", "", "connections file (default in the user config dir)")
 	if err := fs.Parse(args); err != nil {
@@ -135,8 +136,10 @@ func run(args []string) error {
 		}
 		view := fyne.NewMenu(tr.T("menu.view"),
 			fyne.NewMenuItem(tr.T("tab.overview"), ui.ShowOverview),
+			fyne.NewMenuItem(tr.T("tab.alerts"), func() { ui.SelectTab(screens.TabAlerts) }),
 			fyne.NewMenuItem(tr.T("tab.events"), func() { ui.SelectTab(screens.TabEvents) }),
 			fyne.NewMenuItem(tr.T("tab.settings"), func() { ui.SelectTab(screens.TabSettings) }),
+			fyne.NewMenuItem(tr.T("tab.notifications"), func() { ui.SelectTab(screens.TabNotifications) }),
 			fyne.NewMenuItem(tr.T("tab.connections"), func() { ui.SelectTab(screens.TabConnections) }),
 		)
 		file := fyne.NewMenu(tr.T("menu.file"), fyne.NewMenuItem(tr.T("menu.quit"), a.Quit))
@@ -167,8 +170,12 @@ func run(args []string) error {
 					}
 					if done {
 						switch *tab {
+						case "alerts":
+							ui.SelectTab(screens.TabAlerts)
 						case "events":
 							ui.SelectTab(screens.TabEvents)
+						case "notifications":
+							ui.SelectTab(screens.TabNotifications)
 						case "settings":
 							ui.SelectTab(screens.TabSettings)
 						case "connections":
