@@ -56,6 +56,7 @@ type Main struct {
 	sources []source.Source
 	sinks   []*fanout
 	byID    map[string]*fanout // sinks by source id
+	alerts  *alerting
 	onModel func(string)
 
 	mu       sync.Mutex // guards machines, cfg.Machines, anaCtx and out while running
@@ -106,6 +107,13 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*Main, error) {
 		byID[sc.ID] = f
 	}
 	m.byID = byID
+	ac, err := cfg.AlertConfig()
+	if err != nil {
+		return nil, err
+	}
+	if m.alerts, err = newAlerting(ctx, db, ac, cfg.Receivers, cfg.Language, o); err != nil {
+		return nil, err
+	}
 	if err := m.applyStoredSettings(ctx); err != nil {
 		return nil, err
 	}
@@ -195,8 +203,16 @@ func (m *Main) Run(ctx context.Context) error {
 	anaCtx, stopAnalysis := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopAnalysis()
 
+	alertCtx, stopAlerts := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopAlerts()
+	alertsDone := make(chan struct{})
+	go func() {
+		defer close(alertsDone)
+		m.alerts.run(alertCtx)
+	}()
+
 	m.mu.Lock()
-	m.anaCtx, m.out = anaCtx, sinks{db: m.db, batch: m.batch, onModel: m.onModel}
+	m.anaCtx, m.out = anaCtx, sinks{db: m.db, batch: m.batch, alerts: m.alerts, onModel: m.onModel}
 	for _, mm := range m.machines {
 		m.start(mm)
 	}
@@ -232,6 +248,8 @@ func (m *Main) Run(ctx context.Context) error {
 		<-mm.done
 	}
 	m.mu.Unlock()
+	stopAlerts() // after the machines' last observations; in-flight deliveries finish or stay queued
+	<-alertsDone
 	return errors.Join(err, m.Close())
 }
 

@@ -12,6 +12,7 @@ import (
 	"signalcraft/appliance/config"
 	"signalcraft/appliance/ring"
 	"signalcraft/appliance/source"
+	"signalcraft/core/alert"
 	wire "signalcraft/core/api"
 	"signalcraft/core/detect"
 	"signalcraft/core/dsp"
@@ -132,10 +133,11 @@ func (m *machine) Snapshot() Status {
 	return s
 }
 
-// sinks is where a machine's results go: the store, and a hook for tests.
+// sinks is where a machine's results go: the store, the alert engine, and a hook for tests.
 type sinks struct {
 	db      *store.DB
 	batch   *store.Batcher
+	alerts  *alerting
 	onModel func(machineID string) // called after a fitted model is saved
 }
 
@@ -208,6 +210,10 @@ func (m *machine) sensorChanged(ctx context.Context, c sensor.Change, out sinks)
 	m.mu.Unlock()
 	if err := out.db.SetSensorState(ctx, m.sensorID, string(c.To), c.At, c.Detail); err != nil {
 		m.log.Error("record sensor state", "err", err)
+	}
+	if out.alerts != nil { // a lost sensor sends no windows: tell the alert engine now
+		out.alerts.observe(alert.Observation{Time: c.At, Machine: m.cfg.ID, Line: m.cfg.Line, Sensor: m.sensorID,
+			SensorState: string(c.To)})
 	}
 }
 
@@ -301,6 +307,16 @@ func (m *machine) window(t time.Time, vec []float64, out sinks) {
 		LevelDBFS: feat.DBFS(), Features: feat.storeFeatures()}
 	if err := out.batch.Add(sc); err != nil {
 		m.log.Error("queue score", "err", err)
+	}
+	if out.alerts != nil {
+		health, _ := m.health.State()
+		vals := map[string]float64{alert.MetricLevelDBFS: feat.DBFS()}
+		if res.State == detect.StateMonitoring && res.Threshold > 0 {
+			vals[alert.MetricScore], vals[alert.MetricThreshold] = res.Score, res.Threshold
+			vals[alert.MetricAnomalyScore] = res.Smoothed / res.Threshold
+		}
+		out.alerts.observe(alert.Observation{Time: t, Machine: m.cfg.ID, Line: m.cfg.Line, Sensor: m.sensorID,
+			SensorState: string(health), Values: vals})
 	}
 	ctx := context.Background()
 	m.mu.Lock()

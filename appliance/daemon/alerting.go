@@ -1,0 +1,259 @@
+package daemon
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"signalcraft/core/alert"
+	"signalcraft/core/jobs"
+	"signalcraft/core/notify"
+	"signalcraft/core/store"
+)
+
+// JobNotify is the job kind of a notification delivery.
+const JobNotify = "notify"
+
+// alertTick is how often the alert engine's timers are evaluated (for, group wait,
+// repeats, escalation, maintenance windows).
+const alertTick = 250 * time.Millisecond
+
+// alerting runs the alert engine on its own goroutine: machines send it observations; each
+// tick it evaluates the engine and, in one transaction, stores the engine's state and
+// enqueues the notifications it produced as jobs, so a crash neither loses an announcement
+// nor makes one twice (the jobs' idempotency keys are the notifications' keys). Deliveries
+// run as jobs through core/notify.
+type alerting struct {
+	db       *store.DB
+	queue    *jobs.Queue
+	notifier *notify.Notifier
+	log      *slog.Logger
+	now      func() time.Time
+	lang     string
+	obs      chan alert.Observation
+
+	mu        sync.Mutex // guards engine and receivers
+	engine    *alert.Engine
+	receivers map[string]notify.Receiver
+	dirty     bool // the engine changed since its state was last saved
+	lastSave  time.Time
+	dropped   uint64
+}
+
+func newAlerting(ctx context.Context, db *store.DB, cfg alert.Config, receivers []notify.Receiver, lang string, o Options) (*alerting, error) {
+	st := alert.State{}
+	if b, err := db.AlertState(ctx); err == nil {
+		if err := json.Unmarshal(b, &st); err != nil {
+			return nil, fmt.Errorf("alert state: %w", err)
+		}
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return nil, err
+	}
+	engine, err := alert.New(cfg, st)
+	if err != nil {
+		return nil, fmt.Errorf("alerting: %w", err)
+	}
+	q, err := jobs.New(db, jobs.Options{Now: o.Now, Logger: o.Logger.With("component", "jobs")})
+	if err != nil {
+		return nil, err
+	}
+	a := &alerting{db: db, queue: q, notifier: notify.New(notify.Options{Now: o.Now, Logger: o.Logger.With("component", "notify")}),
+		log: o.Logger.With("component", "alerting"), now: o.Now, lang: lang, obs: make(chan alert.Observation, 4096),
+		engine: engine, receivers: map[string]notify.Receiver{}}
+	for _, r := range receivers {
+		a.receivers[r.Name] = r
+	}
+	q.Handle(JobNotify, a.deliver, jobs.WorkerConfig{Concurrency: 4, Lease: 2 * time.Minute, MaxAttempts: 12,
+		Backoff: jobs.Backoff{Base: 2 * time.Second, Max: 10 * time.Minute, Jitter: 0.2}})
+	return a, nil
+}
+
+// observe hands an observation to the engine without ever blocking a machine.
+func (a *alerting) observe(o alert.Observation) {
+	select {
+	case a.obs <- o:
+	default:
+		a.mu.Lock()
+		a.dropped++
+		a.mu.Unlock()
+	}
+}
+
+// run evaluates the engine until ctx ends, then saves its state. The job queue runs beside it.
+func (a *alerting) run(ctx context.Context) {
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		if err := a.queue.Run(ctx); err != nil && ctx.Err() == nil {
+			a.log.Error("job queue stopped", "err", err)
+		}
+	})
+	// Notifications returned before a crash but not committed are derived again with the
+	// same keys; ones committed but not confirmed are enqueued again, which the queue
+	// ignores by key.
+	a.commit(context.WithoutCancel(ctx), a.pending())
+	tick := time.NewTicker(alertTick)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			a.drainObservations()
+			a.commit(context.WithoutCancel(ctx), a.tick())
+			wg.Wait()
+			return
+		case o := <-a.obs:
+			a.mu.Lock()
+			a.engine.Observe(o)
+			a.dirty = true
+			a.mu.Unlock()
+			a.drainObservations()
+			a.commit(ctx, a.tick()) // for: 0 rules fire on this observation, not at the next tick
+		case <-tick.C:
+			a.commit(ctx, a.tick())
+		}
+	}
+}
+
+func (a *alerting) drainObservations() {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for {
+		select {
+		case o := <-a.obs:
+			a.engine.Observe(o)
+			a.dirty = true
+		default:
+			return
+		}
+	}
+}
+
+func (a *alerting) tick() []alert.Notification {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.engine.Tick(a.now())
+}
+
+func (a *alerting) pending() []alert.Notification {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.engine.Pending()
+}
+
+// deliveryPayload is a notify job's payload.
+type deliveryPayload struct {
+	Notification alert.Notification `json:"notification"`
+}
+
+// saveEvery bounds how long a changed engine state (pending timers, values) waits to be
+// saved when no notification forces it.
+const saveEvery = 5 * time.Second
+
+// commit saves the engine's state and enqueues ns in one transaction, then confirms them.
+func (a *alerting) commit(ctx context.Context, ns []alert.Notification) {
+	a.mu.Lock()
+	now := a.now()
+	if len(ns) == 0 && !(a.dirty && now.Sub(a.lastSave) >= saveEvery) {
+		a.mu.Unlock()
+		return
+	}
+	state, err := json.Marshal(a.engine.Snapshot())
+	a.dirty, a.lastSave = false, now
+	a.mu.Unlock()
+	if err != nil {
+		a.log.Error("encode alert state", "err", err)
+		return
+	}
+	err = a.db.Write(ctx, func(tx *sql.Tx) error {
+		for _, n := range ns {
+			payload, err := json.Marshal(deliveryPayload{Notification: n})
+			if err != nil {
+				return err
+			}
+			prio := 0
+			if len(n.Alerts) > 0 && n.Alerts[0].Labels["severity"] == string(alert.SeverityCritical) {
+				prio = 10
+			}
+			if _, _, err := a.queue.EnqueueTx(ctx, tx, jobs.Job{Kind: JobNotify, Key: n.Key, Priority: prio, Payload: payload}); err != nil {
+				return err
+			}
+		}
+		return a.db.SaveAlertStateTx(ctx, tx, state)
+	})
+	if err != nil {
+		a.log.Error("save alert state and notifications", "notifications", len(ns), "err", err)
+		a.mu.Lock()
+		a.dirty = true
+		a.mu.Unlock()
+		return // the engine derives them again (same keys) from its outbox
+	}
+	if len(ns) > 0 {
+		a.queue.Wake()
+		keys := make([]string, len(ns))
+		for i, n := range ns {
+			keys[i] = n.Key
+		}
+		a.mu.Lock()
+		a.engine.Confirm(keys...)
+		a.mu.Unlock()
+	}
+}
+
+// deliver is the notify job handler.
+func (a *alerting) deliver(ctx context.Context, j jobs.Job) error {
+	var p deliveryPayload
+	if err := json.Unmarshal(j.Payload, &p); err != nil {
+		return jobs.Permanent(fmt.Errorf("notification payload: %w", err))
+	}
+	n := p.Notification
+	a.mu.Lock()
+	r, ok := a.receivers[n.Receiver]
+	a.mu.Unlock()
+	lang := a.lang
+	if ok && r.Lang != "" {
+		lang = r.Lang
+	}
+	title, body := alert.Render(lang, n)
+	if !ok {
+		a.log.Warn("notification (receiver has no channel configured)", "receiver", n.Receiver, "kind", n.Kind, "title", title)
+		return nil
+	}
+	err := a.notifier.Deliver(ctx, r, message(n, lang, title, body))
+	switch {
+	case err == nil:
+		return nil
+	case notify.IsPermanent(err):
+		return jobs.Permanent(err)
+	case notify.RetryAfter(err) > 0:
+		return jobs.RetryAfter(err, notify.RetryAfter(err))
+	}
+	return err
+}
+
+// message converts an alert notification into core/notify's form.
+func message(n alert.Notification, lang, title, body string) notify.Message {
+	m := notify.Message{Key: n.Key, Receiver: n.Receiver, Lang: lang, Title: title, Body: body,
+		Status: notify.StatusFiring, Labels: map[string]string(n.GroupLabels), GroupKey: n.GroupKey, SentAt: n.Time}
+	if n.Kind == alert.KindResolved {
+		m.Status = notify.StatusResolved
+	}
+	m.Severity = notify.SeverityInfo
+	for _, al := range n.Alerts {
+		sev := al.Labels["severity"]
+		if sev == notify.SeverityCritical || (sev == notify.SeverityWarning && m.Severity != notify.SeverityCritical) {
+			m.Severity = sev
+		}
+		summary := al.Annotations[lang]["summary"]
+		if summary == "" {
+			summary = al.Annotations["en"]["summary"]
+		}
+		m.Alerts = append(m.Alerts, notify.AlertInfo{Machine: al.Labels["machine"], Rule: al.Rule, Severity: sev,
+			Value: al.Value, StartsAt: al.FiredAt, EndsAt: al.ResolvedAt, Summary: strings.TrimSpace(summary)})
+	}
+	return m
+}
