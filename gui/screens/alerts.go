@@ -662,7 +662,7 @@ func (u *UI) showAlertDetails(a api.Alert) {
 		content := container.NewBorder(container.NewVBox(head, body, heading(u.T("details.deliveries"))), nil, nil, nil,
 			container.NewVScroll(list))
 		dlg := dialog.NewCustom(u.T("details.title"), u.T("dialog.close"), content, u.win)
-		dlg.Resize(fyne.NewSize(720, 520))
+		dlg.Resize(fyne.NewSize(720, 620))
 		dlg.Show()
 	})
 }
@@ -682,13 +682,14 @@ func deliveryIcon(state string) fyne.Resource {
 
 // deliveryRow shows one notification: receiver, why, when, how it went.
 func (u *UI) deliveryRow(d api.Delivery) fyne.CanvasObject {
-	title := widget.NewLabelWithStyle(u.T("delivery.head", d.Receiver, u.T("dkind."+d.Kind)), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	when := u.formatTime(d.CreatedAt)
+	when := d.CreatedAt
 	if d.DoneAt != nil {
-		when = u.formatTime(*d.DoneAt)
+		when = *d.DoneAt
 	}
-	line := u.T("dstate."+d.State) + " · " + when + " · " + u.T("delivery.tries", d.Attempts)
-	items := []fyne.CanvasObject{title, widget.NewLabel(line)}
+	title := widget.NewLabelWithStyle(u.T("delivery.head", d.Receiver, u.T("dkind."+d.Kind))+" · "+u.formatTime(when),
+		fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	state := widget.NewLabel(u.T("dstate."+d.State) + " · " + u.T("delivery.tries", d.Attempts))
+	items := []fyne.CanvasObject{title, state}
 	if d.LastError != "" {
 		e := widget.NewLabel(u.T("delivery.error", d.LastError))
 		e.Wrapping = fyne.TextWrapWord
@@ -697,7 +698,20 @@ func (u *UI) deliveryRow(d api.Delivery) fyne.CanvasObject {
 		}
 		items = append(items, e)
 	}
-	return container.NewBorder(nil, nil, container.NewVBox(widget.NewIcon(deliveryIcon(d.State))), nil, container.NewVBox(items...))
+	bg := cardMuted
+	switch d.State {
+	case "done":
+		bg = cardResolved
+	case "failed":
+		bg = cardWarning
+	case "dead", "cancelled":
+		bg = cardCritical
+	}
+	rect := canvas.NewRectangle(bg)
+	rect.CornerRadius = 6
+	body := container.New(layout.NewCustomPaddedVBoxLayout(0), items...)
+	return container.NewStack(rect, container.NewBorder(nil, nil,
+		container.NewPadded(widget.NewIcon(deliveryIcon(d.State))), nil, body))
 }
 
 // describeMatchers writes matchers for people: machine names and rule

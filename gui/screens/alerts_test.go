@@ -218,9 +218,9 @@ func TestAlertDetailsShowDeliveries(t *testing.T) {
 	all := texts(r.win)
 	for _, want := range []string{
 		"Who was notified",
-		"cmms-webhook — alarm", "Failed, will try again · 08:00:25 · tries: 2",
+		"cmms-webhook — alarm · 08:00:25", "Failed, will try again · tries: 2",
 		"Error: POST http://cmms.plant.local/api/hooks/signalcraft: 503 Service Unavailable",
-		"floor-kakao — alarm", "Delivered · 08:00:26 · tries: 1",
+		"floor-kakao — alarm · 08:00:26", "Delivered · tries: 1",
 		"night-shift-sms — alarm",
 	} {
 		if !strings.Contains(all, want) {
