@@ -29,6 +29,9 @@ type Options struct {
 	Clock  source.Clock // paces real-time sources
 	// Version is reported by the API's health route.
 	Version string
+	// OpenSource, if set, builds the sources instead of the configuration's kinds (tests
+	// and benchmarks inject sources they control).
+	OpenSource func(config.Source) (source.Source, error)
 
 	hub *hub // set by New
 }
@@ -96,7 +99,12 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*Main, error) {
 	}
 	byID := map[string]*fanout{}
 	for _, sc := range cfg.Sources {
-		src, err := openSource(sc, m.host, o)
+		var src source.Source
+		if o.OpenSource != nil {
+			src, err = o.OpenSource(sc)
+		} else {
+			src, err = openSource(sc, m.host, o)
+		}
 		if err != nil {
 			return nil, err
 		}
