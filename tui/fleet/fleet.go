@@ -100,6 +100,22 @@ func (f *Fleet) SetMachines(ms []api.Machine) {
 	}
 }
 
+// NextMachine cycles a machine filter: "" (all), then each machine in order, then "" again.
+func (f *Fleet) NextMachine(current string) string {
+	if current == "" {
+		if len(f.Machines) > 0 {
+			return f.Machines[0].ID
+		}
+		return ""
+	}
+	for i, mc := range f.Machines {
+		if mc.ID == current && i+1 < len(f.Machines) {
+			return f.Machines[i+1].ID
+		}
+	}
+	return ""
+}
+
 // Machine returns the machine with the given id.
 func (f *Fleet) Machine(id string) (api.Machine, bool) {
 	for _, m := range f.Machines {

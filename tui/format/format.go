@@ -99,3 +99,8 @@ func Label(l string) string {
 	}
 	return l
 }
+
+// NeedRole explains that an action needs a role the caller lacks.
+func NeedRole(min api.Role, what string, have api.Role) string {
+	return fmt.Sprintf("To %s you need role %s (you are %s).", what, min, have)
+}

@@ -24,6 +24,7 @@ import (
 
 	"signalcraft/core/api"
 	"signalcraft/tui/fleet"
+	"signalcraft/tui/format"
 	"signalcraft/tui/theme"
 )
 
@@ -541,7 +542,7 @@ func (m Model) key(k tea.KeyPressMsg) (Model, tea.Cmd) {
 			switch {
 			case !ok:
 			case !m.canOperate():
-				m.flash = m.st.Warning.Render(needRole(api.MinRoleSilence, "expire silences", m.fleet.Me.Role))
+				m.flash = m.st.Warning.Render(format.NeedRole(api.MinRoleSilence, "expire silences", m.fleet.Me.Role))
 			case s.State == "expired":
 				m.flash = m.st.Muted.Render(fmt.Sprintf("Silence %s has already expired.", s.ID))
 			default:
@@ -555,7 +556,7 @@ func (m Model) key(k tea.KeyPressMsg) (Model, tea.Cmd) {
 			switch {
 			case !ok:
 			case !m.admin():
-				m.flash = m.st.Warning.Render(needRole(api.RoleAdmin, "send test notifications", m.fleet.Me.Role))
+				m.flash = m.st.Warning.Render(format.NeedRole(api.RoleAdmin, "send test notifications", m.fleet.Me.Role))
 			default:
 				c := m.client
 				m.flash = m.st.Muted.Render("Sending a test notification through " + r.Name + "…")
@@ -583,7 +584,7 @@ func (m Model) alertKey(k tea.KeyPressMsg) (Model, tea.Cmd) {
 		}
 		return m, m.Load()
 	case key.Matches(k, km.Machine):
-		m.filter.Machine = m.nextMachine()
+		m.filter.Machine = m.fleet.NextMachine(m.filter.Machine)
 		return m, m.Load()
 	case key.Matches(k, km.Details):
 		a, ok := m.selectedAlert()
@@ -604,7 +605,7 @@ func (m Model) alertKey(k tea.KeyPressMsg) (Model, tea.Cmd) {
 		switch {
 		case !ok:
 		case !m.canOperate():
-			m.flash = m.st.Warning.Render(needRole(api.RoleOperator, "acknowledge alerts", m.fleet.Me.Role))
+			m.flash = m.st.Warning.Render(format.NeedRole(api.RoleOperator, "acknowledge alerts", m.fleet.Me.Role))
 		case a.AcknowledgedAt != nil:
 			m.flash = m.st.Muted.Render(fmt.Sprintf("%s on %s was acknowledged by %s.", a.Rule, a.MachineID, a.AcknowledgedBy))
 		default:
@@ -618,7 +619,7 @@ func (m Model) alertKey(k tea.KeyPressMsg) (Model, tea.Cmd) {
 		switch {
 		case !ok:
 		case !m.canOperate():
-			m.flash = m.st.Warning.Render(needRole(api.MinRoleSilence, "silence alerts", m.fleet.Me.Role))
+			m.flash = m.st.Warning.Render(format.NeedRole(api.MinRoleSilence, "silence alerts", m.fleet.Me.Role))
 		default:
 			m.mode, m.formAlert, m.focus = silencing, a, fieldMatchers
 			m.formErrs = map[int]string{}
@@ -693,32 +694,11 @@ func (m Model) submitSilence() (Model, tea.Cmd) {
 	}
 }
 
-// nextMachine cycles the machine filter: all, then each machine.
-func (m Model) nextMachine() string {
-	ms := m.fleet.Machines
-	if m.filter.Machine == "" {
-		if len(ms) > 0 {
-			return ms[0].ID
-		}
-		return ""
-	}
-	for i, mc := range ms {
-		if mc.ID == m.filter.Machine && i+1 < len(ms) {
-			return ms[i+1].ID
-		}
-	}
-	return ""
-}
-
-func needRole(min api.Role, what string, have api.Role) string {
-	return fmt.Sprintf("To %s you need role %s (you are %s).", what, min, have)
-}
-
 // describe turns an action's error into a sentence for the status line.
 func (m Model) describe(what string, err error, min api.Role) string {
 	switch {
 	case api.IsCode(err, api.CodeForbidden):
-		return needRole(min, what, m.fleet.Me.Role)
+		return format.NeedRole(min, what, m.fleet.Me.Role)
 	case api.IsCode(err, api.CodeConflict):
 		return "Already done: " + err.Error()
 	case api.IsCode(err, api.CodeUnauthorized):

@@ -266,7 +266,7 @@ func (m Model) key(k tea.KeyPressMsg) (Model, tea.Cmd) {
 			m.cursor++
 		}
 	case key.Matches(k, km.Machine):
-		m.filter.Machine = m.nextMachine()
+		m.filter.Machine = m.fleet.NextMachine(m.filter.Machine)
 		return m, m.Load()
 	case key.Matches(k, km.Open):
 		m.filter.Open = !m.filter.Open
@@ -281,7 +281,7 @@ func (m Model) key(k tea.KeyPressMsg) (Model, tea.Cmd) {
 		switch {
 		case !ok:
 		case !m.canOperate():
-			m.flash = m.st.Warning.Render(needRole(api.RoleOperator, "acknowledge events", m.fleet.Me.Role))
+			m.flash = m.st.Warning.Render(format.NeedRole(api.RoleOperator, "acknowledge events", m.fleet.Me.Role))
 		case e.AcknowledgedAt != nil:
 			m.flash = m.st.Muted.Render(fmt.Sprintf("Event #%d was acknowledged by %s.", e.ID, e.AcknowledgedBy))
 		default:
@@ -295,7 +295,7 @@ func (m Model) key(k tea.KeyPressMsg) (Model, tea.Cmd) {
 		switch {
 		case !ok:
 		case !m.canOperate():
-			m.flash = m.st.Warning.Render(needRole(api.RoleOperator, "label events", m.fleet.Me.Role))
+			m.flash = m.st.Warning.Render(format.NeedRole(api.RoleOperator, "label events", m.fleet.Me.Role))
 		default:
 			m.mode = labelling
 			m.labelCursor = 0
@@ -310,32 +310,11 @@ func (m Model) key(k tea.KeyPressMsg) (Model, tea.Cmd) {
 	return m, nil
 }
 
-// nextMachine cycles the machine filter: all, then each machine.
-func (m Model) nextMachine() string {
-	ms := m.fleet.Machines
-	if m.filter.Machine == "" {
-		if len(ms) > 0 {
-			return ms[0].ID
-		}
-		return ""
-	}
-	for i, mc := range ms {
-		if mc.ID == m.filter.Machine && i+1 < len(ms) {
-			return ms[i+1].ID
-		}
-	}
-	return ""
-}
-
-func needRole(min api.Role, what string, have api.Role) string {
-	return fmt.Sprintf("To %s you need role %s (you are %s).", what, min, have)
-}
-
 // describe turns an action's error into a sentence for the status line.
 func describe(action string, err error, have api.Role) string {
 	switch {
 	case api.IsCode(err, api.CodeForbidden):
-		return needRole(api.RoleOperator, action+" events", have)
+		return format.NeedRole(api.RoleOperator, action+" events", have)
 	case api.IsCode(err, api.CodeConflict):
 		return "Already done: " + err.Error()
 	case api.IsCode(err, api.CodeUnauthorized):
