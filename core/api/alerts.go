@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"net/url"
+	"regexp"
 	"strconv"
 	"time"
 )
@@ -22,7 +23,7 @@ const (
 	PathJobRetry        = Prefix + "jobs/{id}/retry"
 )
 
-// AlertRoutes are the alerting routes. They join Routes once the appliance serves them.
+// AlertRoutes are the alerting routes, the tail of Routes.
 var AlertRoutes = []Route{
 	{"GET", PathAlerts, RoleViewer, false, "Alerts: pending, firing and recently resolved ([]Alert); ?state=, ?machine=, ?severity=."},
 	{"POST", PathAlertAck, RoleOperator, true, "Acknowledge an alert by fingerprint (AcknowledgeRequest → Alert); stops its repeats and escalation."},
@@ -56,22 +57,25 @@ const (
 
 // Alert is one rule's alert for one machine.
 type Alert struct {
-	Fingerprint    string            `json:"fingerprint"` // stable id from the labels
-	Rule           string            `json:"rule"`
-	MachineID      string            `json:"machine_id"`
-	Severity       string            `json:"severity"`
-	State          string            `json:"state"` // AlertPending, AlertFiring, AlertResolved
-	Value          float64           `json:"value"`
-	Labels         map[string]string `json:"labels"`
-	Summary        string            `json:"summary"`
-	ActiveAt       time.Time         `json:"active_at"`
-	FiredAt        *time.Time        `json:"fired_at,omitempty"`
-	ResolvedAt     *time.Time        `json:"resolved_at,omitempty"`
-	Silenced       bool              `json:"silenced"`  // muted by a silence or a maintenance window
-	Inhibited      bool              `json:"inhibited"` // muted by another alert (e.g. the sensor is lost)
-	AcknowledgedBy string            `json:"acknowledged_by,omitempty"`
-	AcknowledgedAt *time.Time        `json:"acknowledged_at,omitempty"`
-	AckComment     string            `json:"ack_comment,omitempty"`
+	Fingerprint string            `json:"fingerprint"` // stable id from the labels
+	Rule        string            `json:"rule"`
+	MachineID   string            `json:"machine_id"`
+	Severity    string            `json:"severity"`
+	State       string            `json:"state"` // AlertPending, AlertFiring, AlertResolved
+	Value       float64           `json:"value"`
+	Labels      map[string]string `json:"labels"`
+	Summary     string            `json:"summary"`
+	ActiveAt    time.Time         `json:"active_at"`
+	FiredAt     *time.Time        `json:"fired_at,omitempty"`
+	ResolvedAt  *time.Time        `json:"resolved_at,omitempty"`
+	Silenced    bool              `json:"silenced"`  // muted by a silence or a maintenance window
+	Inhibited   bool              `json:"inhibited"` // muted by another alert (e.g. the sensor is lost)
+	// MutedBy says why the alert's notifications are muted: "silence:<id>",
+	// "maintenance:<name>", "inhibited".
+	MutedBy        []string   `json:"muted_by,omitempty"`
+	AcknowledgedBy string     `json:"acknowledged_by,omitempty"`
+	AcknowledgedAt *time.Time `json:"acknowledged_at,omitempty"`
+	AckComment     string     `json:"ack_comment,omitempty"`
 }
 
 // AlertFilter selects alerts.
@@ -96,6 +100,28 @@ type Matcher struct {
 	Label string `json:"label"`
 	Op    string `json:"op"`
 	Value string `json:"value"`
+}
+
+// MatchLabels reports whether every matcher matches the labels, as the appliance matches them
+// (regular expressions anchored; an invalid one matches nothing). No matchers match everything.
+func MatchLabels(ms []Matcher, labels map[string]string) bool {
+	for _, m := range ms {
+		v := labels[m.Label]
+		var ok bool
+		switch m.Op {
+		case "=", "":
+			ok = v == m.Value
+		case "!=":
+			ok = v != m.Value
+		case "=~", "!~":
+			re, err := regexp.Compile("^(?:" + m.Value + ")$")
+			ok = err == nil && re.MatchString(v) == (m.Op == "=~")
+		}
+		if !ok {
+			return false
+		}
+	}
+	return true
 }
 
 // Silence mutes the notifications of alerts its matchers all match, from StartsAt to EndsAt.
@@ -137,8 +163,11 @@ type AlertRule struct {
 	Summary       map[string]string `json:"summary,omitempty"` // by language: en, ko
 }
 
-// Receiver is where notifications go. Settings depend on Type (shoutrrr, webhook, mqtt,
-// kakao_alimtalk, sens_sms, jandi, dooray); secrets in them read "****" for non-admins.
+// Receiver is where notifications go. Settings are the fields of Type's block in the
+// configuration file (shoutrrr, webhook, mqtt, kakao_alimtalk, sens_sms, jandi, dooray: e.g.
+// {"url": …, "secret": …} for a webhook), plus "rate_limit" (messages per minute) and
+// "circuit_breaker" ({"failures": 5, "cool_down": "1m"}) when set. Secrets in them read
+// "****" for non-admins; sent back as they were read, they keep their stored values.
 type Receiver struct {
 	Name         string         `json:"name"`
 	Type         string         `json:"type"`

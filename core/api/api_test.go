@@ -153,3 +153,25 @@ func TestReadSSE(t *testing.T) {
 		t.Errorf("line callback ran %d times, want 17", lines)
 	}
 }
+
+func TestMatchLabels(t *testing.T) {
+	labels := map[string]string{"machine": "pump-2", "severity": "critical"}
+	tests := []struct {
+		ms   []Matcher
+		want bool
+	}{
+		{nil, true},
+		{[]Matcher{{"machine", "=", "pump-2"}}, true},
+		{[]Matcher{{"machine", "!=", "pump-2"}}, false},
+		{[]Matcher{{"machine", "=~", "pump-.*"}, {"severity", "=", "critical"}}, true},
+		{[]Matcher{{"machine", "=~", "pump"}}, false}, // anchored
+		{[]Matcher{{"machine", "!~", "fan-.*"}}, true},
+		{[]Matcher{{"line", "=", ""}}, true}, // a missing label is empty
+		{[]Matcher{{"machine", "=~", "("}}, false},
+	}
+	for _, tc := range tests {
+		if got := MatchLabels(tc.ms, labels); got != tc.want {
+			t.Errorf("MatchLabels(%v) = %v, want %v", tc.ms, got, tc.want)
+		}
+	}
+}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"image/color"
-	"regexp"
 	"strings"
 	"time"
 
@@ -174,28 +173,6 @@ func alertName(a api.Alert) string {
 	return a.Rule
 }
 
-// matches reports whether every matcher matches the labels, as the
-// appliance does (regular expressions anchored).
-func matches(ms []api.Matcher, labels map[string]string) bool {
-	for _, m := range ms {
-		v := labels[m.Label]
-		var ok bool
-		switch m.Op {
-		case "=", "":
-			ok = v == m.Value
-		case "!=":
-			ok = v != m.Value
-		case "=~", "!~":
-			re, err := regexp.Compile("^(?:" + m.Value + ")$")
-			ok = err == nil && re.MatchString(v) == (m.Op == "=~")
-		}
-		if !ok {
-			return false
-		}
-	}
-	return true
-}
-
 func alertLabels(a api.Alert) map[string]string {
 	l := map[string]string{}
 	for k, v := range a.Labels {
@@ -220,7 +197,7 @@ func (u *UI) muteReason(a api.Alert) string {
 	if a.Silenced {
 		found := false
 		for _, s := range u.al.silences {
-			if s.State == "active" && matches(s.Matchers, labels) {
+			if s.State == "active" && api.MatchLabels(s.Matchers, labels) {
 				r := u.T("alert.silencedby", u.formatTime(s.EndsAt), s.CreatedBy)
 				if s.Comment != "" {
 					r += " — “" + s.Comment + "”"
@@ -229,7 +206,7 @@ func (u *UI) muteReason(a api.Alert) string {
 			}
 		}
 		for _, w := range u.al.windows {
-			if w.Open && matches(w.Matchers, labels) {
+			if w.Open && api.MatchLabels(w.Matchers, labels) {
 				reasons, found = append(reasons, u.T("alert.maintenance", w.Name)), true
 			}
 		}

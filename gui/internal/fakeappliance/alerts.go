@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -169,26 +168,8 @@ func (a *alerting) recount(now time.Time) []api.JobStats {
 	return []api.JobStats{st}
 }
 
-// Match reports whether every matcher matches the labels; regular expressions are anchored.
-func Match(ms []api.Matcher, labels map[string]string) bool {
-	for _, m := range ms {
-		v := labels[m.Label]
-		var ok bool
-		switch m.Op {
-		case "=", "":
-			ok = v == m.Value
-		case "!=":
-			ok = v != m.Value
-		case "=~", "!~":
-			re, err := regexp.Compile("^(?:" + m.Value + ")$")
-			ok = err == nil && re.MatchString(v) == (m.Op == "=~")
-		}
-		if !ok {
-			return false
-		}
-	}
-	return true
-}
+// Match reports whether every matcher matches the labels (api.MatchLabels).
+func Match(ms []api.Matcher, labels map[string]string) bool { return api.MatchLabels(ms, labels) }
 
 // remute recomputes which alerts are silenced, from the active silences and open windows.
 func (a *alerting) remute(now time.Time) {

@@ -120,29 +120,7 @@ func LabelsOf(a api.Alert) map[string]string {
 // Matches reports whether every matcher matches the labels (a missing label is ""); regular
 // expressions are anchored, as the appliance's are. An invalid one matches nothing.
 func Matches(ms []api.Matcher, labels map[string]string) bool {
-	if len(ms) == 0 {
-		return false
-	}
-	for _, m := range ms {
-		v := labels[m.Label]
-		var ok bool
-		switch m.Op {
-		case "=":
-			ok = v == m.Value
-		case "!=":
-			ok = v != m.Value
-		case "=~", "!~":
-			re, err := regexp.Compile("^(?:" + m.Value + ")$")
-			if err != nil {
-				return false
-			}
-			ok = re.MatchString(v) == (m.Op == "=~")
-		}
-		if !ok {
-			return false
-		}
-	}
-	return true
+	return len(ms) > 0 && api.MatchLabels(ms, labels)
 }
 
 // Muting says why a silenced or inhibited alert is muted: Short for its row, Long for its
