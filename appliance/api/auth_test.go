@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"signalcraft/core/alert"
 	wire "signalcraft/core/api"
 )
 
@@ -29,6 +30,19 @@ func (e *env) requestFor(t *testing.T, rt wire.Route, n int) *http.Request {
 			t.Fatal(err)
 		}
 		path = wire.Expand(rt.Path, fmt.Sprint(c.Token.ID))
+	case wire.PathAlertAck, wire.PathAlertDeliveries:
+		path = wire.Expand(rt.Path, fakeFingerprint)
+	case wire.PathSilence:
+		sl, err := e.alerting.CreateSilence(context.Background(), alert.Silence{Matchers: alert.Matchers{alert.MustMatcher(alert.MatchEqual, "machine", "pump-1")},
+			StartsAt: e.clk.Now(), EndsAt: e.clk.Now().Add(time.Hour), CreatedBy: "test"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		path = wire.Expand(rt.Path, sl.ID)
+	case wire.PathReceiverTest:
+		path = wire.Expand(rt.Path, "ops-hook")
+	case wire.PathJobRetry:
+		path = wire.Expand(rt.Path, "2")
 	default:
 		path = rt.Path
 	}
@@ -42,8 +56,19 @@ func (e *env) requestFor(t *testing.T, rt wire.Route, n int) *http.Request {
 		body = fmt.Sprintf(`{"name":"new-%d","role":"viewer"}`, n)
 	case "POST " + wire.PathLabel:
 		body = `{"label":"bearing_outer"}`
-	case "POST " + wire.PathAcknowledge:
+	case "POST " + wire.PathAcknowledge, "POST " + wire.PathAlertAck:
 		body = `{"comment":"seen"}`
+	case "POST " + wire.PathSilences:
+		body = fmt.Sprintf(`{"matchers":[{"label":"machine","op":"=","value":"pump-1"}],"ends_at":%q,"comment":"bearing swap %d"}`,
+			e.clk.Now().Add(2*time.Hour).Format(time.RFC3339), n)
+	case "PUT " + wire.PathMaintenance:
+		body = `[{"name":"lunch","days":["mon","tue","wed","thu","fri"],"start":"12:00","end":"13:00","time_zone":"Asia/Seoul","matchers":[]}]`
+	case "PUT " + wire.PathRules:
+		body = `[{"name":"AnomalyWarning","metric":"anomaly_score","op":">","enter":1,"exit":0.9,"for":"10s","severity":"warning","summary":{"en":"{{.Machine}} sounds unusual","ko":"{{.Machine}} 이상음"}}]`
+	case "PUT " + wire.PathReceivers:
+		body = `[{"name":"ops-hook","type":"webhook","lang":"ko","send_resolved":true,"settings":{"url":"https://hooks.plant.local/in","secret":"****"}}]`
+	case "POST " + wire.PathReceiverTest:
+		body = `{"lang":"ko"}`
 	}
 	var rd io.Reader
 	if body != "" {

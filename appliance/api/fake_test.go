@@ -131,14 +131,16 @@ func (f *fakeDaemon) publish(l wire.Live) {
 
 // env is a server on a loopback httptest server with one token per role.
 type env struct {
-	t      testing.TB
-	db     *store.DB
-	clk    *fakeClock
-	fake   *fakeDaemon
-	srv    *Server
-	ts     *httptest.Server
-	tokens map[wire.Role]string // role → secret
-	event  int64                // an open event of pump-1
+	t    testing.TB
+	db   *store.DB
+	clk  *fakeClock
+	fake *fakeDaemon
+	// alerting serves the alerting routes.
+	alerting *fakeAlerting
+	srv      *Server
+	ts       *httptest.Server
+	tokens   map[wire.Role]string // role → secret
+	event    int64                // an open event of pump-1
 	// streams counts requests for the live stream.
 	streams atomic.Int64
 }
@@ -171,12 +173,15 @@ func newEnv(t testing.TB, o Options) *env {
 	if o.Now == nil {
 		o.Now = clk.Now
 	}
-	srv, err := NewServer(fake.deps(db), o)
+	alerting := newFakeAlerting(db, clk.Now)
+	deps := fake.deps(db)
+	deps.Alerting = alerting
+	srv, err := NewServer(deps, o)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { srv.Close() })
-	e := &env{t: t, db: db, clk: clk, fake: fake, srv: srv, tokens: map[wire.Role]string{}, event: ev}
+	e := &env{t: t, db: db, clk: clk, fake: fake, alerting: alerting, srv: srv, tokens: map[wire.Role]string{}, event: ev}
 	for _, r := range wire.Roles {
 		c, err := createToken(ctx, db, string(r)+"-token", r, time.Time{}, clk.Now(), "local:test")
 		if err != nil {

@@ -3,6 +3,7 @@ package api
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -19,7 +20,7 @@ const (
 )
 
 func (s *Server) handlers() map[string]http.HandlerFunc {
-	return map[string]http.HandlerFunc{
+	h := map[string]http.HandlerFunc{
 		"GET " + wire.PathHealth:       s.health,
 		"GET " + wire.PathMe:           s.me,
 		"GET " + wire.PathMachines:     s.machines,
@@ -41,6 +42,8 @@ func (s *Server) handlers() map[string]http.HandlerFunc {
 		"DELETE " + wire.PathToken:     s.revokeToken,
 		"GET " + wire.PathAudit:        s.audit,
 	}
+	maps.Copy(h, s.alertHandlers())
+	return h
 }
 
 // actor returns the audit actor of an authenticated request.

@@ -12,7 +12,9 @@ import (
 	"sync"
 	"time"
 
+	"signalcraft/core/alert"
 	wire "signalcraft/core/api"
+	"signalcraft/core/jobs"
 	"signalcraft/core/store"
 )
 
@@ -23,8 +25,10 @@ import (
 //
 // Errors returned by the funcs may be *wire.Error (passed through as they
 // are: return CodeInvalid with Fields for per-field problems) or wrap the
-// store's sentinels (store.ErrNotFound, ErrConflict, ErrInvalid); anything
-// else is logged and answered as an internal error.
+// store's sentinels (store.ErrNotFound, ErrConflict, ErrInvalid), the alert
+// engine's (alert.ErrNotFound, ErrExpired, ErrInvalid) or the job queue's
+// (jobs.ErrNotFound, ErrConflict); anything else is logged and answered as an
+// internal error.
 type Deps struct {
 	DB *store.DB
 	// Live returns the latest state of every machine, in configuration order.
@@ -47,6 +51,10 @@ type Deps struct {
 	// Sensors lists sensors with their live counters; nil reads the store
 	// (without overrun and reconnect counts).
 	Sensors func(ctx context.Context) ([]wire.Sensor, error)
+	// Alerting serves the alerting routes (alerts, silences, maintenance
+	// windows, rules, receivers, the job queue); nil makes them answer 404
+	// "alerting is not configured".
+	Alerting Alerting
 }
 
 // Options tune the server. Zero values take the defaults.
@@ -248,8 +256,12 @@ func (s *Server) apiError(r *http.Request, err error) *wire.Error {
 	switch {
 	case errors.As(err, &e):
 		return e
-	case errors.Is(err, store.ErrNotFound):
+	case errors.Is(err, store.ErrNotFound), errors.Is(err, alert.ErrNotFound), errors.Is(err, jobs.ErrNotFound):
 		return &wire.Error{Code: wire.CodeNotFound, Message: strings.TrimPrefix(err.Error(), "store: ")}
+	case errors.Is(err, alert.ErrExpired), errors.Is(err, jobs.ErrConflict):
+		return &wire.Error{Code: wire.CodeConflict, Message: err.Error()}
+	case errors.Is(err, alert.ErrInvalid), errors.Is(err, jobs.ErrInvalid):
+		return &wire.Error{Code: wire.CodeInvalid, Message: err.Error()}
 	case errors.Is(err, store.ErrConflict):
 		return &wire.Error{Code: wire.CodeConflict, Message: strings.TrimPrefix(err.Error(), "store: ")}
 	case errors.Is(err, store.ErrInvalid):

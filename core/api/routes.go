@@ -47,9 +47,10 @@ type Route struct {
 // Pattern returns the net/http ServeMux pattern "METHOD PATH".
 func (r Route) Pattern() string { return r.Method + " " + r.Path }
 
-// Routes is every route of the API. The server registers exactly these, its
-// tests call each with each role, and docs/API.md is checked against it.
-var Routes = []Route{
+// Routes is every route of the API, the alerting routes (AlertRoutes) last. The
+// server registers exactly these, its tests call each with each role, and
+// docs/API.md is checked against it.
+var Routes = append([]Route{
 	{"GET", PathHealth, RoleViewer, false, "Appliance health and API version (Health)."},
 	{"GET", PathMe, RoleViewer, false, "The caller's identity and role (Identity)."},
 	{"GET", PathMachines, RoleViewer, false, "Every configured machine ([]Machine), in configuration order."},
@@ -70,7 +71,7 @@ var Routes = []Route{
 	{"POST", PathTokens, RoleAdmin, true, "Create a token (CreateTokenRequest → 201 CreatedToken); the secret is shown only here."},
 	{"DELETE", PathToken, RoleAdmin, true, "Revoke a token (204)."},
 	{"GET", PathAudit, RoleAdmin, false, "The audit log, newest first ([]AuditEntry); filters: actor, action, target, before, limit."},
-}
+}, AlertRoutes...)
 
 // Expand fills the {name} parameters of a route path in order, escaping
 // each value: Expand(PathEvent, "42") is "/api/v1/events/42".
