@@ -76,6 +76,8 @@ func runDaemon(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	done := make(chan error, 1)
 	go func() { done <- m.Run(ctx) }()
+	stopNotify := notifySystemd(ctx, m, cfg, log) // READY=1 and watchdog pings under systemd
+	defer stopNotify()
 	if !*status {
 		return <-done
 	}
