@@ -83,10 +83,11 @@ func (f *fakeAlerting) AcknowledgeAlert(ctx context.Context, fp, who, comment st
 		if a.Fingerprint != fp {
 			continue
 		}
-		if a.AcknowledgedBy == "" {
-			now := f.now()
-			a.AcknowledgedBy, a.AcknowledgedAt, a.AckComment = who, &now, comment
+		if a.AcknowledgedBy != "" {
+			return wire.Alert{}, wire.Errorf(wire.CodeConflict, "alert %s was acknowledged by %s", fp, a.AcknowledgedBy)
 		}
+		now := f.now()
+		a.AcknowledgedBy, a.AcknowledgedAt, a.AckComment = who, &now, comment
 		return *a, f.audit(ctx, audit)
 	}
 	return wire.Alert{}, fmt.Errorf("acknowledge %q: %w", fp, alert.ErrNotFound)

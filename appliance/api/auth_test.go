@@ -115,7 +115,7 @@ func TestRouteAuthorization(t *testing.T) {
 				}
 				if want == "" {
 					// Only the first acknowledgement succeeds; later ones conflict.
-					again := rt.Path == wire.PathAcknowledge && resp.StatusCode == http.StatusConflict
+					again := (rt.Path == wire.PathAcknowledge || rt.Path == wire.PathAlertAck) && resp.StatusCode == http.StatusConflict
 					if resp.StatusCode > 299 && !again {
 						b, _ := io.ReadAll(resp.Body)
 						t.Fatalf("status %d for role %s, want success: %s", resp.StatusCode, role, b)

@@ -38,10 +38,18 @@ type alerting struct {
 	lang     string
 	obs      chan alert.Observation
 
-	mu        sync.Mutex // guards engine and receivers
+	// saveMu orders the saves of the engine's state (held from the snapshot to the commit,
+	// so an older snapshot never overwrites a newer one); cfgMu orders configuration changes.
+	// Both are taken before mu.
+	saveMu sync.Mutex
+	cfgMu  sync.Mutex
+
+	mu        sync.Mutex // guards engine, cfg and receivers
 	engine    *alert.Engine
+	cfg       alert.Config
 	receivers map[string]notify.Receiver
-	dirty     bool // the engine changed since its state was last saved
+	recvList  []notify.Receiver // receivers in configuration order
+	dirty     bool              // the engine changed since its state was last saved
 	lastSave  time.Time
 	dropped   uint64
 }
@@ -55,6 +63,7 @@ func newAlerting(ctx context.Context, db *store.DB, cfg alert.Config, receivers 
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return nil, err
 	}
+	cfg, receivers = storedAlertSettings(ctx, db, cfg, receivers, o.Logger.With("component", "alerting"))
 	engine, err := alert.New(cfg, st)
 	if err != nil {
 		return nil, fmt.Errorf("alerting: %w", err)
@@ -65,10 +74,8 @@ func newAlerting(ctx context.Context, db *store.DB, cfg alert.Config, receivers 
 	}
 	a := &alerting{db: db, queue: q, notifier: notify.New(notify.Options{Now: o.Now, Logger: o.Logger.With("component", "notify")}),
 		log: o.Logger.With("component", "alerting"), now: o.Now, lang: lang, obs: make(chan alert.Observation, 4096),
-		engine: engine, receivers: map[string]notify.Receiver{}}
-	for _, r := range receivers {
-		a.receivers[r.Name] = r
-	}
+		engine: engine, cfg: cfg}
+	a.setReceivers(receivers)
 	q.Handle(JobNotify, a.deliver, jobs.WorkerConfig{Concurrency: 4, Lease: 2 * time.Minute, MaxAttempts: 12,
 		Backoff: jobs.Backoff{Base: 2 * time.Second, Max: 10 * time.Minute, Jitter: 0.2}})
 	return a, nil
@@ -156,6 +163,8 @@ const saveEvery = 5 * time.Second
 
 // commit saves the engine's state and enqueues ns in one transaction, then confirms them.
 func (a *alerting) commit(ctx context.Context, ns []alert.Notification) {
+	a.saveMu.Lock()
+	defer a.saveMu.Unlock()
 	a.mu.Lock()
 	now := a.now()
 	if len(ns) == 0 && !(a.dirty && now.Sub(a.lastSave) >= saveEvery) {

@@ -29,6 +29,7 @@ func (m *Main) serveAPI(ctx context.Context) error {
 		Relearn:       m.Relearn,
 		Devices:       devices,
 		Sensors:       m.Sensors,
+		Alerting:      m.alerts,
 	}, api.Options{Logger: m.log.With("component", "api"), Now: m.o.Now, BuildVersion: m.o.Version})
 	if err != nil {
 		return err

@@ -1,0 +1,250 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"signalcraft/core/alert"
+	wire "signalcraft/core/api"
+	"signalcraft/core/store"
+)
+
+func fieldNames(fs []wire.FieldError) []string {
+	out := []string{}
+	for _, f := range fs {
+		out = append(out, f.Field)
+	}
+	return out
+}
+
+func TestSilenceFromWire(t *testing.T) {
+	now := t0
+	pump := wire.Matcher{Label: "machine", Op: "=", Value: "pump-1"}
+	tests := []struct {
+		name string
+		in   wire.Silence
+		want []string
+	}{
+		{"valid", wire.Silence{Matchers: []wire.Matcher{pump}, EndsAt: now.Add(time.Hour)}, []string{}},
+		{"no matchers", wire.Silence{EndsAt: now.Add(time.Hour)}, []string{"matchers"}},
+		{"bad label", wire.Silence{Matchers: []wire.Matcher{{Label: "1x", Op: "=", Value: "a"}}, EndsAt: now.Add(time.Hour)}, []string{"matchers[0].label"}},
+		{"bad op", wire.Silence{Matchers: []wire.Matcher{pump, {Label: "rule", Op: "~", Value: "a"}}, EndsAt: now.Add(time.Hour)}, []string{"matchers[1].op"}},
+		{"bad regexp", wire.Silence{Matchers: []wire.Matcher{{Label: "rule", Op: "!~", Value: "a("}}, EndsAt: now.Add(time.Hour)}, []string{"matchers[0].value"}},
+		{"matches everything", wire.Silence{Matchers: []wire.Matcher{{Label: "rule", Op: "=~", Value: ".*"}}, EndsAt: now.Add(time.Hour)}, []string{"matchers"}},
+		{"no end", wire.Silence{Matchers: []wire.Matcher{pump}}, []string{"ends_at"}},
+		{"end before start", wire.Silence{Matchers: []wire.Matcher{pump}, StartsAt: now.Add(2 * time.Hour), EndsAt: now.Add(time.Hour)}, []string{"ends_at"}},
+		{"in the past", wire.Silence{Matchers: []wire.Matcher{pump}, StartsAt: now.Add(-2 * time.Hour), EndsAt: now.Add(-time.Hour)}, []string{"ends_at"}},
+		{"long comment", wire.Silence{Matchers: []wire.Matcher{pump}, EndsAt: now.Add(time.Hour), Comment: strings.Repeat("x", 1001)}, []string{"comment"}},
+	}
+	for _, tt := range tests {
+		s, fs := SilenceFromWire(tt.in, now)
+		if got := fieldNames(fs); !slices.Equal(got, tt.want) {
+			t.Errorf("%s: fields %q, want %q", tt.name, got, tt.want)
+		}
+		if len(tt.want) == 0 && (!s.StartsAt.Equal(now) || len(s.Matchers) != 1 || !s.Matchers.Matches(alert.Labels{"machine": "pump-1"})) {
+			t.Errorf("%s: converted %+v", tt.name, s)
+		}
+	}
+}
+
+func TestRulesFromWire(t *testing.T) {
+	old := alert.DefaultConfig().Rules
+	in := make([]wire.AlertRule, len(old))
+	for i, r := range old {
+		in[i] = RuleToWire(r)
+	}
+	back, fs := RulesFromWire(in, old)
+	if len(fs) != 0 {
+		t.Fatalf("round trip of the default rules: %v", fs)
+	}
+	for i := range old {
+		if back[i].Name != old[i].Name || back[i].For != old[i].For || back[i].NoData != old[i].NoData ||
+			back[i].Annotations["ko"]["description"] != old[i].Annotations["ko"]["description"] || (old[i].Expr.Exit != nil) != (back[i].Expr.Exit != nil) {
+			t.Errorf("rule %d after a round trip: %+v, want %+v", i, back[i], old[i])
+		}
+	}
+
+	bad := slices.Clone(in)
+	bad[0].Severity = "fatal"
+	bad[1].Op = "=="
+	bad[2].For = "ten seconds"
+	bad[3].Summary = map[string]string{"en": "{{.Nope}}"}
+	bad[4].Name = bad[0].Name
+	_, fs = RulesFromWire(bad, old)
+	want := []string{"rules[2].for", "rules[0].severity", "rules[1].op", "rules[3].summary.en", "rules[4].name"}
+	if got := fieldNames(fs); !slices.Equal(got, want) {
+		t.Errorf("fields %q, want %q", got, want)
+	}
+
+	// A language dropped from the summary drops its description too.
+	one := []wire.AlertRule{in[0]}
+	one[0].Summary = map[string]string{"en": "{{.Machine}}!"}
+	rs, fs := RulesFromWire(one, old)
+	if len(fs) != 0 || len(rs[0].Annotations) != 1 || rs[0].Annotations["en"]["description"] == "" || rs[0].Annotations["en"]["summary"] != "{{.Machine}}!" {
+		t.Errorf("one language: %+v, %v", rs[0].Annotations, fs)
+	}
+}
+
+func TestWindowsRoundTrip(t *testing.T) {
+	now := time.Date(2025, 3, 3, 3, 30, 0, 0, time.UTC) // Monday 12:30 in Seoul, and still Sunday night's window in UTC
+	in := []alert.MaintenanceWindow{{Name: "lunch", Schedule: "Mon-Fri 12:00-13:00 Asia/Seoul"},
+		{Name: "weekend", Days: []string{"Sat", "sun"}, Start: "22:00", End: "06:00", Matchers: alert.Matchers{alert.MustMatcher(alert.MatchEqual, "line", "A")}}}
+	var ws []wire.MaintenanceWindow
+	for _, w := range in {
+		ws = append(ws, WindowToWire(w, now))
+	}
+	if got := ws[0]; !slices.Equal(got.Days, []string{"mon", "tue", "wed", "thu", "fri"}) || got.Start != "12:00" || got.TimeZone != "Asia/Seoul" || !got.Open {
+		t.Errorf("lunch %+v", got)
+	}
+	if got := ws[1]; !slices.Equal(got.Days, []string{"sat", "sun"}) || got.TimeZone != "UTC" || !got.Open || got.Matchers[0].Label != "line" {
+		t.Errorf("weekend %+v", got)
+	}
+	back, fs := WindowsFromWire(ws)
+	if len(fs) != 0 {
+		t.Fatal(fs)
+	}
+	for i := range in {
+		if back[i].Active(now) != in[i].Active(now) || back[i].Active(now.Add(-5*time.Hour)) != in[i].Active(now.Add(-5*time.Hour)) {
+			t.Errorf("window %d changed in a round trip: %+v", i, back[i])
+		}
+	}
+	_, fs = WindowsFromWire([]wire.MaintenanceWindow{{Name: "a", Start: "10:00", End: "10:00"}, {Name: "a", Start: "1:00", End: "24:01",
+		Matchers: []wire.Matcher{{Label: "x", Op: "=~", Value: "["}}}})
+	want := []string{"maintenance[0].end", "maintenance[1].name", "maintenance[1].start", "maintenance[1].end", "maintenance[1].matchers[0].value"}
+	if got := fieldNames(fs); !slices.Equal(got, want) {
+		t.Errorf("fields %q, want %q", got, want)
+	}
+}
+
+func TestReceiversFromWire(t *testing.T) {
+	old := newFakeAlerting(nil, func() time.Time { return t0 }).receivers
+	var masked []wire.Receiver
+	for _, r := range old {
+		masked = append(masked, ReceiverToWire(r.Redacted()))
+	}
+	hook := masked[0].Settings
+	if hook["secret"] != "****" || hook["headers"].(map[string]any)["X-Api-Token"] != "****" || hook["rate_limit"] != 30 ||
+		!strings.Contains(hook["url"].(string), "****") || masked[1].Settings["password"] != "****" {
+		t.Fatalf("masked %+v", masked)
+	}
+	// Through JSON, as a client would send them back.
+	back, fs := ReceiversFromWire(roundTrip(t, masked), old)
+	if len(fs) != 0 {
+		t.Fatal(fs)
+	}
+	if back[0].Webhook.Secret != old[0].Webhook.Secret || back[0].Webhook.URL != old[0].Webhook.URL ||
+		back[0].Webhook.Headers["X-Api-Token"] != "tok-998877" || back[0].RateLimit != 30 || back[1].MQTT.Password != "mq-pass" {
+		t.Errorf("secrets not kept: %+v %+v", back[0].Webhook, back[1].MQTT)
+	}
+	// A masked value under another name has nothing to keep.
+	renamed := roundTrip(t, masked[1:])
+	renamed[0].Name = "new-mqtt"
+	if back, _ := ReceiversFromWire(renamed, old); back[0].MQTT.Password != "****" {
+		t.Errorf("renamed receiver took a stored secret: %+v", back[0].MQTT)
+	}
+
+	bad := roundTrip(t, masked)
+	bad[0].Settings["url"] = "ftp://x"
+	bad[1].Type = "pigeon"
+	bad = append(bad, wire.Receiver{Name: "x", Type: "webhook", Settings: map[string]any{"url": "https://a.example", "colour": "red"}},
+		wire.Receiver{Name: "y", Type: "webhook", Lang: "fr", Settings: map[string]any{"url": "https://a.example", "rate_limit": -1}},
+		wire.Receiver{Name: "y", Type: "jandi", Settings: map[string]any{}})
+	_, fs = ReceiversFromWire(bad, old)
+	want := []string{"receivers[0].settings.url", "receivers[1].type", "receivers[2].settings", "receivers[3].settings.rate_limit",
+		"receivers[3].lang", "receivers[4].name", "receivers[4].settings.url"}
+	if got := fieldNames(fs); !slices.Equal(got, want) {
+		t.Errorf("fields %q, want %q", got, want)
+	}
+}
+
+func roundTrip(t *testing.T, rs []wire.Receiver) []wire.Receiver {
+	t.Helper()
+	var out []wire.Receiver
+	if err := strictDecode(rs, &out); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func TestAlertingRoutes(t *testing.T) {
+	e := newEnv(t, Options{})
+	ctx := context.Background()
+	viewer, admin := e.client(wire.RoleViewer), e.client(wire.RoleAdmin)
+
+	rs, err := viewer.Receivers(ctx)
+	if err != nil || rs[0].Settings["secret"] != "****" || rs[1].Settings["password"] != "****" {
+		t.Fatalf("receivers for a viewer: %+v, %v", rs, err)
+	}
+	if rs, err = admin.Receivers(ctx); err != nil || rs[0].Settings["secret"] != "whsec-0123456789" {
+		t.Fatalf("receivers for an admin: %+v, %v", rs, err)
+	}
+	if as, err := viewer.Alerts(ctx, wire.AlertFilter{State: wire.AlertPending}); err != nil || len(as) != 1 || as[0].MachineID != "fan-2" {
+		t.Errorf("pending alerts %+v, %v", as, err)
+	}
+	if _, err := viewer.Alerts(ctx, wire.AlertFilter{State: "burning"}); !wire.IsCode(err, wire.CodeInvalid) {
+		t.Errorf("unknown state filter: %v", err)
+	}
+	if j, err := viewer.Jobs(ctx, "", "dead"); err != nil || len(j.Recent) != 1 || j.Recent[0].ID != 2 {
+		t.Errorf("dead jobs %+v, %v", j, err)
+	}
+	if _, err := viewer.Jobs(ctx, "", "sleeping"); !wire.IsCode(err, wire.CodeInvalid) {
+		t.Errorf("unknown job state: %v", err)
+	}
+	if err := admin.RetryJob(ctx, 5000); !wire.IsCode(err, wire.CodeNotFound) {
+		t.Errorf("retrying an unknown job: %v", err)
+	}
+	if _, err := admin.TestReceiver(ctx, "ops-hook", "fr"); !wire.IsCode(err, wire.CodeInvalid) {
+		t.Errorf("test in French: %v", err)
+	}
+	ws, err := viewer.Maintenance(ctx)
+	if err != nil || len(ws) != 1 || ws[0].Open || len(ws[0].Days) != 5 { // t0 is Saturday
+		t.Errorf("maintenance %+v, %v", ws, err)
+	}
+
+	// Every audited alerting route leaves an entry with the caller.
+	for _, rt := range wire.AlertRoutes {
+		if !rt.Audited {
+			continue
+		}
+		before, _ := e.db.Audit(ctx, store.AuditFilter{Limit: 1})
+		req := e.requestFor(t, rt, 1000)
+		req.Header.Set("Authorization", "Bearer "+e.tokens[wire.RoleAdmin])
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode > 299 {
+			t.Errorf("%s: status %d", rt.Pattern(), resp.StatusCode)
+			continue
+		}
+		after, _ := e.db.Audit(ctx, store.AuditFilter{Limit: 1})
+		if len(after) == 0 || (len(before) > 0 && after[0].ID == before[0].ID) || after[0].Actor != "admin-token" {
+			t.Errorf("%s left no audit entry (latest %+v)", rt.Pattern(), after)
+		}
+	}
+	silences, _ := e.db.Audit(ctx, store.AuditFilter{Action: "silence.create"})
+	if len(silences) != 1 || silences[0].Target != "silence/1" || !strings.Contains(silences[0].Detail, `machine="pump-1"`) {
+		t.Errorf("silence audit %+v", silences)
+	}
+
+	// Without an alert manager the routes are not found, after authorization.
+	d := e.fake.deps(e.db)
+	srv, err := NewServer(d, Options{Now: e.clk.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	req, _ := http.NewRequest("GET", wire.PathAlerts, nil)
+	req = req.WithContext(context.WithValue(ctx, localKey{}, "local:test"))
+	rec := httptest.NewRecorder()
+	srv.Handler().ServeHTTP(rec, req)
+	if rec.Code != 404 || !strings.Contains(rec.Body.String(), "alerting is not configured") {
+		t.Errorf("no alerting: %d %s", rec.Code, rec.Body.String())
+	}
+}
