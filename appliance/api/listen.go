@@ -47,6 +47,14 @@ type ListenConfig struct {
 	// CertHosts are extra DNS names or IPs for the certificate; clients pin
 	// the fingerprint, so names matter only for tools that check them.
 	CertHosts []string
+	// Wrap, if set, wraps the handler served on every listener (request metrics).
+	Wrap func(http.Handler) http.Handler
+	// Readyz, if set, answers GET /readyz without authentication; GET /healthz
+	// always answers 200 "ok" without authentication.
+	Readyz http.Handler
+	// OnListen, if set, is called with the listeners' addresses once every
+	// listener is open.
+	OnListen func(addrs []net.Addr)
 }
 
 // ListenUnix listens on a unix socket at path with the given mode, replacing
@@ -105,11 +113,15 @@ func localActor(c net.Conn) string {
 // listener are local admins (see the package documentation); others must
 // bring a bearer token. For TLS, pass a tls.NewListener.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	return s.serve(ctx, ln, s.outer(ListenConfig{}))
+}
+
+func (s *Server) serve(ctx context.Context, ln net.Listener, h http.Handler) error {
 	streams, stopStreams := context.WithCancel(context.Background())
 	defer stopStreams()
 	_, isUnix := ln.(*net.UnixListener)
 	srv := &http.Server{
-		Handler:           s.Handler(),
+		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug), // TLS handshake noise from scanners
@@ -138,6 +150,34 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		return fmt.Errorf("api: serve %s: %w", ln.Addr(), err)
 	}
 	return nil
+}
+
+// outer is the handler served on the listeners: /healthz and /readyz, which need no
+// token (probes cannot bring one and learn nothing from them), then the API, all wrapped
+// by lc.Wrap.
+func (s *Server) outer(lc ListenConfig) http.Handler {
+	api := s.Handler()
+	var h http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet || r.Method == http.MethodHead {
+			switch {
+			case r.URL.Path == wire.PathHealthz:
+				r.Pattern = "GET " + wire.PathHealthz
+				w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+				w.Header().Set("Cache-Control", "no-store")
+				_, _ = w.Write([]byte("ok\n"))
+				return
+			case r.URL.Path == wire.PathReadyz && lc.Readyz != nil:
+				r.Pattern = "GET " + wire.PathReadyz
+				lc.Readyz.ServeHTTP(w, r)
+				return
+			}
+		}
+		api.ServeHTTP(w, r)
+	})
+	if lc.Wrap != nil {
+		h = lc.Wrap(h)
+	}
+	return h
 }
 
 // TLSConfig is the server's TLS configuration for cert.
@@ -182,11 +222,19 @@ func (s *Server) Run(ctx context.Context, lc ListenConfig) error {
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	h := s.outer(lc)
+	if lc.OnListen != nil {
+		addrs := make([]net.Addr, len(lns))
+		for i, ln := range lns {
+			addrs[i] = ln.Addr()
+		}
+		lc.OnListen(addrs)
+	}
 	var wg sync.WaitGroup
 	errs := make([]error, len(lns))
 	for i, ln := range lns {
 		wg.Go(func() {
-			errs[i] = s.Serve(ctx, ln)
+			errs[i] = s.serve(ctx, ln, h)
 			cancel() // one listener failing stops the others
 		})
 	}

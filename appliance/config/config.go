@@ -53,6 +53,11 @@ type Config struct {
 	// Receivers are where notifications go (core/notify). A receiver the route names but
 	// that is not configured here only writes the notification to the log.
 	Receivers []notify.Receiver `yaml:"receivers"`
+	// LogFormat is how log lines are written to stdout: text (logfmt) or json (one object
+	// a line, for journald and log shippers).
+	LogFormat string `yaml:"log_format"`
+	// Metrics says where the Prometheus metrics and health endpoints are served.
+	Metrics Metrics `yaml:"metrics"`
 }
 
 // Store tunes database writes.
@@ -71,6 +76,16 @@ type API struct {
 	// CertHosts are extra names or addresses put in the self-signed certificate.
 	CertHosts []string `yaml:"cert_hosts"`
 }
+
+// Metrics says where the Prometheus metrics and the health endpoints are served.
+type Metrics struct {
+	// Listen is a plain-HTTP address for /metrics, /healthz, /readyz and /health, without
+	// authentication: keep it on loopback or a management network. "" disables it.
+	Listen string `yaml:"listen"`
+}
+
+// DefaultMetricsListen is where metrics are served unless the configuration says otherwise.
+const DefaultMetricsListen = "127.0.0.1:9477"
 
 // Source is where samples come from: a PortAudio device, a WAV file or folder, or a simulator.
 type Source struct {
@@ -130,12 +145,14 @@ type Detection struct {
 // Defaults returns a configuration holding every default; decoding fills it.
 func Defaults() Config {
 	return Config{
-		DataDir:  "/var/lib/signalcraft",
-		Database: "signalcraft.db",
-		LogLevel: "info",
-		Language: notify.LangEnglish,
-		Store:    Store{BatchSize: 256, FlushEvery: time.Second},
-		API:      API{Socket: "/run/signalcraft/api.sock"},
+		DataDir:   "/var/lib/signalcraft",
+		Database:  "signalcraft.db",
+		LogLevel:  "info",
+		LogFormat: "text",
+		Metrics:   Metrics{Listen: DefaultMetricsListen},
+		Language:  notify.LangEnglish,
+		Store:     Store{BatchSize: 256, FlushEvery: time.Second},
+		API:       API{Socket: "/run/signalcraft/api.sock"},
 	}
 }
 
@@ -334,6 +351,14 @@ func (c *Config) Validate() error {
 	}
 	if !slices.Contains([]string{"debug", "info", "warn", "error"}, c.LogLevel) {
 		return fieldErr("log_level", c.LogLevel, "must be one of debug, info, warn, error")
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		return fieldErr("log_format", c.LogFormat, "must be text or json")
+	}
+	if c.Metrics.Listen != "" {
+		if _, port, err := net.SplitHostPort(c.Metrics.Listen); err != nil || port == "" {
+			return fieldErr("metrics.listen", c.Metrics.Listen, "must be host:port, e.g. 127.0.0.1:9477")
+		}
 	}
 	if c.Store.BatchSize < 1 || c.Store.BatchSize > 100000 {
 		return fieldErr("store.batch_size", c.Store.BatchSize, "must be between 1 and 100000")

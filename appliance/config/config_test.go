@@ -49,7 +49,7 @@ func TestParseErrors(t *testing.T) {
 		want    string
 	}{
 		{"unknown top-level key", [2]string{"data_dir:", "datadir:"}, "",
-			`line 2: unknown field "datadir" in the top level (known fields: data_dir, database, log_level, store, api, sources, machines, language, alerting, receivers)`},
+			`line 2: unknown field "datadir" in the top level (known fields: data_dir, database, log_level, store, api, sources, machines, language, alerting, receivers, log_format, metrics)`},
 		{"unknown nested key", [2]string{"name: Fan 1", "nmae: Fan 1"}, "",
 			`line 11: unknown field "nmae" in machines[0] (known fields: id, name, kind, line, sensor, detection)`},
 		{"unknown key in binding", [2]string{"channel: 0}", "chanel: 0}"}, "",
@@ -84,6 +84,10 @@ func TestParseErrors(t *testing.T) {
 			`machines[0].name is given twice`},
 		{"bad listen", [2]string{"data_dir: /tmp/sc", "data_dir: /tmp/sc\napi: {listen: '8443'}"}, "",
 			`api.listen "8443": must be host:port or :port, e.g. :8443`},
+		{"bad log format", [2]string{"data_dir: /tmp/sc", "data_dir: /tmp/sc\nlog_format: xml"}, "",
+			`log_format "xml": must be text or json`},
+		{"bad metrics listen", [2]string{"data_dir: /tmp/sc", "data_dir: /tmp/sc\nmetrics: {listen: '9477'}"}, "",
+			`metrics.listen "9477": must be host:port, e.g. 127.0.0.1:9477`},
 		{"bad language", [2]string{"data_dir: /tmp/sc", "data_dir: /tmp/sc\nlanguage: fr"}, "",
 			`language "fr": must be en or ko`},
 		{"bad alert rule", [2]string{"data_dir: /tmp/sc", "data_dir: /tmp/sc\nalerting: {rules: [{name: x, severity: loud}]}"}, "",

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"signalcraft/appliance/metrics"
 	"signalcraft/core/alert"
 	"signalcraft/core/jobs"
 	"signalcraft/core/notify"
@@ -37,6 +38,7 @@ type alerting struct {
 	now      func() time.Time
 	lang     string
 	obs      chan alert.Observation
+	metrics  *metrics.Metrics // notification outcomes
 
 	// saveMu orders the saves of the engine's state (held from the snapshot to the commit,
 	// so an older snapshot never overwrites a newer one); cfgMu orders configuration changes.
@@ -76,7 +78,8 @@ func newAlerting(ctx context.Context, db *store.DB, cfg alert.Config, receivers 
 		log: o.Logger.With("component", "alerting"), now: o.Now, lang: lang, obs: make(chan alert.Observation, 4096),
 		engine: engine, cfg: cfg}
 	a.setReceivers(receivers)
-	q.Handle(JobNotify, a.deliver, jobs.WorkerConfig{Concurrency: 4, Lease: 2 * time.Minute, MaxAttempts: 12,
+	a.metrics = o.Metrics
+	q.Handle(JobNotify, o.Metrics.JobHandler(JobNotify, a.deliver), jobs.WorkerConfig{Concurrency: 4, Lease: 2 * time.Minute, MaxAttempts: 12,
 		Backoff: jobs.Backoff{Base: 2 * time.Second, Max: 10 * time.Minute, Jitter: 0.2}})
 	return a, nil
 }
@@ -233,6 +236,7 @@ func (a *alerting) deliver(ctx context.Context, j jobs.Job) error {
 		return nil
 	}
 	err := a.notifier.Deliver(ctx, r, message(n, lang, title, body))
+	a.metrics.Notified(n.Receiver, err)
 	switch {
 	case err == nil:
 		return nil

@@ -5,12 +5,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"slices"
 	"strings"
 
 	"signalcraft/appliance/api"
 	"signalcraft/appliance/capture"
 	"signalcraft/appliance/config"
+	"signalcraft/appliance/health"
 	wire "signalcraft/core/api"
 	"signalcraft/core/detect"
 	"signalcraft/core/store"
@@ -36,7 +38,8 @@ func (m *Main) serveAPI(ctx context.Context) error {
 	}
 	defer srv.Close()
 	lc := api.ListenConfig{Socket: m.cfg.API.Socket, TCP: m.cfg.API.Listen, CertDir: m.cfg.DataDir,
-		CertHosts: m.cfg.API.CertHosts}
+		CertHosts: m.cfg.API.CertHosts, Wrap: m.obs.metrics.InstrumentAPI, Readyz: health.ReadyzHandler(m.obs.ready),
+		OnListen: func([]net.Addr) { m.obs.ready.Set(health.PartAPI, true) }}
 	if err := srv.Run(ctx, lc); err != nil {
 		return fmt.Errorf("api: %w", err)
 	}

@@ -16,6 +16,8 @@ import (
 
 	"signalcraft/appliance/capture"
 	"signalcraft/appliance/config"
+	"signalcraft/appliance/health"
+	"signalcraft/appliance/metrics"
 	"signalcraft/appliance/source"
 	wire "signalcraft/core/api"
 	"signalcraft/core/detect"
@@ -32,6 +34,8 @@ type Options struct {
 	// OpenSource, if set, builds the sources instead of the configuration's kinds (tests
 	// and benchmarks inject sources they control).
 	OpenSource func(config.Source) (source.Source, error)
+	// Metrics receives the daemon's metrics; nil makes New create them.
+	Metrics *metrics.Metrics
 
 	hub *hub // set by New
 }
@@ -45,6 +49,9 @@ func (o *Options) defaults() {
 	}
 	if o.Clock == nil {
 		o.Clock = source.SystemClock()
+	}
+	if o.Metrics == nil {
+		o.Metrics = metrics.New(metrics.Options{Version: o.Version, Now: o.Now})
 	}
 }
 
@@ -61,6 +68,7 @@ type Main struct {
 	byID    map[string]*fanout // sinks by source id
 	alerts  *alerting
 	onModel func(string)
+	obs     observability
 
 	mu       sync.Mutex // guards machines, cfg.Machines, anaCtx and out while running
 	machines []*machine
@@ -93,6 +101,7 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*Main, error) {
 			if r.Err != nil {
 				m.log.Error("write scores", "rows", r.Rows, "err", r.Err)
 			}
+			m.noteFlush(r)
 		}})
 	if err != nil {
 		return nil, err
@@ -136,6 +145,9 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*Main, error) {
 		}
 		m.machines = append(m.machines, mm)
 		byID[mc.Sensor.Source].add(mc.Sensor.Channel, mm)
+	}
+	if err := m.setupObservability(); err != nil {
+		return nil, err
 	}
 	ok = true
 	return m, nil
@@ -227,6 +239,7 @@ func (m *Main) Run(ctx context.Context) error {
 	m.mu.Unlock()
 
 	var bg sync.WaitGroup
+	bg.Go(func() { m.serveMetrics(srcCtx) })
 	for _, f := range m.sinks {
 		f.ctx = srcCtx
 	}
@@ -237,6 +250,7 @@ func (m *Main) Run(ctx context.Context) error {
 			}
 		})
 	}
+	m.obs.ready.Set(health.PartSources, true)
 	apiErr := make(chan error, 1)
 	if m.cfg.API.Socket != "" || m.cfg.API.Listen != "" {
 		bg.Go(func() { apiErr <- m.serveAPI(srcCtx) })
@@ -248,6 +262,7 @@ func (m *Main) Run(ctx context.Context) error {
 	case err = <-apiErr: // the API could not start (socket in use, bad certificate…)
 		stopSources()
 	}
+	m.obs.ready.Set(health.PartSources, false)
 	m.log.Info("stopping: flushing")
 	bg.Wait()
 	stopAnalysis() // machines drain their rings before returning

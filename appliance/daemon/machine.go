@@ -69,6 +69,9 @@ type machine struct {
 	note     string    // goes with the next model learned (set by relearn)
 	arrived  time.Time // when the last sample of the latest window reached the appliance
 	scored   bool      // a score is waiting to be published
+
+	// latency observes the seconds from arrived to the window's score (metrics).
+	latency interface{ Observe(float64) }
 }
 
 // Status is one machine's live state, for the status view and later the API.
@@ -118,6 +121,7 @@ func newMachine(c config.Machine, info source.Info, sensorID string, det *detect
 		bands:    newBandMap(info.SampleRate, chain.Config().DSP.FrameSize, spectrumBands, spectrumFMin),
 		spectrum: make([]float32, spectrumBands),
 		level:    sensor.DBFS(0),
+		latency:  o.Metrics.AnalysisLatency(c.ID),
 	}
 	m.view = Status{Machine: c.ID, Name: c.Name, Sensor: sensor.OK, State: "learning"}
 	return m, nil
@@ -291,6 +295,9 @@ func (m *machine) do(ctx context.Context, fn func()) error {
 func (m *machine) window(t time.Time, vec []float64, out sinks) {
 	feat := m.sum.take()
 	res := m.det.Push(t, vec)
+	if !m.arrived.IsZero() {
+		m.latency.Observe(m.now().Sub(m.arrived).Seconds())
+	}
 	if res.Err != nil {
 		m.log.Warn("fit failed; still learning", "err", res.Err)
 	}
