@@ -2,11 +2,9 @@ package fakeappliance
 
 import (
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"signalcraft/core/api"
@@ -49,7 +47,6 @@ type alerting struct {
 	jobs        []api.Job
 	stats       api.JobStats
 	nextSilence int
-	nextJob     int64
 }
 
 func newAlerting(st time.Time, iv time.Duration) alerting {
@@ -58,7 +55,7 @@ func newAlerting(st time.Time, iv time.Duration) alerting {
 	lbl := func(rule, machine, sev string) map[string]string {
 		return map[string]string{"alertname": rule, "machine": machine, "severity": sev}
 	}
-	a := alerting{nextSilence: 3, nextJob: 230, deliveries: map[string][]api.Delivery{}}
+	a := alerting{nextSilence: 3, deliveries: map[string][]api.Delivery{}}
 	a.rules = []api.AlertRule{
 		{Name: "anomaly_critical", Metric: "anomaly_score", Op: ">", Enter: 1.5, Exit: 1.1, For: "10s", KeepFiringFor: "1m", Severity: api.SeverityCritical,
 			Summary: map[string]string{"en": "Sounds very different from normal — check the machine now", "ko": "평소와 소리가 크게 다릅니다 — 지금 설비를 점검하세요"}},
@@ -96,20 +93,27 @@ func newAlerting(st time.Time, iv time.Duration) alerting {
 			StartsAt: st.Add(-30 * time.Hour), EndsAt: st.Add(-28 * time.Hour), CreatedBy: "kim", Comment: "fan cleaning", State: "expired"},
 	}
 	a.maintenance = []api.MaintenanceWindow{
-		{Name: "Line C overhaul", Days: nil, Start: "00:00", End: "23:59", TimeZone: "Asia/Seoul",
-			Matchers: []api.Matcher{{Label: "machine", Op: "=", Value: Valve}}, Open: true},
+		{Name: "Line C overhaul", Days: []string{}, Start: "00:00", End: "23:59", TimeZone: "Asia/Seoul",
+			Matchers: []api.Matcher{{Label: "machine", Op: "=", Value: Valve}}},
 		{Name: "Weekly cleaning", Days: []string{"sat"}, Start: "06:00", End: "10:00", TimeZone: "Asia/Seoul",
 			Matchers: []api.Matcher{{Label: "machine", Op: "=~", Value: "fan-.*|pump-.*"}}},
 	}
 	a.receivers = []api.Receiver{
 		{Name: ReceiverKakao, Type: "kakao_alimtalk", Lang: "ko", SendResolved: true,
-			Settings: map[string]any{"sender_key": "sk_live_2f9c", "template": "SC_ALERT_01", "phones": []string{"010-1234-5678", "010-8765-4321"}}},
+			Settings: map[string]any{"service_id": "ncp:kkobizmsg:kr:2719381:signalcraft", "access_key": "Gk3mT9xQ2wLpR7", "secret_key": "sk3Jx9Qa7Lm2Vb8N",
+				"plus_friend_id": "@signalcraft_plant", "template_code": "SC_ALERT_01", "to": []string{"01012345678", "01087654321"}}},
 		{Name: ReceiverWebhook, Type: "webhook", Lang: "en", SendResolved: true,
-			Settings: map[string]any{"url": "http://cmms.plant.local/api/hooks/signalcraft", "secret": "whsec_81ab"}},
+			Settings: map[string]any{"url": "http://cmms.plant.local/api/hooks/signalcraft", "secret": "whsec_81ab4f",
+				"headers": map[string]string{"X-Plant": "A", "Authorization": "Bearer cmms_7f3e"}}},
 		{Name: ReceiverSMS, Type: "sens_sms", Lang: "ko", SendResolved: false,
-			Settings: map[string]any{"service_id": "ncp:sms:kr:1234", "access_key": "AKIA…", "secret_key": "sk_9f2", "to": []string{"010-2222-3333"}}},
+			Settings: map[string]any{"service_id": "ncp:sms:kr:1234:signalcraft", "access_key": "Hq8vN2cXe4TzK1", "secret_key": "sk_9f2Lw8Pq",
+				"from": "0215881234", "to": []string{"01022223333"}}},
 		{Name: ReceiverMQTT, Type: "mqtt", Lang: "en", SendResolved: true,
-			Settings: map[string]any{"broker": "tcp://scada.plant.local:1883", "topic": "signalcraft/alerts", "password": "mq_77"}},
+			Settings: map[string]any{"broker": "tcp://scada.plant.local:1883", "topic_prefix": "signalcraft", "username": "signalcraft",
+				"password": "mq_77", "home_assistant": true}},
+	}
+	for i := range a.receivers { // as they come back from JSON
+		a.receivers[i].Settings, _ = jsonTree(a.receivers[i].Settings).(map[string]any)
 	}
 	fired := *a.alerts[0].FiredAt
 	done := func(d time.Duration) *time.Time { t := fired.Add(d); return &t }
@@ -171,7 +175,8 @@ func (a *alerting) recount(now time.Time) []api.JobStats {
 // Match reports whether every matcher matches the labels (api.MatchLabels).
 func Match(ms []api.Matcher, labels map[string]string) bool { return api.MatchLabels(ms, labels) }
 
-// remute recomputes which alerts are silenced, from the active silences and open windows.
+// remute recomputes the silences' states, which windows are open and which
+// alerts are muted, and why (api.Alert.MutedBy), as the appliance does.
 func (a *alerting) remute(now time.Time) {
 	for i := range a.silences {
 		s := &a.silences[i]
@@ -184,18 +189,27 @@ func (a *alerting) remute(now time.Time) {
 			s.State = "active"
 		}
 	}
+	for i := range a.maintenance {
+		a.maintenance[i].Open = WindowOpen(a.maintenance[i], now)
+	}
 	for i := range a.alerts {
 		al := &a.alerts[i]
-		al.Silenced = false
+		al.Silenced, al.MutedBy = false, nil
+		if al.State == api.AlertResolved {
+			continue
+		}
 		for _, s := range a.silences {
 			if s.State == "active" && Match(s.Matchers, al.Labels) {
-				al.Silenced = true
+				al.Silenced, al.MutedBy = true, append(al.MutedBy, "silence:"+s.ID)
 			}
 		}
 		for _, w := range a.maintenance {
 			if w.Open && Match(w.Matchers, al.Labels) {
-				al.Silenced = true
+				al.Silenced, al.MutedBy = true, append(al.MutedBy, "maintenance:"+w.Name)
 			}
+		}
+		if al.Inhibited {
+			al.MutedBy = append(al.MutedBy, "inhibited")
 		}
 	}
 }
@@ -271,8 +285,12 @@ func (s *Server) ackAlert(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a := &s.al.alerts[i]
+	if a.State == api.AlertResolved {
+		writeErr(w, api.Errorf(api.CodeConflict, "alert %s has resolved", a.Fingerprint))
+		return
+	}
 	if a.AcknowledgedAt != nil {
-		writeErr(w, api.Errorf(api.CodeConflict, "alert was acknowledged by %s", a.AcknowledgedBy))
+		writeErr(w, api.Errorf(api.CodeConflict, "alert %s was acknowledged by %s", a.Fingerprint, a.AcknowledgedBy))
 		return
 	}
 	now := s.opt.Now().UTC()
@@ -300,23 +318,6 @@ func (s *Server) listSilences(w http.ResponseWriter, _ *http.Request) {
 	rank := map[string]int{"active": 0, "pending": 1, "expired": 2}
 	slices.SortStableFunc(out, func(a, b api.Silence) int { return rank[a.State] - rank[b.State] })
 	writeJSON(w, 200, out)
-}
-
-// ValidateSilence checks a new silence the way the appliance does.
-func ValidateSilence(sl api.Silence, now time.Time) []api.FieldError {
-	var fe []api.FieldError
-	if len(sl.Matchers) == 0 {
-		fe = append(fe, api.FieldError{Field: "matchers", Message: "at least one matcher is needed"})
-	}
-	for i, m := range sl.Matchers {
-		if m.Label == "" || !slices.Contains([]string{"=", "!=", "=~", "!~"}, m.Op) {
-			fe = append(fe, api.FieldError{Field: fmt.Sprintf("matchers[%d]", i), Message: "want a label and one of = != =~ !~"})
-		}
-	}
-	if !sl.EndsAt.After(sl.StartsAt) || !sl.EndsAt.After(now) {
-		fe = append(fe, api.FieldError{Field: "ends_at", Message: "must be after the start and in the future"})
-	}
-	return fe
 }
 
 func (s *Server) createSilence(w http.ResponseWriter, r *http.Request) {
@@ -364,19 +365,41 @@ func (s *Server) expireSilence(w http.ResponseWriter, r *http.Request) {
 func (s *Server) listMaintenance(w http.ResponseWriter, _ *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.al.remute(s.opt.Now())
 	writeJSON(w, 200, s.al.maintenance)
 }
 
-func (s *Server) putMaintenance(w http.ResponseWriter, r *http.Request) {
-	var ws []api.MaintenanceWindow
-	if err := json.NewDecoder(r.Body).Decode(&ws); err != nil {
+// decodeList decodes a JSON array body, refusing unknown fields as the appliance does.
+func decodeList[T any](w http.ResponseWriter, r *http.Request) ([]T, bool) {
+	var out []T
+	dec := json.NewDecoder(r.Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&out); err != nil {
 		writeErr(w, api.Errorf(api.CodeInvalid, "decode body: %v", err))
+		return nil, false
+	}
+	return out, true
+}
+
+func invalid(msg string, fs []api.FieldError) *api.Error {
+	return &api.Error{Code: api.CodeInvalid, Message: msg, Fields: fs}
+}
+
+func (s *Server) putMaintenance(w http.ResponseWriter, r *http.Request) {
+	in, ok := decodeList[api.MaintenanceWindow](w, r)
+	if !ok {
+		return
+	}
+	ws, fs := ValidateWindows(in)
+	if len(fs) > 0 {
+		writeErr(w, invalid("invalid maintenance windows", fs))
 		return
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.al.maintenance = ws
-	writeJSON(w, 200, ws)
+	s.al.remute(s.opt.Now())
+	writeJSON(w, 200, s.al.maintenance)
 }
 
 func (s *Server) listRules(w http.ResponseWriter, _ *http.Request) {
@@ -386,10 +409,24 @@ func (s *Server) listRules(w http.ResponseWriter, _ *http.Request) {
 }
 
 func (s *Server) putRules(w http.ResponseWriter, r *http.Request) {
-	var rs []api.AlertRule
-	if err := json.NewDecoder(r.Body).Decode(&rs); err != nil {
-		writeErr(w, api.Errorf(api.CodeInvalid, "decode body: %v", err))
+	rs, ok := decodeList[api.AlertRule](w, r)
+	if !ok {
 		return
+	}
+	if fs := ValidateRules(rs); len(fs) > 0 {
+		writeErr(w, invalid("invalid alert rules", fs))
+		return
+	}
+	for i := range rs { // durations come back as the appliance prints them
+		if v, err := time.ParseDuration(rs[i].For); err == nil || rs[i].For == "" {
+			rs[i].For = v.String()
+		}
+		if v, err := time.ParseDuration(rs[i].KeepFiringFor); err == nil {
+			rs[i].KeepFiringFor = ""
+			if v != 0 {
+				rs[i].KeepFiringFor = v.String()
+			}
+		}
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -397,60 +434,53 @@ func (s *Server) putRules(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, 200, rs)
 }
 
-// secretKey reports whether a receiver setting holds a secret.
-func secretKey(k string) bool {
-	for _, w := range []string{"secret", "password", "token", "key"} {
-		if strings.Contains(k, w) {
-			return true
+// receiversFor returns the receivers as role reads them: secrets masked for non-admins.
+func (a *alerting) receiversFor(role api.Role) []api.Receiver {
+	out := make([]api.Receiver, len(a.receivers))
+	for i, rc := range a.receivers {
+		if role.Allows(api.RoleAdmin) {
+			rc.Settings, _ = jsonTree(rc.Settings).(map[string]any)
+		} else {
+			rc.Settings = MaskSettings(rc.Type, rc.Settings)
 		}
+		out[i] = rc
 	}
-	return false
+	return out
 }
 
 func (s *Server) listReceivers(w http.ResponseWriter, _ *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make([]api.Receiver, len(s.al.receivers))
-	for i, rc := range s.al.receivers {
-		rc.Settings = cloneSettings(rc.Settings)
-		if s.opt.Role != api.RoleAdmin {
-			for k := range rc.Settings {
-				if secretKey(k) {
-					rc.Settings[k] = "****"
-				}
-			}
-		}
-		out[i] = rc
-	}
-	writeJSON(w, 200, out)
-}
-
-func cloneSettings(m map[string]any) map[string]any {
-	out := make(map[string]any, len(m))
-	for k, v := range m {
-		out[k] = v
-	}
-	return out
+	writeJSON(w, 200, s.al.receiversFor(s.opt.Role))
 }
 
 func (s *Server) putReceivers(w http.ResponseWriter, r *http.Request) {
-	var rs []api.Receiver
-	if err := json.NewDecoder(r.Body).Decode(&rs); err != nil {
-		writeErr(w, api.Errorf(api.CodeInvalid, "decode body: %v", err))
+	rs, ok := decodeList[api.Receiver](w, r)
+	if !ok {
 		return
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for i, rc := range rs {
-		old := slices.IndexFunc(s.al.receivers, func(o api.Receiver) bool { return o.Name == rc.Name })
-		for k, v := range rc.Settings {
-			if v == "****" && old >= 0 {
-				rs[i].Settings[k] = s.al.receivers[old].Settings[k]
-			}
+		rs[i].Settings, _ = jsonTree(rc.Settings).(map[string]any)
+		if rs[i].Settings == nil {
+			rs[i].Settings = map[string]any{}
+		}
+		if rs[i].Lang == "" {
+			rs[i].Lang = "en"
+		}
+		j := slices.IndexFunc(s.al.receivers, func(o api.Receiver) bool { return o.Name == rc.Name && o.Type == rc.Type })
+		if j >= 0 {
+			old := s.al.receivers[j]
+			unmask(rs[i].Settings, old.Settings, MaskSettings(old.Type, old.Settings))
 		}
 	}
+	if fs := ValidateReceivers(rs); len(fs) > 0 {
+		writeErr(w, invalid("invalid receivers", fs))
+		return
+	}
 	s.al.receivers = rs
-	writeJSON(w, 200, rs)
+	writeJSON(w, 200, s.al.receiversFor(s.opt.Role))
 }
 
 // TestFailure is the error the canned webhook receiver's test notification gets.
@@ -470,8 +500,8 @@ func (s *Server) testReceiver(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := s.opt.Now().UTC()
-	d := api.Delivery{JobID: s.al.nextJob, Receiver: name, Kind: "test", State: "done", Attempts: 1, CreatedAt: now, DoneAt: &now}
-	s.al.nextJob++
+	// Like the appliance: sent at once, not queued; a failure is a delivery with its error.
+	d := api.Delivery{Receiver: name, Kind: "test", State: "done", Attempts: 1, CreatedAt: now, DoneAt: &now}
 	if name == ReceiverWebhook {
 		d.State, d.LastError, d.DoneAt = "failed", TestFailure, nil
 	}
