@@ -8,7 +8,7 @@ set -euo pipefail
 run_pkgs=(gcc pkg-config portaudio19-dev libportaudio2 alsa-utils libgl1-mesa-dev xorg-dev)
 # tests: a PulseAudio daemon for device-loss tests, tmux for the TUI end to end,
 # Xvfb and ImageMagick for GUI screenshots
-test_pkgs=(pulseaudio pulseaudio-utils libasound2-plugins sox tmux xvfb imagemagick fonts-noto-cjk mosquitto)
+test_pkgs=(pulseaudio pulseaudio-utils libasound2-plugins sox tmux xvfb imagemagick fonts-noto-cjk mosquitto prometheus)
 
 want=("${run_pkgs[@]}")
 if [[ "${1:-run}" == test ]]; then
