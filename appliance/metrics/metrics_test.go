@@ -189,7 +189,9 @@ func TestStateCollector(t *testing.T) {
 		Jobs: func(context.Context) ([]jobs.KindStats, error) {
 			return []jobs.KindStats{{Kind: "notify", Queued: 2, Dead: 1, Done: 9, OldestReady: 1500 * time.Millisecond}}, nil
 		},
-		Store:  func() store.BatcherStats { return store.BatcherStats{Committed: 100, Dropped: 1, Failures: 2, Pending: 7} },
+		Store: func() store.BatcherStats {
+			return store.BatcherStats{Committed: 100, Dropped: 1, Failures: 2, Pending: 7}
+		},
 		Health: func(context.Context) wire.HealthReport { return health },
 	})
 	if err != nil {
