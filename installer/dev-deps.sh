@@ -7,8 +7,9 @@ set -euo pipefail
 # building and running: cgo for PortAudio and Fyne (OpenGL, X11 headers)
 run_pkgs=(gcc pkg-config portaudio19-dev libportaudio2 alsa-utils libgl1-mesa-dev xorg-dev)
 # tests: a PulseAudio daemon for device-loss tests, tmux for the TUI end to end,
-# Xvfb and ImageMagick for GUI screenshots
-test_pkgs=(pulseaudio pulseaudio-utils libasound2-plugins sox tmux xvfb imagemagick fonts-noto-cjk mosquitto prometheus)
+# Xvfb and ImageMagick for GUI screenshots; lintian and man-db (systemd-analyze verify
+# resolves Documentation=man:) and systemd (systemd-analyze) for the package tests
+test_pkgs=(pulseaudio pulseaudio-utils libasound2-plugins sox tmux xvfb imagemagick fonts-noto-cjk mosquitto lintian man-db systemd prometheus)
 
 want=("${run_pkgs[@]}")
 if [[ "${1:-run}" == test ]]; then
