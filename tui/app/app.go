@@ -477,7 +477,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.fleet.Alerts = msg.Alerts
 		}
 		return m, nil
-	case alerts.LoadedMsg, alerts.DeliveriesMsg, alerts.TestedMsg:
+	case alerts.LoadedMsg, alerts.DeliveriesMsg, alerts.TestedMsg, alerts.SavedMsg:
 		var cmd tea.Cmd
 		m.alerts, cmd = m.alerts.Update(msg)
 		return m, cmd

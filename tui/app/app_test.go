@@ -131,7 +131,7 @@ func settle(t *testing.T, m app.Model, cmd tea.Cmd) app.Model {
 		switch msg.(type) {
 		case events.LoadedMsg, events.ChangedMsg, devices.LoadedMsg, settings.SavedMsg, settings.RelearnedMsg,
 			app.RecentEventsMsg, overview.OpenMachineMsg, app.AlertsMsg,
-			alerts.LoadedMsg, alerts.DeliveriesMsg, alerts.AcknowledgedMsg, alerts.SilencedMsg, alerts.ExpiredMsg, alerts.TestedMsg,
+			alerts.LoadedMsg, alerts.DeliveriesMsg, alerts.AcknowledgedMsg, alerts.SilencedMsg, alerts.ExpiredMsg, alerts.TestedMsg, alerts.SavedMsg,
 			queue.LoadedMsg, queue.RetriedMsg:
 			var next tea.Cmd
 			m, next = step(t, m, msg)
@@ -254,7 +254,7 @@ func TestPagesGolden(t *testing.T) {
 func loadAlerts(t *testing.T, m app.Model, fx fakeappliance.Fixture) app.Model {
 	t.Helper()
 	m = keys(t, m, "6")
-	return feed(t, m, alerts.LoadedMsg{Alerts: fx.Alerts, Silences: fx.Silences, Maintenance: fx.Maintenance, Receivers: fx.Receivers})
+	return feed(t, m, alerts.LoadedMsg{Alerts: fx.Alerts, Silences: fx.Silences, Maintenance: fx.Maintenance, Receivers: fx.Receivers, Rules: fx.Rules})
 }
 
 func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }

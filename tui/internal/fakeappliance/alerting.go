@@ -23,9 +23,6 @@ const (
 	FPFanScore    = "e5f4a6b8c7d9e1f2" // fan-1, warning, resolved and acknowledged
 )
 
-// secretKeys are the receiver settings the fake masks for non-admins.
-var secretKeys = map[string]bool{"password": true, "secret": true, "app_key": true, "secret_key": true, "sender_key": true, "token": true}
-
 // addAlerting fills f's alerting part: five alerts (one critical firing, one silenced, one
 // inhibited, one pending, one resolved), three silences, two maintenance windows, three
 // rules, three receivers, the first alert's deliveries and a job queue with a dead job.
@@ -34,25 +31,25 @@ func addAlerting(f *Fixture) {
 		return map[string]string{"alertname": rule, "machine": machine, "line": line, "severity": sev}
 	}
 	f.Alerts = []api.Alert{
-		{Fingerprint: FPPumpScore, Rule: "pump-high-score", MachineID: "pump-2", Severity: api.SeverityCritical, State: api.AlertFiring,
-			Value: 4.87, Labels: labels("pump-high-score", "pump-2", "line-a", api.SeverityCritical),
+		{Fingerprint: FPPumpScore, Rule: "PumpHighScore", MachineID: "pump-2", Severity: api.SeverityCritical, State: api.AlertFiring,
+			Value: 4.87, Labels: labels("PumpHighScore", "pump-2", "line-a", api.SeverityCritical),
 			Summary: "Coolant pump 2: anomaly score 4.87 above 3.40", ActiveAt: Now.Add(-28 * time.Second), FiredAt: tp(Now.Add(-18 * time.Second))},
-		{Fingerprint: FPMotorSilent, Rule: "sensor-silent", MachineID: "motor-3", Severity: api.SeverityWarning, State: api.AlertFiring,
-			Value: 0, Labels: labels("sensor-silent", "motor-3", "line-b", api.SeverityWarning), Silenced: true,
+		{Fingerprint: FPMotorSilent, Rule: "SensorSilent", MachineID: "motor-3", Severity: api.SeverityWarning, State: api.AlertFiring,
+			Value: 0, Labels: labels("SensorSilent", "motor-3", "line-b", api.SeverityWarning), Silenced: true, MutedBy: []string{"silence:s-1"},
 			Summary: "Conveyor motor 3: sensor silent", ActiveAt: Now.Add(-4 * time.Minute), FiredAt: tp(Now.Add(-3 * time.Minute))},
-		{Fingerprint: FPMotorLevel, Rule: "level-low", MachineID: "motor-3", Severity: api.SeverityWarning, State: api.AlertFiring,
-			Value: -71.0, Labels: labels("level-low", "motor-3", "line-b", api.SeverityWarning), Inhibited: true,
+		{Fingerprint: FPMotorLevel, Rule: "LevelLow", MachineID: "motor-3", Severity: api.SeverityWarning, State: api.AlertFiring,
+			Value: -71.0, Labels: labels("LevelLow", "motor-3", "line-b", api.SeverityWarning), Inhibited: true, MutedBy: []string{"inhibited"},
 			Summary: "Conveyor motor 3: level -71.0 dBFS below -60", ActiveAt: Now.Add(-4 * time.Minute), FiredAt: tp(Now.Add(-2 * time.Minute))},
-		{Fingerprint: FPPumpLevel, Rule: "level-high", MachineID: "pump-2", Severity: api.SeverityWarning, State: api.AlertPending,
-			Value: -17.6, Labels: labels("level-high", "pump-2", "line-a", api.SeverityWarning),
+		{Fingerprint: FPPumpLevel, Rule: "LevelHigh", MachineID: "pump-2", Severity: api.SeverityWarning, State: api.AlertPending,
+			Value: -17.6, Labels: labels("LevelHigh", "pump-2", "line-a", api.SeverityWarning),
 			Summary: "Coolant pump 2: level -17.6 dBFS above -20", ActiveAt: Now.Add(-10 * time.Second)},
-		{Fingerprint: FPFanScore, Rule: "fan-high-score", MachineID: "fan-1", Severity: api.SeverityWarning, State: api.AlertResolved,
-			Value: 2.1, Labels: labels("fan-high-score", "fan-1", "line-a", api.SeverityWarning),
+		{Fingerprint: FPFanScore, Rule: "FanHighScore", MachineID: "fan-1", Severity: api.SeverityWarning, State: api.AlertResolved,
+			Value: 2.1, Labels: labels("FanHighScore", "fan-1", "line-a", api.SeverityWarning),
 			Summary: "Supply fan 1: anomaly score 3.90 above 3.10", ActiveAt: Now.Add(-47 * time.Minute), FiredAt: tp(Now.Add(-46 * time.Minute)),
 			ResolvedAt: tp(Now.Add(-45 * time.Minute)), AcknowledgedBy: "ben", AcknowledgedAt: tp(Now.Add(-44 * time.Minute)), AckComment: "filter swapped"},
 	}
 	f.Silences = []api.Silence{
-		{ID: "s-1", Matchers: []api.Matcher{{Label: "machine", Op: "=", Value: "motor-3"}, {Label: "alertname", Op: "=~", Value: "sensor-.*"}},
+		{ID: "s-1", Matchers: []api.Matcher{{Label: "machine", Op: "=", Value: "motor-3"}, {Label: "alertname", Op: "=~", Value: "Sensor.*"}},
 			StartsAt: Now.Add(-time.Hour), EndsAt: Now.Add(2 * time.Hour), CreatedBy: "tech-anna", Comment: "microphone being rewired", State: "active"},
 		{ID: "s-2", Matchers: []api.Matcher{{Label: "line", Op: "=", Value: "line-b"}},
 			StartsAt: Now.Add(20 * time.Hour), EndsAt: Now.Add(22 * time.Hour), CreatedBy: "ben", Comment: "line B shutdown", State: "pending"},
@@ -62,22 +59,27 @@ func addAlerting(f *Fixture) {
 	f.Maintenance = []api.MaintenanceWindow{
 		{Name: "weekly-cleaning", Days: []string{"sat"}, Start: "06:00", End: "08:00", TimeZone: "Asia/Seoul",
 			Matchers: []api.Matcher{{Label: "line", Op: "=", Value: "line-a"}}},
-		{Name: "night-fan-off", Start: "22:00", End: "06:00", TimeZone: "Asia/Seoul",
+		{Name: "night-fan-off", Days: []string{}, Start: "22:00", End: "06:00", TimeZone: "Asia/Seoul",
 			Matchers: []api.Matcher{{Label: "machine", Op: "=", Value: "fan-1"}, {Label: "severity", Op: "=", Value: "warning"}}},
 	}
 	f.Rules = []api.AlertRule{
-		{Name: "pump-high-score", Metric: "anomaly_score", Op: ">", Enter: 3.4, Exit: 3.0, For: "10s", Severity: api.SeverityCritical},
-		{Name: "sensor-silent", SensorStates: []string{api.SensorSilent, api.SensorLost}, For: "1m", Severity: api.SeverityWarning},
-		{Name: "level-low", Metric: "level_dbfs", Op: "<", Enter: -60, Exit: -55, For: "1m", Severity: api.SeverityWarning},
+		{Name: "PumpHighScore", Metric: "anomaly_score", Op: ">", Enter: 1.4, Exit: 1.2, For: "10s", KeepFiringFor: "1m", Severity: api.SeverityCritical,
+			Labels:  map[string]string{"team": "maintenance"},
+			Summary: map[string]string{"en": "{{.Machine}}: anomaly score {{printf \"%.2f\" .Value}}× the threshold", "ko": "{{.Machine}} 이상음 감지"}},
+		{Name: "SensorSilent", SensorStates: []string{api.SensorSilent, api.SensorLost}, For: "1m", Severity: api.SeverityWarning,
+			Summary: map[string]string{"en": "Sensor {{.Sensor}} of {{.Machine}} is silent", "ko": "{{.Machine}} 센서 {{.Sensor}} 무음"}},
+		{Name: "LevelLow", Metric: "level_dbfs", Op: "<", Enter: -60, Exit: -55, For: "1m", Severity: api.SeverityWarning},
 	}
 	f.Receivers = []api.Receiver{
 		{Name: "ops-mail", Type: "shoutrrr", Lang: "en", SendResolved: true,
-			Settings: map[string]any{"url": "smtp://alerts@mail.plant.local:587/?to=ops@plant.local", "password": "m41l-s3cret"}},
+			Settings: map[string]any{"url": "smtp://alerts:m41l-s3cret@mail.plant.local:587/?to=ops@plant.local"}},
 		{Name: "night-kakao", Type: "kakao_alimtalk", Lang: "ko", SendResolved: false,
-			Settings: map[string]any{"app_key": "ak-9f8e7d", "sender_key": "sk-1a2b3c", "template": "SC_ALERT_01", "to": []any{"010-1234-5678"}}},
+			Settings: map[string]any{"service_id": "ncp:kkobizmsg:kr:2931", "access_key": "AKIA9F8E7D", "secret_key": "sk-1a2b3c",
+				"plus_friend_id": "@plant-ops", "template_code": "SC_ALERT_01", "to": []any{"010-1234-5678"}, "rate_limit": float64(6)}},
 		{Name: "scada-hook", Type: "webhook", Lang: "en", SendResolved: true,
 			Settings: map[string]any{"url": "https://scada.plant.local/hook", "secret": "hmac-77aa"}},
 	}
+	f.TestErrors = map[string]string{"scada-hook": "webhook: dial tcp 10.0.0.9:443: connect: connection refused"}
 	f.Deliveries = map[string][]api.Delivery{
 		FPPumpScore: {
 			{JobID: 43, Receiver: "scada-hook", Kind: "firing", State: "dead", Attempts: 5, CreatedAt: Now.Add(-18 * time.Second),
@@ -119,6 +121,17 @@ func (s *Server) Alert(fp string) (api.Alert, bool) {
 		}
 	}
 	return api.Alert{}, false
+}
+
+// Acknowledge acknowledges the alert with the fingerprint as who, as if another client had.
+func (s *Server) Acknowledge(fp, who string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i, a := range s.data.Alerts {
+		if a.Fingerprint == fp {
+			s.data.Alerts[i].AcknowledgedBy, s.data.Alerts[i].AcknowledgedAt = who, tp(Now)
+		}
+	}
 }
 
 // Silences returns the stored silences.
@@ -195,7 +208,7 @@ func (s *Server) alerting(w http.ResponseWriter, method, path string, q url.Valu
 				q.Get("severity") != "" && a.Severity != q.Get("severity") {
 				continue
 			}
-			out = append(out, a)
+			out = append(out, d.muted(a))
 		}
 		writeJSON(w, 200, out)
 	case "POST " + api.PathAlertAck:
@@ -203,6 +216,14 @@ func (s *Server) alerting(w http.ResponseWriter, method, path string, q url.Valu
 		_ = json.Unmarshal(body, &req)
 		for i, a := range d.Alerts {
 			if a.Fingerprint == params[0] {
+				switch {
+				case a.State == api.AlertResolved:
+					writeErr(w, api.Errorf(api.CodeConflict, "alert %s has resolved", a.Fingerprint))
+					return true
+				case a.AcknowledgedAt != nil:
+					writeErr(w, api.Errorf(api.CodeConflict, "alert %s was acknowledged by %s", a.Fingerprint, a.AcknowledgedBy))
+					return true
+				}
 				a.AcknowledgedBy, a.AcknowledgedAt, a.AckComment = d.Me.Actor, tp(Now), req.Comment
 				d.Alerts[i] = a
 				writeJSON(w, 200, a)
@@ -224,19 +245,12 @@ func (s *Server) alerting(w http.ResponseWriter, method, path string, q url.Valu
 			writeErr(w, api.Errorf(api.CodeInvalid, "bad JSON: %v", err))
 			return true
 		}
-		var fields []api.FieldError
-		if len(sl.Matchers) == 0 {
-			fields = append(fields, api.FieldError{Field: "matchers", Message: "at least one matcher is needed"})
-		}
-		if !sl.EndsAt.After(sl.StartsAt) {
-			fields = append(fields, api.FieldError{Field: "ends_at", Message: "must be after starts_at"})
-		}
-		if strings.TrimSpace(sl.Comment) == "" {
-			fields = append(fields, api.FieldError{Field: "comment", Message: "say why"})
-		}
-		if len(fields) > 0 {
+		if fields := checkSilence(sl, Now); len(fields) > 0 {
 			writeErr(w, &api.Error{Code: api.CodeInvalid, Message: "invalid silence", Fields: fields})
 			return true
+		}
+		if sl.StartsAt.IsZero() {
+			sl.StartsAt = Now
 		}
 		sl.ID = fmt.Sprintf("s-%d", len(d.Silences)+1)
 		sl.CreatedBy, sl.State = d.Me.Actor, "active"
@@ -260,32 +274,62 @@ func (s *Server) alerting(w http.ResponseWriter, method, path string, q url.Valu
 		}
 		writeErr(w, api.Errorf(api.CodeNotFound, "no silence %s", params[0]))
 	case "GET " + api.PathMaintenance:
-		writeJSON(w, 200, nonNil(d.Maintenance))
+		writeJSON(w, 200, d.windows())
+	case "PUT " + api.PathMaintenance:
+		var in []api.MaintenanceWindow
+		if err := json.Unmarshal(body, &in); err != nil {
+			writeErr(w, api.Errorf(api.CodeInvalid, "bad JSON: %v", err))
+			return true
+		}
+		ws, fields := checkWindows(in)
+		if len(fields) > 0 {
+			writeErr(w, &api.Error{Code: api.CodeInvalid, Message: "invalid maintenance windows", Fields: fields})
+			return true
+		}
+		d.Maintenance = ws
+		writeJSON(w, 200, d.windows())
 	case "GET " + api.PathRules:
 		writeJSON(w, 200, nonNil(d.Rules))
-	case "GET " + api.PathReceivers:
-		out := []api.Receiver{}
-		for _, r := range d.Receivers {
-			r.Settings = maps.Clone(r.Settings)
-			if !d.Me.Role.Allows(api.RoleAdmin) {
-				for k := range r.Settings {
-					if secretKeys[k] {
-						r.Settings[k] = "****"
-					}
-				}
-			}
-			out = append(out, r)
+	case "PUT " + api.PathRules:
+		var in []api.AlertRule
+		if err := json.Unmarshal(body, &in); err != nil {
+			writeErr(w, api.Errorf(api.CodeInvalid, "bad JSON: %v", err))
+			return true
 		}
-		writeJSON(w, 200, out)
+		if fields := checkRules(in); len(fields) > 0 {
+			writeErr(w, &api.Error{Code: api.CodeInvalid, Message: "invalid alert rules", Fields: fields})
+			return true
+		}
+		d.Rules = nonNil(in)
+		writeJSON(w, 200, d.Rules)
+	case "GET " + api.PathReceivers:
+		writeJSON(w, 200, d.receivers())
+	case "PUT " + api.PathReceivers:
+		var in []api.Receiver
+		if err := json.Unmarshal(body, &in); err != nil {
+			writeErr(w, api.Errorf(api.CodeInvalid, "bad JSON: %v", err))
+			return true
+		}
+		rs, fields := checkReceivers(in, d.Receivers)
+		if len(fields) > 0 {
+			writeErr(w, &api.Error{Code: api.CodeInvalid, Message: "invalid receivers", Fields: fields})
+			return true
+		}
+		for i := range rs {
+			if rs[i].Lang == "" {
+				rs[i].Lang = "en"
+			}
+		}
+		d.Receivers = rs
+		writeJSON(w, 200, d.receivers())
 	case "POST " + api.PathReceiverTest:
 		for _, r := range d.Receivers {
 			if r.Name == params[0] {
-				var id int64 = 1
-				for _, j := range d.Jobs.Recent {
-					id = max(id, j.ID+1)
+				// Sent now, not queued: done, or failed with the error (as the appliance answers).
+				dl := api.Delivery{Receiver: r.Name, Kind: "test", State: "done", Attempts: 1, CreatedAt: Now, DoneAt: tp(Now)}
+				if e, ok := d.TestErrors[r.Name]; ok {
+					dl.State, dl.LastError, dl.DoneAt = "failed", e, nil
 				}
-				dl := api.Delivery{JobID: id, Receiver: r.Name, Kind: "test", State: "queued", CreatedAt: Now}
-				d.Jobs.Recent = append([]api.Job{{ID: id, Kind: "notify", State: "queued", RunAt: Now, CreatedAt: Now}}, d.Jobs.Recent...)
 				writeJSON(w, 200, dl)
 				return true
 			}
@@ -319,6 +363,58 @@ func (s *Server) alerting(w http.ResponseWriter, method, path string, q url.Valu
 		writeErr(w, api.Errorf(api.CodeNotFound, "fake appliance: %s not implemented", route.Pattern()))
 	}
 	return true
+}
+
+// muted returns a with MutedBy as the appliance sets it: the active silences matching it,
+// then the fixture's other reasons (maintenance windows, inhibition).
+func (f *Fixture) muted(a api.Alert) api.Alert {
+	if a.State == api.AlertResolved {
+		return a
+	}
+	var by []string
+	labels := maps.Clone(a.Labels)
+	for _, sl := range f.Silences {
+		if sl.State == "active" && len(sl.Matchers) > 0 && api.MatchLabels(sl.Matchers, labels) {
+			by = append(by, "silence:"+sl.ID)
+		}
+	}
+	for _, r := range a.MutedBy {
+		if !strings.HasPrefix(r, "silence:") {
+			by = append(by, r)
+		}
+	}
+	a.MutedBy, a.Silenced, a.Inhibited = by, false, false
+	for _, r := range by {
+		if r == "inhibited" {
+			a.Inhibited = true
+		} else {
+			a.Silenced = true
+		}
+	}
+	return a
+}
+
+// windows returns the maintenance windows, open or not at Now.
+func (f *Fixture) windows() []api.MaintenanceWindow {
+	out := make([]api.MaintenanceWindow, len(f.Maintenance))
+	for i, w := range f.Maintenance {
+		w.Open = windowOpen(w, Now)
+		out[i] = w
+	}
+	return out
+}
+
+// receivers returns the receivers as the caller reads them: secrets masked for non-admins.
+func (f *Fixture) receivers() []api.Receiver {
+	out := []api.Receiver{}
+	for _, r := range f.Receivers {
+		r.Settings = maps.Clone(r.Settings)
+		if !f.Me.Role.Allows(api.RoleAdmin) {
+			r.Settings = maskSettings(r.Settings)
+		}
+		out = append(out, r)
+	}
+	return out
 }
 
 func nonNil[T any](s []T) []T {

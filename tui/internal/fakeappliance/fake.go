@@ -4,7 +4,11 @@
 // recording every request, with a live stream fed by Push. It also serves the
 // alerting routes (api.AlertRoutes: alerts, silences, maintenance windows,
 // rules, receivers, deliveries and the job queue) from the fixture, checking
-// the caller's role against each route's MinRole.
+// the caller's role against each route's MinRole and each change as the
+// appliance does: 422s name the same fields (rules[i].severity,
+// receivers[i].settings.url, maintenance[i].days[j], matchers[i].op …),
+// secrets read "****" for non-admins and sent back so keep their values, a
+// second acknowledgement is 409, a receiver test answers done or failed.
 package fakeappliance
 
 import (
@@ -60,9 +64,32 @@ type Fixture struct {
 	Receivers   []api.Receiver            // with their secrets; non-admins get them as "****"
 	Deliveries  map[string][]api.Delivery // by alert fingerprint, newest first
 	Jobs        api.Jobs
+	// TestErrors makes a receiver's test notification fail with the error, by receiver name.
+	TestErrors map[string]string
 	// NoAlerting makes the alerting routes answer 404, as an appliance that does not serve
 	// them yet does.
 	NoAlerting bool
+}
+
+// Rules returns the stored alert rules.
+func (s *Server) Rules() []api.AlertRule {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]api.AlertRule(nil), s.data.Rules...)
+}
+
+// Receivers returns the stored receivers, with their secrets.
+func (s *Server) Receivers() []api.Receiver {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]api.Receiver(nil), s.data.Receivers...)
+}
+
+// Maintenance returns the stored maintenance windows.
+func (s *Server) Maintenance() []api.MaintenanceWindow {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]api.MaintenanceWindow(nil), s.data.Maintenance...)
 }
 
 // Now is the fixed time of the fixture.

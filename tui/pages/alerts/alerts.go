@@ -6,9 +6,15 @@
 //     machine; enter shows an alert's details and its notification deliveries; a
 //     acknowledges with a comment and s silences it through a small form (operator).
 //   - Silences: active, pending and expired silences; x expires one (operator).
-//   - Maintenance: the recurring maintenance windows, read-only.
+//   - Maintenance: the recurring maintenance windows.
 //   - Receivers: where notifications go, with settings as the appliance gives them (secrets
 //     "****" except for admins); t sends a test notification and shows its delivery (admin).
+//   - Rules: the alert rules.
+//
+// Admins edit maintenance windows, receivers and rules: e opens the selected one in a
+// form, n a new one, D deletes one after a confirmation. Saving replaces the appliance's
+// whole list (PUT); the fields it rejects (422, named like rules[2].severity) are marked
+// beside the form's fields.
 package alerts
 
 import (
@@ -37,8 +43,12 @@ type Client interface {
 	CreateSilence(ctx context.Context, s api.Silence) (api.Silence, error)
 	ExpireSilence(ctx context.Context, id string) error
 	Maintenance(ctx context.Context) ([]api.MaintenanceWindow, error)
+	SetMaintenance(ctx context.Context, ws []api.MaintenanceWindow) ([]api.MaintenanceWindow, error)
 	Receivers(ctx context.Context) ([]api.Receiver, error)
+	SetReceivers(ctx context.Context, rs []api.Receiver) ([]api.Receiver, error)
 	TestReceiver(ctx context.Context, name, lang string) (api.Delivery, error)
+	Rules(ctx context.Context) ([]api.AlertRule, error)
+	SetRules(ctx context.Context, rs []api.AlertRule) ([]api.AlertRule, error)
 }
 
 // Timeout bounds each request the page makes.
@@ -47,7 +57,7 @@ const Timeout = 10 * time.Second
 // DefaultSilence is the duration the silence form offers.
 const DefaultSilence = "1h"
 
-// Section is one of the page's four sections.
+// Section is one of the page's five sections.
 type Section int
 
 // The sections, in the order v cycles through them.
@@ -56,9 +66,11 @@ const (
 	SectionSilences
 	SectionMaintenance
 	SectionReceivers
+	SectionRules
+	nSections
 )
 
-var sectionNames = []string{"Alerts", "Silences", "Maintenance", "Receivers"}
+var sectionNames = [nSections]string{"Alerts", "Silences", "Maintenance", "Receivers", "Rules"}
 
 func (s Section) String() string { return sectionNames[s] }
 
@@ -69,7 +81,8 @@ var States = []string{"", api.AlertFiring, api.AlertPending, api.AlertResolved}
 type KeyMap struct {
 	Up, Down, Section, State, Machine, Refresh key.Binding
 	Details, Back, Ack, Silence, Expire, Test  key.Binding
-	NextField, PrevField, Submit, Cancel       key.Binding
+	Edit, New, Delete                          key.Binding
+	NextField, PrevField, Submit, Save, Cancel key.Binding
 	Yes, No                                    key.Binding
 }
 
@@ -88,9 +101,13 @@ func DefaultKeyMap() KeyMap {
 		Silence:   key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "silence")),
 		Expire:    key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "expire")),
 		Test:      key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "send test")),
+		Edit:      key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "edit")),
+		New:       key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "new")),
+		Delete:    key.NewBinding(key.WithKeys("D"), key.WithHelp("D", "delete")),
 		NextField: key.NewBinding(key.WithKeys("tab", "down"), key.WithHelp("tab", "next field")),
 		PrevField: key.NewBinding(key.WithKeys("shift+tab", "up"), key.WithHelp("shift+tab", "prev field")),
 		Submit:    key.NewBinding(key.WithKeys("enter", "ctrl+s"), key.WithHelp("enter", "submit")),
+		Save:      key.NewBinding(key.WithKeys("ctrl+s"), key.WithHelp("ctrl+s", "save")),
 		Cancel:    key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
 		Yes:       key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "yes")),
 		No:        key.NewBinding(key.WithKeys("n", "esc"), key.WithHelp("n", "no")),
@@ -109,6 +126,8 @@ type LoadedMsg struct {
 	MaintenanceErr error
 	Receivers      []api.Receiver
 	ReceiversErr   error
+	Rules          []api.AlertRule
+	RulesErr       error
 }
 
 // DeliveriesMsg carries an alert's notification deliveries.
@@ -137,6 +156,18 @@ type ExpiredMsg struct {
 	Err error
 }
 
+// SavedMsg carries the result of replacing a list (rules, receivers or maintenance windows):
+// the list as the appliance now has it, or the error (a 422 names the fields rejected).
+type SavedMsg struct {
+	Kind        Kind
+	Name        string // the item edited or deleted
+	Deleted     bool
+	Rules       []api.AlertRule
+	Receivers   []api.Receiver
+	Maintenance []api.MaintenanceWindow
+	Err         error
+}
+
 // TestedMsg carries the delivery of a receiver's test notification.
 type TestedMsg struct {
 	Receiver string
@@ -152,6 +183,8 @@ const (
 	commenting      // the acknowledgement's comment
 	silencing       // the silence form
 	confirming      // expire the selected silence?
+	editing         // a rule, receiver or maintenance window in a form
+	deleting        // delete the selected rule, receiver or window?
 )
 
 // The silence form's fields.
@@ -175,7 +208,7 @@ type Model struct {
 	data    LoadedMsg
 	loaded  bool
 	loading bool
-	cursor  [4]int // per section
+	cursor  [nSections]int
 	mode    mode
 
 	deliveries    []api.Delivery // of the alert in details
@@ -187,6 +220,8 @@ type Model struct {
 	focus     int
 	formErrs  map[int]string
 	formAlert api.Alert
+
+	ed editor // the rule, receiver or window being edited
 
 	lastTest      *api.Delivery
 	flash         string
@@ -207,7 +242,7 @@ func New(c Client, f *fleet.Fleet, st theme.Styles) Model {
 		m.form[i] = in
 	}
 	m.form[fieldDuration].Placeholder = "e.g. 30m, 2h, 1d"
-	m.form[fieldComment].Placeholder = "why (required)"
+	m.form[fieldComment].Placeholder = "why: what others see it muted for"
 	return m
 }
 
@@ -218,12 +253,13 @@ func (m *Model) SetSize(w, h int) {
 	for i := range m.form {
 		m.form[i].SetWidth(max(w-formLabelW-2, 10))
 	}
+	m.ed.setWidth(m.editInputW())
 }
 
 // Capturing reports whether keys are text or answers for the page (a comment, the silence
 // form, a confirmation), so the root must not take them.
 func (m Model) Capturing() bool {
-	return m.mode == commenting || m.mode == silencing || m.mode == confirming
+	return m.mode == commenting || m.mode == silencing || m.mode == confirming || m.mode == editing || m.mode == deleting
 }
 
 // Section returns the section shown.
@@ -252,6 +288,7 @@ func (m *Model) Load() tea.Cmd {
 		msg.Silences, msg.SilencesErr = c.Silences(ctx)
 		msg.Maintenance, msg.MaintenanceErr = c.Maintenance(ctx)
 		msg.Receivers, msg.ReceiversErr = c.Receivers(ctx)
+		msg.Rules, msg.RulesErr = c.Rules(ctx)
 		return msg
 	}
 }
@@ -267,8 +304,10 @@ func (m Model) ShortHelp() []key.Binding {
 		return []key.Binding{km.Submit, km.Cancel}
 	case silencing:
 		return []key.Binding{km.NextField, km.Submit, km.Cancel}
-	case confirming:
+	case confirming, deleting:
 		return []key.Binding{km.Yes, km.No}
+	case editing:
+		return []key.Binding{km.NextField, km.PrevField, km.Save, km.Cancel}
 	case details:
 		bs := []key.Binding{km.Back}
 		if m.canOperate() {
@@ -290,7 +329,11 @@ func (m Model) ShortHelp() []key.Binding {
 		}
 	case SectionReceivers:
 		if m.admin() {
-			bs = append(bs, km.Test)
+			bs = append(bs, km.Test, km.Edit, km.New, km.Delete)
+		}
+	case SectionMaintenance, SectionRules:
+		if m.admin() {
+			bs = append(bs, km.Edit, km.New, km.Delete)
 		}
 	}
 	return append(bs, km.Section, km.Refresh)
@@ -305,6 +348,8 @@ func (m Model) rows() int {
 		return len(m.data.Silences)
 	case SectionMaintenance:
 		return len(m.data.Maintenance)
+	case SectionRules:
+		return len(m.data.Rules)
 	}
 	return len(m.data.Receivers)
 }
@@ -365,7 +410,7 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 				m.cursor[SectionSilences] = i
 			}
 		}
-		for s := SectionMaintenance; s <= SectionReceivers; s++ {
+		for s := SectionMaintenance; s < nSections; s++ {
 			m.cursor[s] = min(m.cursor[s], max(m.rowsOf(s)-1, 0))
 		}
 		return m, nil
@@ -376,6 +421,11 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 		return m, nil
 	case AcknowledgedMsg:
 		if msg.Err != nil {
+			if api.IsCode(msg.Err, api.CodeConflict) {
+				// Someone was quicker (409): say who, and show it.
+				m.flash = m.st.Warning.Render(m.conflict(msg.Fingerprint, msg.Err))
+				return m, m.Load()
+			}
 			m.flash = m.st.Error.Render(m.describe("acknowledge alerts", msg.Err, api.RoleOperator))
 			return m, nil
 		}
@@ -395,7 +445,16 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 				var other []string
 				for _, f := range e.Fields {
 					if i, ok := formField(f.Field); ok {
-						m.formErrs[i] = f.Message
+						// matchers[1].value: "#2 value: …"
+						rest, _ := strings.CutPrefix(f.Field, "matchers")
+						if i != fieldMatchers {
+							rest = ""
+						}
+						text := describeRest(rest, f.Message)
+						if old := m.formErrs[i]; old != "" {
+							text = old + "; " + text
+						}
+						m.formErrs[i] = text
 					} else {
 						other = append(other, f.Field+": "+f.Message)
 					}
@@ -423,8 +482,17 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 		}
 		d := msg.Delivery
 		m.lastTest = &d
-		m.flash = m.st.OK.Render(fmt.Sprintf("Test notification through %s: job #%d %s (page 7 follows the queue).", msg.Receiver, d.JobID, d.State))
+		switch {
+		case d.JobID != 0: // queued: the queue page follows it
+			m.flash = m.st.OK.Render(fmt.Sprintf("Test notification through %s: job #%d %s (page 7 follows the queue).", msg.Receiver, d.JobID, d.State))
+		case d.State == "done":
+			m.flash = m.st.OK.Render(fmt.Sprintf("Test notification through %s sent.", msg.Receiver))
+		default:
+			m.flash = m.st.Error.Render(fmt.Sprintf("Test notification through %s %s: %s", msg.Receiver, d.State, d.LastError))
+		}
 		return m, nil
+	case SavedMsg:
+		return m.saved(msg)
 	case tea.KeyPressMsg:
 		return m.key(msg)
 	}
@@ -436,6 +504,10 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 	case silencing:
 		var cmd tea.Cmd
 		m.form[m.focus], cmd = m.form[m.focus].Update(msg)
+		return m, cmd
+	case editing:
+		var cmd tea.Cmd
+		m.ed, cmd = m.ed.update(msg)
 		return m, cmd
 	}
 	return m, nil
@@ -486,6 +558,18 @@ func (m Model) key(k tea.KeyPressMsg) (Model, tea.Cmd) {
 		return m, cmd
 	case silencing:
 		return m.formKey(k)
+	case editing:
+		return m.editKey(k)
+	case deleting:
+		switch {
+		case key.Matches(k, km.Yes):
+			m.mode = browsing
+			return m.deleteSelected()
+		case key.Matches(k, km.No):
+			m.mode = browsing
+			m.flash = ""
+		}
+		return m, nil
 	case confirming:
 		switch {
 		case key.Matches(k, km.Yes):
@@ -528,7 +612,7 @@ func (m Model) key(k tea.KeyPressMsg) (Model, tea.Cmd) {
 			m.cursor[m.section]++
 		}
 	case key.Matches(k, km.Section):
-		m.section = (m.section + 1) % Section(len(sectionNames))
+		m.section = (m.section + 1) % nSections
 		m.flash = ""
 	case key.Matches(k, km.Refresh):
 		return m, m.Load()
@@ -550,6 +634,13 @@ func (m Model) key(k tea.KeyPressMsg) (Model, tea.Cmd) {
 				m.flash = ""
 			}
 		}
+	}
+	if m.section >= SectionMaintenance {
+		if next, cmd, ok := m.listKey(k); ok {
+			return next, cmd
+		}
+	}
+	switch m.section {
 	case SectionReceivers:
 		if key.Matches(k, km.Test) {
 			r, ok := m.selectedReceiver()

@@ -124,13 +124,60 @@ func Matches(ms []api.Matcher, labels map[string]string) bool {
 }
 
 // Muting says why a silenced or inhibited alert is muted: Short for its row, Long for its
-// details. The appliance only says that it is; the page finds which silence, maintenance
-// window or alert from what it has loaded.
+// details.
 type Muting struct{ Short, Long string }
 
-// Why explains why a is muted, from the silences, maintenance windows and alerts known; it is
-// zero when a is neither silenced nor inhibited.
+// Why explains why a is muted: from a.MutedBy as the appliance gives it ("silence:<id>",
+// "maintenance:<name>", "inhibited"), with the silence's or window's details from those
+// loaded. An appliance that only says that the alert is silenced or inhibited (no MutedBy)
+// gets a guess from the silences, maintenance windows and alerts loaded. Why is zero when
+// a is not muted.
 func Why(a api.Alert, silences []api.Silence, windows []api.MaintenanceWindow, alerts []api.Alert, now time.Time) Muting {
+	if len(a.MutedBy) > 0 {
+		var short string
+		var long []string
+		for _, r := range a.MutedBy {
+			s, l := mutedBy(r, silences, windows, now)
+			if short == "" {
+				short = s
+			}
+			long = append(long, l)
+		}
+		if len(a.MutedBy) > 1 {
+			short += fmt.Sprintf(" +%d", len(a.MutedBy)-1)
+		}
+		return Muting{Short: short, Long: strings.Join(long, "; ")}
+	}
+	return guessWhy(a, silences, windows, alerts, now)
+}
+
+// mutedBy explains one reason of Alert.MutedBy.
+func mutedBy(reason string, silences []api.Silence, windows []api.MaintenanceWindow, now time.Time) (short, long string) {
+	kind, name, _ := strings.Cut(reason, ":")
+	switch kind {
+	case "silence":
+		for _, s := range silences {
+			if s.ID == name {
+				return "silenced (" + name + ")", fmt.Sprintf("Silenced by %s until %s, set by %s: %q", s.ID, clock(now, s.EndsAt), s.CreatedBy, s.Comment)
+			}
+		}
+		return "silenced (" + name + ")", "Silenced by " + name
+	case "maintenance":
+		for _, w := range windows {
+			if w.Name == name {
+				return "maintenance (" + name + ")", fmt.Sprintf("Muted by the maintenance window %s (%s–%s %s)", w.Name, w.Start, w.End, w.TimeZone)
+			}
+		}
+		return "maintenance (" + name + ")", "Muted by the maintenance window " + name
+	case "inhibited":
+		return "inhibited", "Inhibited by another alert of the machine (e.g. its sensor is lost): notifications wait until that one resolves."
+	}
+	return reason, "Muted: " + reason
+}
+
+// guessWhy finds which silence, maintenance window or alert mutes a, for an appliance that
+// does not say (no MutedBy).
+func guessWhy(a api.Alert, silences []api.Silence, windows []api.MaintenanceWindow, alerts []api.Alert, now time.Time) Muting {
 	labels := LabelsOf(a)
 	switch {
 	case a.Silenced:

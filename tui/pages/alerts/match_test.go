@@ -17,9 +17,9 @@ func TestParseMatchers(t *testing.T) {
 		want []api.Matcher
 		err  bool
 	}{
-		{"machine=pump-2, alertname=pump-high-score", []api.Matcher{mt("machine", "=", "pump-2"), mt("alertname", "=", "pump-high-score")}, false},
+		{"machine=pump-2, alertname=PumpHighScore", []api.Matcher{mt("machine", "=", "pump-2"), mt("alertname", "=", "PumpHighScore")}, false},
 		{"severity!=warning", []api.Matcher{mt("severity", "!=", "warning")}, false},
-		{"alertname=~sensor-.*,machine!~fan-[0-9]+", []api.Matcher{mt("alertname", "=~", "sensor-.*"), mt("machine", "!~", "fan-[0-9]+")}, false},
+		{"alertname=~Sensor.*,machine!~fan-[0-9]+", []api.Matcher{mt("alertname", "=~", "Sensor.*"), mt("machine", "!~", "fan-[0-9]+")}, false},
 		{`summary="a, b", line=line-a`, []api.Matcher{mt("summary", "=", "a, b"), mt("line", "=", "line-a")}, false},
 		{"machine=", []api.Matcher{mt("machine", "=", "")}, false},
 		{"", nil, true},
@@ -49,14 +49,14 @@ func TestParseMatchers(t *testing.T) {
 }
 
 func TestMatches(t *testing.T) {
-	labels := map[string]string{"alertname": "sensor-silent", "machine": "motor-3", "line": "line-b"}
+	labels := map[string]string{"alertname": "SensorSilent", "machine": "motor-3", "line": "line-b"}
 	cases := []struct {
 		ms   []api.Matcher
 		want bool
 	}{
 		{[]api.Matcher{mt("machine", "=", "motor-3")}, true},
 		{[]api.Matcher{mt("machine", "=", "motor")}, false},
-		{[]api.Matcher{mt("alertname", "=~", "sensor-.*"), mt("line", "=", "line-b")}, true},
+		{[]api.Matcher{mt("alertname", "=~", "Sensor.*"), mt("line", "=", "line-b")}, true},
 		{[]api.Matcher{mt("alertname", "=~", "sensor")}, false}, // anchored
 		{[]api.Matcher{mt("machine", "!~", "fan-.*")}, true},
 		{[]api.Matcher{mt("machine", "!=", "motor-3")}, false},
@@ -73,8 +73,8 @@ func TestMatches(t *testing.T) {
 
 func TestWhy(t *testing.T) {
 	now := time.Date(2025, 3, 14, 10, 30, 0, 0, time.UTC)
-	silent := api.Alert{Fingerprint: "1", Rule: "sensor-silent", MachineID: "motor-3", Severity: "warning", State: api.AlertFiring, Silenced: true}
-	level := api.Alert{Fingerprint: "2", Rule: "level-low", MachineID: "motor-3", Severity: "warning", State: api.AlertFiring, Inhibited: true}
+	silent := api.Alert{Fingerprint: "1", Rule: "SensorSilent", MachineID: "motor-3", Severity: "warning", State: api.AlertFiring, Silenced: true}
+	level := api.Alert{Fingerprint: "2", Rule: "LevelLow", MachineID: "motor-3", Severity: "warning", State: api.AlertFiring, Inhibited: true}
 	other := api.Alert{Fingerprint: "3", Rule: "fan-high", MachineID: "fan-1", Severity: "critical", State: api.AlertFiring, Silenced: true}
 	alerts := []api.Alert{silent, level, other}
 	silences := []api.Silence{
@@ -87,7 +87,7 @@ func TestWhy(t *testing.T) {
 		want Muting
 	}{
 		{silent, Muting{"silenced (s-1)", `Silenced by s-1 until 12:30, set by anna: "rewiring"`}},
-		{level, Muting{"inhibited (sensor-silent)", "Inhibited by sensor-silent on motor-3, which explains it: notifications wait until that one resolves."}},
+		{level, Muting{"inhibited (SensorSilent)", "Inhibited by SensorSilent on motor-3, which explains it: notifications wait until that one resolves."}},
 		{other, Muting{"maintenance (night)", "Muted by the maintenance window night (22:00–06:00 UTC)"}},
 		{api.Alert{Silenced: true}, Muting{"silenced", "Silenced by a silence or a maintenance window."}},
 		{api.Alert{Rule: "x", MachineID: "m", Inhibited: true}, Muting{"inhibited", "Inhibited by another alert (e.g. its sensor is lost)."}},

@@ -54,6 +54,10 @@ func (m Model) View() string {
 	switch {
 	case m.mode == details:
 		body = m.detailsView(w)
+	case m.mode == editing:
+		body, footer = m.editorView(w)
+	case m.section == SectionRules:
+		body, footer = m.rulesView(w)
 	case m.section == SectionAlerts:
 		body, footer = m.alertsView(w)
 	case m.section == SectionSilences:
@@ -81,6 +85,9 @@ func (m Model) sectionBar(w int) string {
 	var b strings.Builder
 	for i, n := range sectionNames {
 		label := fmt.Sprintf(" %s %d ", n, m.rowsOf(Section(i)))
+		if Section(i) != m.section && w < 80 {
+			label = fmt.Sprintf(" %s %d ", n[:min(len(n), 5)], m.rowsOf(Section(i)))
+		}
 		if Section(i) == m.section {
 			b.WriteString(m.st.Selected.Render(label))
 		} else {
@@ -436,9 +443,17 @@ func (m Model) maintenanceView(w int) (body, footer []string) {
 	}
 	if cur < len(m.data.Maintenance) {
 		mw := m.data.Maintenance[cur]
-		footer = append(footer, format.Fit(mw.Name+": "+FormatMatchers(mw.Matchers), w))
+		if m.mode == deleting {
+			footer = append(footer, m.deleteQuestion(KindWindow, mw.Name, w))
+		} else {
+			footer = append(footer, format.Fit(mw.Name+": "+FormatMatchers(mw.Matchers), w))
+		}
 	}
-	footer = append(footer, m.st.Muted.Render(format.Fit("Weekly windows mute the notifications of matching alerts while open. Read-only here.", w)))
+	note := "Weekly windows mute the notifications of matching alerts while open."
+	if !m.admin() {
+		note += fmt.Sprintf(" Editing them needs role admin (you are %s).", m.fleet.Me.Role)
+	}
+	footer = append(footer, m.st.Muted.Render(format.Fit(note, w)))
 	return body, footer
 }
 
@@ -464,19 +479,145 @@ func (m Model) receiversView(w int) (body, footer []string) {
 	}
 	if cur < len(m.data.Receivers) {
 		r := m.data.Receivers[cur]
-		footer = append(footer, format.Fit(r.Name+": "+settingsText(r.Settings), w))
+		if m.mode == deleting {
+			footer = append(footer, m.deleteQuestion(KindReceiver, r.Name, w))
+		} else {
+			footer = append(footer, format.Fit(r.Name+": "+settingsText(r.Settings), w))
+		}
 	}
 	if d := m.lastTest; d != nil {
-		line := fmt.Sprintf("Last test: job #%d through %s · %s · %s · %d attempt(s)", d.JobID, d.Receiver, d.Kind, d.State, d.Attempts)
+		line := "Last test through " + d.Receiver
+		if d.JobID != 0 {
+			line = fmt.Sprintf("Last test: job #%d through %s", d.JobID, d.Receiver)
+		}
+		line += fmt.Sprintf(" · %s · %s · %d attempt(s)", d.Kind, d.State, d.Attempts)
 		if d.LastError != "" {
 			line += " · " + d.LastError
 		}
 		footer = append(footer, m.deliveryStyle(d.State).Render(format.Fit(line, w)))
 	}
 	if !m.admin() {
-		footer = append(footer, m.st.Muted.Render(format.Fit(fmt.Sprintf("Secrets read **** and sending a test needs role admin (you are %s).", m.fleet.Me.Role), w)))
+		footer = append(footer, m.st.Muted.Render(format.Fit(fmt.Sprintf("Secrets read ****; editing receivers and sending a test need role admin (you are %s).", m.fleet.Me.Role), w)))
 	}
 	return body, footer
 }
 
 func wrap(s string, w int) string { return lipgloss.NewStyle().Width(w).Render(s) }
+
+// deleteQuestion asks to confirm deleting an item.
+func (m Model) deleteQuestion(k Kind, name string, w int) string {
+	return m.st.Warning.Render(format.Fit(fmt.Sprintf("Delete %s %s? The appliance's %s are replaced without it.  y/n", k.Noun(), name, plural(k)), w))
+}
+
+// ruleCondition is a rule's condition: "anomaly_score > 1.4 (exit 1.2)" or "sensor lost, stuck".
+func ruleCondition(r api.AlertRule) string {
+	if len(r.SensorStates) > 0 {
+		return "sensor " + strings.Join(r.SensorStates, ", ")
+	}
+	s := fmt.Sprintf("%s %s %s", r.Metric, r.Op, num(r.Enter))
+	if r.Exit != 0 {
+		s += " (exit " + num(r.Exit) + ")"
+	}
+	return s
+}
+
+func (m Model) rulesView(w int) (body, footer []string) {
+	if m.data.RulesErr != nil {
+		body = append(body, m.st.Error.Render(format.Fit("Could not load alert rules: "+m.data.RulesErr.Error(), w)))
+	}
+	const fixed = 2 + 18 + 7 + 8 + 9
+	condW := max(w-fixed, 16)
+	body = append(body, m.st.Header.Render(format.Fit("  "+format.Fit("NAME", 18)+format.Fit("CONDITION", condW)+format.Fit("FOR", 7)+
+		format.Fit("KEEP", 8)+format.Fit("SEVERITY", 9), w)))
+	if len(m.data.Rules) == 0 && m.data.RulesErr == nil {
+		body = append(body, m.st.Muted.Render("  No alert rules: nothing raises alerts."))
+	}
+	cur := m.cursor[SectionRules]
+	if cur < len(m.data.Rules) {
+		r := m.data.Rules[cur]
+		if m.mode == deleting {
+			footer = append(footer, m.deleteQuestion(KindRule, r.Name, w))
+		} else {
+			head := r.Name
+			if len(r.Labels) > 0 {
+				head += " · labels " + formatPairs(r.Labels)
+			}
+			footer = append(footer, format.Fit(head, w))
+			for _, lang := range []string{"en", "ko"} {
+				if s := r.Summary[lang]; s != "" {
+					footer = append(footer, m.st.Muted.Render(format.Fit(lang+"  "+s, w)))
+				}
+			}
+		}
+	}
+	if !m.admin() {
+		footer = append(footer, m.st.Muted.Render(format.Fit(fmt.Sprintf("Read-only: editing alert rules needs role admin (you are %s).", m.fleet.Me.Role), w)))
+	}
+	rows := max(m.height-1-len(body)-len(footer)-boolInt(m.flash != ""), 1)
+	first := scroll(cur, rows)
+	for i := first; i < len(m.data.Rules) && i < first+rows; i++ {
+		r := m.data.Rules[i]
+		keep := r.KeepFiringFor
+		if keep == "" {
+			keep = "—"
+		}
+		sev := m.severityStyle(r.Severity).Render(format.Fit(r.Severity, 9))
+		body = append(body, format.Fit(marker(m, i == cur)+format.Fit(r.Name, 17)+" "+format.Fit(ruleCondition(r), condW-1)+" "+
+			format.Fit(r.For, 7)+format.Fit(keep, 8)+sev, w))
+	}
+	return body, footer
+}
+
+// editorView draws the edit form: a title, one line per field with its hint or the
+// appliance's error beside it (below it when there is no room), scrolled to keep the
+// focused field in view.
+func (m Model) editorView(w int) (body, footer []string) {
+	e := m.ed
+	verb := "Edit"
+	if e.isNew {
+		verb = "New"
+	}
+	title := fmt.Sprintf("%s %s %s", verb, e.kind.Noun(), e.name)
+	if e.isNew {
+		title = fmt.Sprintf("New %s", e.kind.Noun())
+	}
+	title += fmt.Sprintf(" — saving replaces all %s", plural(e.kind))
+	body = append(body, m.st.Title.Render(format.Fit(title, w)))
+	var lines []string
+	focusAt := 0
+	for i, f := range e.fields {
+		label := format.Fit(f.label, editLabelW)
+		if i == e.focus && !e.saving {
+			label = m.st.Info.Render(label)
+			focusAt = len(lines)
+		} else {
+			label = m.st.Label.Render(label)
+		}
+		line := label + " " + format.Fit(f.in.View(), e.inW)
+		note := m.st.Muted.Render(f.hint)
+		if msg := e.errs[f.key]; msg != "" {
+			note = m.st.Error.Render("✗ " + msg)
+		}
+		room := w - editLabelW - 1 - e.inW - 1
+		switch {
+		case f.hint == "" && e.errs[f.key] == "":
+			lines = append(lines, format.Fit(line, w))
+		case lipgloss.Width(note) <= room || e.errs[f.key] == "":
+			lines = append(lines, format.Fit(line+" "+note, w))
+		default: // an error without room beside the field goes below it
+			lines = append(lines, format.Fit(line, w), format.Fit(strings.Repeat(" ", editLabelW+1)+note, w))
+		}
+	}
+	help := "tab/↓ next · shift+tab/↑ previous · ctrl+s saves · esc cancels"
+	if e.kind == KindReceiver {
+		help = "type key=value in + setting to add one; an emptied setting is left out · ctrl+s saves · esc cancels"
+	}
+	footer = append(footer, m.st.Muted.Render(format.Fit(help, w)))
+	room := max(m.height-1-len(body)-len(footer)-boolInt(m.flash != ""), 1)
+	first := 0
+	if len(lines) > room {
+		first = min(max(focusAt-room/2, 0), len(lines)-room)
+	}
+	end := min(first+room, len(lines))
+	return append(body, lines[first:end]...), footer
+}
