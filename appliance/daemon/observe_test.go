@@ -228,6 +228,21 @@ func TestMetricsAndHealthEndToEnd(t *testing.T) {
 	exported := exportedFamilies(t, m)
 	checkDashboard(t, exported)
 	checkRules(t, tool, exported)
+	checkDocumented(t, exported)
+}
+
+// checkDocumented checks that docs/METRICS.md lists every signalcraft_ metric.
+func checkDocumented(t *testing.T, exported map[string]string) {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(repoRoot, "docs", "METRICS.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name := range exported {
+		if strings.HasPrefix(name, "signalcraft_") && !strings.Contains(string(b), "`"+name+"`") {
+			t.Errorf("docs/METRICS.md does not list %s", name)
+		}
+	}
 }
 
 func histogramCount(text, series string) int {

@@ -67,7 +67,8 @@ func runDaemon(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err := level.UnmarshalText([]byte(cfg.LogLevel)); err != nil {
 		return fmt.Errorf("log_level %q: %w", cfg.LogLevel, err)
 	}
-	log := slog.New(slog.NewTextHandler(logOut, &slog.HandlerOptions{Level: &level}))
+	log := newLogger(logOut, cfg.LogFormat, &level)
+	defer logLevelSignals(ctx, &level, log)() // SIGUSR1 logs more, SIGUSR2 less
 	log.Info("starting", "version", version, "config", describeConfig(*cfgPath, *demo))
 
 	m, err := daemon.New(ctx, cfg, daemon.Options{Logger: log, Version: version})
