@@ -12,6 +12,7 @@ import (
 	"os/user"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -70,7 +71,7 @@ func TestDebPackages(t *testing.T) {
 	})
 	t.Run("lintian", func(t *testing.T) {
 		start := time.Now()
-		out, err := exec.CommandContext(ctx, "lintian", "--fail-on", "error,warning", "--no-tag-display-limit", app, desktop).CombinedOutput()
+		out, err := exec.CommandContext(ctx, "lintian", "--fail-on", "error,warning", "--tag-display-limit", "0", app, desktop).CombinedOutput()
 		if err != nil {
 			t.Errorf("lintian: %v\n%s", err, out)
 		}
@@ -287,8 +288,19 @@ func checkServiceRun(t *testing.T, ctx context.Context) {
 	defer srv.Close()
 	os.Chmod(nsock, 0o666)
 
-	cmd := exec.CommandContext(ctx, "runuser", "-u", "signalcraft", "--", "env", sdnotify.EnvSocket+"="+nsock,
-		"JACK_NO_START_SERVER=1", "/usr/bin/signalcraftd", "run", "--config", confPath)
+	uid, _ := strconv.Atoi(u.Uid)
+	gid, _ := strconv.Atoi(u.Gid)
+	audio, err := user.LookupGroup("audio")
+	if err != nil {
+		t.Fatal(err)
+	}
+	audioGid, _ := strconv.Atoi(audio.Gid)
+	cmd := exec.CommandContext(ctx, "/usr/bin/signalcraftd", "run", "--config", confPath)
+	// User=, Group=, SupplementaryGroups=audio, Environment= and what systemd passes
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid),
+		Groups: []uint32{uint32(audioGid)}}}
+	cmd.Env = []string{"PATH=/usr/bin:/bin", "JACK_NO_START_SERVER=1", sdnotify.EnvSocket + "=" + nsock,
+		sdnotify.EnvWatchdogUSec + "=1000000"}
 	cmd.Dir = "/"
 	logs, err := cmd.StdoutPipe()
 	if err != nil {
@@ -308,7 +320,7 @@ func checkServiceRun(t *testing.T, ctx context.Context) {
 		}
 	}()
 	stop := func() error {
-		cmd.Process.Signal(syscall.SIGTERM) // runuser passes it on
+		cmd.Process.Signal(syscall.SIGTERM)
 		<-logDone
 		return cmd.Wait()
 	}
@@ -318,6 +330,10 @@ func checkServiceRun(t *testing.T, ctx context.Context) {
 	if err != nil || !strings.HasPrefix(string(buf[:n]), "READY=1\n") {
 		stop()
 		t.Fatalf("no READY=1 from the installed daemon (%q, %v):\n%s", buf[:n], err, log.String())
+	}
+	// WatchdogSec=1s: a ping every half second while the daemon is alive
+	if n, err := srv.Read(buf); err != nil || !strings.Contains(string(buf[:n]), "WATCHDOG=1") {
+		t.Errorf("no WATCHDOG=1 after READY=1 (%q, %v)", buf[:n], err)
 	}
 	sock := filepath.Join(runtimeDir, "api.sock")
 	if fi, err := os.Stat(sock); err != nil {

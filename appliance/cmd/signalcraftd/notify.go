@@ -154,8 +154,12 @@ func statusLine(st []daemon.Status) string {
 	for i, state := range order {
 		parts[i] = fmt.Sprintf("%d %s", count[state], state)
 	}
-	if len(parts) == 0 {
-		return fmt.Sprintf("%d machines", len(st))
+	noun := "machines"
+	if len(st) == 1 {
+		noun = "machine"
 	}
-	return fmt.Sprintf("%d machines: %s", len(st), strings.Join(parts, ", "))
+	if len(parts) == 0 {
+		return fmt.Sprintf("%d %s", len(st), noun)
+	}
+	return fmt.Sprintf("%d %s: %s", len(st), noun, strings.Join(parts, ", "))
 }

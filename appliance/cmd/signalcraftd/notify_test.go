@@ -91,6 +91,7 @@ func TestStatusLine(t *testing.T) {
 		want   string
 	}{
 		{nil, "0 machines"},
+		{[]string{"learning"}, "1 machine: 1 learning"},
 		{[]string{"learning", "learning"}, "2 machines: 2 learning"},
 		{[]string{"monitoring", "anomaly", "monitoring"}, "3 machines: 2 monitoring, 1 anomaly"},
 	}
