@@ -58,6 +58,8 @@ type Config struct {
 	LogFormat string `yaml:"log_format"`
 	// Metrics says where the Prometheus metrics and health endpoints are served.
 	Metrics Metrics `yaml:"metrics"`
+	// Replication continuously copies the database to an S3-compatible store.
+	Replication Replication `yaml:"replication"`
 }
 
 // Store tunes database writes.
@@ -158,6 +160,7 @@ func Defaults() Config {
 
 // applyDefaults fills what the file left out and depends on other fields.
 func (c *Config) applyDefaults() {
+	c.Replication.applyDefaults()
 	for i := range c.Sources {
 		s := &c.Sources[i]
 		switch s.Kind {
@@ -359,6 +362,9 @@ func (c *Config) Validate() error {
 		if _, port, err := net.SplitHostPort(c.Metrics.Listen); err != nil || port == "" {
 			return fieldErr("metrics.listen", c.Metrics.Listen, "must be host:port, e.g. 127.0.0.1:9477")
 		}
+	}
+	if err := c.Replication.validate(); err != nil {
+		return err
 	}
 	if c.Store.BatchSize < 1 || c.Store.BatchSize > 100000 {
 		return fieldErr("store.batch_size", c.Store.BatchSize, "must be between 1 and 100000")

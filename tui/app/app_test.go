@@ -232,6 +232,14 @@ func TestPagesGolden(t *testing.T) {
 		{"silences", fx, func(t *testing.T, m app.Model) app.Model { return keys(t, loadAlerts(t, m, fx), "v") }},
 		{"maintenance", fx, func(t *testing.T, m app.Model) app.Model { return keys(t, loadAlerts(t, m, fx), "v", "v") }},
 		{"receivers", admin, func(t *testing.T, m app.Model) app.Model { return keys(t, loadAlerts(t, m, admin), "v", "v", "v") }},
+		{"rules", admin, func(t *testing.T, m app.Model) app.Model { return keys(t, loadAlerts(t, m, admin), "v", "v", "v", "v") }},
+		{"rule_form", admin, func(t *testing.T, m app.Model) app.Model {
+			return keys(t, loadAlerts(t, m, admin), "v", "v", "v", "v", "e")
+		}},
+		{"receiver_form", admin, func(t *testing.T, m app.Model) app.Model {
+			return keys(t, loadAlerts(t, m, admin), "v", "v", "v", "down", "e")
+		}},
+		{"window_form", admin, func(t *testing.T, m app.Model) app.Model { return keys(t, loadAlerts(t, m, admin), "v", "v", "e") }},
 		{"queue", admin, func(t *testing.T, m app.Model) app.Model {
 			m = keys(t, m, "7")
 			return feed(t, m, queue.LoadedMsg{Jobs: fx.Jobs})

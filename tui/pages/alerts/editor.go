@@ -85,9 +85,9 @@ func newInput(value string, w int) textinput.Model {
 	in := textinput.New()
 	in.Prompt = ""
 	in.CharLimit = 1000
-	in.SetWidth(w)
+	in.SetWidth(max(w-2, 4)) // room for the cursor
 	in.SetValue(value)
-	in.CursorEnd()
+	in.CursorStart()
 	return in
 }
 
@@ -98,7 +98,7 @@ func (e *editor) add(key, label, hint, value string) {
 func (e *editor) setWidth(w int) {
 	e.inW = w
 	for i := range e.fields {
-		e.fields[i].in.SetWidth(w)
+		e.fields[i].in.SetWidth(max(w-2, 4))
 	}
 }
 
@@ -129,17 +129,17 @@ func newRuleEditor(r api.AlertRule, index int, isNew bool, inW int) editor {
 		}
 	}
 	e.add("name", "Name", "letters, digits and _", r.Name)
-	e.add("metric", "Metric", "anomaly_score, level_dbfs, fault_energy:bpfo…", r.Metric)
+	e.add("metric", "Metric", "anomaly_score, level_dbfs, …", r.Metric)
 	e.add("op", "Op", ">, >=, < or <=", r.Op)
-	e.add("enter", "Enter", "fires past this value", enter)
-	e.add("exit", "Exit", "resolves back past this; empty: none", exit)
-	e.add("sensor_states", "Sensor states", "instead of a metric: lost, stuck, silent…", strings.Join(r.SensorStates, ", "))
-	e.add("for", "For", "held this long before firing: 10s, 1m", r.For)
-	e.add("keep_firing_for", "Keep firing for", "held clear this long before resolving", r.KeepFiringFor)
+	e.add("enter", "Enter", "fires past this", enter)
+	e.add("exit", "Exit", "hysteresis; empty: none", exit)
+	e.add("sensor_states", "Sensor states", "or: lost, stuck, silent…", strings.Join(r.SensorStates, ", "))
+	e.add("for", "For", "before firing: 10s, 1m", r.For)
+	e.add("keep_firing_for", "Keep firing for", "before resolving: 5m", r.KeepFiringFor)
 	e.add("severity", "Severity", "warning or critical", r.Severity)
 	e.add("labels", "Labels", "key=value, key=value", formatPairs(r.Labels))
-	e.add("summary.en", "Summary (en)", "template: {{.Machine}} {{.Value}} …", r.Summary["en"])
-	e.add("summary.ko", "Summary (ko)", "템플릿, e.g. {{.Machine}} 이상음 감지", r.Summary["ko"])
+	e.add("summary.en", "Summary (en)", "{{.Machine}} {{.Value}} …", r.Summary["en"])
+	e.add("summary.ko", "Summary (ko)", "e.g. {{.Machine}} 이상음", r.Summary["ko"])
 	for _, lang := range slices.Sorted(maps.Keys(r.Summary)) {
 		if lang != "en" && lang != "ko" {
 			e.add("summary."+lang, "Summary ("+lang+")", "", r.Summary[lang])
@@ -222,9 +222,8 @@ func parsePairs(s string) (map[string]string, error) {
 // resolved, then one field per setting and a last one to add a setting.
 func newReceiverEditor(r api.Receiver, index int, isNew bool, inW int) editor {
 	e := editor{kind: KindReceiver, index: index, isNew: isNew, name: r.Name, errs: map[string]string{}, inW: inW}
-	types := slices.Sorted(maps.Keys(ReceiverTypes))
 	e.add("name", "Name", "letters, digits, _ . -", r.Name)
-	e.add("type", "Type", strings.Join(types, ", "), r.Type)
+	e.add("type", "Type", "webhook, shoutrrr, mqtt, …", r.Type)
 	e.add("lang", "Language", "en or ko", r.Lang)
 	e.add("send_resolved", "Send resolved", "yes or no", yesNo(r.SendResolved))
 	keys := slices.Sorted(maps.Keys(r.Settings))
@@ -259,7 +258,7 @@ func yesNo(b bool) string {
 func (e *editor) addSetting(k string, v any) {
 	value, hint := settingText(v), ""
 	if s, ok := v.(string); ok && secretSettings[k] && s != "" {
-		value, hint = Masked, "secret: **** keeps the stored one"
+		value, hint = Masked, "**** keeps the stored secret"
 	}
 	if listSettings[k] {
 		hint = "comma-separated"
@@ -450,11 +449,11 @@ func (e *editor) receiver() (api.Receiver, map[string]string) {
 func newWindowEditor(w api.MaintenanceWindow, index int, isNew bool, inW int) editor {
 	e := editor{kind: KindWindow, index: index, isNew: isNew, name: w.Name, errs: map[string]string{}, inW: inW}
 	e.add("name", "Name", "", w.Name)
-	e.add("days", "Days", "mon … sun, e.g. sat, sun; empty: every day", strings.Join(w.Days, ", "))
+	e.add("days", "Days", "mon…sun; empty: every day", strings.Join(w.Days, ", "))
 	e.add("start", "Start", "HH:MM", w.Start)
-	e.add("end", "End", "HH:MM; before start: ends next day", w.End)
-	e.add("time_zone", "Time zone", "e.g. Asia/Seoul, UTC", w.TimeZone)
-	e.add("matchers", "Matchers", "e.g. line=line-a, severity=warning", FormatMatchers(w.Matchers))
+	e.add("end", "End", "HH:MM; before start: next day", w.End)
+	e.add("time_zone", "Time zone", "Asia/Seoul, UTC, …", w.TimeZone)
+	e.add("matchers", "Matchers", "line=line-a, severity=warning", FormatMatchers(w.Matchers))
 	return e
 }
 
@@ -557,8 +556,10 @@ func (e *editor) focusFirstError() tea.Cmd {
 func (e *editor) setFocus(i int) tea.Cmd {
 	if e.focus < len(e.fields) {
 		e.fields[e.focus].in.Blur()
+		e.fields[e.focus].in.CursorStart() // shown from its start
 	}
 	e.focus = (i + len(e.fields)) % len(e.fields)
+	e.fields[e.focus].in.CursorEnd()
 	return e.fields[e.focus].in.Focus()
 }
 

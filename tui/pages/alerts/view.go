@@ -577,11 +577,10 @@ func (m Model) editorView(w int) (body, footer []string) {
 	if e.isNew {
 		verb = "New"
 	}
-	title := fmt.Sprintf("%s %s %s", verb, e.kind.Noun(), e.name)
+	title := fmt.Sprintf("%s %s %s (%d of %d)", verb, e.kind.Noun(), e.name, e.index+1, m.rowsOf(sectionOf(e.kind)))
 	if e.isNew {
-		title = fmt.Sprintf("New %s", e.kind.Noun())
+		title = fmt.Sprintf("New %s (%d of %d)", e.kind.Noun(), e.index+1, e.index+1)
 	}
-	title += fmt.Sprintf(" — saving replaces all %s", plural(e.kind))
 	body = append(body, m.st.Title.Render(format.Fit(title, w)))
 	var lines []string
 	focusAt := 0
@@ -604,13 +603,16 @@ func (m Model) editorView(w int) (body, footer []string) {
 			lines = append(lines, format.Fit(line, w))
 		case lipgloss.Width(note) <= room || e.errs[f.key] == "":
 			lines = append(lines, format.Fit(line+" "+note, w))
-		default: // an error without room beside the field goes below it
-			lines = append(lines, format.Fit(line, w), format.Fit(strings.Repeat(" ", editLabelW+1)+note, w))
+		default: // an error without room beside the field goes below it, wrapped
+			lines = append(lines, format.Fit(line, w))
+			for _, l := range strings.Split(wrap("✗ "+e.errs[f.key], w-editLabelW-1), "\n") {
+				lines = append(lines, format.Fit(strings.Repeat(" ", editLabelW+1)+m.st.Error.Render(strings.TrimRight(l, " ")), w))
+			}
 		}
 	}
-	help := "tab/↓ next · shift+tab/↑ previous · ctrl+s saves · esc cancels"
+	help := fmt.Sprintf("ctrl+s sends the whole list of %s with this change.", plural(e.kind))
 	if e.kind == KindReceiver {
-		help = "type key=value in + setting to add one; an emptied setting is left out · ctrl+s saves · esc cancels"
+		help = "+ setting: type key=value to add one; an emptied setting is left out."
 	}
 	footer = append(footer, m.st.Muted.Render(format.Fit(help, w)))
 	room := max(m.height-1-len(body)-len(footer)-boolInt(m.flash != ""), 1)
