@@ -123,7 +123,7 @@ func newMachine(c config.Machine, info source.Info, sensorID string, det *detect
 		level:    sensor.DBFS(0),
 		latency:  o.Metrics.AnalysisLatency(c.ID),
 	}
-	m.view = Status{Machine: c.ID, Name: c.Name, Sensor: sensor.OK, State: "learning"}
+	m.view = Status{Machine: c.ID, Name: c.Name, Sensor: sensor.OK, State: "learning", LevelDBFS: m.level}
 	return m, nil
 }
 
@@ -270,8 +270,9 @@ func (m *machine) Live() wire.Live {
 	m.mu.Unlock()
 	if l.MachineID == "" {
 		v := m.Snapshot()
-		l = wire.Live{MachineID: m.cfg.ID, Time: m.now(), State: v.State, Progress: v.Progress, Sensor: string(v.Sensor),
-			LevelDBFS: m.level, Score: v.Score, Smoothed: v.Smoothed, Threshold: v.Threshold, OpenEvent: v.OpenEvent}
+		// from the snapshot only: level and cfg belong to the machine's goroutine
+		l = wire.Live{MachineID: v.Machine, Time: m.now(), State: v.State, Progress: v.Progress, Sensor: string(v.Sensor),
+			LevelDBFS: v.LevelDBFS, Score: v.Score, Smoothed: v.Smoothed, Threshold: v.Threshold, OpenEvent: v.OpenEvent}
 	}
 	l.Spectrum = append([]float32(nil), l.Spectrum...)
 	return l
