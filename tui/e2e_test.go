@@ -23,8 +23,9 @@ import (
 // TestEndToEnd runs the real daemon on a replayed recording and drives the
 // real terminal client in tmux, as a technician would: the machine and its
 // live score appear, the anomaly shows on the events page, the technician
-// acknowledges it, and the appliance records the acknowledgement and its
-// audit entry under the technician's operator token.
+// acknowledges it, the appliance records the acknowledgement and its audit
+// entry under the technician's operator token, and the alerts page shows the
+// anomaly alert the daemon's default rules raised.
 func TestEndToEnd(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end-to-end test (about 45 s) skipped in -short mode")
@@ -196,6 +197,19 @@ machines:
 		return strings.Contains(s, "Event #"+id+" acknowledged.") && strings.Contains(s, "✓ tech-e2e")
 	})
 	t.Logf("events page after acknowledging:\n%s", screen())
+
+	// Page 6: the daemon's default rules raise an anomaly alert for the machine (its default
+	// receiver only logs). r reloads the page while waiting for it to fire.
+	key("6")
+	firing := regexp.MustCompile(`(WARN|CRIT) firing\s+pump-e2e\s+Anomaly(Warning|Critical)`)
+	polls := 0
+	waitScreen("the firing anomaly alert on page 6", 20*time.Second, func(s string) bool {
+		if polls++; polls%10 == 0 {
+			key("r")
+		}
+		return firing.MatchString(s)
+	})
+	t.Logf("alerts page:\n%s", screen())
 	key("q")
 
 	// The appliance's own records.
