@@ -101,14 +101,14 @@ func TestEditRule(t *testing.T) {
 	// the fields, and the focus goes to the first.
 	m = f.set(t, m, ruleFor, "soon")
 	m = f.set(t, m, ruleSeverity, "urgent")
-	m = f.set(t, m, ruleSummaryKO, "{{.Machine 소리")
+	m = f.set(t, m, ruleSummaryKO, "{{.Machine sounds off")
 	m = save(t, m)
 	f.at = ruleFor
 	golden(t, "rule_form_invalid_80x24", m.Render())
 	checkSize(t, m.Render(), 80, 24)
 	mustContain(t, m, "✗ must be a duration such as 30s or 5m", `✗ "urgent" is not one of warning, critical`,
 		"The appliance rejected the rule; see the fields marked ✗.")
-	if !strings.Contains(screenOf(m), "✗ \"{{.Machine 소리\"") {
+	if !strings.Contains(screenOf(m), "✗ \"{{.Machine sounds off\"") {
 		t.Errorf("summary.ko's error not shown:\n%s", screenOf(m))
 	}
 	var sent []api.AlertRule
