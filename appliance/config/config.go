@@ -60,6 +60,10 @@ type Config struct {
 	Metrics Metrics `yaml:"metrics"`
 	// Replication continuously copies the database to an S3-compatible store.
 	Replication Replication `yaml:"replication"`
+	// Clips are the audio clips saved around anomaly events, their quota and upload.
+	Clips Clips `yaml:"clips"`
+	// Retention says how long scores and their rollups are kept.
+	Retention Retention `yaml:"retention"`
 }
 
 // Store tunes database writes.
@@ -155,6 +159,8 @@ func Defaults() Config {
 		Language:  notify.LangEnglish,
 		Store:     Store{BatchSize: 256, FlushEvery: time.Second},
 		API:       API{Socket: "/run/signalcraft/api.sock"},
+		Clips:     DefaultClips(),
+		Retention: DefaultRetention(),
 	}
 }
 
@@ -379,6 +385,12 @@ func (c *Config) Validate() error {
 	}
 	if c.Language != notify.LangEnglish && c.Language != notify.LangKorean {
 		return fieldErr("language", c.Language, "must be en or ko")
+	}
+	if err := c.Clips.validate(); err != nil {
+		return err
+	}
+	if err := c.Retention.validate(); err != nil {
+		return err
 	}
 	names := map[string]bool{}
 	for i, r := range c.Receivers {
