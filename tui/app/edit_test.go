@@ -349,3 +349,24 @@ func TestEditingNeedsAdmin(t *testing.T) {
 		t.Error("an operator's keys sent a PUT")
 	}
 }
+
+func TestEditFormsFollowResizes(t *testing.T) {
+	m, _ := serve(t, adminFixture(), 80, 24)
+	m = openSection(t, m, 3)
+	m = keys(t, m, "down", "e") // the receiver with the most settings
+	for _, size := range [][2]int{{60, 15}, {80, 24}, {100, 30}, {160, 50}} {
+		m = feed(t, m, sizeMsg(size[0], size[1]))
+		checkSize(t, m.Render(), size[0], size[1])
+		// The focused field stays in view as the focus moves down a short form.
+		for range 11 {
+			m = keys(t, m, "tab")
+		}
+		if !strings.Contains(screenOf(m), "+ setting") {
+			t.Errorf("at %dx%d the focused last field is out of view:\n%s", size[0], size[1], screenOf(m))
+		}
+		m = keys(t, m, "tab") // wraps to the first
+		if !strings.Contains(screenOf(m), "Name ") {
+			t.Errorf("at %dx%d the first field is out of view:\n%s", size[0], size[1], screenOf(m))
+		}
+	}
+}
