@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"image/color"
+	"slices"
 	"strings"
 	"time"
 
@@ -49,7 +50,9 @@ type alertState struct {
 	alerts   []api.Alert
 	silences []api.Silence
 	windows  []api.MaintenanceWindow
-	rules    map[string]api.AlertRule
+	rules    map[string]api.AlertRule // by name
+	ruleList []api.AlertRule          // in the appliance's order
+	rulesErr error
 }
 
 // muted reports whether an alert's notifications are held back.
@@ -100,19 +103,21 @@ func (u *UI) loadAlerts() {
 		if st.windows, err = a.Maintenance(ctx); err != nil {
 			return err
 		}
-		st.rules = map[string]api.AlertRule{}
-		if rs, err := a.Rules(ctx); err == nil { // only for translated summaries
-			for _, r := range rs {
-				st.rules[r.Name] = r
-			}
-		}
+		// The rules translate the summaries and fill the Alert rules tab; the
+		// alerts work without them.
+		st.ruleList, st.rulesErr = a.Rules(ctx)
 		return nil
 	}, func(err error) {
 		st.loaded, st.err = true, err
 		if err != nil {
-			st.alerts, st.silences, st.windows, st.rules = u.al.alerts, u.al.silences, u.al.windows, u.al.rules
+			st.alerts, st.silences, st.windows, st.ruleList, st.rulesErr = u.al.alerts, u.al.silences, u.al.windows, u.al.ruleList, u.al.rulesErr
 		}
 		u.al = st
+		if u.al.rulesErr == nil {
+			u.setRules(u.al.ruleList)
+		} else {
+			u.al.rules = map[string]api.AlertRule{}
+		}
 		u.alertsChanged()
 	})
 }
@@ -120,6 +125,7 @@ func (u *UI) loadAlerts() {
 // alertsChanged redraws everything that shows alerts.
 func (u *UI) alertsChanged() {
 	u.alertsUI.show()
+	u.rulesUI.show()
 	u.updateAlertTab()
 	u.overview.refresh()
 }
@@ -190,19 +196,64 @@ func alertLabels(a api.Alert) map[string]string {
 	return l
 }
 
-// muteReason says in words why an alert's notifications are held back.
+// muteReason says in words why an alert's notifications are held back:
+// from the appliance's Alert.MutedBy ("silence:<id>", "maintenance:<name>",
+// "inhibited"), or, from an appliance that does not say, from the active
+// silences and open windows matching the alert.
 func (u *UI) muteReason(a api.Alert) string {
+	if len(a.MutedBy) == 0 {
+		return u.guessMuteReason(a)
+	}
+	var reasons []string
+	for _, m := range a.MutedBy {
+		switch {
+		case strings.HasPrefix(m, "silence:"):
+			id := strings.TrimPrefix(m, "silence:")
+			i := slices.IndexFunc(u.al.silences, func(s api.Silence) bool { return s.ID == id })
+			if i < 0 {
+				reasons = append(reasons, u.T("alert.silenced"))
+				continue
+			}
+			reasons = append(reasons, u.silenceReason(u.al.silences[i]))
+		case strings.HasPrefix(m, "maintenance:"):
+			reasons = append(reasons, u.T("alert.maintenance", strings.TrimPrefix(m, "maintenance:")))
+		case m == "inhibited":
+			reasons = append(reasons, u.inhibitReason(a))
+		default:
+			reasons = append(reasons, m)
+		}
+	}
+	return strings.Join(slices.Compact(reasons), "\n")
+}
+
+func (u *UI) silenceReason(s api.Silence) string {
+	r := u.T("alert.silencedby", u.formatTime(s.EndsAt), s.CreatedBy)
+	if s.Comment != "" {
+		r += " — “" + s.Comment + "”"
+	}
+	return r
+}
+
+// inhibitReason names the alert holding a back: a firing one on the same
+// machine that is not held back itself (the appliance does not say which).
+func (u *UI) inhibitReason(a api.Alert) string {
+	for _, o := range u.al.alerts {
+		if o.Fingerprint != a.Fingerprint && o.State == api.AlertFiring && !o.Inhibited && alertMachine(o) == alertMachine(a) {
+			return u.T("alert.inhibitedby", u.summary(o))
+		}
+	}
+	return u.T("alert.inhibited")
+}
+
+// guessMuteReason is muteReason for an appliance that does not fill MutedBy.
+func (u *UI) guessMuteReason(a api.Alert) string {
 	labels := alertLabels(a)
 	var reasons []string
 	if a.Silenced {
 		found := false
 		for _, s := range u.al.silences {
 			if s.State == "active" && api.MatchLabels(s.Matchers, labels) {
-				r := u.T("alert.silencedby", u.formatTime(s.EndsAt), s.CreatedBy)
-				if s.Comment != "" {
-					r += " — “" + s.Comment + "”"
-				}
-				reasons, found = append(reasons, r), true
+				reasons, found = append(reasons, u.silenceReason(s)), true
 			}
 		}
 		for _, w := range u.al.windows {
@@ -215,18 +266,7 @@ func (u *UI) muteReason(a api.Alert) string {
 		}
 	}
 	if a.Inhibited {
-		cause := ""
-		for _, o := range u.al.alerts {
-			if o.Fingerprint != a.Fingerprint && o.State == api.AlertFiring && !o.Inhibited && alertMachine(o) == alertMachine(a) {
-				cause = u.summary(o)
-				break
-			}
-		}
-		if cause != "" {
-			reasons = append(reasons, u.T("alert.inhibitedby", cause))
-		} else {
-			reasons = append(reasons, u.T("alert.inhibited"))
-		}
+		reasons = append(reasons, u.inhibitReason(a))
 	}
 	return strings.Join(reasons, "\n")
 }
@@ -484,6 +524,10 @@ func (u *UI) askAcknowledgeAlert(a api.Alert) {
 			confirm.Enable()
 			if err != nil {
 				errText.SetText(u.errorText(err))
+				if api.IsCode(err, api.CodeConflict) { // acknowledged meanwhile, or resolved: show how it is now
+					confirm.Disable()
+					u.loadAlerts()
+				}
 				return
 			}
 			dlg.Hide()
@@ -542,9 +586,10 @@ func (u *UI) askSilence(a api.Alert) {
 	errText.Wrapping = fyne.TextWrapWord
 	intro := widget.NewLabel(u.T("silence.intro", u.summary(a), u.machineName(alertMachine(a))))
 	intro.Wrapping = fyne.TextWrapWord
+	endErr, commentErr := fieldErrLabel(), fieldErrLabel()
 	content := container.NewVBox(intro, choice,
-		container.NewBorder(nil, nil, widget.NewLabel(u.T("silence.until")), nil, custom),
-		widget.NewLabel(u.T("silence.why")), comment, errText)
+		container.NewBorder(nil, nil, widget.NewLabel(u.T("silence.until")), nil, custom), endErr,
+		widget.NewLabel(u.T("silence.why")), comment, commentErr, errText)
 	var dlg *dialog.CustomDialog
 	confirm := widget.NewButtonWithIcon(u.T("silence.confirm"), fynetheme.VolumeMuteIcon(), nil)
 	confirm.Importance = widget.HighImportance
@@ -556,9 +601,13 @@ func (u *UI) askSilence(a api.Alert) {
 				i = j
 			}
 		}
+		for _, l := range []*widget.Label{endErr, commentErr} {
+			l.Hide()
+		}
+		errText.SetText("")
 		end, err := u.silenceEnd(i, custom.Text)
 		if err != nil {
-			errText.SetText(err.Error())
+			showFieldErr(endErr, err.Error())
 			return
 		}
 		sl := api.Silence{
@@ -571,8 +620,25 @@ func (u *UI) askSilence(a api.Alert) {
 			return err
 		}, func(err error) {
 			confirm.Enable()
+			var ae *api.Error
+			if errors.As(err, &ae) && len(ae.Fields) > 0 {
+				// The appliance names the fields: ends_at, comment, matchers[i].label|op|value.
+				var rest []string
+				for _, f := range ae.Fields {
+					switch f.Field {
+					case "ends_at", "starts_at":
+						showFieldErr(endErr, f.Message)
+					case "comment":
+						showFieldErr(commentErr, f.Message)
+					default:
+						rest = append(rest, u.T("form.other", f.Field, f.Message))
+					}
+				}
+				errText.SetText(joinLines(rest))
+				return
+			}
 			if err != nil {
-				errText.SetText(u.fieldErrorsText(err))
+				errText.SetText(u.errorText(err))
 				return
 			}
 			dlg.Hide()
@@ -583,6 +649,24 @@ func (u *UI) askSilence(a api.Alert) {
 	dlg.SetButtons([]fyne.CanvasObject{cancel, confirm})
 	dlg.Resize(fyne.NewSize(520, 0))
 	dlg.Show()
+}
+
+// fieldErrLabel is a hidden red line for a field's error.
+func fieldErrLabel() *widget.Label {
+	l := widget.NewLabel("")
+	l.Importance = widget.DangerImportance
+	l.Wrapping = fyne.TextWrapWord
+	l.Hide()
+	return l
+}
+
+// showFieldErr shows msg on a field's error line (added to what is there).
+func showFieldErr(l *widget.Label, msg string) {
+	if l.Visible() && l.Text != "" {
+		msg = l.Text + "\n" + msg
+	}
+	l.SetText(msg)
+	l.Show()
 }
 
 // fieldErrorsText is errorText followed by the API's field messages.
@@ -779,8 +863,8 @@ func (u *UI) askExpire(s api.Silence) {
 	d.Show()
 }
 
-// windowRow shows one maintenance window.
-func (u *UI) windowRow(w api.MaintenanceWindow) fyne.CanvasObject {
+// windowRow shows one maintenance window, with extra (buttons) under it.
+func (u *UI) windowRow(w api.MaintenanceWindow, extra ...fyne.CanvasObject) fyne.CanvasObject {
 	name := widget.NewLabelWithStyle(w.Name, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	days := u.T("maint.everyday")
 	if len(w.Days) > 0 {
@@ -803,6 +887,6 @@ func (u *UI) windowRow(w api.MaintenanceWindow) fyne.CanvasObject {
 	}
 	rect := canvas.NewRectangle(bg)
 	rect.CornerRadius = 6
-	return container.NewPadded(container.NewStack(rect, container.NewPadded(container.NewVBox(
-		container.NewBorder(nil, nil, nil, state, name), body))))
+	items := append([]fyne.CanvasObject{container.NewBorder(nil, nil, nil, state, name), body}, extra...)
+	return container.NewPadded(container.NewStack(rect, container.NewPadded(container.NewVBox(items...))))
 }

@@ -259,7 +259,7 @@ func TestAlertsRoleGating(t *testing.T) {
 	// Operators may silence but not test receivers or retry jobs.
 	r = newRig(t, api.RoleOperator, i18n.English)
 	r.ui.SelectTab(TabNotifications)
-	for _, text := range []string{"Send test notification", "Retry"} {
+	for _, text := range []string{"Send test notification", "Retry", "Edit", "Delete", "Add receiver"} {
 		bs := buttons(r.win, text)
 		if len(bs) == 0 {
 			t.Errorf("no %q button shown to an operator", text)
@@ -272,7 +272,7 @@ func TestAlertsRoleGating(t *testing.T) {
 	}
 	all = texts(r.win)
 	if !strings.Contains(all, "Needs an administrator.") ||
-		!strings.Contains(all, "You are signed in as operator: only an administrator can send test notifications") {
+		!strings.Contains(all, "You are signed in as operator: only an administrator can change receivers, send test notifications") {
 		t.Error("no explanation why the notification buttons are disabled")
 	}
 }
@@ -282,7 +282,8 @@ func TestNotificationsAdmin(t *testing.T) {
 	r.ui.SelectTab(TabNotifications)
 	all := texts(r.win)
 	for _, want := range []string{
-		"floor-kakao", "Type: KakaoTalk (Alimtalk)\nLanguage: 한국어\nAlso told when it is back to normal",
+		"floor-kakao", "Type: KakaoTalk (Alimtalk)\nSends to: 01012345678, 01087654321\nLanguage: 한국어\nAlso told when it is back to normal",
+		"Sends to: http://cmms.plant.local/api/hooks/signalcraft", "Sends to: tcp://scada.plant.local:1883",
 		"night-shift-sms", "Not told when it is back to normal",
 		"Notifications", "Waiting", "Retrying", "Failed", "Sent so far: 143",
 		"Job 212 · 01:00:00 · tries: 8",

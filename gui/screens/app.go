@@ -50,8 +50,11 @@ type Appliance interface {
 	CreateSilence(ctx context.Context, s api.Silence) (api.Silence, error)
 	ExpireSilence(ctx context.Context, id string) error
 	Maintenance(ctx context.Context) ([]api.MaintenanceWindow, error)
+	SetMaintenance(ctx context.Context, ws []api.MaintenanceWindow) ([]api.MaintenanceWindow, error)
 	Rules(ctx context.Context) ([]api.AlertRule, error)
+	SetRules(ctx context.Context, rs []api.AlertRule) ([]api.AlertRule, error)
 	Receivers(ctx context.Context) ([]api.Receiver, error)
+	SetReceivers(ctx context.Context, rs []api.Receiver) ([]api.Receiver, error)
 	TestReceiver(ctx context.Context, name, lang string) (api.Delivery, error)
 	Jobs(ctx context.Context, kind, state string) (api.Jobs, error)
 	RetryJob(ctx context.Context, id int64) error
@@ -88,6 +91,7 @@ const (
 	TabEvents
 	TabSettings
 	TabNotifications
+	TabRules
 	TabConnections
 )
 
@@ -135,6 +139,8 @@ type UI struct {
 	eventsUI  *eventsScreen
 	alertsUI  *alertsScreen
 	notifyUI  *notifyScreen
+	rulesUI   *rulesScreen
+	editor    *editor // the open editor dialog, if any
 	settings  *settingsScreen
 	connUI    *connectionsScreen
 	header    *widget.Label
@@ -221,6 +227,8 @@ func (u *UI) build() {
 	u.alertsUI = newAlertsScreen(u)
 	u.settings = newSettingsScreen(u)
 	u.notifyUI = newNotifyScreen(u)
+	u.rulesUI = newRulesScreen(u)
+	u.editor = nil
 	u.connUI = newConnectionsScreen(u)
 	ovStack := container.NewStack(u.overview.root)
 	u.tabs = container.NewAppTabs(
@@ -229,6 +237,7 @@ func (u *UI) build() {
 		container.NewTabItem(u.T("tab.events"), u.eventsUI.root),
 		container.NewTabItem(u.T("tab.settings"), u.settings.root),
 		container.NewTabItem(u.T("tab.notifications"), u.notifyUI.root),
+		container.NewTabItem(u.T("tab.rules"), u.rulesUI.root),
 		container.NewTabItem(u.T("tab.connections"), u.connUI.root),
 	)
 	u.tabs.SelectIndex(u.tabIndex)
@@ -243,6 +252,8 @@ func (u *UI) build() {
 			u.settings.show()
 		case TabNotifications:
 			u.loadNotifications()
+		case TabRules:
+			u.loadAlerts()
 		}
 	}
 	u.root.Objects = []fyne.CanvasObject{container.NewBorder(

@@ -58,6 +58,7 @@ type notifyScreen struct {
 	u         *UI
 	root      fyne.CanvasObject
 	status    *widget.Label
+	result    *widget.Label // outcome of a deletion
 	receivers *fyne.Container
 	jobs      *fyne.Container
 }
@@ -66,6 +67,10 @@ func newNotifyScreen(u *UI) *notifyScreen {
 	s := &notifyScreen{u: u}
 	s.status = widget.NewLabel("")
 	s.status.Wrapping = fyne.TextWrapWord
+	s.result = widget.NewLabel("")
+	s.result.Wrapping = fyne.TextWrapWord
+	s.result.Importance = widget.DangerImportance
+	s.result.Hide()
 	s.receivers = container.NewVBox()
 	s.jobs = container.NewVBox()
 	intro := widget.NewLabel(u.T("notify.intro"))
@@ -77,13 +82,24 @@ func newNotifyScreen(u *UI) *notifyScreen {
 		l.Importance = widget.WarningImportance
 		note = l
 	}
-	top := container.NewVBox(container.NewBorder(nil, nil, nil, refresh, intro), note, s.status)
+	top := container.NewVBox(container.NewBorder(nil, nil, nil, refresh, intro), note, s.status, s.result)
+	add := u.adminButton(u.T("receiver.add"), fynetheme.ContentAddIcon(), func() { u.editReceiver(-1) })
 	cols := container.NewGridWithColumns(2,
-		container.NewVBox(heading(u.T("notify.receivers")), s.receivers),
+		container.NewVBox(container.NewBorder(nil, nil, nil, add, heading(u.T("notify.receivers"))), s.receivers),
 		container.NewVBox(heading(u.T("jobs.title")), s.jobs))
 	s.root = container.NewBorder(container.NewPadded(top), nil, nil, nil, container.NewVScroll(container.NewPadded(cols)))
 	s.show()
 	return s
+}
+
+// showResult shows the outcome of a change made without a form (a deletion).
+func (s *notifyScreen) showResult(err error) {
+	if err == nil {
+		s.result.Hide()
+		return
+	}
+	s.result.SetText(s.u.fieldErrorsText(err))
+	s.result.Show()
 }
 
 // adminReason is the sentence under a control only an administrator may use.
@@ -115,8 +131,8 @@ func (s *notifyScreen) show() {
 	}
 
 	s.receivers.Objects = nil
-	for _, r := range u.nt.receivers {
-		s.receivers.Add(u.receiverRow(r))
+	for i, r := range u.nt.receivers {
+		s.receivers.Add(u.receiverRow(i, r))
 	}
 	if u.nt.loaded && u.nt.err == nil && len(u.nt.receivers) == 0 {
 		s.receivers.Add(widget.NewLabel(u.T("notify.none")))
@@ -158,7 +174,7 @@ func (u *UI) receiverType(t string) string {
 	return t
 }
 
-func (u *UI) receiverRow(r api.Receiver) fyne.CanvasObject {
+func (u *UI) receiverRow(i int, r api.Receiver) fyne.CanvasObject {
 	name := widget.NewLabelWithStyle(r.Name, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	lang := r.Lang
 	switch r.Lang {
@@ -171,7 +187,11 @@ func (u *UI) receiverRow(r api.Receiver) fyne.CanvasObject {
 	if r.SendResolved {
 		resolved = u.T("notify.resolved.yes")
 	}
-	info := widget.NewLabel(joinLines([]string{u.T("notify.type", u.receiverType(r.Type)), u.T("notify.lang", lang), resolved}))
+	lines := []string{u.T("notify.type", u.receiverType(r.Type))}
+	if d := receiverDest(r); d != "" {
+		lines = append(lines, u.T("notify.dest", d))
+	}
+	info := widget.NewLabel(joinLines(append(lines, u.T("notify.lang", lang), resolved)))
 	info.Wrapping = fyne.TextWrapWord
 	result := widget.NewLabel("")
 	result.Wrapping = fyne.TextWrapWord
@@ -222,7 +242,9 @@ func (u *UI) receiverRow(r api.Receiver) fyne.CanvasObject {
 			setResult(tr)
 		})
 	})
-	items := []fyne.CanvasObject{name, info, container.NewHBox(test), result}
+	edit := u.adminButton(u.T("form.edit"), fynetheme.DocumentCreateIcon(), func() { u.editReceiver(i) })
+	del := u.adminButton(u.T("form.delete"), fynetheme.DeleteIcon(), func() { u.deleteReceiver(i) })
+	items := []fyne.CanvasObject{name, info, container.NewHBox(test, edit, del), result}
 	if !u.canAdmin() {
 		test.Disable()
 		items = append(items, u.adminReason())

@@ -303,7 +303,7 @@ func TestLanguageSwitchChangesLabels(t *testing.T) {
 	if r.ui.Lang() != i18n.Korean {
 		t.Fatalf("language %q after choosing Korean", r.ui.Lang())
 	}
-	for i, want := range []string{"설비", "경보 (1)", "이벤트", "설정", "알림", "연결"} {
+	for i, want := range []string{"설비", "경보 (1)", "이벤트", "설정", "알림", "경보 규칙", "연결"} {
 		if got := r.ui.TabTitle(i); got != want {
 			t.Errorf("tab %d = %q, want %q", i, got, want)
 		}

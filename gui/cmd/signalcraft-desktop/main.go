@@ -1,6 +1,7 @@
 // Command signalcraft-desktop is the SignalCraft desktop client for floor
 // staff: machine status tiles, live spectrograms, events to acknowledge and
-// label, alerts to acknowledge and silence, notification receivers, machine
+// label, alerts to acknowledge and silence, notification receivers, alert
+// rules and maintenance windows, machine
 // settings, several appliances. It is the only package of
 // the client that imports fyne.io/fyne/v2/app; everything else is in
 // signalcraft/gui/screens.
@@ -9,7 +10,7 @@
 //
 //	signalcraft-desktop [-url https://host:8443 -token sc_… [-fingerprint AB:CD:…]]
 //	                    [-socket /run/signalcraft/api.sock] [-lang en|ko]
-//	                    [-machine ID] [-tab alerts|events|settings|notifications|connections]
+//	                    [-machine ID] [-tab alerts|events|settings|notifications|rules|connections]
 //	                    [-size 1280x800] [-config FILE]
 //
 // Without -url or -socket it connects to the connection last used (saved in
@@ -49,7 +50,7 @@ func run(args []string) error {
 	name := fs.String("name", "", "connection name for -url/-socket (default: the URL or socket)")
 	langFlag := fs.String("lang", "", "language: en or ko (default: saved choice, else from $LANG)")
 	machine := fs.String("machine", "", "open this machine's detail at start")
-	tab := fs.String("tab", "", "open this tab at start: machines, alerts, events, settings, notifications, connections")
+	tab := fs.String("tab", "", "open this tab at start: machines, alerts, events, settings, notifications, rules, connections")
 	size := fs.String("size", "1280x800", "window size WxH")
 	cfgPath := fs.String("config", "", "connections file (default in the user config dir)")
 	if err := fs.Parse(args); err != nil {
@@ -140,6 +141,7 @@ func run(args []string) error {
 			fyne.NewMenuItem(tr.T("tab.events"), func() { ui.SelectTab(screens.TabEvents) }),
 			fyne.NewMenuItem(tr.T("tab.settings"), func() { ui.SelectTab(screens.TabSettings) }),
 			fyne.NewMenuItem(tr.T("tab.notifications"), func() { ui.SelectTab(screens.TabNotifications) }),
+			fyne.NewMenuItem(tr.T("tab.rules"), func() { ui.SelectTab(screens.TabRules) }),
 			fyne.NewMenuItem(tr.T("tab.connections"), func() { ui.SelectTab(screens.TabConnections) }),
 		)
 		file := fyne.NewMenu(tr.T("menu.file"), fyne.NewMenuItem(tr.T("menu.quit"), a.Quit))
@@ -178,6 +180,8 @@ func run(args []string) error {
 							ui.SelectTab(screens.TabNotifications)
 						case "settings":
 							ui.SelectTab(screens.TabSettings)
+						case "rules":
+							ui.SelectTab(screens.TabRules)
 						case "connections":
 							ui.SelectTab(screens.TabConnections)
 						}
