@@ -6,6 +6,7 @@
 //	signalcraftd eval [--json] DIR...                        AUC/pAUC on labelled recordings
 //	signalcraftd adapt --machine ID RECORDING.wav...         learn a new operating condition
 //	signalcraftd token create|list|revoke ...                API tokens
+//	signalcraftd restore --config FILE --to PATH [--timestamp T]  database from the S3 replica
 //	signalcraftd --version
 package main
 
@@ -62,6 +63,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runAdapt(ctx, args, stdout, stderr)
 	case "token":
 		return runToken(ctx, args, stdout, stderr)
+	case "restore":
+		return runRestore(ctx, args, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "signalcraftd", version)
 		return nil
@@ -69,7 +72,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fmt.Fprint(stdout, usage)
 		return nil
 	}
-	return usageError{fmt.Errorf("unknown command %q (commands: run, devices, eval, adapt, token, version, help)", cmd)}
+	return usageError{fmt.Errorf("unknown command %q (commands: run, devices, eval, adapt, token, restore, version, help)", cmd)}
 }
 
 const usage = `Usage:
@@ -79,5 +82,7 @@ const usage = `Usage:
   signalcraftd eval [--json] DIR...                        AUC/pAUC on labelled recordings
   signalcraftd adapt --machine ID RECORDING.wav...         learn a new operating condition
   signalcraftd token create|list|revoke ...                API tokens (viewer, operator, admin)
+  signalcraftd restore [--config FILE] --to PATH [--timestamp T]
+                                                           rebuild the database from the S3 replica
   signalcraftd --version
 `
