@@ -19,8 +19,9 @@ help: ## Show this help
 deps: ## Install missing system packages needed to build and run (apt-get, as root or via sudo)
 	@installer/dev-deps.sh run
 
-test-deps: ## Install missing system packages needed by the tests
+test-deps: ## Install missing system packages needed by the tests, and versitygw (S3 test server)
 	@installer/dev-deps.sh test
+	@installer/s3-test-server.sh
 
 build: deps ## Build the daemon (signalcraftd) and the TUI (signalcraft) into bin/
 	@mkdir -p $(BIN)
