@@ -53,8 +53,13 @@ func actor(r *http.Request) string {
 }
 
 func (s *Server) health(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, wire.Health{Status: "ok", APIVersion: wire.Version, Build: s.o.BuildVersion, Time: s.o.Now().UTC(),
-		StartedAt: s.started.UTC(), Machines: len(s.d.Machines())})
+	h := wire.Health{Status: "ok", APIVersion: wire.Version, Build: s.o.BuildVersion, Time: s.o.Now().UTC(),
+		StartedAt: s.started.UTC(), Machines: len(s.d.Machines())}
+	if s.d.Health != nil {
+		rep := s.d.Health(r.Context())
+		h.Report, h.Status = &rep, rep.Status
+	}
+	writeJSON(w, http.StatusOK, h)
 }
 
 func (s *Server) me(w http.ResponseWriter, r *http.Request) {

@@ -51,6 +51,8 @@ type Deps struct {
 	// Sensors lists sensors with their live counters; nil reads the store
 	// (without overrun and reconnect counts).
 	Sensors func(ctx context.Context) ([]wire.Sensor, error)
+	// Health returns the detailed health report for GET /api/v1/health; nil leaves it out.
+	Health func(ctx context.Context) wire.HealthReport
 	// Alerting serves the alerting routes (alerts, silences, maintenance
 	// windows, rules, receivers, the job queue); nil makes them answer 404
 	// "alerting is not configured".

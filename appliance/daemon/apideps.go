@@ -31,6 +31,7 @@ func (m *Main) serveAPI(ctx context.Context) error {
 		Relearn:       m.Relearn,
 		Devices:       devices,
 		Sensors:       m.Sensors,
+		Health:        m.Health,
 		Alerting:      m.alerts,
 	}, api.Options{Logger: m.log.With("component", "api"), Now: m.o.Now, BuildVersion: m.o.Version})
 	if err != nil {

@@ -60,6 +60,10 @@ func TestAPIServedByDaemon(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	h, err := c.Health(ctx)
+	if err != nil || h.Report == nil || h.Report.Database.Writable != true || len(h.Report.Sensors) != 3 {
+		t.Fatalf("Health = %+v, %v; want the detailed report with a writable database and 3 sensors", h, err)
+	}
 	if len(machines) != 3 || machines[1].ID != "pump-2" || machines[1].Detection.Learning != "30s" {
 		t.Fatalf("Machines = %+v", machines)
 	}

@@ -48,6 +48,9 @@ type Health struct {
 	Time       time.Time `json:"time"`            // the appliance's clock
 	StartedAt  time.Time `json:"started_at"`
 	Machines   int       `json:"machines"`
+	// Report is the appliance's detailed health (database, sensors, replication, disk, jobs,
+	// notifications, models), when the appliance provides it.
+	Report *HealthReport `json:"report,omitempty"`
 }
 
 // Identity is GET /api/v1/me: who the appliance takes the caller for.
