@@ -94,6 +94,8 @@ type Probes struct {
 	// DiskUsage returns the free and total bytes of the file system holding path; nil
 	// uses statfs(2).
 	DiskUsage func(path string) (free, total uint64, err error)
+	// Clips returns the audio clips' usage; nil (or a nil result) leaves it out.
+	Clips func() *wire.HealthClips
 }
 
 // Options tune a Checker.
@@ -190,6 +192,15 @@ func (c *Checker) Check(ctx context.Context) wire.HealthReport {
 		v.fail("disk almost full: %.1f%% free on %s (failing below %g%%)", r.Disk.FreePercent, r.Disk.Path, r.Disk.FailingBelowPct)
 	case r.Disk.FreePercent < r.Disk.DegradedBelowPct:
 		v.degrade("disk space low: %.1f%% free on %s (degraded below %g%%)", r.Disk.FreePercent, r.Disk.Path, r.Disk.DegradedBelowPct)
+	}
+	if c.p.Clips != nil {
+		if cl := c.p.Clips(); cl != nil {
+			cp := *cl
+			r.Disk.Clips = &cp
+			if !cl.Saving {
+				v.degrade("audio clips not saved: %s", cl.Reason)
+			}
+		}
 	}
 
 	if c.p.Sensors != nil {

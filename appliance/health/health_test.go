@@ -31,6 +31,7 @@ type world struct {
 	diskErr     error
 	models      []wire.HealthModel
 	notReady    bool
+	clips       *wire.HealthClips
 }
 
 func healthy() world {
@@ -62,6 +63,7 @@ func (w world) checker() *Checker {
 		Replication:      func() wire.HealthReplication { return w.repl },
 		DataDir:          "/data",
 		DiskUsage:        func(string) (uint64, uint64, error) { return w.free, w.total, w.diskErr },
+		Clips:            func() *wire.HealthClips { return w.clips },
 	}, ready, Options{Now: func() time.Time { return t0 }, Build: "v1.2.3", StartedAt: t0.Add(-time.Hour)})
 }
 
@@ -173,6 +175,26 @@ func TestCheck(t *testing.T) {
 		{"disk almost full", func(w *world) { w.free = 1 << 30 }, wire.HealthFailing, "disk almost full: 1.0% free on /data", nil},
 		{"disk unreadable", func(w *world) { w.diskErr = errors.New("statfs /data: no such file or directory") },
 			wire.HealthDegraded, "disk: statfs /data", nil},
+		{"no clips", func(w *world) { w.clips = nil }, wire.HealthOK, "", func(t *testing.T, r wire.HealthReport) {
+			if r.Disk.Clips != nil {
+				t.Errorf("clips %+v; want nil", r.Disk.Clips)
+			}
+		}},
+		{"clips under quota", func(w *world) {
+			w.clips = &wire.HealthClips{Path: "/data/clips", Count: 3, Bytes: 1 << 20, QuotaBytes: 2e9, HardLimitBytes: 25e8, Saving: true}
+		}, wire.HealthOK, "", func(t *testing.T, r wire.HealthReport) {
+			if c := r.Disk.Clips; c == nil || c.Bytes != 1<<20 || c.QuotaBytes != 2e9 || !c.Saving {
+				t.Errorf("clips %+v", c)
+			}
+		}},
+		{"clips at the hard limit", func(w *world) {
+			w.clips = &wire.HealthClips{Path: "/data/clips", Bytes: 25e8, QuotaBytes: 2e9, HardLimitBytes: 25e8,
+				Reason: "over clips.hard_limit 2500MB", Refused: 4}
+		}, wire.HealthDegraded, "audio clips not saved: over clips.hard_limit", func(t *testing.T, r wire.HealthReport) {
+			if c := r.Disk.Clips; c == nil || c.Saving || c.Refused != 4 {
+				t.Errorf("clips %+v", c)
+			}
+		}},
 		{"not ready", func(w *world) { w.notReady = true }, wire.HealthDegraded, "not ready: waiting for sources", func(t *testing.T, r wire.HealthReport) {
 			if r.Ready {
 				t.Error("ready while sources are not started")

@@ -169,7 +169,8 @@ func TestReplication(t *testing.T) {
 func TestStateCollector(t *testing.T) {
 	m := newTest()
 	health := wire.HealthReport{Status: wire.HealthDegraded, Ready: true, Database: wire.HealthDatabase{Writable: true},
-		Disk: wire.HealthDisk{Path: "/data", FreeBytes: 10, TotalBytes: 100}}
+		Disk: wire.HealthDisk{Path: "/data", FreeBytes: 10, TotalBytes: 100,
+			Clips: &wire.HealthClips{Count: 2, Bytes: 5000, QuotaBytes: 4000, HardLimitBytes: 5000, Saved: 3, Refused: 1}}}
 	err := m.Watch(Sources{
 		Machines: func() []MachineStats {
 			return []MachineStats{{Machine: "pump-2", State: wire.StateAnomaly, Progress: 1, Score: 12.5, Threshold: 8, ModelVersion: 4, Events: 2}}
@@ -233,6 +234,13 @@ func TestStateCollector(t *testing.T) {
 		{"signalcraft_database_writable", nil, 1},
 		{"signalcraft_disk_free_bytes", map[string]string{"path": "/data"}, 10},
 		{"signalcraft_disk_size_bytes", map[string]string{"path": "/data"}, 100},
+		{"signalcraft_clips_bytes", nil, 5000},
+		{"signalcraft_clips", nil, 2},
+		{"signalcraft_clips_quota_bytes", nil, 4000},
+		{"signalcraft_clips_hard_limit_bytes", nil, 5000},
+		{"signalcraft_clips_saving", nil, 0},
+		{"signalcraft_clips_saved_total", nil, 3},
+		{"signalcraft_clips_refused_total", nil, 1},
 	}
 	for _, tt := range tests {
 		expect(t, m, tt.name, tt.labels, tt.want)

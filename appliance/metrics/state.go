@@ -97,6 +97,13 @@ var (
 	dbWritableDesc     = desc("database_writable", "1 when the latest write probe on the database succeeded.")
 	diskFreeDesc       = desc("disk_free_bytes", "Free bytes (for unprivileged users) on the file system holding data_dir.", "path")
 	diskSizeDesc       = desc("disk_size_bytes", "Size in bytes of the file system holding data_dir.", "path")
+	clipsBytesDesc     = desc("clips_bytes", "Bytes taken by the saved audio clips.")
+	clipsCountDesc     = desc("clips", "Saved audio clips.")
+	clipsQuotaDesc     = desc("clips_quota_bytes", "Size the audio clips are pruned to (clips.quota).")
+	clipsLimitDesc     = desc("clips_hard_limit_bytes", "Size above which no new audio clip is saved (clips.hard_limit).")
+	clipsSavingDesc    = desc("clips_saving", "1 while new audio clips are saved, 0 while they are refused (hard limit or free space).")
+	clipsSavedDesc     = desc("clips_saved_total", "Audio clips saved since the daemon started.")
+	clipsRefusedDesc   = desc("clips_refused_total", "Audio clips not saved because of the hard limit or the free-space floor.")
 )
 
 // stateCollector reads the daemon's state at scrape time.
@@ -116,7 +123,8 @@ func (c *stateCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{framesCapturedDesc, framesDroppedDesc, sensorStateDesc, overflowsDesc,
 		reconnectsDesc, scoreDesc, thresholdDesc, machineStateDesc, progressDesc, modelVersionDesc, eventsDesc,
 		alertsDesc, alertDroppedDesc, jobsDesc, jobsOldestDesc, storeCommitted, storeDropped, storeFailures,
-		storePending, healthDesc, readyDesc, dbWritableDesc, diskFreeDesc, diskSizeDesc} {
+		storePending, healthDesc, readyDesc, dbWritableDesc, diskFreeDesc, diskSizeDesc, clipsBytesDesc, clipsCountDesc,
+		clipsQuotaDesc, clipsLimitDesc, clipsSavingDesc, clipsSavedDesc, clipsRefusedDesc} {
 		ch <- d
 	}
 }
@@ -185,6 +193,15 @@ func (c *stateCollector) Collect(ch chan<- prometheus.Metric) {
 		if h.Disk.Error == "" && h.Disk.Path != "" {
 			gauge(ch, diskFreeDesc, float64(h.Disk.FreeBytes), h.Disk.Path)
 			gauge(ch, diskSizeDesc, float64(h.Disk.TotalBytes), h.Disk.Path)
+		}
+		if cl := h.Disk.Clips; cl != nil {
+			gauge(ch, clipsBytesDesc, float64(cl.Bytes))
+			gauge(ch, clipsCountDesc, float64(cl.Count))
+			gauge(ch, clipsQuotaDesc, float64(cl.QuotaBytes))
+			gauge(ch, clipsLimitDesc, float64(cl.HardLimitBytes))
+			gauge(ch, clipsSavingDesc, b2f(cl.Saving))
+			counter(ch, clipsSavedDesc, float64(cl.Saved))
+			counter(ch, clipsRefusedDesc, float64(cl.Refused))
 		}
 	}
 }

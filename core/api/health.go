@@ -86,6 +86,25 @@ type HealthDisk struct {
 	DegradedBelowPct float64 `json:"degraded_below_percent"`
 	FailingBelowPct  float64 `json:"failing_below_percent"`
 	Error            string  `json:"error,omitempty"`
+	// Clips is the space the audio clips take against their quota; null when the
+	// appliance saves no clips.
+	Clips *HealthClips `json:"clips,omitempty"`
+}
+
+// HealthClips is the audio clips' disk usage. Saving is false while new clips are refused
+// (the hard limit is reached or the file system is nearly full); Reason says why.
+type HealthClips struct {
+	Path           string `json:"path"`
+	Count          int64  `json:"count"`
+	Bytes          int64  `json:"bytes"`
+	QuotaBytes     int64  `json:"quota_bytes"`
+	HardLimitBytes int64  `json:"hard_limit_bytes"`
+	MinFreeBytes   int64  `json:"min_free_bytes"`
+	Saving         bool   `json:"saving"`
+	Reason         string `json:"reason,omitempty"`
+	Saved          uint64 `json:"saved"`   // since the daemon started
+	Refused        uint64 `json:"refused"` // not saved because of the limits, since the daemon started
+	Dropped        uint64 `json:"dropped"` // lost to a full write queue or a failed write
 }
 
 // HealthJobs is the durable job queue's backlog, all kinds together.
