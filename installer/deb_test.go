@@ -94,7 +94,7 @@ func TestDebPackages(t *testing.T) {
 	aptInstall(t, ctx, app)
 	t.Logf("install: %v", time.Since(start).Round(time.Millisecond))
 
-	t.Run("installed", func(t *testing.T) { checkInstalled(t, ctx) })
+	t.Run("installed", func(t *testing.T) { checkInstalled(t, ctx, commitTime(t, root)) })
 	t.Run("systemd-analyze", func(t *testing.T) {
 		if out, err := exec.CommandContext(ctx, "systemd-analyze", "verify", unitPath).CombinedOutput(); err != nil || len(out) > 0 {
 			t.Errorf("systemd-analyze verify %s: %v\n%s", unitPath, err, out)
@@ -213,14 +213,14 @@ func checkSnippets(t *testing.T, ctx context.Context, root string) {
 }
 
 // checkInstalled checks what postinst did and runs the installed programs.
-func checkInstalled(t *testing.T, ctx context.Context) {
+func checkInstalled(t *testing.T, ctx context.Context, commit time.Time) {
 	v := strings.TrimSpace(sh(t, ctx, "/usr/bin/signalcraftd", "--version"))
 	upstream, ok := strings.CutPrefix(v, "signalcraftd ")
 	if !ok || upstream == "dev" {
 		t.Errorf("signalcraftd --version = %q, want the version make deb stamped", v)
 	}
-	if pv := strings.TrimSpace(sh(t, ctx, "dpkg-query", "-W", "-f=${Version}", "signalcraft")); pv != debpkg.DebianVersion(upstream)+"-1" {
-		t.Errorf("package version %q does not match the binary's %q", pv, upstream)
+	if pv := strings.TrimSpace(sh(t, ctx, "dpkg-query", "-W", "-f=${Version}", "signalcraft")); pv != debpkg.DebianVersion(upstream, commit)+"-1" {
+		t.Errorf("package version %q does not match the binary's %q (commit time %v)", pv, upstream, commit)
 	}
 	if v := sh(t, ctx, "/usr/bin/signalcraft", "--version"); !strings.HasPrefix(v, "signalcraft "+upstream) {
 		t.Errorf("signalcraft --version = %q", v)
@@ -394,6 +394,20 @@ func sh(t *testing.T, ctx context.Context, name string, args ...string) string {
 		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
 	}
 	return string(out)
+}
+
+// commitTime is the time make deb stamps the packages with: the last commit's.
+func commitTime(t *testing.T, root string) time.Time {
+	t.Helper()
+	out, err := exec.Command("git", "-C", root, "log", "-1", "--format=%ct").Output()
+	if err != nil {
+		t.Fatalf("git log: %v", err)
+	}
+	s, err := strconv.ParseInt(strings.TrimSpace(string(out)), 10, 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return time.Unix(s, 0)
 }
 
 func glob1(t *testing.T, pattern string) string {

@@ -61,7 +61,7 @@ func Build(o Options) ([]string, error) {
 	if len(o.Packages) == 0 {
 		o.Packages = Packages
 	}
-	version := DebianVersion(o.Version)
+	version := DebianVersion(o.Version, o.Date)
 	if err := generate(o, version); err != nil {
 		return nil, err
 	}
@@ -127,17 +127,18 @@ func buildOne(o Options, name string, env map[string]string) (string, error) {
 	return info.Target, f.Close()
 }
 
-// DebianVersion turns git describe output into a Debian upstream version that sorts the same
-// way: v1.2.3 → 1.2.3, v1.2.3-4-gabc1234 → 1.2.3+git4.abc1234, abc1234 (no tag yet) →
-// 0.0.0+git.abc1234; a -dirty suffix becomes .dirty.
-func DebianVersion(v string) string {
+// DebianVersion turns git describe output into a Debian upstream version that sorts in build
+// order: v1.2.3 → 1.2.3, v1.2.3-4-gabc1234 → 1.2.3+git4.abc1234, and a bare commit (no tag
+// yet: abc1234, or 26c2ae9) → 0.0.0+git20261125.185712.abc1234 with the commit's UTC time;
+// a -dirty suffix becomes .dirty.
+func DebianVersion(v string, commit time.Time) string {
 	v = strings.TrimPrefix(strings.TrimSpace(v), "v")
 	dirty := strings.HasSuffix(v, "-dirty")
 	v = strings.TrimSuffix(v, "-dirty")
 	if m := describeRE.FindStringSubmatch(v); m != nil {
 		v = m[1] + "+git" + m[2] + "." + m[3]
-	} else if v == "" || v[0] < '0' || v[0] > '9' {
-		v = "0.0.0+git." + v
+	} else if v == "" || v[0] < '0' || v[0] > '9' || hashRE.MatchString(v) {
+		v = "0.0.0+git" + commit.UTC().Format("20060102.150405") + "." + v
 	}
 	if dirty {
 		v += ".dirty"
@@ -150,6 +151,8 @@ func DebianVersion(v string) string {
 var (
 	describeRE = regexp.MustCompile(`^([0-9][^-]*)-([0-9]+)-g([0-9a-f]+)$`)
 	invalidRE  = regexp.MustCompile(`[^A-Za-z0-9.+~]`)
+	// a bare commit (no tag yet), which may start with a digit: 26c2ae9
+	hashRE = regexp.MustCompile(`^[0-9a-f]{7,40}$`)
 )
 
 // generate writes the compressed man pages and the icons under Stage.

@@ -12,20 +12,23 @@ import (
 )
 
 func TestDebianVersion(t *testing.T) {
+	at := time.Date(2026, 11, 25, 18, 57, 12, 0, time.UTC)
 	tests := []struct{ in, want string }{
 		{"v1.2.3", "1.2.3"},
 		{"1.2.3", "1.2.3"},
 		{"v1.2.3-rc1", "1.2.3.rc1"},
 		{"v1.2.3-4-gabc1234", "1.2.3+git4.abc1234"},
 		{"v1.2.3-4-gabc1234-dirty", "1.2.3+git4.abc1234.dirty"},
-		{"abc1234", "0.0.0+git.abc1234"},
-		{"abc1234-dirty", "0.0.0+git.abc1234.dirty"},
-		{"dev", "0.0.0+git.dev"},
-		{"", "0.0.0+git"},
-		{"feature/x_y", "0.0.0+git.feature.x.y"},
+		{"abc1234", "0.0.0+git20261125.185712.abc1234"},
+		{"abc1234-dirty", "0.0.0+git20261125.185712.abc1234.dirty"},
+		{"26c2ae9", "0.0.0+git20261125.185712.26c2ae9"},
+		{"1234567", "0.0.0+git20261125.185712.1234567"},
+		{"dev", "0.0.0+git20261125.185712.dev"},
+		{"", "0.0.0+git20261125.185712"},
+		{"feature/x_y", "0.0.0+git20261125.185712.feature.x.y"},
 	}
 	for _, tt := range tests {
-		got := DebianVersion(tt.in)
+		got := DebianVersion(tt.in, at)
 		if got != tt.want {
 			t.Errorf("DebianVersion(%q) = %q, want %q", tt.in, got, tt.want)
 		}
@@ -33,12 +36,23 @@ func TestDebianVersion(t *testing.T) {
 			t.Errorf("dpkg rejects %q: %v", got+"-1", err)
 		}
 	}
-	// Later builds must sort after earlier ones.
-	order := []string{"abc1234", "v0.1.0", "v0.1.0-3-gabc1234", "v0.1.0-12-gdef5678", "v0.2.0"}
+	// Later builds must sort after earlier ones, tagged or not.
+	order := []struct {
+		v  string
+		at time.Time
+	}{
+		{"def5678", at},
+		{"abc1234", at.Add(time.Second)},
+		{"0123abc-dirty", at.Add(time.Hour)},
+		{"v0.1.0", at.Add(2 * time.Hour)},
+		{"v0.1.0-3-gabc1234", at.Add(3 * time.Hour)},
+		{"v0.1.0-12-gdef5678", at.Add(4 * time.Hour)},
+		{"v0.2.0", at.Add(5 * time.Hour)},
+	}
 	for i := 1; i < len(order); i++ {
-		a, b := DebianVersion(order[i-1]), DebianVersion(order[i])
+		a, b := DebianVersion(order[i-1].v, order[i-1].at), DebianVersion(order[i].v, order[i].at)
 		if err := exec.Command("dpkg", "--compare-versions", a, "lt", b).Run(); err != nil {
-			t.Errorf("%s (%s) does not sort before %s (%s)", a, order[i-1], b, order[i])
+			t.Errorf("%s (%s) does not sort before %s (%s)", a, order[i-1].v, b, order[i].v)
 		}
 	}
 }
