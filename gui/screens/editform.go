@@ -46,6 +46,7 @@ type editor struct {
 	msg    *widget.Label
 	save   *widget.Button
 	dlg    *dialog.CustomDialog
+	scroll *container.Scroll
 }
 
 func newEditor(u *UI, prefix string) *editor {
@@ -171,16 +172,30 @@ func (e *editor) open(title string, form fyne.CanvasObject, onSave func()) {
 	e.save = widget.NewButtonWithIcon(u.T("settings.save"), fynetheme.DocumentSaveIcon(), func() {
 		e.clearErrors()
 		onSave()
+		e.relayout()
 	})
 	e.save.Importance = widget.HighImportance
 	cancel := widget.NewButton(u.T("dialog.cancel"), func() { e.close() })
-	content := container.NewVScroll(container.NewPadded(container.NewVBox(form, e.msg)))
+	e.scroll = container.NewVScroll(container.NewPadded(form))
+	// The message stays in view above the buttons however far the form is scrolled.
+	content := container.NewBorder(nil, e.msg, nil, nil, e.scroll)
 	e.dlg = dialog.NewCustomWithoutButtons(title, content, u.win)
 	e.dlg.SetButtons([]fyne.CanvasObject{cancel, e.save})
 	size := u.win.Canvas().Size()
 	e.dlg.Resize(fyne.NewSize(min(760, size.Width*0.9), min(720, size.Height*0.92)))
 	u.editor = e
 	e.dlg.Show()
+}
+
+// relayout lays the form out again after error lines appeared or went.
+func (e *editor) relayout() {
+	if e.scroll != nil {
+		e.scroll.Content.Refresh()
+		e.scroll.Refresh()
+	}
+	if e.dlg != nil {
+		e.dlg.Refresh()
+	}
 }
 
 // sending disables Save while a request is out.
@@ -194,6 +209,7 @@ func (e *editor) done(err error) {
 	e.save.Enable()
 	if err != nil {
 		e.showError(err)
+		e.relayout()
 		return
 	}
 	e.close()
