@@ -67,4 +67,4 @@ deb-test: test-deps ## As root: build the packages, lint them, install, check, r
 	$(GO) test -count=1 -v -timeout 20m ./installer/...
 
 clean: ## Remove build output and the demo's data
-	rm -rf $(BIN) .demo bench.out
+	rm -rf $(BIN) .demo bench.out dist
