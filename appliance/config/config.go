@@ -389,6 +389,9 @@ func (c *Config) Validate() error {
 	if err := c.Clips.validate(); err != nil {
 		return err
 	}
+	if c.Clips.Upload && c.Replication.S3 == nil {
+		return fieldErr("clips.upload", true, "clips are uploaded to the replication bucket: configure replication.s3")
+	}
 	if err := c.Retention.validate(); err != nil {
 		return err
 	}

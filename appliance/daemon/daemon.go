@@ -15,9 +15,11 @@ import (
 	"time"
 
 	"signalcraft/appliance/capture"
+	"signalcraft/appliance/clips"
 	"signalcraft/appliance/config"
 	"signalcraft/appliance/health"
 	"signalcraft/appliance/metrics"
+	"signalcraft/appliance/retention"
 	"signalcraft/appliance/source"
 	wire "signalcraft/core/api"
 	"signalcraft/core/detect"
@@ -36,6 +38,8 @@ type Options struct {
 	OpenSource func(config.Source) (source.Source, error)
 	// Metrics receives the daemon's metrics; nil makes New create them.
 	Metrics *metrics.Metrics
+	// DiskUsage, if set, replaces statfs(2) for the audio clips' free-space floor (tests).
+	DiskUsage func(path string) (free, total uint64, err error)
 
 	hub *hub // set by New
 }
@@ -57,18 +61,20 @@ func (o *Options) defaults() {
 
 // Main is a running appliance.
 type Main struct {
-	cfg     *config.Config
-	o       Options
-	log     *slog.Logger
-	db      *store.DB
-	batch   *store.Batcher
-	host    *capture.Host
-	sources []source.Source
-	sinks   []*fanout
-	byID    map[string]*fanout // sinks by source id
-	alerts  *alerting
-	onModel func(string)
-	obs     observability
+	cfg       *config.Config
+	o         Options
+	log       *slog.Logger
+	db        *store.DB
+	batch     *store.Batcher
+	host      *capture.Host
+	sources   []source.Source
+	sinks     []*fanout
+	byID      map[string]*fanout // sinks by source id
+	alerts    *alerting
+	onModel   func(string)
+	obs       observability
+	clips     *clips.Library // nil when clips are off
+	retention *retention.Pruner
 
 	mu       sync.Mutex // guards machines, cfg.Machines, anaCtx and out while running
 	machines []*machine
@@ -134,6 +140,9 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*Main, error) {
 	if err := m.applyStoredSettings(ctx); err != nil {
 		return nil, err
 	}
+	if err := m.setupClips(ctx); err != nil {
+		return nil, err
+	}
 	for _, mc := range cfg.Machines {
 		det, version, err := m.detector(ctx, mc)
 		if err != nil {
@@ -164,7 +173,11 @@ func (m *Main) buildMachine(ctx context.Context, mc config.Machine, det *detect.
 		Channel: mc.Sensor.Channel, SampleRate: info.SampleRate, State: "ok"}); err != nil {
 		return nil, err
 	}
-	return newMachine(mc, info, sensorID, det, version, m.o)
+	mm, err := newMachine(mc, info, sensorID, det, version, m.o)
+	if err == nil && m.clips != nil {
+		mm.rec = m.clips.Recorder(mc.ID, info.SampleRate)
+	}
+	return mm, err
 }
 
 func sourceIndex(cfg *config.Config, id string) int {
@@ -230,6 +243,16 @@ func (m *Main) Run(ctx context.Context) error {
 		defer close(alertsDone)
 		m.alerts.run(alertCtx)
 	}()
+	// the clips library outlives the machines, to write the clips they finish as they stop
+	clipsCtx, stopClips := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopClips()
+	clipsDone := make(chan struct{})
+	go func() {
+		defer close(clipsDone)
+		if m.clips != nil {
+			m.clips.Run(clipsCtx)
+		}
+	}()
 
 	m.mu.Lock()
 	m.anaCtx, m.out = anaCtx, sinks{db: m.db, batch: m.batch, alerts: m.alerts, onModel: m.onModel}
@@ -240,6 +263,7 @@ func (m *Main) Run(ctx context.Context) error {
 
 	var bg sync.WaitGroup
 	bg.Go(func() { m.serveMetrics(srcCtx) })
+	bg.Go(func() { m.retention.Run(srcCtx) })
 	for _, f := range m.sinks {
 		f.ctx = srcCtx
 	}
@@ -271,6 +295,8 @@ func (m *Main) Run(ctx context.Context) error {
 		<-mm.done
 	}
 	m.mu.Unlock()
+	stopClips() // writes the clips the machines finished
+	<-clipsDone
 	stopAlerts() // after the machines' last observations; in-flight deliveries finish or stay queued
 	<-alertsDone
 	return errors.Join(err, m.Close())

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"signalcraft/appliance/clips"
 	"signalcraft/appliance/config"
 	"signalcraft/appliance/ring"
 	"signalcraft/appliance/source"
@@ -72,6 +73,9 @@ type machine struct {
 
 	// latency observes the seconds from arrived to the window's score (metrics).
 	latency interface{ Observe(float64) }
+
+	rec    *clips.Recorder // keeps the recent sound and cuts event clips; nil when clips are off
+	winEnd uint64          // stream position just after the window being handled
 }
 
 // Status is one machine's live state, for the status view and later the API.
@@ -156,6 +160,9 @@ func (m *machine) run(ctx context.Context, out sinks) {
 		select {
 		case <-ctx.Done():
 			m.drain(buf, out)
+			if m.rec != nil {
+				m.rec.Finish() // an event's clip still recording keeps what it has
+			}
 			return
 		case st := <-m.status:
 			m.sourceStatus(ctx, st, out)
@@ -231,10 +238,14 @@ func (m *machine) process(x []float32, pos uint64, out sinks) {
 		m.base, m.started = pos, true
 	}
 	m.expect = pos + uint64(len(x))
+	if m.rec != nil { // before the windows: an event opened in this block finds its pre-roll
+		m.rec.Feed(pos, t0, x)
+	}
 	fc := m.chain.Config().DSP
 	m.chain.Push(x, func(vec []float64) {
 		end := m.base + uint64((m.chain.Frames()-1)*int64(fc.Hop)+int64(fc.FrameSize))
 		m.arrived = m.clock.arrivedAt(end - 1)
+		m.winEnd = end
 		m.window(m.clock.timeOf(end), vec, out)
 	})
 	if m.chain.Frames() > 0 {
@@ -348,6 +359,9 @@ func (m *machine) window(t time.Time, vec []float64, out sinks) {
 			m.log.Error("open event", "err", err)
 		} else {
 			m.log.Warn("anomaly", "event", id, "score", res.Smoothed, "threshold", res.Threshold)
+			if m.rec != nil {
+				m.rec.Open(id, m.streamPos(ev.Start, t))
+			}
 		}
 		m.mu.Lock()
 		m.view.OpenEvent, m.view.Events, m.view.LastEvent, m.view.LastPeak = id, m.view.Events+1, ev.Start, ev.Peak
@@ -374,10 +388,21 @@ func (m *machine) window(t time.Time, vec []float64, out sinks) {
 			m.log.Error("close event", "err", err)
 		}
 		m.log.Info("anomaly over", "event", openID, "peak", ev.Peak)
+		if m.rec != nil {
+			m.rec.End(m.streamPos(ev.End, t))
+		}
 		m.mu.Lock()
 		m.view.OpenEvent, m.view.LastPeak = 0, ev.Peak
 		m.mu.Unlock()
 	}
+}
+
+// streamPos returns the stream position of time at, no later than the end of the current
+// window (whose time is winTime): events start and end at earlier windows than the one that
+// opens or closes them (the detector waits for a few windows in a row).
+func (m *machine) streamPos(at, winTime time.Time) uint64 {
+	back := max(winTime.Sub(at).Seconds(), 0) * float64(m.rate)
+	return m.winEnd - min(m.winEnd, uint64(math.Round(back)))
 }
 
 func (m *machine) saveModel(out sinks) {

@@ -51,6 +51,8 @@ func (m *Main) setupObservability() error {
 		LastNotification: o.metrics.LastNotification,
 		Replication:      o.metrics.HealthReplication,
 		DataDir:          m.cfg.DataDir,
+		DiskUsage:        m.o.DiskUsage,
+		Clips:            m.healthClips,
 	}, o.ready, health.Options{Now: m.o.Now, Build: m.o.Version, StartedAt: m.o.Now()})
 	var receivers []string
 	for _, r := range m.cfg.Receivers {
