@@ -40,10 +40,10 @@ type capture struct {
 	min, max uint64 // bounds of stop: the post-roll and its cap
 }
 
-// historyMargin is kept beyond the pre-roll: an event is opened a little after the newest
-// sample the Recorder has seen (the window that crossed the threshold ended inside the
-// latest block), and the pre-roll counts back from the event's start.
-const historyMargin = 2 * time.Second
+// historyMargin is kept beyond the pre-roll: an event is opened after it started (the
+// detector waits for a few windows above the threshold in a row, and the newest block goes
+// beyond the window that opened it), and the pre-roll counts back from the event's start.
+const historyMargin = 5 * time.Second
 
 func newRecorder(lib *Library, machine string, rate int, pre, minPost, maxPost time.Duration) *Recorder {
 	n := func(d time.Duration) uint64 { return uint64(d.Seconds()*float64(rate) + 0.5) }
