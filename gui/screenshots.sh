@@ -1,6 +1,6 @@
 #!/bin/sh
 # Regenerates the desktop client's documentation screenshots
-# (docs/screenshots/gui-{overview,detail,alerts,notifications}-{en,ko}.png): runs the real
+# (docs/screenshots/gui-{overview,detail,alerts,notifications,rules}-{en,ko}.png): runs the real
 # signalcraft-desktop under Xvfb against the fake appliance
 # (gui/internal/fakeappliance) on loopback, where "Feed pump 2" has just
 # started to sound wrong and raised a critical alert.
@@ -56,4 +56,5 @@ for lang in en ko; do
 	shot detail "$lang" -machine pump-2
 	shot alerts "$lang" -tab alerts
 	ROLE=admin shot notifications "$lang" -tab notifications
+	ROLE=admin shot rules "$lang" -tab rules
 done

@@ -190,7 +190,7 @@ func (u *UI) severityChip(sev string) fyne.CanvasObject {
 }
 
 func (u *UI) ruleCard(i int, r api.AlertRule) fyne.CanvasObject {
-	name := widget.NewLabelWithStyle(r.Name, fyne.TextAlignLeading, fyne.TextStyle{Bold: true, Monospace: true})
+	name := widget.NewLabel(r.Name) // the id; the summary under it says what it means
 	what := widget.NewLabelWithStyle(u.ruleSummary(r), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	what.Wrapping = fyne.TextWrapWord
 	cond := widget.NewLabel(u.ruleCondition(r))
