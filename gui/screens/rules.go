@@ -207,7 +207,7 @@ func (u *UI) ruleCard(i int, r api.AlertRule) fyne.CanvasObject {
 	return container.NewPadded(container.NewStack(rect, container.NewPadded(container.NewVBox(head, what, cond, container.NewHBox(edit, del)))))
 }
 
-// ruleList returns a copy of the rules as the appliance takes them back.
+// ruleCopy returns a copy of the rules, to change and send back whole.
 func (u *UI) ruleCopy() []api.AlertRule { return slices.Clone(u.al.ruleList) }
 
 // putRules replaces the alert rules.
