@@ -19,6 +19,7 @@ import (
 	"signalcraft/appliance/config"
 	"signalcraft/appliance/health"
 	"signalcraft/appliance/metrics"
+	"signalcraft/appliance/replicate"
 	"signalcraft/appliance/retention"
 	"signalcraft/appliance/source"
 	wire "signalcraft/core/api"
@@ -71,6 +72,7 @@ type Main struct {
 	sinks     []*fanout
 	byID      map[string]*fanout // sinks by source id
 	alerts    *alerting
+	replica   *replicate.Replicator // nil without replication
 	onModel   func(string)
 	obs       observability
 	clips     *clips.Library // nil when clips are off
@@ -102,6 +104,22 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*Main, error) {
 			m.closeAll()
 		}
 	}()
+	if s3 := cfg.Replication.S3; s3 != nil {
+		// A replica that cannot start (endpoint down, bad credentials) must not stop the
+		// machines from being monitored: it is reported in /health and retried by Litestream.
+		r, err := replicate.New(*s3, cfg.DatabasePath(), replicate.Options{Logger: o.Logger.With("component", "replication"),
+			Now: o.Now, Reporter: o.Metrics})
+		if err != nil {
+			return nil, err
+		}
+		if err := r.Start(ctx); err != nil {
+			m.log.Error("replication did not start", "err", err)
+			o.Metrics.SetReplicationError(err, o.Now())
+			r.Close()
+		} else {
+			m.replica = r
+		}
+	}
 	m.batch, err = db.NewBatcher(store.BatcherConfig{BatchSize: cfg.Store.BatchSize, FlushEvery: cfg.Store.FlushEvery,
 		OnFlush: func(r store.FlushResult) {
 			if r.Err != nil {
@@ -329,6 +347,15 @@ func (m *Main) closeAll() error {
 	if m.batch != nil {
 		errs = append(errs, m.batch.Close())
 		m.batch = nil
+	}
+	if m.replica != nil { // after the last batch, before the database closes
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		if err := m.replica.Sync(ctx); err != nil {
+			m.log.Error("final replication sync", "err", err)
+		}
+		cancel()
+		errs = append(errs, m.replica.Close())
+		m.replica = nil
 	}
 	if m.db != nil {
 		errs = append(errs, m.db.Close())

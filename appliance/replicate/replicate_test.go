@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"signalcraft/appliance/replicate/s3test"
 	"slices"
 	"strings"
 	"testing"
@@ -25,9 +26,9 @@ func init() {
 	os.Unsetenv("AWS_CA_BUNDLE")
 }
 
-func testCfg(s *s3Server, bucket string) config.S3Replication {
-	return config.S3Replication{Endpoint: s.endpoint(), Region: "us-east-1", Bucket: bucket, Prefix: "site-a/line-1",
-		PathStyle: true, AccessKeyID: testKeyID, SecretAccessKey: config.Secret(testSecret), SyncInterval: 100 * time.Millisecond}
+func testCfg(s *s3test.Server, bucket string) config.S3Replication {
+	return config.S3Replication{Endpoint: s.Endpoint(), Region: "us-east-1", Bucket: bucket, Prefix: "site-a/line-1",
+		PathStyle: true, AccessKeyID: s3test.KeyID, SecretAccessKey: config.Secret(s3test.Secret), SyncInterval: 100 * time.Millisecond}
 }
 
 var t0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
@@ -191,7 +192,7 @@ func restore(t *testing.T, cfg config.S3Replication, to, live string) RestoreRes
 // TestReplicateAndRestore writes through core/store, forces a sync, restores into a new
 // file and compares every table row for row. The bucket does not exist beforehand.
 func TestReplicateAndRestore(t *testing.T) {
-	s := startS3(t)
+	s := s3test.Start(t)
 	db := openLive(t)
 	writeData(t, db, 0, 500)
 	m := metrics.New(metrics.Options{})
@@ -225,7 +226,7 @@ func TestReplicateAndRestore(t *testing.T) {
 // reported in health; after a restart on the same port and directory the replica catches up
 // by itself and a restore equals the database again.
 func TestOutageAndCatchUp(t *testing.T) {
-	s := startS3(t)
+	s := s3test.Start(t)
 	db := openLive(t)
 	writeData(t, db, 0, 100)
 	m := metrics.New(metrics.Options{})
@@ -238,7 +239,7 @@ func TestOutageAndCatchUp(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	s.stop()
+	s.Stop()
 	for i := 1; i <= 5; i++ {
 		writeData(t, db, i*100, 100)
 		time.Sleep(50 * time.Millisecond)
@@ -257,7 +258,7 @@ func TestOutageAndCatchUp(t *testing.T) {
 		t.Fatalf("lag did not grow during the outage: %s then %s", lag1, lag2)
 	}
 
-	s.restart()
+	s.Restart()
 	waitFor(t, 30*time.Second, "the replica to catch up after the restart", func() bool {
 		st := r.Status()
 		return st.Lag == 0 && st.ReplicaTXID == st.LocalTXID && st.LastSync.After(st.LastErrorAt)
@@ -269,14 +270,14 @@ func TestOutageAndCatchUp(t *testing.T) {
 	to := filepath.Join(t.TempDir(), "after-outage.db")
 	restore(t, cfg, to, db.Path())
 	assertSameRows(t, db.Path(), to)
-	if strings.Contains(logs.String(), testSecret) {
+	if strings.Contains(logs.String(), s3test.Secret) {
 		t.Fatalf("the secret access key appears in the log:\n%s", logs.String())
 	}
 }
 
 // TestRestoreRefuses: an existing target, its -wal, and the live database path.
 func TestRestoreRefuses(t *testing.T) {
-	s := startS3(t)
+	s := s3test.Start(t)
 	db := openLive(t)
 	writeData(t, db, 0, 10)
 	cfg := testCfg(s, "refuse")
@@ -337,7 +338,7 @@ func mustWd(t *testing.T) string {
 
 // TestBucketCreateFailure: a refused CreateBucket is reported clearly (bad credentials).
 func TestBucketUnavailable(t *testing.T) {
-	s := startS3(t)
+	s := s3test.Start(t)
 	cfg := testCfg(s, "nope")
 	cfg.SecretAccessKey = "wrong-secret"
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
