@@ -8,13 +8,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"strings"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"signalcraft/core/jobs"
@@ -100,24 +97,6 @@ func (l *Library) UploadHandler(up Uploader, prefix string) jobs.Handler {
 	}
 }
 
-// S3Target is an S3-compatible bucket and the credentials to write to it (taken from the
-// replication.s3 settings).
-type S3Target struct {
-	Endpoint        string // URL; empty for AWS S3
-	Region          string
-	Bucket          string
-	PathStyle       bool
-	AccessKeyID     string
-	SecretAccessKey string
-	// HTTPClient is used for the requests; nil uses one with a 60 s timeout.
-	HTTPClient *http.Client
-}
-
-// String never shows the secret.
-func (t S3Target) String() string {
-	return fmt.Sprintf("s3 bucket %q at %q (access key %s)", t.Bucket, t.Endpoint, t.AccessKeyID)
-}
-
 // S3 uploads clips with PutObject.
 type S3 struct {
 	c      *s3.Client
@@ -128,29 +107,9 @@ type S3 struct {
 // uploaded is recognised.
 const metaSHA256 = "sha256"
 
-// NewS3 returns an Uploader to t. The AWS configuration is built explicitly (no shared
-// files or environment), so AWS_CA_BUNDLE and profiles cannot change it.
-func NewS3(t S3Target) *S3 {
-	hc := t.HTTPClient
-	if hc == nil {
-		hc = &http.Client{Timeout: 60 * time.Second}
-	}
-	region := t.Region
-	if region == "" {
-		region = "us-east-1"
-	}
-	ac := aws.Config{Region: region, HTTPClient: hc,
-		Credentials: credentials.NewStaticCredentialsProvider(t.AccessKeyID, t.SecretAccessKey, "")}
-	c := s3.NewFromConfig(ac, func(o *s3.Options) {
-		o.UsePathStyle = t.PathStyle
-		if t.Endpoint != "" {
-			o.BaseEndpoint = aws.String(t.Endpoint)
-			o.RequestChecksumCalculation = aws.RequestChecksumCalculationWhenRequired
-			o.ResponseChecksumValidation = aws.ResponseChecksumValidationWhenRequired
-		}
-	})
-	return &S3{c: c, bucket: t.Bucket}
-}
+// NewS3 returns an Uploader putting clips into bucket through c (built by
+// replicate.NewS3Client from the replication settings).
+func NewS3(c *s3.Client, bucket string) *S3 { return &S3{c: c, bucket: bucket} }
 
 // Upload puts body under key unless an object with the same size and SHA-256 is there
 // already.

@@ -16,6 +16,8 @@ import (
 	"github.com/johannesboyne/gofakes3"
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
 
+	"signalcraft/appliance/config"
+	"signalcraft/appliance/replicate"
 	"signalcraft/core/jobs"
 	"signalcraft/core/store"
 )
@@ -56,7 +58,12 @@ func TestUploadThroughJobQueue(t *testing.T) {
 		t.Fatal(err)
 	}
 	tl.queue = q
-	up := NewS3(S3Target{Endpoint: fake.url, Bucket: "replica", PathStyle: true, AccessKeyID: "test", SecretAccessKey: "secret"})
+	target := config.S3Replication{Endpoint: fake.url, Bucket: "replica", PathStyle: true, AccessKeyID: "test", SecretAccessKey: "secret"}
+	creds, err := replicate.ResolveCredentials(target, func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	up := NewS3(replicate.NewS3Client(target, creds, http.DefaultClient), target.Bucket)
 	handler := tl.UploadHandler(up, "site-a")
 	q.Handle(JobUpload, handler, jobs.WorkerConfig{Backoff: jobs.Backoff{Base: time.Millisecond, Max: time.Millisecond}})
 

@@ -3,6 +3,7 @@ package daemon
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"path/filepath"
 	"time"
 
@@ -35,8 +36,7 @@ func (m *Main) setupClips(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("clips.upload: %w", err)
 		}
-		up = clips.NewS3(clips.S3Target{Endpoint: s3.Endpoint, Region: s3.Region, Bucket: s3.Bucket, PathStyle: s3.PathStyle,
-			AccessKeyID: creds.AccessKeyID, SecretAccessKey: creds.Secret()})
+		up = clips.NewS3(replicate.NewS3Client(*s3, creds, &http.Client{Timeout: time.Minute}), s3.Bucket)
 		prefix = s3.Prefix
 		o.Queue = m.alerts.queue
 	}

@@ -124,6 +124,11 @@ func TestSimulatedFaultEndToEnd(t *testing.T) {
 			if at := events[0].Start.Sub(start); at < 70*time.Second {
 				t.Errorf("pump-2: first event at %v, before the fault began at 70 s", at)
 			}
+			for _, e := range events {
+				if e.IsOpen() || e.End.Before(e.Start) {
+					t.Errorf("pump-2: event %d runs from %v to %v (closed at shutdown in the sound's time)", e.ID, e.Start, e.End)
+				}
+			}
 			if events[0].PeakScore <= events[0].Threshold {
 				t.Errorf("pump-2: event peak %v not above threshold %v", events[0].PeakScore, events[0].Threshold)
 			}

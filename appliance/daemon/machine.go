@@ -477,10 +477,16 @@ func (m *machine) reloadModel(ctx context.Context, db *store.DB) {
 	m.log.Info("model changed", "version", saved.Version, "note", saved.Note, "conditions", d.Conditions())
 }
 
-// closeOpenEvent ends an event still open at shutdown, so the history has no dangling events.
+// closeOpenEvent ends an event still open at shutdown or relearning, so the history has no
+// dangling events. It ends at the last analysed window — in the sound's time, which a
+// recording replayed faster than real time runs ahead of the wall clock — or at the given
+// time when no window has been analysed.
 func (m *machine) closeOpenEvent(ctx context.Context, db *store.DB, at time.Time) {
 	m.mu.Lock()
 	id, peak := m.view.OpenEvent, m.view.LastPeak
+	if !m.view.WindowTime.IsZero() {
+		at = m.view.WindowTime
+	}
 	m.view.OpenEvent = 0
 	m.mu.Unlock()
 	if id == 0 {

@@ -19,10 +19,21 @@ import (
 // s3Client builds an S3 client from an explicit aws.Config (no shared files, no
 // environment: AWS_CA_BUNDLE and profiles cannot change it).
 func s3Client(cfg config.S3Replication, creds Credentials) *s3.Client {
+	return NewS3Client(cfg, creds, &http.Client{Timeout: 30 * time.Second})
+}
+
+// NewS3Client returns an S3 client for the replication target's endpoint, region and path
+// style with creds, built from an explicit aws.Config (no shared files, no environment:
+// AWS_CA_BUNDLE and profiles cannot change it). Audio clips are uploaded with it too.
+func NewS3Client(cfg config.S3Replication, creds Credentials, hc *http.Client) *s3.Client {
+	region := cfg.Region
+	if region == "" {
+		region = "us-east-1"
+	}
 	ac := aws.Config{
-		Region:      cfg.Region,
+		Region:      region,
 		Credentials: credentials.NewStaticCredentialsProvider(creds.AccessKeyID, creds.secret, ""),
-		HTTPClient:  &http.Client{Timeout: 30 * time.Second},
+		HTTPClient:  hc,
 	}
 	return s3.NewFromConfig(ac, func(o *s3.Options) {
 		o.UsePathStyle = cfg.PathStyle
