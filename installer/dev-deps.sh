@@ -4,8 +4,9 @@
 # Usage: installer/dev-deps.sh [run|test]
 set -euo pipefail
 
-# building and running: cgo for PortAudio and Fyne (OpenGL, X11 headers)
-run_pkgs=(gcc pkg-config portaudio19-dev libportaudio2 alsa-utils libgl1-mesa-dev xorg-dev)
+# building and running: cgo for PortAudio and Fyne (OpenGL, X11 headers); tzdata for
+# maintenance windows in local time zones
+run_pkgs=(gcc pkg-config portaudio19-dev libportaudio2 alsa-utils libgl1-mesa-dev xorg-dev tzdata)
 # tests: a PulseAudio daemon for device-loss tests, tmux for the TUI end to end,
 # Xvfb and ImageMagick for GUI screenshots; lintian and man-db (systemd-analyze verify
 # resolves Documentation=man:) and systemd (systemd-analyze) for the package tests
