@@ -375,7 +375,7 @@ func (m *Main) Status() []Status {
 	return out
 }
 
-// Subscribe calls fn with every machine's live state (about five times a second each) until
+// Subscribe calls fn with every machine's live state (about six times a second each) until
 // cancel is called. fn must not block; the spectrum slice is reused after fn returns.
 func (m *Main) Subscribe(fn func(wire.Live)) (cancel func()) { return m.o.hub.Subscribe(fn) }
 

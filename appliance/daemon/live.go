@@ -8,8 +8,9 @@ import (
 	wire "signalcraft/core/api"
 )
 
-// liveEvery is how often each machine publishes its live state (≥ 5 updates/s).
-const liveEvery = 200 * time.Millisecond
+// liveEvery is how often each machine publishes its live state: a little faster than the
+// 5 updates/s clients are promised, so timer jitter never takes it below.
+const liveEvery = 160 * time.Millisecond
 
 // Live spectrum bands: log-spaced from spectrumFMin to the Nyquist frequency.
 const (

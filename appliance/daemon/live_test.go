@@ -3,6 +3,7 @@ package daemon
 import (
 	"context"
 	"math"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -54,15 +55,11 @@ func TestLiveUpdates(t *testing.T) {
 		t.Fatal(err)
 	}
 	var mu sync.Mutex
-	count := map[string]int{}
-	first := map[string]time.Time{}
+	times := map[string][]time.Time{}
 	var last wire.Live
 	stop := m.Subscribe(func(l wire.Live) {
 		mu.Lock()
-		if count[l.MachineID] == 0 {
-			first[l.MachineID] = l.Time
-		}
-		count[l.MachineID]++
+		times[l.MachineID] = append(times[l.MachineID], l.Time)
 		last = l
 		last.Spectrum = append([]float32(nil), l.Spectrum...)
 		mu.Unlock()
@@ -77,10 +74,21 @@ func TestLiveUpdates(t *testing.T) {
 	}
 	mu.Lock()
 	defer mu.Unlock()
+	// The median gap between a machine's updates shows the rate it is built for (≥ 5/s)
+	// without failing when a loaded CI machine stalls the process once or twice.
 	for _, id := range []string{"fan-1", "pump-2", "motor-3"} {
-		span := last.Time.Sub(first[id]).Seconds()
-		if rate := float64(count[id]-1) / span; count[id] < 5 || rate < 4.8 {
-			t.Errorf("%s published %d live updates over %.1f s (%.1f/s), want ≥ 5/s", id, count[id], span, rate)
+		ts := times[id]
+		if len(ts) < 5 {
+			t.Errorf("%s published %d live updates in 3 s", id, len(ts))
+			continue
+		}
+		gaps := make([]time.Duration, len(ts)-1)
+		for i := range gaps {
+			gaps[i] = ts[i+1].Sub(ts[i])
+		}
+		slices.Sort(gaps)
+		if med := gaps[len(gaps)/2]; med > 200*time.Millisecond {
+			t.Errorf("%s: median gap between live updates %v (%d updates), want ≤ 200ms (≥ 5/s)", id, med, len(ts))
 		}
 	}
 	if len(last.Spectrum) != spectrumBands || last.SpectrumFMaxHz != 8000 || last.State != "learning" {
