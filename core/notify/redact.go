@@ -74,6 +74,14 @@ func (c NCPCredentials) redacted() NCPCredentials {
 	return c
 }
 
+// RedactURL is how a receiver URL reads in Redacted: user info, secret query values and
+// token-like path segments (the whole path when wholePath) become "****". Test doubles of
+// the appliance use it to mask exactly as the appliance does.
+func RedactURL(raw string, wholePath bool) string { return redactURL(raw, wholePath) }
+
+// SecretName reports whether a header or query key usually carries a secret.
+func SecretName(name string) bool { return secretName(name) }
+
 // redactURL hides the user info, secret query values and token-like path segments of raw
 // (the whole path when wholePath). A URL that does not parse is hidden entirely.
 func redactURL(raw string, wholePath bool) string {

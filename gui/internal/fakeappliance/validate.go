@@ -6,13 +6,12 @@ import (
 	"math"
 	"net/url"
 	"regexp"
+	"signalcraft/core/notify"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"text/template"
 	"time"
-	"unicode"
 
 	"signalcraft/core/api"
 )
@@ -488,90 +487,6 @@ func checkReceiver(r api.Receiver, s map[string]any) (string, string) {
 	return "", ""
 }
 
-// secretName reports whether a header or query key usually carries a secret (as core/notify).
-func secretName(name string) bool {
-	n := strings.ToLower(name)
-	for _, w := range []string{"token", "secret", "password", "passwd", "pass", "key", "auth", "sig", "credential", "session", "cookie"} {
-		if strings.Contains(n, w) {
-			return true
-		}
-	}
-	return false
-}
-
-// tokenLike reports whether s looks like a generated credential (as core/notify).
-func tokenLike(s string) bool {
-	if len(s) < 16 {
-		return false
-	}
-	var letters, digits bool
-	for _, c := range s {
-		switch {
-		case unicode.IsDigit(c):
-			digits = true
-		case unicode.IsLetter(c):
-			letters = true
-		}
-	}
-	return letters && digits
-}
-
-// maskURL hides a URL's user info, secret query values and token-like path
-// segments (the whole path when wholePath), as core/notify does.
-func maskURL(raw string, wholePath bool) string {
-	if raw == "" {
-		return ""
-	}
-	u, err := url.Parse(raw)
-	if err != nil || u.Scheme == "" {
-		return Masked
-	}
-	if u.User != nil {
-		if _, ok := u.User.Password(); ok {
-			u.User = url.UserPassword(Masked, Masked)
-		} else {
-			u.User = url.User(Masked)
-		}
-	}
-	if wholePath {
-		if u.Path != "" && u.Path != "/" {
-			u.Path, u.RawPath = "/"+Masked, ""
-		}
-	} else {
-		segs := strings.Split(u.Path, "/")
-		for i, s := range segs {
-			if tokenLike(s) {
-				segs[i] = Masked
-			}
-		}
-		u.Path, u.RawPath = strings.Join(segs, "/"), ""
-	}
-	if u.RawQuery != "" {
-		q := u.Query()
-		keys := make([]string, 0, len(q))
-		for k := range q {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		var b strings.Builder
-		for _, k := range keys {
-			for _, v := range q[k] {
-				if b.Len() > 0 {
-					b.WriteByte('&')
-				}
-				b.WriteString(url.QueryEscape(k) + "=")
-				if secretName(k) || tokenLike(v) {
-					b.WriteString(Masked)
-				} else {
-					b.WriteString(url.QueryEscape(v))
-				}
-			}
-		}
-		u.RawQuery = b.String()
-	}
-	return strings.ReplaceAll(u.String(), "%2A%2A%2A%2A", Masked)
-}
-
 // MaskSettings returns a receiver's settings as a non-admin reads them.
 func MaskSettings(typ string, settings map[string]any) map[string]any {
 	s, _ := jsonTree(settings).(map[string]any)
@@ -586,25 +501,25 @@ func MaskSettings(typ string, settings map[string]any) map[string]any {
 	mask := func(string) string { return Masked }
 	switch typ {
 	case "shoutrrr":
-		set("url", func(v string) string { return maskURL(v, false) })
+		set("url", func(v string) string { return notify.RedactURL(v, false) })
 	case "webhook":
-		set("url", func(v string) string { return maskURL(v, false) })
+		set("url", func(v string) string { return notify.RedactURL(v, false) })
 		set("secret", mask)
 		if h, ok := s["headers"].(map[string]any); ok {
 			for k := range h {
-				if secretName(k) {
+				if notify.SecretName(k) {
 					h[k] = Masked
 				}
 			}
 		}
 	case "mqtt":
-		set("broker", func(v string) string { return maskURL(v, false) })
+		set("broker", func(v string) string { return notify.RedactURL(v, false) })
 		set("password", mask)
 	case "kakao_alimtalk", "sens_sms":
 		set("secret_key", mask)
-		set("base_url", func(v string) string { return maskURL(v, false) })
+		set("base_url", func(v string) string { return notify.RedactURL(v, false) })
 	case "jandi", "dooray":
-		set("url", func(v string) string { return maskURL(v, true) })
+		set("url", func(v string) string { return notify.RedactURL(v, true) })
 	}
 	return s
 }

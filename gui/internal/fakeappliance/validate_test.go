@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"reflect"
+	"signalcraft/core/notify"
 	"strings"
 	"testing"
 	"time"
@@ -142,8 +143,8 @@ func TestMaskURL(t *testing.T) {
 		{"not a url", false, Masked},
 	}
 	for _, tt := range tests {
-		if got := maskURL(tt.in, tt.path); got != tt.want {
-			t.Errorf("maskURL(%q) = %q, want %q", tt.in, got, tt.want)
+		if got := notify.RedactURL(tt.in, tt.path); got != tt.want {
+			t.Errorf("notify.RedactURL(%q) = %q, want %q", tt.in, got, tt.want)
 		}
 	}
 }
