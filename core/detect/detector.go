@@ -57,13 +57,29 @@ type DetectorConfig struct {
 	Smoothing       Smoothing `json:"smoothing"`
 	Alpha           float64   `json:"alpha"`         // EMA weight in (0,1]
 	MedianWindow    int       `json:"median_window"` // moving-median length
-	// An event opens when the smoothed score exceeds the threshold for EnterWindows
-	// consecutive windows and closes when it stays below ExitRatio·threshold for
-	// ExitWindows consecutive windows.
+	// Persistence: the Level of a window is the EnterWindows-th largest smoothed score
+	// of the last EnterOf windows, so it exceeds the threshold only when at least
+	// EnterWindows of the last EnterOf windows do ("k of n"; EnterOf 0 means EnterWindows,
+	// i.e. k in a row). An event opens when the Level exceeds the threshold and closes
+	// when it stays below ExitRatio·threshold for ExitWindows consecutive windows. A
+	// sound that makes fewer than k windows anomalous (one knock in a long max-pooled
+	// window) never opens an event.
 	EnterWindows int     `json:"enter_windows"`
+	EnterOf      int     `json:"enter_of,omitempty"`
 	ExitRatio    float64 `json:"exit_ratio"`
 	ExitWindows  int     `json:"exit_windows"`
+	// Window is the span of sound each window vector covers. Learning time counts from
+	// the start of the first window, so a learning period as long as the sound given
+	// learns from all of it. 0 counts from the end of the first window.
+	Window time.Duration `json:"window,omitempty"`
+	// Features records the feature chain the windows come from, so that a stored model
+	// is never fed windows of another chain (nil: not recorded, models from before
+	// per-machine profiles). The detector does not use it otherwise.
+	Features *FeatureConfig `json:"features,omitempty"`
 }
+
+// MaxEnterOf bounds DetectorConfig.EnterOf.
+const MaxEnterOf = 1024
 
 // DefaultDetectorConfig returns the defaults: mahalanobis, 10 minutes of learning (at
 // least 30 windows, at most 8192 kept), quantile 0.99, EMA smoothing with α = 0.3,
@@ -117,6 +133,9 @@ func (c DetectorConfig) withDefaults() DetectorConfig {
 	if c.ExitWindows == 0 {
 		c.ExitWindows = d.ExitWindows
 	}
+	if c.EnterOf == 0 {
+		c.EnterOf = c.EnterWindows
+	}
 	return c
 }
 
@@ -145,6 +164,10 @@ func (c DetectorConfig) Validate() error {
 		return bad("median_window", c.MedianWindow, fmt.Sprintf("must be in 1..%d", MaxMedianWindow))
 	case c.EnterWindows < 1:
 		return bad("enter_windows", c.EnterWindows, "must be at least 1")
+	case c.EnterOf < c.EnterWindows || c.EnterOf > MaxEnterOf:
+		return bad("enter_of", c.EnterOf, fmt.Sprintf("must be in enter_windows..%d", MaxEnterOf))
+	case c.Window < 0:
+		return bad("window", c.Window, "must not be negative")
 	case !(c.ExitRatio > 0 && c.ExitRatio <= 1):
 		return bad("exit_ratio", c.ExitRatio, "must be in (0, 1]")
 	case c.ExitWindows < 1:
@@ -186,9 +209,13 @@ type Result struct {
 	// conditions (Adapt), Score is min over conditions of score/threshold, times the
 	// first condition's threshold, so it stays in the first model's units.
 	Score, Smoothed, Threshold float64
-	InEvent                    bool
-	Opened                     *Event // the event that opened at this window
-	Closed                     *Event // the event that closed at this window
+	// Level is the persistent score the decision is made on: the k-th largest smoothed
+	// score of the last n windows (DetectorConfig.EnterWindows of EnterOf). It is 0 until
+	// k windows have been seen since learning or the last Gap.
+	Level   float64
+	InEvent bool
+	Opened  *Event // the event that opened at this window
+	Closed  *Event // the event that closed at this window
 	// Err reports a failed fit at the end of learning; the detector keeps learning.
 	Err error
 }
@@ -220,9 +247,16 @@ type Detector struct {
 	ringN    int
 	ringPos  int
 
+	// persistence: the last EnterOf smoothed scores and their times
+	recent    []float64
+	recentT   []time.Time
+	recentN   int
+	recentPos int
+
 	// hysteresis
 	inEvent   bool
-	above     int
+	cand      bool // windows above the threshold are being watched (the event's start and peak)
+	above     int  // consecutive windows whose smoothed score is at or below the threshold, while cand
 	below     int
 	candStart time.Time
 	candEnd   time.Time
@@ -238,6 +272,8 @@ func NewDetector(cfg DetectorConfig) (*Detector, error) {
 	}
 	d := &Detector{cfg: cfg, stride: 1}
 	d.ring = make([]float64, cfg.MedianWindow)
+	d.recent = make([]float64, cfg.EnterOf)
+	d.recentT = make([]time.Time, cfg.EnterOf)
 	return d, nil
 }
 
@@ -270,8 +306,22 @@ func (d *Detector) Conditions() int { return len(d.conds) }
 // next Push.
 func (d *Detector) Relearn() {
 	cfg := d.cfg
-	ring := d.ring
-	*d = Detector{cfg: cfg, stride: 1, ring: ring}
+	ring, recent, recentT := d.ring, d.recent, d.recentT
+	*d = Detector{cfg: cfg, stride: 1, ring: ring, recent: recent, recentT: recentT}
+	clear(d.ring)
+	clear(d.recent)
+	clear(d.recentT)
+}
+
+// Gap tells the detector that the stream of windows was interrupted (windows excluded
+// because the sensor was at fault, or samples lost): the smoother and the persistence
+// window start afresh so that evidence from before the gap does not combine with
+// evidence after it. An open event stays open; it closes as usual once the Level,
+// known again after k windows, stays below the exit level.
+func (d *Detector) Gap() {
+	d.hasSm, d.ringN, d.ringPos = false, 0, 0
+	d.recentN, d.recentPos = 0, 0
+	d.cand, d.above, d.below = false, 0, 0
 }
 
 // Score returns the combined score of x without changing any state (0 while learning).
@@ -308,15 +358,60 @@ func (d *Detector) PushNamed(t time.Time, x []float64, scalars map[string]float6
 	s := d.Score(x)
 	sm := d.smooth(s)
 	thr := d.Threshold()
-	r := Result{State: StateMonitoring, Progress: 1, Score: s, Smoothed: sm, Threshold: thr}
-	d.hysteresis(t, x, s, sm, thr, scalars, &r)
+	level, known := d.level(t, sm)
+	r := Result{State: StateMonitoring, Progress: 1, Score: s, Smoothed: sm, Threshold: thr, Level: level}
+	d.hysteresis(t, x, s, sm, level, known, thr, scalars, &r)
 	r.InEvent = d.inEvent
 	return r
 }
 
+// level records the smoothed score sm of the window at t and returns the k-th largest of
+// the last n (k = EnterWindows, n = EnterOf), and whether k windows have been seen.
+func (d *Detector) level(t time.Time, sm float64) (float64, bool) {
+	n, k := len(d.recent), d.cfg.EnterWindows
+	d.recent[d.recentPos], d.recentT[d.recentPos] = sm, t
+	d.recentPos = (d.recentPos + 1) % n
+	if d.recentN < n {
+		d.recentN++
+	}
+	if d.recentN < k {
+		return 0, false
+	}
+	// k-th largest by partial selection: n is small (tens of windows).
+	var buf [64]float64
+	v := buf[:0]
+	if d.recentN > len(buf) {
+		v = make([]float64, 0, d.recentN)
+	}
+	v = append(v, d.recent[:d.recentN]...)
+	for i := 0; i < k; i++ {
+		m := i
+		for j := i + 1; j < len(v); j++ {
+			if v[j] > v[m] {
+				m = j
+			}
+		}
+		v[i], v[m] = v[m], v[i]
+	}
+	return v[k-1], true
+}
+
+// earliestAbove returns the time of the oldest remembered window whose smoothed score
+// exceeds thr (t if none does).
+func (d *Detector) earliestAbove(thr float64, t time.Time) time.Time {
+	n := len(d.recent)
+	for i := 0; i < d.recentN; i++ {
+		j := (d.recentPos - d.recentN + i + n) % n
+		if d.recent[j] > thr {
+			return d.recentT[j]
+		}
+	}
+	return t
+}
+
 func (d *Detector) pushLearning(t time.Time, x []float64) Result {
 	if !d.started {
-		d.started, d.learnStart = true, t
+		d.started, d.learnStart = true, t.Add(-d.cfg.Window)
 		d.dim = len(x)
 	}
 	r := Result{State: StateLearning}
@@ -357,6 +452,29 @@ func (d *Detector) pushLearning(t time.Time, x []float64) Result {
 	d.state = StateMonitoring
 	r.State, r.Learned, r.Progress, r.Threshold = StateMonitoring, true, 1, c.threshold
 	return r
+}
+
+// FinishLearning fits the model now on the windows learned so far, however short the
+// learning period was, provided there are at least MinLearnWindows of them: a recording
+// replayed with a learning period as long as itself ends a hop or so before the period
+// does. It returns the Result of a Push that ended learning, or one whose Err says why
+// nothing was fitted (ErrTooFewWindows, or not learning any more).
+func (d *Detector) FinishLearning() Result {
+	if d.state != StateLearning {
+		return Result{State: d.state, Progress: 1, Threshold: d.Threshold(), Err: ErrNotLearning}
+	}
+	r := Result{State: StateLearning, Progress: math.Min(1, float64(d.seen)/float64(d.cfg.MinLearnWindows))}
+	if d.seen < d.cfg.MinLearnWindows {
+		r.Err = fmt.Errorf("%w: %d windows learned, %d needed", ErrTooFewWindows, d.seen, d.cfg.MinLearnWindows)
+		return r
+	}
+	c, err := fitCondition(d.cfg, d.learn)
+	if err != nil {
+		r.Err = fmt.Errorf("fit after learning: %w", err)
+		return r
+	}
+	d.conds, d.learn, d.state = []condition{c}, nil, StateMonitoring
+	return Result{State: StateMonitoring, Learned: true, Progress: 1, Threshold: c.threshold}
 }
 
 func (d *Detector) progress(t time.Time) float64 {
@@ -460,27 +578,40 @@ func (d *Detector) notePeak(t time.Time, x []float64, s float64, scalars map[str
 	}
 }
 
-func (d *Detector) hysteresis(t time.Time, x []float64, s, sm, thr float64, scalars map[string]float64, r *Result) {
+func (d *Detector) hysteresis(t time.Time, x []float64, s, sm, level float64, known bool, thr float64, scalars map[string]float64, r *Result) {
 	if !d.inEvent {
-		if sm <= thr {
+		// Watch windows above the threshold: the first one is the event's start, the
+		// highest its peak. Forget them once a whole persistence window has passed
+		// without one.
+		if sm > thr {
+			if !d.cand {
+				d.cand = true
+				d.candStart = d.earliestAbove(thr, t)
+				d.ev.Start, d.ev.End = d.candStart, time.Time{}
+				d.notePeak(t, x, s, scalars, true)
+			} else {
+				d.notePeak(t, x, s, scalars, false)
+			}
 			d.above = 0
-			return
+		} else if d.cand {
+			d.above++
+			if d.above >= len(d.recent) {
+				d.cand, d.above = false, 0
+			}
 		}
-		d.above++
-		if d.above == 1 {
-			d.candStart = t
-			d.ev.Start = t
-			d.ev.End = time.Time{}
-		}
-		d.notePeak(t, x, s, scalars, d.above == 1)
-		if d.above >= d.cfg.EnterWindows {
-			d.inEvent, d.below = true, 0
+		if known && level > thr {
+			if !d.cand { // only possible if the smoothed scores sit exactly at the threshold
+				d.cand, d.candStart = true, d.earliestAbove(thr, t)
+				d.ev.Start, d.ev.End = d.candStart, time.Time{}
+				d.notePeak(t, x, s, scalars, true)
+			}
+			d.inEvent, d.below, d.cand, d.above = true, 0, false, 0
 			r.Opened = d.ev.clone()
 		}
 		return
 	}
 	d.notePeak(t, x, s, scalars, false)
-	if sm >= d.cfg.ExitRatio*thr {
+	if !known || level >= d.cfg.ExitRatio*thr {
 		d.below = 0
 		return
 	}
@@ -491,7 +622,7 @@ func (d *Detector) hysteresis(t time.Time, x []float64, s, sm, thr float64, scal
 	if d.below >= d.cfg.ExitWindows {
 		d.ev.End = d.candEnd
 		r.Closed = d.ev.clone()
-		d.inEvent, d.above, d.below = false, 0, 0
+		d.inEvent, d.below = false, 0
 	}
 }
 
@@ -512,6 +643,11 @@ type snapshot struct {
 	Ring       []float64       `json:"ring"`
 	RingN      int             `json:"ring_n"`
 	RingPos    int             `json:"ring_pos"`
+	Recent     []float64       `json:"recent,omitempty"`
+	RecentT    []time.Time     `json:"recent_t,omitempty"`
+	RecentN    int             `json:"recent_n,omitempty"`
+	RecentPos  int             `json:"recent_pos,omitempty"`
+	Cand       bool            `json:"cand,omitempty"`
 	InEvent    bool            `json:"in_event"`
 	Above      int             `json:"above"`
 	Below      int             `json:"below"`
@@ -536,6 +672,7 @@ func (d *Detector) MarshalBinary() ([]byte, error) {
 		Version: snapshotVersion, Config: d.cfg, State: d.state, Dim: d.dim,
 		Started: d.started, LearnStart: d.learnStart, Learn: d.learn, Stride: d.stride, Seen: d.seen,
 		Smoothed: d.smoothed, HasSm: d.hasSm, Ring: d.ring, RingN: d.ringN, RingPos: d.ringPos,
+		Recent: d.recent, RecentT: d.recentT, RecentN: d.recentN, RecentPos: d.recentPos, Cand: d.cand,
 		InEvent: d.inEvent, Above: d.above, Below: d.below, CandStart: d.candStart, CandEnd: d.candEnd,
 		Event: d.ev,
 	}
@@ -591,5 +728,10 @@ func Restore(b []byte) (*Detector, error) {
 	d.learn, d.stride, d.seen = s.Learn, s.Stride, s.Seen
 	d.smoothed, d.hasSm, d.ring, d.ringN, d.ringPos = s.Smoothed, s.HasSm, s.Ring, s.RingN, s.RingPos
 	d.inEvent, d.above, d.below, d.candStart, d.candEnd, d.ev = s.InEvent, s.Above, s.Below, s.CandStart, s.CandEnd, s.Event
+	// Snapshots from before persistence (k of n) have no recent scores: start that window afresh.
+	if len(s.Recent) == len(d.recent) && len(s.RecentT) == len(d.recent) && s.RecentN >= 0 && s.RecentN <= len(d.recent) &&
+		s.RecentPos >= 0 && s.RecentPos < len(d.recent) {
+		d.recent, d.recentT, d.recentN, d.recentPos, d.cand = s.Recent, s.RecentT, s.RecentN, s.RecentPos, s.Cand
+	}
 	return d, nil
 }

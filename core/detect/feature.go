@@ -137,6 +137,7 @@ type Chain struct {
 	frames  int64 // frames processed since Reset
 	emit    func([]float64)
 	onFrame func(frame []float64)
+	check   func(samples []float64) bool // flags frames a sensor fault touches; nil flags none
 }
 
 // NewChain validates fc and builds a Chain.
@@ -165,6 +166,16 @@ func NewChain(fc FeatureConfig) (*Chain, error) {
 
 // Config returns the chain's configuration.
 func (c *Chain) Config() FeatureConfig { return c.fc }
+
+// SetFrameCheck installs a check of each frame's samples (e.g. a sensor fault in it:
+// silence, clipping, a DC offset); Flagged then tells, for each window emitted, how many of
+// its frames the check flagged, so that the caller can keep the window out of scoring and
+// learning. nil removes the check.
+func (c *Chain) SetFrameCheck(check func(samples []float64) bool) { c.check = check }
+
+// Flagged returns how many frames of the window being emitted (during emit) the frame check
+// flagged.
+func (c *Chain) Flagged() int { return c.win.Flagged() }
 
 // Frame returns the features of the most recent frame (valid until the next Push).
 func (c *Chain) Frame() *dsp.Frame { return c.frame }
@@ -205,5 +216,5 @@ func (c *Chain) processFrame(x []float64) {
 		v = append(v, f(c.frame))
 	}
 	c.vec = v
-	c.win.Push(v, c.emit)
+	c.win.PushFlagged(v, c.check != nil && c.check(x), c.emit)
 }

@@ -28,6 +28,9 @@ var (
 	ErrNotFinite    = errors.New("detect: non-finite value")
 	ErrCorrupt      = errors.New("detect: corrupt serialised state")
 	ErrNotMonitored = errors.New("detect: detector is still learning")
+	ErrNotLearning  = errors.New("detect: detector is not learning")
+	// ErrTooFewWindows: learning ended before MinLearnWindows windows were seen.
+	ErrTooFewWindows = errors.New("detect: too few windows learned")
 )
 
 // Model is a fitted model of normal operation. Score is safe for concurrent use and does

@@ -148,9 +148,11 @@ type Windower struct {
 	size, hop int
 	dim       int
 	ring      [][]float64
-	next      int   // ring slot of the next frame
-	count     int64 // frames seen since Reset
-	emitted   int64 // windows emitted since Reset
+	flag      []bool // per ring slot: the frame was pushed flagged
+	flagged   int    // flagged frames in the ring
+	next      int    // ring slot of the next frame
+	count     int64  // frames seen since Reset
+	emitted   int64  // windows emitted since Reset
 	pool      *Pooler
 	out       []float64
 }
@@ -165,6 +167,7 @@ func NewWindower(dim, size, hop int, stats ...Stat) *Windower {
 	for i := range w.ring {
 		w.ring[i] = make([]float64, dim)
 	}
+	w.flag = make([]bool, size)
 	w.out = make([]float64, 0, w.pool.Dim())
 	return w
 }
@@ -173,18 +176,35 @@ func NewWindower(dim, size, hop int, stats ...Stat) *Windower {
 func (w *Windower) Dim() int { return w.pool.Dim() }
 
 // Reset discards buffered frames.
-func (w *Windower) Reset() { w.next, w.count, w.emitted = 0, 0, 0 }
+func (w *Windower) Reset() {
+	w.next, w.count, w.emitted, w.flagged = 0, 0, 0, 0
+	clear(w.flag)
+}
 
 // Push adds one frame vector and calls emit with the pooled vector when it completes a
 // window. The vector passed to emit is reused: copy it to keep it.
-func (w *Windower) Push(v []float64, emit func(window []float64)) {
+func (w *Windower) Push(v []float64, emit func(window []float64)) { w.PushFlagged(v, false, emit) }
+
+// PushFlagged is Push for a frame that may be flagged (a sensor fault in it): Flagged,
+// called from emit, says how many frames of the window being emitted were.
+func (w *Windower) PushFlagged(v []float64, flagged bool, emit func(window []float64)) {
 	copy(w.ring[w.next], v)
+	if w.flag[w.next] {
+		w.flagged--
+	}
+	if w.flag[w.next] = flagged; flagged {
+		w.flagged++
+	}
 	w.next = (w.next + 1) % w.size
 	w.count++
 	if w.count >= int64(w.size) && (w.count-int64(w.size))%int64(w.hop) == 0 {
 		w.emit(w.size, emit)
 	}
 }
+
+// Flagged returns how many of the frames in the ring (the window being emitted, during
+// emit) were pushed flagged.
+func (w *Windower) Flagged() int { return w.flagged }
 
 // Flush emits one window over the buffered frames if no window has been emitted since
 // Reset and at least one frame was pushed: a finite item shorter than the window (a

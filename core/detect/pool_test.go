@@ -164,3 +164,54 @@ func BenchmarkChainPush(b *testing.B) {
 		c.Push(x, emit)
 	}
 }
+
+// TestChainFrameCheck: every window that holds a flagged frame says so, however short the
+// fault; windows around it do not.
+func TestChainFrameCheck(t *testing.T) {
+	const rate = 16000
+	p := Profile{Window: time.Second, Hop: 250 * time.Millisecond, Pooling: []Stat{StatMax}}
+	c, err := NewChain(p.Features(dsp.DefaultConfig(rate)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	silent := func(x []float64) bool {
+		for _, v := range x {
+			if v != 0 {
+				return false
+			}
+		}
+		return true
+	}
+	c.SetFrameCheck(silent)
+	x := make([]float32, 6*rate)
+	for i := range x {
+		x[i] = float32(0.1 * math.Sin(float64(i)*0.3))
+	}
+	// a 100-ms dropout at 3 s
+	from, to := 3*rate, 3*rate+rate/10
+	clear(x[from:to])
+	fc := c.Config().DSP
+	var flagged, clean int
+	c.Push(x, func([]float64) {
+		end := int((c.Frames()-1)*int64(fc.Hop) + int64(fc.FrameSize))
+		start := end - (p.Features(fc).Window-1)*fc.Hop - fc.FrameSize
+		// a frame is all zero only if it lies inside the dropout
+		holds := false
+		for f := start; f+fc.FrameSize <= end; f += fc.Hop {
+			if f >= from && f+fc.FrameSize <= to {
+				holds = true
+			}
+		}
+		if got := c.Flagged() > 0; got != holds {
+			t.Errorf("window [%d, %d): flagged %d frames, holds a silent frame: %v", start, end, c.Flagged(), holds)
+		}
+		if holds {
+			flagged++
+		} else {
+			clean++
+		}
+	})
+	if flagged < 4 || clean < 10 {
+		t.Fatalf("%d flagged and %d clean windows", flagged, clean)
+	}
+}

@@ -1,6 +1,8 @@
 // Package sensor classifies the health of one audio channel from its samples: ok, silent,
-// clipping or stuck (identical samples), plus the states a capture source reports itself
-// (lost, reconnecting). A Monitor keeps the current state and when it began.
+// clipping, offset (a DC offset) or stuck (identical samples), plus the states a capture
+// source reports itself (lost, reconnecting, ended). A Monitor keeps the current state and
+// when it began; ClassifyFrame judges one short analysis frame on its own, so that the
+// windows a sensor fault touches can be kept out of anomaly scoring however short it is.
 package sensor
 
 import (
@@ -17,6 +19,7 @@ const (
 	OK           State = "ok"
 	Silent       State = "silent"
 	Clipping     State = "clipping"
+	Offset       State = "offset" // a DC offset: the signal sits far from zero
 	Stuck        State = "stuck"
 	Reconnecting State = "reconnecting"
 	Lost         State = "lost"
@@ -29,6 +32,7 @@ type Thresholds struct {
 	ClipLevel       float64       // |x| at or above this is a clipped sample (e.g. 0.999)
 	ClipFraction    float64       // more clipped samples than this fraction is clipping (e.g. 0.001)
 	StuckFraction   float64       // more repeated consecutive samples than this fraction is stuck (e.g. 0.95)
+	OffsetLevel     float64       // |mean| above this (and above the AC level) is a DC offset (e.g. 0.05)
 	Window          time.Duration // samples are judged in windows of this length
 	SilentFor       time.Duration // silence must last this long before the state changes
 	RecoverWindows  int           // healthy windows needed to return to ok
@@ -42,8 +46,9 @@ func DefaultThresholds() Thresholds {
 		ClipLevel:       0.999,
 		ClipFraction:    0.001,
 		StuckFraction:   0.95,
+		OffsetLevel:     0.05,
 		Window:          time.Second,
-		SilentFor:       5 * time.Second,
+		SilentFor:       2 * time.Second,
 		RecoverWindows:  2,
 		MinStuckSamples: 64,
 	}
@@ -60,6 +65,8 @@ func (t Thresholds) Validate() error {
 		return fmt.Errorf("sensor: clip_fraction %v: must be in [0, 1)", t.ClipFraction)
 	case t.StuckFraction <= 0 || t.StuckFraction > 1:
 		return fmt.Errorf("sensor: stuck_fraction %v: must be in (0, 1]", t.StuckFraction)
+	case !(t.OffsetLevel > 0 && t.OffsetLevel <= 1):
+		return fmt.Errorf("sensor: offset_level %v: must be in (0, 1]", t.OffsetLevel)
 	case t.Window <= 0:
 		return fmt.Errorf("sensor: window %v: must be positive", t.Window)
 	case t.SilentFor < 0:
@@ -78,6 +85,7 @@ type WindowStats struct {
 	Peak     float64
 	Clipped  int // samples at or above the clip level
 	Repeated int // samples identical to their predecessor
+	Mean     float64
 }
 
 // Measure computes the statistics of a window. prev is the last sample of the previous window
@@ -85,11 +93,12 @@ type WindowStats struct {
 func Measure(x []float32, prev float32, clipLevel float64) WindowStats {
 	var s WindowStats
 	s.N = len(x)
-	var sum float64
+	var sum, lin float64
 	last := prev
 	for _, v := range x {
 		f := float64(v)
 		sum += f * f
+		lin += f
 		a := math.Abs(f)
 		if a > s.Peak {
 			s.Peak = a
@@ -104,9 +113,48 @@ func Measure(x []float32, prev float32, clipLevel float64) WindowStats {
 	}
 	if s.N > 0 {
 		s.RMS = math.Sqrt(sum / float64(s.N))
+		s.Mean = lin / float64(s.N)
 	}
 	s.DBFS = DBFS(s.RMS)
 	return s
+}
+
+// MeasureFrame is Measure for a frame of float64 samples (an analysis frame of the
+// feature chain), with no predecessor.
+func MeasureFrame(x []float64, clipLevel float64) WindowStats {
+	var s WindowStats
+	s.N = len(x)
+	var sum, lin float64
+	last := math.NaN()
+	for _, f := range x {
+		sum += f * f
+		lin += f
+		a := math.Abs(f)
+		if a > s.Peak {
+			s.Peak = a
+		}
+		if a >= clipLevel {
+			s.Clipped++
+		}
+		if f == last {
+			s.Repeated++
+		}
+		last = f
+	}
+	if s.N > 0 {
+		s.RMS = math.Sqrt(sum / float64(s.N))
+		s.Mean = lin / float64(s.N)
+	}
+	s.DBFS = DBFS(s.RMS)
+	return s
+}
+
+// ClassifyFrame judges one analysis frame (tens of milliseconds) on its own, with no
+// confirmation over time: what the Monitor would call the frame if it lasted. The feature
+// chain uses it to keep every window that touches a sensor fault out of scoring and
+// learning, however short the fault.
+func (t Thresholds) ClassifyFrame(x []float64) State {
+	return t.Classify(MeasureFrame(x, t.ClipLevel))
 }
 
 // DBFS converts an RMS level (full scale 1.0) to dBFS, floored at -120.
@@ -128,6 +176,8 @@ func (t Thresholds) Classify(s WindowStats) State {
 		return Stuck // a non-zero constant: a converter or driver has frozen
 	case float64(s.Clipped)/n > t.ClipFraction:
 		return Clipping
+	case t.OffsetLevel > 0 && math.Abs(s.Mean) > t.OffsetLevel && s.Mean*s.Mean > s.RMS*s.RMS-s.Mean*s.Mean:
+		return Offset // the DC part outweighs the sound itself
 	case s.DBFS < t.SilentDBFS:
 		return Silent // digital zero lands here too: it is silence, not a stuck value
 	}
@@ -259,6 +309,8 @@ func detail(s State, w WindowStats) string {
 		return fmt.Sprintf("%d of %d samples clipped", w.Clipped, w.N)
 	case Stuck:
 		return fmt.Sprintf("%d of %d samples repeated", w.Repeated, w.N)
+	case Offset:
+		return fmt.Sprintf("DC offset %+.3f of full scale", w.Mean)
 	}
 	return fmt.Sprintf("level %.1f dBFS", w.DBFS)
 }
