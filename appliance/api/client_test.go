@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/user"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -69,7 +70,7 @@ func TestClientRoundTrip(t *testing.T) {
 	good.Detection.Quantile = 0.995
 	good.Name = "Exhaust fan 2"
 	got, err := admin.UpdateMachine(ctx, good)
-	if err != nil || got != good {
+	if err != nil || !reflect.DeepEqual(got, good) {
 		t.Errorf("UpdateMachine = %+v, %v", got, err)
 	}
 	if _, err := op.UpdateMachine(ctx, good); !wire.IsCode(err, wire.CodeForbidden) {

@@ -3,6 +3,7 @@ package api
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -19,7 +20,7 @@ import (
 func ValidateMachine(m wire.Machine) []wire.FieldError {
 	mc, fs := MachineFromWire(m)
 	for _, p := range mc.Problems() {
-		if p.Path == "detection.learning" && len(fs) > 0 {
+		if slices.ContainsFunc(fs, func(f wire.FieldError) bool { return f.Field == p.Path }) {
 			continue // already reported as unparsable
 		}
 		fs = append(fs, wire.FieldError{Field: p.Path, Message: p.Reason})
@@ -27,26 +28,47 @@ func ValidateMachine(m wire.Machine) []wire.FieldError {
 	return fs
 }
 
-// MachineFromWire converts the API's form of a machine into the configuration's. A learning
-// period that is not a duration is reported as a field error (and left 0).
+// MachineFromWire converts the API's form of a machine into the configuration's. A duration
+// that does not parse is reported as a field error (and left 0); window, hop, pooling and
+// persistence left empty take the defaults of the machine's kind.
 func MachineFromWire(w wire.Machine) (config.Machine, []wire.FieldError) {
 	var fs []wire.FieldError
-	learning, err := time.ParseDuration(w.Detection.Learning)
-	if err != nil {
-		fs = append(fs, wire.FieldError{Field: "detection.learning", Message: "must be a duration such as 10m or 1h30m"})
+	dur := func(field, s string, optional bool) time.Duration {
+		if s == "" && optional {
+			return 0
+		}
+		d, err := time.ParseDuration(s)
+		if err != nil {
+			fs = append(fs, wire.FieldError{Field: field, Message: "must be a duration such as 10m or 1h30m"})
+		}
+		return d
 	}
+	d := config.Detection{Model: w.Detection.Model, Learning: dur(wire.FieldLearning, w.Detection.Learning, false),
+		Quantile: w.Detection.Quantile, Smoothing: w.Detection.Smoothing,
+		Window: dur(wire.FieldWindow, w.Detection.Window, true), Hop: dur(wire.FieldHop, w.Detection.Hop, true),
+		Pooling: slices.Clone(w.Detection.Pooling)}
+	if w.Detection.Persistence != "" {
+		p := dur(wire.FieldPersistence, w.Detection.Persistence, false)
+		d.Persistence = &p
+	}
+	if d.Window == 0 && w.Detection.Window != "" {
+		d.Window = -1 // unparsable: keep it invalid rather than defaulted
+	}
+	config.DefaultProfile(&d, w.Kind)
 	return config.Machine{ID: w.ID, Name: w.Name, Kind: w.Kind, Line: w.Line,
-		Sensor: config.Binding{Source: w.Sensor.Source, Channel: w.Sensor.Channel},
-		Detection: config.Detection{Model: w.Detection.Model, Learning: learning,
-			Quantile: w.Detection.Quantile, Smoothing: w.Detection.Smoothing}}, fs
+		Sensor: config.Binding{Source: w.Sensor.Source, Channel: w.Sensor.Channel}, Detection: d}, fs
 }
 
 // MachineToWire converts the configuration's form of a machine into the API's.
 func MachineToWire(mc config.Machine) wire.Machine {
+	d := mc.Detection
+	w := wire.Detection{Model: d.Model, Learning: d.Learning.String(), Quantile: d.Quantile, Smoothing: d.Smoothing,
+		Window: d.Window.String(), Hop: d.Hop.String(), Pooling: slices.Clone(d.Pooling)}
+	if d.Persistence != nil {
+		w.Persistence = d.Persistence.String()
+	}
 	return wire.Machine{ID: mc.ID, Name: mc.Name, Kind: mc.Kind, Line: mc.Line,
-		Sensor: wire.SensorBinding{Source: mc.Sensor.Source, Channel: mc.Sensor.Channel},
-		Detection: wire.Detection{Model: mc.Detection.Model, Learning: mc.Detection.Learning.String(),
-			Quantile: mc.Detection.Quantile, Smoothing: mc.Detection.Smoothing}}
+		Sensor: wire.SensorBinding{Source: mc.Sensor.Source, Channel: mc.Sensor.Channel}, Detection: w}
 }
 
 // diffMachine describes what changed between two configurations of a

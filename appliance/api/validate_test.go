@@ -5,7 +5,9 @@ import (
 	"math"
 	"testing"
 
+	"signalcraft/appliance/config"
 	wire "signalcraft/core/api"
+	"signalcraft/core/detect"
 )
 
 func TestValidateMachine(t *testing.T) {
@@ -13,6 +15,18 @@ func TestValidateMachine(t *testing.T) {
 		Detection: wire.Detection{Model: "gmm", Learning: "1h30m", Quantile: 0.5, Smoothing: 100}}
 	if fs := ValidateMachine(ok); len(fs) != 0 {
 		t.Fatalf("valid machine: %+v", fs)
+	}
+	// Window, hop, pooling and persistence left out take the kind's profile.
+	if mc, fs := MachineFromWire(ok); len(fs) != 0 || mc.Detection.Profile().String() != detect.RotatingProfile.String() {
+		t.Fatalf("defaults: %v %v", mc.Detection.Profile(), fs)
+	}
+	valve := ok
+	valve.Kind = "valve"
+	if mc, _ := MachineFromWire(valve); mc.Detection.Profile().String() != detect.TransientProfile.String() {
+		t.Fatalf("valve defaults: %v", mc.Detection.Profile())
+	}
+	if back := MachineToWire(mustFromWire(t, valve)); back.Detection.Window != "10s" || back.Detection.Persistence != "5s" {
+		t.Fatalf("to wire: %+v", back.Detection)
 	}
 	long := fmt.Sprintf("%0101d", 0)
 	tests := []struct {
@@ -33,6 +47,12 @@ func TestValidateMachine(t *testing.T) {
 		{"quantile 1", func(m *wire.Machine) { m.Detection.Quantile = 1 }, "[detection.quantile]"},
 		{"quantile NaN", func(m *wire.Machine) { m.Detection.Quantile = math.NaN() }, "[detection.quantile]"},
 		{"smoothing", func(m *wire.Machine) { m.Detection.Smoothing = 101 }, "[detection.smoothing]"},
+		{"window syntax", func(m *wire.Machine) { m.Detection.Window = "ten seconds" }, "[detection.window]"},
+		{"window too long", func(m *wire.Machine) { m.Detection.Window = "2m" }, "[detection.window]"},
+		{"hop over window", func(m *wire.Machine) { m.Detection.Window, m.Detection.Hop = "1s", "2s" }, "[detection.hop]"},
+		{"pooling", func(m *wire.Machine) { m.Detection.Pooling = []string{"max", "max"} }, "[detection.pooling[1]]"},
+		{"persistence syntax", func(m *wire.Machine) { m.Detection.Persistence = "long" }, "[detection.persistence]"},
+		{"persistence negative", func(m *wire.Machine) { m.Detection.Persistence = "-1s" }, "[detection.persistence]"},
 		{"several", func(m *wire.Machine) { m.Detection.Quantile, m.Detection.Smoothing, m.Name = 0.2, 0, long },
 			"[name detection.quantile detection.smoothing]"},
 	}
@@ -47,6 +67,15 @@ func TestValidateMachine(t *testing.T) {
 			t.Errorf("%s: fields %v, want %s", tt.name, got, tt.fields)
 		}
 	}
+}
+
+func mustFromWire(t *testing.T, w wire.Machine) config.Machine {
+	t.Helper()
+	mc, fs := MachineFromWire(w)
+	if len(fs) > 0 {
+		t.Fatal(fs)
+	}
+	return mc
 }
 
 func TestDiffMachine(t *testing.T) {

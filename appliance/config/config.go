@@ -19,6 +19,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"signalcraft/core/alert"
+	"signalcraft/core/detect"
 	"signalcraft/core/notify"
 )
 
@@ -31,6 +32,9 @@ const (
 	KindWAV       = "wav"
 	KindSimulator = "simulator"
 )
+
+// PoolingStats are the statistics detection.pooling may name (core/detect).
+var PoolingStats = []string{"max", "mean", "std", "min", "delta"}
 
 // Model kinds the detector offers (core/detect).
 var ModelKinds = []string{"mahalanobis", "gmm", "knn"}
@@ -140,12 +144,32 @@ type Binding struct {
 	Channel int    `yaml:"channel"` // 0-based
 }
 
-// Detection configures a machine's normal model.
+// Detection configures a machine's normal model and how it is listened to. Window, hop,
+// pooling and persistence default to the profile of the machine's kind (detect.ProfileFor):
+// the daemon, `signalcraftd adapt` and `signalcraftd eval` use them alike.
 type Detection struct {
 	Model     string        `yaml:"model"`     // mahalanobis, gmm, knn
 	Learning  time.Duration `yaml:"learning"`  // how long to collect normal sound
 	Quantile  float64       `yaml:"quantile"`  // threshold quantile of the training scores
-	Smoothing int           `yaml:"smoothing"` // windows in the score smoother
+	Smoothing int           `yaml:"smoothing"` // windows in the score smoother (1: none)
+	Window    time.Duration `yaml:"window"`    // analysis window
+	Hop       time.Duration `yaml:"hop"`       // distance between windows
+	Pooling   []string      `yaml:"pooling"`   // statistics of a window's frames: max, mean, std, min, delta
+	// Persistence is how long a sound must stay anomalous to open an event (nil: the
+	// kind's default; 0: one window length is enough).
+	Persistence *time.Duration `yaml:"persistence"`
+}
+
+// Profile returns the detection's listening profile (defaults applied).
+func (d Detection) Profile() detect.Profile {
+	p := detect.Profile{Window: d.Window, Hop: d.Hop}
+	for _, s := range d.Pooling {
+		p.Pooling = append(p.Pooling, detect.Stat(s))
+	}
+	if d.Persistence != nil {
+		p.Persistence = *d.Persistence
+	}
+	return p
 }
 
 // Defaults returns a configuration holding every default; decoding fills it.
@@ -195,11 +219,14 @@ func (c *Config) applyDefaults() {
 		}
 	}
 	for i := range c.Machines {
-		defaultDetection(&c.Machines[i].Detection)
+		DefaultDetection(&c.Machines[i].Detection, c.Machines[i].Kind)
 	}
 }
 
-func defaultDetection(d *Detection) {
+// DefaultDetection fills what d leaves out: the model, learning period, quantile and
+// smoothing, and the listening profile of the machine's kind (DefaultProfile).
+func DefaultDetection(d *Detection, kind string) {
+	DefaultProfile(d, kind)
 	if d.Model == "" {
 		d.Model = "mahalanobis"
 	}
@@ -210,8 +237,43 @@ func defaultDetection(d *Detection) {
 		d.Quantile = 0.99
 	}
 	if d.Smoothing == 0 {
-		d.Smoothing = 3
+		d.Smoothing = 1 // persistence (k of n windows) decides; an EMA would stretch one knock over many windows
 	}
+}
+
+// DefaultProfile fills the window, hop, pooling and persistence d leaves out with the
+// profile of the machine's kind (detect.ProfileFor).
+func DefaultProfile(d *Detection, kind string) {
+	p := detect.ProfileFor(kind)
+	if d.Window == 0 {
+		d.Window = p.Window
+	}
+	if d.Hop == 0 {
+		d.Hop = p.Hop
+		if d.Hop > d.Window && d.Window > 0 {
+			d.Hop = d.Window / 2 // a window set shorter than the kind's hop
+		}
+	}
+	if len(d.Pooling) == 0 {
+		for _, s := range p.Pooling {
+			d.Pooling = append(d.Pooling, string(s))
+		}
+	}
+	if d.Persistence == nil {
+		d.Persistence = &p.Persistence
+	}
+}
+
+// Replay reports whether any source replays a recording as fast as possible (realtime:
+// false). Then the appliance runs on stream time — the time of the sound analysed —
+// rather than the wall clock, and every source must be such a replay.
+func (c *Config) Replay() bool {
+	for _, s := range c.Sources {
+		if s.Kind != KindPortAudio && s.Realtime != nil && !*s.Realtime {
+			return true
+		}
+	}
+	return false
 }
 
 // Load reads and validates the file at path.
@@ -423,6 +485,14 @@ func (c *Config) Validate() error {
 		}
 		sources[s.ID] = s
 	}
+	if c.Replay() {
+		for i, s := range c.Sources {
+			if s.Realtime == nil || *s.Realtime {
+				return fieldErr(fmt.Sprintf("sources[%d].realtime", i), true,
+					"a recording replayed as fast as possible (realtime: false) runs the appliance on the recording's time; every source must then be such a replay")
+			}
+		}
+	}
 	if len(c.Machines) == 0 {
 		return fieldErr("machines", "[]", "at least one machine is needed")
 	}
@@ -496,6 +566,30 @@ func (m *Machine) Problems() []*FieldError {
 	}
 	if d.Smoothing < 1 || d.Smoothing > 100 {
 		bad("detection.smoothing", d.Smoothing, "must be between 1 and 100")
+	}
+	if d.Window < detect.MinWindow || d.Window > detect.MaxWindow {
+		bad("detection.window", d.Window, fmt.Sprintf("must be between %v and %v", detect.MinWindow, detect.MaxWindow))
+	} else if d.Hop < 10*time.Millisecond || d.Hop > d.Window {
+		bad("detection.hop", d.Hop, fmt.Sprintf("must be between 10ms and the window (%v)", d.Window))
+	}
+	if len(d.Pooling) == 0 {
+		bad("detection.pooling", "[]", "name at least one of max, mean, std, min, delta")
+	}
+	for i, s := range d.Pooling {
+		if !slices.Contains(PoolingStats, s) || slices.Index(d.Pooling, s) < i {
+			bad(fmt.Sprintf("detection.pooling[%d]", i), s, "must be one of "+strings.Join(PoolingStats, ", ")+", each once")
+		}
+	}
+	if d.Persistence == nil || *d.Persistence < 0 || *d.Persistence > detect.MaxPersistence {
+		var v any = "(none)"
+		if d.Persistence != nil {
+			v = *d.Persistence
+		}
+		bad("detection.persistence", v, fmt.Sprintf("must be between 0s and %v", detect.MaxPersistence))
+	} else if len(out) == 0 {
+		if err := d.Profile().Validate(); err != nil {
+			bad("detection.persistence", *d.Persistence, strings.TrimPrefix(err.Error(), detect.ErrConfig.Error()+": "))
+		}
 	}
 	return out
 }

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"signalcraft/core/detect"
 )
 
 const base = `
@@ -29,9 +31,20 @@ func TestParseDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	m := c.Machines[0]
-	if m.Detection.Model != "mahalanobis" || m.Detection.Learning != 10*time.Minute ||
-		m.Detection.Quantile != 0.99 || m.Detection.Smoothing != 3 {
+	if d := m.Detection; d.Model != "mahalanobis" || d.Learning != 10*time.Minute ||
+		d.Quantile != 0.99 || d.Smoothing != 1 || d.Persistence == nil {
 		t.Fatalf("detection defaults not applied: %+v", m.Detection)
+	}
+	// A machine of no known kind listens like a rotating machine.
+	if got, want := m.Detection.Profile().String(), detect.RotatingProfile.String(); got != want {
+		t.Fatalf("profile %s, want %s", got, want)
+	}
+	valve, err := Parse([]byte(strings.Replace(base, "name: Fan 1", "name: Valve 1\n    kind: Valve", 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := valve.Machines[0].Detection.Profile().String(), detect.TransientProfile.String(); got != want {
+		t.Fatalf("valve profile %s, want %s", got, want)
 	}
 	if c.Store.BatchSize != 256 || c.Store.FlushEvery != time.Second || c.LogLevel != "info" {
 		t.Fatalf("top-level defaults not applied: %+v", c)
@@ -63,6 +76,16 @@ func TestParseErrors(t *testing.T) {
 			`machines[0].detection.learning 1s: must be between 10s and 720h`},
 		{"bad quantile", [2]string{"", ""}, "    detection: {quantile: 1.5}\n",
 			`machines[0].detection.quantile 1.5: must be at least 0.5 and below 1`},
+		{"window too long", [2]string{"", ""}, "    detection: {window: 2m}\n",
+			`machines[0].detection.window 2m0s: must be between 100ms and 1m0s`},
+		{"hop longer than the window", [2]string{"", ""}, "    detection: {window: 1s, hop: 2s}\n",
+			`machines[0].detection.hop 2s: must be between 10ms and the window (1s)`},
+		{"unknown pooling", [2]string{"", ""}, "    detection: {pooling: [max, median]}\n",
+			`machines[0].detection.pooling[1] "median": must be one of max, mean, std, min, delta, each once`},
+		{"negative persistence", [2]string{"", ""}, "    detection: {persistence: -1s}\n",
+			`machines[0].detection.persistence -1s: must be between 0s and 10m0s`},
+		{"persistence of too many windows", [2]string{"", ""}, "    detection: {window: 1s, hop: 10ms, persistence: 9m}\n",
+			`machines[0].detection.persistence 9m0s: persistence 9m0s: with a hop of 10ms it spans`},
 		{"unknown source", [2]string{"source: mic,", "source: mike,"}, "",
 			`machines[0].sensor.source "mike": no source has this id`},
 		{"channel out of range", [2]string{"channel: 0}", "channel: 2}"}, "",

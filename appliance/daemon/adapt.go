@@ -5,19 +5,70 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"reflect"
 	"strings"
+	"time"
 
 	"signalcraft/appliance/config"
 	"signalcraft/core/detect"
 	"signalcraft/core/dsp"
+	"signalcraft/core/sensor"
 	"signalcraft/core/store"
 	"signalcraft/core/wav"
 )
 
-// featureConfig is the feature chain of live analysis at a sample rate; recordings used to
-// adapt a model must go through the very same chain.
-func featureConfig(rate int) detect.FeatureConfig {
-	return detect.NewFeatureConfig(dsp.DefaultConfig(rate), windowLength, windowHop)
+// featureConfig is the feature chain a machine is analysed with at a sample rate: its
+// profile's window, hop and pooling over the standard frame analysis. Live analysis,
+// adapt and eval (through detect.Profile.Features) build the very same chain.
+func featureConfig(mc config.Machine, rate int) detect.FeatureConfig {
+	return mc.Detection.Profile().Features(dsp.DefaultConfig(rate))
+}
+
+// newChain builds a machine's feature chain with the sensor-fault frame check: a frame a
+// sensor fault touches (silence, clipping, a DC offset, a frozen converter) keeps the
+// windows holding it out of scoring and learning, however short the fault.
+func newChain(mc config.Machine, rate int) (*detect.Chain, error) {
+	c, err := detect.NewChain(featureConfig(mc, rate))
+	if err != nil {
+		return nil, err
+	}
+	c.SetFrameCheck(sensor.DefaultThresholds().FrameFault)
+	return c, nil
+}
+
+// legacyFeatures is the chain of models learned before per-machine profiles, which did not
+// record theirs: 1-s windows every 0.5 s, per-band maximum.
+func legacyFeatures(rate int) detect.FeatureConfig {
+	return detect.NewFeatureConfig(dsp.DefaultConfig(rate), time.Second, 500*time.Millisecond)
+}
+
+// sameFeatures checks that a learned detector was fed windows of the chain want.
+func sameFeatures(det *detect.Detector, want detect.FeatureConfig) error {
+	got := det.Config().Features
+	if got == nil {
+		l := legacyFeatures(want.DSP.SampleRate)
+		got = &l
+	}
+	if !reflect.DeepEqual(*got, want) {
+		return fmt.Errorf("%w: it was learned with %s, the machine is now listened to with %s",
+			errFeaturesChanged, describeFeatures(*got), describeFeatures(want))
+	}
+	return nil
+}
+
+// errFeaturesChanged: the window, hop or pooling changed since the model was learned.
+var errFeaturesChanged = errors.New("the analysis window, hop or pooling changed")
+
+func describeFeatures(fc detect.FeatureConfig) string {
+	rate, hop := float64(fc.DSP.SampleRate), float64(fc.DSP.Hop)
+	sec := func(frames int) time.Duration {
+		return time.Duration(float64(frames) * hop / rate * float64(time.Second)).Round(time.Millisecond)
+	}
+	st := make([]string, len(fc.Stats))
+	for i, s := range fc.Stats {
+		st[i] = string(s)
+	}
+	return fmt.Sprintf("window %v, hop %v, pooling %s at %d Hz", sec(fc.Window), sec(fc.Hop), strings.Join(st, "+"), fc.DSP.SampleRate)
 }
 
 // AdaptResult says what Adapt did.
@@ -67,7 +118,10 @@ func Adapt(ctx context.Context, cfg *config.Config, machineID string, paths []st
 	if err != nil {
 		return AdaptResult{}, fmt.Errorf("adapt: sensor %s: %w", sensorID, err)
 	}
-	chain, err := detect.NewChain(featureConfig(sen.SampleRate))
+	if err := sameFeatures(det, featureConfig(*mc, sen.SampleRate)); err != nil {
+		return AdaptResult{}, fmt.Errorf("adapt: model %d of machine %q: %w", saved.Version, machineID, err)
+	}
+	chain, err := newChain(*mc, sen.SampleRate)
 	if err != nil {
 		return AdaptResult{}, err
 	}
@@ -85,10 +139,19 @@ func Adapt(ctx context.Context, cfg *config.Config, machineID string, paths []st
 			c = mc.Sensor.Channel
 		}
 		chain.Reset()
-		n := len(windows)
-		chain.Push(ch[c], func(v []float64) { windows = append(windows, append([]float64(nil), v...)) })
+		n, flagged := len(windows), 0
+		chain.Push(ch[c], func(v []float64) {
+			if chain.Flagged() > 0 { // a sensor fault in the recording: not normal sound to learn
+				flagged++
+				return
+			}
+			windows = append(windows, append([]float64(nil), v...))
+		})
 		if len(windows) == n {
-			return AdaptResult{}, fmt.Errorf("adapt: %s: %.2f s is shorter than one analysis window (%v)", p, float64(len(ch[c]))/float64(f.SampleRate), windowLength)
+			if flagged > 0 {
+				return AdaptResult{}, fmt.Errorf("adapt: %s: every analysis window holds a sensor fault (silence, clipping or a DC offset)", p)
+			}
+			return AdaptResult{}, fmt.Errorf("adapt: %s: %.2f s is shorter than one analysis window (%v)", p, float64(len(ch[c]))/float64(f.SampleRate), mc.Detection.Window)
 		}
 	}
 	if err := det.Adapt(windows); err != nil {

@@ -44,7 +44,7 @@ func (c *collector) Status(source.Status, error) {}
 // windows the detector scores above its threshold.
 func aboveThreshold(t *testing.T, d *detect.Detector, x []float32) float64 {
 	t.Helper()
-	chain, err := detect.NewChain(featureConfig(16000))
+	chain, err := newChain(simConfig(t.TempDir()).Machines[0], 16000)
 	if err != nil {
 		t.Fatal(err)
 	}

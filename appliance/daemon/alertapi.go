@@ -268,7 +268,7 @@ func (a *alerting) AcknowledgeAlert(ctx context.Context, fp, who, comment string
 	case al.Ack != nil:
 		err = wire.Errorf(wire.CodeConflict, "alert %s was acknowledged by %s", fp, al.Ack.By)
 	default:
-		if err = a.engine.Acknowledge(fp, who, comment, a.now()); err == nil {
+		if err = a.engine.Acknowledge(fp, who, comment, a.clock()); err == nil {
 			a.dirty = true
 			al, _ = a.find(fp)
 		}
@@ -328,7 +328,7 @@ func (a *alerting) Silences(context.Context) ([]alert.Silence, error) {
 func (a *alerting) CreateSilence(ctx context.Context, s alert.Silence, audit ...store.AuditEntry) (alert.Silence, error) {
 	s.ID = ""
 	a.mu.Lock()
-	id, err := a.engine.Silence(s, a.now())
+	id, err := a.engine.Silence(s, a.clock())
 	if err == nil {
 		a.dirty = true
 		for _, c := range a.engine.Silences() {
@@ -351,7 +351,7 @@ func (a *alerting) CreateSilence(ctx context.Context, s alert.Silence, audit ...
 // ExpireSilence ends a silence now and saves the engine's state.
 func (a *alerting) ExpireSilence(ctx context.Context, id string, audit ...store.AuditEntry) error {
 	a.mu.Lock()
-	err := a.engine.ExpireSilence(id, a.now())
+	err := a.engine.ExpireSilence(id, a.clock())
 	if err == nil {
 		a.dirty = true
 	}

@@ -35,7 +35,9 @@ type alerting struct {
 	queue    *jobs.Queue
 	notifier *notify.Notifier
 	log      *slog.Logger
-	now      func() time.Time
+	now      func() time.Time // wall clock: saves, deliveries
+	clock    func() time.Time // the engine's time: o.Now, or the stream clock of a replay
+	stream   *streamClock     // nil unless the daemon replays recordings as fast as possible
 	lang     string
 	obs      chan alert.Observation
 	metrics  *metrics.Metrics // notification outcomes
@@ -54,6 +56,30 @@ type alerting struct {
 	dirty     bool              // the engine changed since its state was last saved
 	lastSave  time.Time
 	dropped   uint64
+
+	hooks  alertHooks
+	status map[string]alertSeen // by fingerprint, for hooks.onAlert
+}
+
+// alertHooks let the stream evaluation watch what the engine decides, in engine time.
+type alertHooks struct {
+	// onNotifications gets the notifications committed to the job queue.
+	onNotifications func([]alert.Notification)
+	// onAlert gets an alert each time its status changes (pending, firing, resolved).
+	onAlert func(alert.Alert)
+}
+
+type alertSeen struct {
+	status   alert.Status
+	activeAt time.Time
+	rule     string
+	labels   alert.Labels
+}
+
+// ended is the resolution of an alert instance that left the engine's list unseen.
+func (s alertSeen) ended(fp string, at time.Time) alert.Alert {
+	return alert.Alert{Fingerprint: fp, Rule: s.rule, Labels: s.labels, Status: alert.StatusResolved,
+		ActiveAt: s.activeAt, ResolvedAt: at}
 }
 
 func newAlerting(ctx context.Context, db *store.DB, cfg alert.Config, receivers []notify.Receiver, lang string, o Options) (*alerting, error) {
@@ -75,7 +101,7 @@ func newAlerting(ctx context.Context, db *store.DB, cfg alert.Config, receivers 
 		return nil, err
 	}
 	a := &alerting{db: db, queue: q, notifier: notify.New(notify.Options{Now: o.Now, Logger: o.Logger.With("component", "notify")}),
-		log: o.Logger.With("component", "alerting"), now: o.Now, lang: lang, obs: make(chan alert.Observation, 4096),
+		log: o.Logger.With("component", "alerting"), now: o.Now, clock: o.Now, lang: lang, obs: make(chan alert.Observation, 4096),
 		engine: engine, cfg: cfg}
 	a.setReceivers(receivers)
 	a.metrics = o.Metrics
@@ -117,6 +143,10 @@ func (a *alerting) run(ctx context.Context) {
 			wg.Wait()
 			return
 		case o := <-a.obs:
+			if a.stream != nil {
+				a.observeStream(ctx, o)
+				continue
+			}
 			a.mu.Lock()
 			a.engine.Observe(o)
 			a.dirty = true
@@ -125,6 +155,26 @@ func (a *alerting) run(ctx context.Context) {
 			a.commit(ctx, a.tick()) // for: 0 rules fire on this observation, not at the next tick
 		case <-tick.C:
 			a.commit(ctx, a.tick())
+		}
+	}
+}
+
+// observeStream handles observations in stream time: each one moves the clock to its time
+// and is followed by a tick at that time, so that pending alerts, group waits and repeats
+// fall at the same moments of the recording as in a real-time run however fast it is
+// replayed.
+func (a *alerting) observeStream(ctx context.Context, o alert.Observation) {
+	for {
+		a.stream.observe(o.Time)
+		a.mu.Lock()
+		a.engine.Observe(o)
+		a.dirty = true
+		a.mu.Unlock()
+		a.commit(ctx, a.tick())
+		select {
+		case o = <-a.obs:
+		default:
+			return
 		}
 	}
 }
@@ -146,7 +196,41 @@ func (a *alerting) drainObservations() {
 func (a *alerting) tick() []alert.Notification {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	return a.engine.Tick(a.now())
+	ns := a.engine.Tick(a.clock())
+	if a.hooks.onAlert != nil {
+		a.reportChanges()
+	}
+	return ns
+}
+
+// reportChanges calls hooks.onAlert with every alert whose status changed since the last
+// tick, and with the resolution of alerts the engine has forgotten since; a.mu is held.
+func (a *alerting) reportChanges() {
+	if a.status == nil {
+		a.status = map[string]alertSeen{}
+	}
+	seen := map[string]bool{}
+	for _, al := range a.engine.Alerts() {
+		seen[al.Fingerprint] = true
+		was, ok := a.status[al.Fingerprint]
+		if ok && was.status == al.Status && was.activeAt.Equal(al.ActiveAt) {
+			continue
+		}
+		if ok && !was.activeAt.Equal(al.ActiveAt) && was.status != alert.StatusResolved {
+			// a new instance replaced one whose end was not seen
+			a.hooks.onAlert(was.ended(al.Fingerprint, al.ActiveAt))
+		}
+		a.status[al.Fingerprint] = alertSeen{status: al.Status, activeAt: al.ActiveAt, rule: al.Rule, labels: al.Labels}
+		a.hooks.onAlert(al)
+	}
+	for fp, was := range a.status {
+		if !seen[fp] {
+			delete(a.status, fp)
+			if was.status != alert.StatusResolved { // a pending alert whose condition ended
+				a.hooks.onAlert(was.ended(fp, a.clock()))
+			}
+		}
+	}
 }
 
 func (a *alerting) pending() []alert.Notification {
@@ -213,6 +297,9 @@ func (a *alerting) commit(ctx context.Context, ns []alert.Notification) {
 		a.mu.Lock()
 		a.engine.Confirm(keys...)
 		a.mu.Unlock()
+		if a.hooks.onNotifications != nil {
+			a.hooks.onNotifications(ns)
+		}
 	}
 }
 

@@ -141,9 +141,9 @@ func (m *Main) applyStoredSettings(ctx context.Context) error {
 }
 
 // UpdateMachine applies new settings to a running machine and stores them. A new name,
-// kind or line applies at once; a new sensitivity (quantile) or smoothing re-tunes the model
-// without relearning; a new model kind or sensor binding, or a new learning period while
-// still learning, starts learning afresh.
+// kind or line applies at once; a new sensitivity (quantile), smoothing or persistence
+// re-tunes the model without relearning; a new model kind, sensor binding, analysis window,
+// hop or pooling, or a new learning period while still learning, starts learning afresh.
 func (m *Main) UpdateMachine(ctx context.Context, w wire.Machine) (wire.Machine, error) {
 	mc, err := fromWire(w)
 	if err != nil {
@@ -172,11 +172,13 @@ func (m *Main) UpdateMachine(ctx context.Context, w wire.Machine) (wire.Machine,
 	}
 
 	learning := mm.Snapshot().State == "learning"
+	oldP, newP := old.Detection.Profile(), mc.Detection.Profile()
 	rebuild := mc.Sensor != old.Sensor || mc.Detection.Model != old.Detection.Model ||
-		(learning && mc.Detection.Learning != old.Detection.Learning)
+		(learning && mc.Detection.Learning != old.Detection.Learning) ||
+		oldP.Window != newP.Window || oldP.Hop != newP.Hop || !slices.Equal(oldP.Pooling, newP.Pooling)
 	switch {
 	case rebuild:
-		det, err := detect.NewDetector(detectorConfig(mc))
+		det, err := detect.NewDetector(detectorConfig(mc, m.sources[sourceIndex(m.cfg, mc.Sensor.Source)].Info().SampleRate))
 		if err != nil {
 			return wire.Machine{}, err
 		}
@@ -192,14 +194,15 @@ func (m *Main) UpdateMachine(ctx context.Context, w wire.Machine) (wire.Machine,
 		m.start(nm)
 		m.log.Info("machine rebuilt; learning", "machine", mc.ID, "sensor", nm.sensorID, "model", mc.Detection.Model)
 	default:
-		retune := mc.Detection.Quantile != old.Detection.Quantile || mc.Detection.Smoothing != old.Detection.Smoothing
+		retune := mc.Detection.Quantile != old.Detection.Quantile || mc.Detection.Smoothing != old.Detection.Smoothing ||
+			oldP.Persistence != newP.Persistence
 		var rerr error
 		err := mm.do(ctx, func() {
 			mm.setConfig(mc)
 			if retune && mm.det.State() == detect.StateMonitoring {
 				rerr = mm.retune(ctx, m.db, mc)
 			} else if retune {
-				rerr = mm.det.Retune(mc.Detection.Quantile, detectorConfig(mc).Alpha)
+				rerr = mm.det.Reconfigure(detectorConfig(mc, mm.rate))
 			}
 		})
 		if err = errors.Join(err, rerr); err != nil {

@@ -83,8 +83,15 @@ func TestAPIServedByDaemon(t *testing.T) {
 		}
 	}
 
-	// Score history: two windows a second are stored, flushed every 100 ms.
-	points, err := c.Scores(ctx, "fan-1", wire.ScoreFilter{Limit: 2})
+	// Score history: a window every hop (0.5 s) once the first 2-s window is full, flushed
+	// every 100 ms.
+	var points []wire.ScorePoint
+	for i := 0; i < 50; i++ {
+		if points, err = c.Scores(ctx, "fan-1", wire.ScoreFilter{Limit: 2}); err != nil || len(points) == 2 {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 	if err != nil || len(points) != 2 || !points[0].Time.Before(points[1].Time) || points[1].State != "learning" {
 		t.Fatalf("Scores = %+v, %v; want the latest 2 learning windows, oldest first", points, err)
 	}

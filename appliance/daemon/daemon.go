@@ -42,7 +42,8 @@ type Options struct {
 	// DiskUsage, if set, replaces statfs(2) for the audio clips' free-space floor (tests).
 	DiskUsage func(path string) (free, total uint64, err error)
 
-	hub *hub // set by New
+	hub   *hub       // set by New
+	hooks alertHooks // the stream evaluation watches the alert engine through these
 }
 
 func (o *Options) defaults() {
@@ -77,6 +78,9 @@ type Main struct {
 	obs       observability
 	clips     *clips.Library // nil when clips are off
 	retention *retention.Pruner
+	stream    *streamClock  // the replay's time when every source replays as fast as possible; nil otherwise
+	ended     chan struct{} // closed when every source has ended
+	endedN    int           // sources ended so far; guarded by mu
 
 	mu       sync.Mutex // guards machines, cfg.Machines, anaCtx and out while running
 	machines []*machine
@@ -89,7 +93,10 @@ type Main struct {
 func New(ctx context.Context, cfg *config.Config, o Options) (*Main, error) {
 	o.defaults()
 	o.hub = new(hub)
-	m := &Main{cfg: cfg, o: o, log: o.Logger, host: new(capture.Host)}
+	m := &Main{cfg: cfg, o: o, log: o.Logger, host: new(capture.Host), ended: make(chan struct{})}
+	if cfg.Replay() {
+		m.stream = newStreamClock(o.Now(), o.Now)
+	}
 	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
 		return nil, fmt.Errorf("data_dir %q: %w", cfg.DataDir, err)
 	}
@@ -142,7 +149,7 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*Main, error) {
 			return nil, err
 		}
 		info := src.Info()
-		f := &fanout{rate: info.SampleRate, lossless: sc.Realtime != nil && !*sc.Realtime}
+		f := &fanout{rate: info.SampleRate, lossless: sc.Realtime != nil && !*sc.Realtime, onEnded: m.sourceEnded}
 		m.sources = append(m.sources, src)
 		m.sinks = append(m.sinks, f)
 		byID[sc.ID] = f
@@ -154,6 +161,10 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*Main, error) {
 	}
 	if m.alerts, err = newAlerting(ctx, db, ac, cfg.Receivers, cfg.Language, o); err != nil {
 		return nil, err
+	}
+	m.alerts.hooks = o.hooks
+	if m.stream != nil {
+		m.alerts.stream, m.alerts.clock = m.stream, m.stream.Now
 	}
 	if err := m.applyStoredSettings(ctx); err != nil {
 		return nil, err
@@ -192,11 +203,32 @@ func (m *Main) buildMachine(ctx context.Context, mc config.Machine, det *detect.
 		return nil, err
 	}
 	mm, err := newMachine(mc, info, sensorID, det, version, m.o)
-	if err == nil && m.clips != nil {
+	if err != nil {
+		return nil, err
+	}
+	mm.lossless = m.byID[mc.Sensor.Source].lossless
+	if m.clips != nil {
 		mm.rec = m.clips.Recorder(mc.ID, info.SampleRate)
 	}
-	return mm, err
+	return mm, nil
 }
+
+// sourceEnded is called by a source's fanout when it has delivered everything. Once every
+// source has, a replay's time goes on at the wall clock's pace.
+func (m *Main) sourceEnded() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.endedN++
+	if m.endedN == len(m.sources) {
+		if m.stream != nil {
+			m.stream.end()
+		}
+		close(m.ended)
+	}
+}
+
+// Ended is closed once every source has delivered everything (finite recordings).
+func (m *Main) Ended() <-chan struct{} { return m.ended }
 
 func sourceIndex(cfg *config.Config, id string) int {
 	for i, s := range cfg.Sources {
@@ -210,16 +242,24 @@ func sourceIndex(cfg *config.Config, id string) int {
 // detector restores the machine's active model, or starts learning when there is none or
 // the stored one was learned with another model kind.
 func (m *Main) detector(ctx context.Context, mc config.Machine) (*detect.Detector, int64, error) {
-	dc := detectorConfig(mc)
+	rate := m.sources[sourceIndex(m.cfg, mc.Sensor.Source)].Info().SampleRate
+	dc := detectorConfig(mc, rate)
 	saved, err := m.db.ActiveModel(ctx, mc.ID)
 	switch {
 	case err == nil && saved.Kind == mc.Detection.Model:
 		d, rerr := detect.Restore(saved.Blob)
 		if rerr == nil {
-			m.log.Info("model restored", "machine", mc.ID, "version", saved.Version, "threshold", saved.Threshold)
+			rerr = sameFeatures(d, *dc.Features)
+		}
+		if rerr == nil {
+			// the decision settings are the configuration's (persistence, quantile…)
+			rerr = d.Reconfigure(dc)
+		}
+		if rerr == nil {
+			m.log.Info("model restored", "machine", mc.ID, "version", saved.Version, "threshold", d.Threshold())
 			return d, saved.Version, nil
 		}
-		m.log.Warn("stored model unreadable; learning again", "machine", mc.ID, "version", saved.Version, "err", rerr)
+		m.log.Warn("stored model not usable; learning again", "machine", mc.ID, "version", saved.Version, "err", rerr)
 	case err == nil:
 		m.log.Info("model kind changed; learning again", "machine", mc.ID, "stored", saved.Kind, "configured", mc.Detection.Model)
 	case !errors.Is(err, store.ErrNotFound):
@@ -233,15 +273,21 @@ func (m *Main) detector(ctx context.Context, mc config.Machine) (*detect.Detecto
 // learning period the configuration allows) at two windows a second.
 const minLearnWindows = 20
 
-func detectorConfig(mc config.Machine) detect.DetectorConfig {
+// detectorConfig is a machine's detector: its model, learning period, quantile and
+// smoothing, and its profile's persistence rule, with the feature chain (at the sensor's
+// rate) recorded so that a stored model is never fed windows of another chain.
+func detectorConfig(mc config.Machine, rate int) detect.DetectorConfig {
 	dc := detect.DefaultDetectorConfig()
 	dc.Kind = detect.Kind(mc.Detection.Model)
 	dc.LearnDuration = mc.Detection.Learning
 	dc.MinLearnWindows = minLearnWindows
 	dc.Quantile = mc.Detection.Quantile
-	// smoothing: N windows is an exponential moving average spanning N windows
+	// smoothing: N windows is an exponential moving average spanning N windows (1: none)
 	dc.Smoothing = detect.SmoothEMA
 	dc.Alpha = 2 / float64(mc.Detection.Smoothing+1)
+	dc = mc.Detection.Profile().Apply(dc)
+	fc := featureConfig(mc, rate)
+	dc.Features = &fc
 	return dc
 }
 

@@ -21,16 +21,8 @@ import (
 	"signalcraft/core/store"
 )
 
-// historyLen is how many smoothed scores a machine keeps for the live view.
+// historyLen is how many decision scores a machine keeps for the live view.
 const historyLen = 48
-
-// The live analysis window: a score every half second over the last second of sound. Short
-// windows react quickly and give a short learning period many windows to fit on; the
-// offline evaluation (core/eval) scores whole 10-second clips instead.
-const (
-	windowLength = time.Second
-	windowHop    = 500 * time.Millisecond
-)
 
 // machine is the analysis chain of one monitored machine: its ring of samples, sensor
 // health, framing and features, the detector, and what it writes to the store.
@@ -53,9 +45,12 @@ type machine struct {
 	model  int64   // version of the active model det holds; 0 while learning
 	sum    summary // frame features sampled over the current window hop
 
-	started bool
-	expect  uint64 // stream position of the next sample if nothing was lost
-	base    uint64 // stream position where the chain's stream began
+	started  bool
+	expect   uint64 // stream position of the next sample if nothing was lost
+	base     uint64 // stream position where the chain's stream began
+	lossless bool   // a recording replayed as fast as possible: its time is the stream's
+	excluded bool   // the last window touched a sensor fault and was not scored
+	ended    bool   // the source said it has delivered everything
 
 	mu   sync.Mutex // guards view
 	view Status
@@ -103,7 +98,7 @@ func newMachine(c config.Machine, info source.Info, sensorID string, det *detect
 	if err != nil {
 		return nil, fmt.Errorf("machine %q: %w", c.ID, err)
 	}
-	chain, err := detect.NewChain(featureConfig(info.SampleRate))
+	chain, err := newChain(c, info.SampleRate)
 	if err != nil {
 		return nil, fmt.Errorf("machine %q: %w", c.ID, err)
 	}
@@ -165,6 +160,7 @@ func (m *machine) run(ctx context.Context, out sinks) {
 			}
 			return
 		case st := <-m.status:
+			m.drain(buf, out) // what the source delivered before it changed state comes first
 			m.sourceStatus(ctx, st, out)
 		case <-m.ring.Ready():
 		case <-tick.C:
@@ -209,9 +205,46 @@ func (m *machine) sourceStatus(ctx context.Context, st statusMsg, out sinks) {
 	if st.err != nil {
 		detail = st.err.Error()
 	}
-	if c, ok := m.health.Report(s, time.Now(), detail); ok {
+	at := m.now()
+	if m.lossless { // a replay's time is its sound's: the end of what was delivered
+		at = m.clock.timeOf(m.expect)
+	}
+	if s == sensor.Ended {
+		m.ended = true
+		m.finishLearning(out, at)
+	}
+	if c, ok := m.health.Report(s, at, detail); ok {
 		m.sensorChanged(ctx, c, out)
 	}
+}
+
+// finishLearning ends learning when a recording has ended: with a learning period as long
+// as the recording, the last window ends a hop or so before the period does, so the model
+// is fitted on what was heard if that covers the period to within a hop; otherwise the
+// machine says plainly why it learned nothing.
+func (m *machine) finishLearning(out sinks, at time.Time) {
+	if m.det.State() != detect.StateLearning {
+		return
+	}
+	p := m.cfg.Detection.Profile()
+	heard := at.Sub(m.clock.timeOf(m.base))
+	if !m.started {
+		heard = 0
+	}
+	if heard+p.Hop+100*time.Millisecond < m.cfg.Detection.Learning {
+		m.log.Warn("the recording ended before the learning period: no model learned; replay a longer recording or shorten detection.learning",
+			"heard", heard.Round(time.Millisecond), "learning", m.cfg.Detection.Learning)
+		return
+	}
+	res := m.det.FinishLearning()
+	if res.Err != nil {
+		m.log.Warn("the recording ended: no model learned", "heard", heard.Round(time.Millisecond), "err", res.Err)
+		return
+	}
+	m.saveModel(out)
+	m.mu.Lock()
+	m.view.State, m.view.Progress, m.view.Threshold = res.State.String(), 1, res.Threshold
+	m.mu.Unlock()
 }
 
 func (m *machine) sensorChanged(ctx context.Context, c sensor.Change, out sinks) {
@@ -223,8 +256,9 @@ func (m *machine) sensorChanged(ctx context.Context, c sensor.Change, out sinks)
 		m.log.Error("record sensor state", "err", err)
 	}
 	if out.alerts != nil { // a lost sensor sends no windows: tell the alert engine now
+		// An ended recording sends nothing more: that is not missing data.
 		out.alerts.observe(alert.Observation{Time: c.At, Machine: m.cfg.ID, Line: m.cfg.Line, Sensor: m.sensorID,
-			SensorState: string(c.To)})
+			SensorState: string(c.To), Final: c.To == sensor.Ended})
 	}
 }
 
@@ -235,6 +269,7 @@ func (m *machine) process(x []float32, pos uint64, out sinks) {
 	}
 	if pos != m.expect || !m.started { // first samples, or a gap after an overrun: start afresh
 		m.chain.Reset()
+		m.det.Gap()
 		m.base, m.started = pos, true
 	}
 	m.expect = pos + uint64(len(x))
@@ -305,6 +340,14 @@ func (m *machine) do(ctx context.Context, fn func()) error {
 
 // window handles one complete analysis window.
 func (m *machine) window(t time.Time, vec []float64, out sinks) {
+	if m.chain.Flagged() > 0 {
+		m.excludedWindow(t, out)
+		return
+	}
+	if m.excluded { // the first window clear of a sensor fault: evidence starts afresh
+		m.excluded = false
+		m.det.Gap()
+	}
 	feat := m.sum.take()
 	res := m.det.Push(t, vec)
 	if !m.arrived.IsZero() {
@@ -321,6 +364,9 @@ func (m *machine) window(t time.Time, vec []float64, out sinks) {
 	if res.Learned {
 		m.saveModel(out)
 	}
+	// The decision score people see (and rules read) is the persistent level: the line
+	// crosses the threshold exactly when an event opens.
+	res.Smoothed = res.Level
 	sc := store.Score{MachineID: m.cfg.ID, Time: t, Score: res.Score, Smoothed: res.Smoothed,
 		Threshold: res.Threshold, State: res.State.String(), Anomalous: anomalous,
 		LevelDBFS: feat.DBFS(), Features: feat.storeFeatures()}
@@ -397,6 +443,26 @@ func (m *machine) window(t time.Time, vec []float64, out sinks) {
 	}
 }
 
+// excludedWindow handles a window a sensor fault touched: it is neither scored nor learned
+// from, and its evidence does not combine with the windows around it; the alert engine
+// still hears the sensor's state and level (a sensor alert, never a machine alarm).
+func (m *machine) excludedWindow(t time.Time, out sinks) {
+	feat := m.sum.take()
+	if !m.excluded {
+		m.excluded = true
+		m.det.Gap()
+	}
+	if out.alerts != nil {
+		health, _ := m.health.State()
+		out.alerts.observe(alert.Observation{Time: t, Machine: m.cfg.ID, Line: m.cfg.Line, Sensor: m.sensorID,
+			SensorState: string(health), Values: map[string]float64{alert.MetricLevelDBFS: feat.DBFS()}})
+	}
+	m.mu.Lock()
+	m.view.LevelDBFS, m.view.WindowTime = feat.DBFS(), t
+	m.mu.Unlock()
+	m.scored = true
+}
+
 // streamPos returns the stream position of time at, no later than the end of the current
 // window (whose time is winTime): events start and end at earlier windows than the one that
 // opens or closes them (the detector waits for a few windows in a row).
@@ -437,7 +503,7 @@ func (m *machine) setConfig(c config.Machine) {
 // retune changes a monitoring machine's sensitivity and smoothing and saves the retuned
 // model as a new version, so a restart keeps it.
 func (m *machine) retune(ctx context.Context, db *store.DB, c config.Machine) error {
-	if err := m.det.Retune(c.Detection.Quantile, detectorConfig(c).Alpha); err != nil {
+	if err := m.det.Reconfigure(detectorConfig(c, m.rate)); err != nil {
 		return err
 	}
 	blob, err := m.det.MarshalBinary()
@@ -445,7 +511,7 @@ func (m *machine) retune(ctx context.Context, db *store.DB, c config.Machine) er
 		return err
 	}
 	v, err := db.SaveModel(ctx, m.cfg.ID, c.Detection.Model, m.det.Threshold(), blob,
-		fmt.Sprintf("retuned: quantile %g, smoothing %d", c.Detection.Quantile, c.Detection.Smoothing))
+		fmt.Sprintf("retuned: quantile %g, smoothing %d, persistence %v", c.Detection.Quantile, c.Detection.Smoothing, c.Detection.Profile().Persistence))
 	if err != nil {
 		return err
 	}

@@ -76,6 +76,8 @@ type fanout struct {
 	ctx      context.Context // ends the wait when the daemon stops; set by Run
 	mu       sync.RWMutex    // guards targets: machines are rebound while running
 	targets  []*fanTarget
+	onEnded  func()    // called once when the source reports Ended
+	endOnce  sync.Once // guards onEnded
 }
 
 func (f *fanout) add(channel int, m *machine) {
@@ -112,12 +114,25 @@ func (f *fanout) Samples(b source.Block) {
 
 func (f *fanout) Status(s source.Status, err error) {
 	f.mu.RLock()
-	defer f.mu.RUnlock()
 	for _, t := range f.targets {
+		msg := statusMsg{s: s, err: err}
+		if s == source.Ended && f.lossless {
+			// the end of a replay must reach the machine: it finishes learning, and the
+			// alert engine learns that silence from now on is not missing data
+			select {
+			case t.m.status <- msg:
+			case <-f.ctx.Done():
+			}
+			continue
+		}
 		select {
-		case t.m.status <- statusMsg{s: s, err: err}:
+		case t.m.status <- msg:
 		default: // the machine has a backlog of status changes; the newest matter less than not blocking
 		}
+	}
+	f.mu.RUnlock()
+	if s == source.Ended && f.onEnded != nil {
+		f.endOnce.Do(f.onEnded)
 	}
 }
 

@@ -59,7 +59,7 @@ const ScrapeTimeout = 5 * time.Second
 // Known label values exported even at zero, so dashboards and alerts see every series.
 var (
 	MachineStates = []string{wire.StateLearning, wire.StateMonitoring, wire.StateAnomaly}
-	SensorStates  = []string{wire.SensorOK, wire.SensorSilent, wire.SensorClipping, wire.SensorStuck,
+	SensorStates  = []string{wire.SensorOK, wire.SensorSilent, wire.SensorClipping, wire.SensorOffset, wire.SensorStuck,
 		wire.SensorLost, wire.SensorReconnecting, wire.SensorEnded}
 	AlertStates     = []string{string(alert.StatusPending), string(alert.StatusFiring), string(alert.StatusResolved)}
 	AlertSeverities = []string{string(alert.SeverityWarning), string(alert.SeverityCritical)}

@@ -123,11 +123,20 @@ func (c *Config) Validate() error {
 	return e.err()
 }
 
+// sensorKeep is how long the default sensor alerts keep firing after the fault ends: longer
+// than the route's group_wait, so that a fault of a few seconds is still announced (once,
+// then resolved) instead of resolving before anyone is told, and a flapping cable does not
+// make an alert per flap.
+const sensorKeep = 15 * time.Second
+
 // DefaultConfig is the appliance's default alerting: anomaly warning and critical, sensor
-// lost/stuck (critical), silent and clipping (warnings) and bearing fault energy (warning),
-// all routed to the receiver "default", grouped by machine; a sensor that is lost, stuck or
-// silent inhibits the anomaly alerts of its machine, and a critical anomaly inhibits the
-// warning of the same machine. testdata/default.yaml is the same configuration as a file.
+// lost/stuck (critical), silent, clipping and DC offset (warnings) and bearing fault energy
+// (warning), all routed to the receiver "default", grouped by machine; a sensor alert
+// inhibits the anomaly alerts of its machine, and a critical anomaly inhibits the warning of
+// the same machine. The anomaly warning needs no `for`: the machine's detection.persistence
+// already decides how long a sound must stay anomalous (stream time, per machine). Sensor
+// alerts fire at once (the sensor monitor confirms silence over 2 s) and keep firing for
+// sensorKeep. testdata/default.yaml is the same configuration as a file.
 func DefaultConfig() Config {
 	f := func(v float64) *float64 { return &v }
 	anomaly := map[string]string{"category": "anomaly"}
@@ -135,7 +144,7 @@ func DefaultConfig() Config {
 	return Config{
 		Rules: []Rule{
 			{
-				Name: "AnomalyWarning", Severity: SeverityWarning, For: 10 * time.Second,
+				Name: "AnomalyWarning", Severity: SeverityWarning,
 				Expr:   Expr{Metric: MetricAnomalyScore, Op: OpGT, Enter: 1, Exit: f(0.9)},
 				Labels: anomaly,
 				Annotations: map[string]map[string]string{
@@ -144,7 +153,7 @@ func DefaultConfig() Config {
 				},
 			},
 			{
-				Name: "AnomalyCritical", Severity: SeverityCritical, For: 30 * time.Second,
+				Name: "AnomalyCritical", Severity: SeverityCritical, For: 10 * time.Second,
 				Expr:   Expr{Metric: MetricAnomalyScore, Op: OpGT, Enter: 2, Exit: f(1.8)},
 				Labels: anomaly,
 				Annotations: map[string]map[string]string{
@@ -153,8 +162,8 @@ func DefaultConfig() Config {
 				},
 			},
 			{
-				Name: "SensorLost", Severity: SeverityCritical, For: 10 * time.Second,
-				Expr:   Expr{SensorStates: []string{"lost", "stuck"}},
+				Name: "SensorLost", Severity: SeverityCritical, KeepFiringFor: sensorKeep,
+				Expr:   Expr{SensorStates: []string{"lost", "reconnecting", "stuck"}},
 				Labels: sensor, NoData: NoDataAlerting, NoDataAfter: time.Minute,
 				Annotations: map[string]map[string]string{
 					"en": {"summary": `Sensor {{.Sensor}} of {{.Machine}} is {{if .NoData}}not reporting{{else}}{{.SensorState}}{{end}}`, "description": `The machine cannot be monitored until the sensor works again.`},
@@ -162,7 +171,7 @@ func DefaultConfig() Config {
 				},
 			},
 			{
-				Name: "SensorSilent", Severity: SeverityWarning, For: 30 * time.Second,
+				Name: "SensorSilent", Severity: SeverityWarning, KeepFiringFor: sensorKeep,
 				Expr:   Expr{SensorStates: []string{"silent"}},
 				Labels: sensor,
 				Annotations: map[string]map[string]string{
@@ -171,12 +180,21 @@ func DefaultConfig() Config {
 				},
 			},
 			{
-				Name: "SensorClipping", Severity: SeverityWarning, For: 30 * time.Second,
+				Name: "SensorClipping", Severity: SeverityWarning, KeepFiringFor: sensorKeep,
 				Expr:   Expr{SensorStates: []string{"clipping"}},
 				Labels: sensor,
 				Annotations: map[string]map[string]string{
 					"en": {"summary": `Sensor {{.Sensor}} of {{.Machine}} is clipping`, "description": `The signal is too loud for the input; reduce the gain.`},
 					"ko": {"summary": `{{.Machine}} 센서 {{.Sensor}} 클리핑`, "description": `입력 신호가 너무 큽니다. 게인을 낮추십시오.`},
+				},
+			},
+			{
+				Name: "SensorOffset", Severity: SeverityWarning, KeepFiringFor: sensorKeep,
+				Expr:   Expr{SensorStates: []string{"offset"}},
+				Labels: sensor,
+				Annotations: map[string]map[string]string{
+					"en": {"summary": `Sensor {{.Sensor}} of {{.Machine}} has a DC offset`, "description": `The signal sits far from zero: check the microphone's power supply and cable.`},
+					"ko": {"summary": `{{.Machine}} 센서 {{.Sensor}} 직류 오프셋`, "description": `신호가 0에서 크게 벗어나 있습니다. 마이크 전원과 케이블을 확인하십시오.`},
 				},
 			},
 			{
@@ -199,7 +217,7 @@ func DefaultConfig() Config {
 		},
 		InhibitRules: []InhibitRule{
 			{
-				SourceMatchers: Matchers{MustMatcher(MatchRegexp, LabelAlertName, "SensorLost|SensorSilent")},
+				SourceMatchers: Matchers{MustMatcher(MatchEqual, "category", "sensor")},
 				TargetMatchers: Matchers{MustMatcher(MatchEqual, "category", "anomaly")},
 				Equal:          []string{LabelMachine},
 			},

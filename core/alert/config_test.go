@@ -84,12 +84,12 @@ func TestDefaultRulesBehave(t *testing.T) {
 		return obs
 	})))
 	want := []string{
-		"20s default firing machine=m1 [AnomalyWarning/m1:firing]",
-		"20s default firing machine=m2 [SensorLost/m2:firing]",
-		// AnomalyCritical fires at 30s; it inhibits the warning, which the receiver stops hearing about.
-		"1m20s default firing machine=m1 [AnomalyCritical/m1:firing]",
-		// m3 went quiet at 29s: no data for a minute, then SensorLost's for of 10s.
-		"1m49s default firing machine=m3 [SensorLost/m3:firing]",
+		// AnomalyWarning fires at once (persistence is the detector's), AnomalyCritical after
+		// its for of 10s, just in time for the group's first flush: it inhibits the warning.
+		"10s default firing machine=m1 [AnomalyCritical/m1:firing]",
+		"10s default firing machine=m2 [SensorLost/m2:firing]",
+		// m3 went quiet at 29s: no data for a minute, SensorLost at once, then group_wait.
+		"1m39s default firing machine=m3 [SensorLost/m3:firing]",
 	}
 	diffLines(t, got, want)
 	var m3 Alert
@@ -204,4 +204,33 @@ func TestMatcher(t *testing.T) {
 	if !(Matcher{Name: "machine", Type: MatchRegexp, Value: "pump-1."}).Matches(l) {
 		t.Error("literal regexp matcher does not match")
 	}
+}
+
+// TestFinalObservation: a machine whose recording ended (Final) does not go "not
+// reporting" however long it stays quiet, and reports again normally once it does; its
+// last state survives a restart.
+func TestFinalObservation(t *testing.T) {
+	e := mustNew(t, DefaultConfig(), State{})
+	s := time.Second
+	final := health("m1", "ended")
+	final.Final = true
+	got := run(t, e, script(
+		every(0, 20*s, s, func(time.Duration) []Observation {
+			o := score("m1", 0.5)
+			o.SensorState = "ok"
+			return []Observation{o}
+		}),
+		ev{at: 21 * s, obs: []Observation{final}},
+		every(22*s, 10*time.Minute, 10*s, func(time.Duration) []Observation { return nil }),
+	))
+	diffLines(t, got, nil)
+
+	// After a restart the machine is still final; then it reports again and goes quiet.
+	e2 := mustNew(t, DefaultConfig(), e.Snapshot())
+	got = run(t, e2, script(
+		every(11*time.Minute, 12*time.Minute, 10*s, func(time.Duration) []Observation { return nil }),
+		ev{at: 13 * time.Minute, obs: []Observation{health("m1", "ok")}},
+		every(13*time.Minute+10*s, 15*time.Minute, 10*s, func(time.Duration) []Observation { return nil }),
+	))
+	diffLines(t, got, []string{"14m10s default firing machine=m1 [SensorLost/m1:firing]"})
 }

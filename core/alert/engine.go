@@ -215,6 +215,11 @@ func (r *crule) holds(was bool, v float64, state string) bool {
 func (e *Engine) Observe(o Observation) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	for _, s := range e.list {
+		if s.Machine == o.Machine {
+			s.Final = o.Final
+		}
+	}
 	for _, r := range e.rulesFor(&o) {
 		metric, v, ok := r.read(&o)
 		if !ok {
@@ -222,7 +227,7 @@ func (e *Engine) Observe(o Observation) {
 		}
 		s := e.series[seriesKey(r.Name, o.Machine)]
 		if s == nil {
-			s = &Series{Rule: r.Name, Machine: o.Machine}
+			s = &Series{Rule: r.Name, Machine: o.Machine, Final: o.Final}
 			e.addSeries(s)
 		}
 		s.Line, s.Sensor = o.Line, o.Sensor
@@ -284,7 +289,10 @@ func (e *Engine) step(r *crule, s *Series, t time.Time) {
 			a.Status, a.ResolvedAt = StatusResolved, t
 		}
 	}
-	if a.Status != StatusResolved { // a resolved alert keeps the values it last fired with, as in Prometheus
+	// An alert keeps the values it last fired with once its condition ends — while
+	// keep_firing_for holds it and once resolved — so that "sensor is lost" does not become
+	// "sensor is ok" in the resolution.
+	if a.Status != StatusResolved && s.Active {
 		a.Metric, a.Value, a.SensorState, a.NoData = s.Metric, s.Value, s.SensorState, s.NoData
 	}
 }
@@ -308,7 +316,7 @@ func (e *Engine) Tick(now time.Time) []Notification {
 	}
 	for _, s := range e.list {
 		r := e.ruleBy[s.Rule]
-		if (r.NoData == NoDataOK || r.NoData == NoDataAlerting) && !s.NoData &&
+		if (r.NoData == NoDataOK || r.NoData == NoDataAlerting) && !s.NoData && !s.Final &&
 			!s.LastSeen.IsZero() && now.Sub(s.LastSeen) >= r.NoDataAfter {
 			s.NoData, s.Active = true, r.NoData == NoDataAlerting
 		}

@@ -27,7 +27,7 @@ const (
 var faultKinds = []string{"bpfo", "bpfi", "bsf", "ftf"}
 
 // SensorStates a rule may match (core/sensor's states plus the capture's lost/reconnecting).
-var sensorStates = []string{"ok", "silent", "clipping", "stuck", "lost", "reconnecting", "ended"}
+var sensorStates = []string{"ok", "silent", "clipping", "offset", "stuck", "lost", "reconnecting", "ended"}
 
 // Observation is what the daemon knows about one machine at the end of an analysis window.
 type Observation struct {
@@ -41,6 +41,10 @@ type Observation struct {
 	// Values holds the metrics by name (see the Metric constants). Missing keys and
 	// non-finite values are "not observed".
 	Values map[string]float64
+	// Final says the machine will send nothing more (its recording ended): the silence
+	// that follows is not missing data, so no_data rules do not act on it until the
+	// machine reports again.
+	Final bool
 }
 
 // Op compares a metric with a threshold.

@@ -135,6 +135,7 @@ type Series struct {
 	SensorState string    `json:"sensor_state,omitempty"`
 	LastSeen    time.Time `json:"last_seen"`
 	NoData      bool      `json:"no_data,omitempty"`
+	Final       bool      `json:"final,omitempty"`     // the machine said it sends nothing more
 	ClearedAt   time.Time `json:"cleared_at,omitzero"` // condition ended while firing
 	Routed      bool      `json:"routed,omitempty"`    // the firing alert has been put in its groups
 	Alert       *Alert    `json:"alert,omitempty"`     // nil: normal

@@ -19,6 +19,7 @@ const (
 	SensorOK           = "ok"
 	SensorSilent       = "silent"
 	SensorClipping     = "clipping"
+	SensorOffset       = "offset" // a DC offset: the signal sits far from zero
 	SensorStuck        = "stuck"
 	SensorLost         = "lost"
 	SensorReconnecting = "reconnecting"
@@ -79,6 +80,10 @@ const (
 	FieldModel         = "detection.model"
 	FieldQuantile      = "detection.quantile"
 	FieldSmoothing     = "detection.smoothing"
+	FieldWindow        = "detection.window"
+	FieldHop           = "detection.hop"
+	FieldPooling       = "detection.pooling"
+	FieldPersistence   = "detection.persistence"
 )
 
 // SensorBinding ties a machine to one channel of a configured source.
@@ -87,12 +92,20 @@ type SensorBinding struct {
 	Channel int    `json:"channel"` // 0-based
 }
 
-// Detection configures a machine's normal model.
+// Detection configures a machine's normal model and how it is listened to. Window, hop,
+// pooling and persistence left empty take the defaults of the machine's kind.
 type Detection struct {
 	Model     string  `json:"model"`     // mahalanobis, gmm, knn
 	Learning  string  `json:"learning"`  // Go duration: how long to learn normal sound, e.g. "10m0s"
 	Quantile  float64 `json:"quantile"`  // threshold quantile of the learning scores, [0.5, 1)
-	Smoothing int     `json:"smoothing"` // windows in the score smoother
+	Smoothing int     `json:"smoothing"` // windows in the score smoother (1: none)
+	// Window is the analysis window (Go duration, e.g. "10s"); Hop the distance between
+	// windows; Pooling the statistics of a window's frames (max, mean, std, min, delta);
+	// Persistence how long a sound must stay anomalous to open an event.
+	Window      string   `json:"window,omitempty"`
+	Hop         string   `json:"hop,omitempty"`
+	Pooling     []string `json:"pooling,omitempty"`
+	Persistence string   `json:"persistence,omitempty"`
 }
 
 // Sensor is one capture channel and its health.

@@ -149,6 +149,11 @@ func MeasureFrame(x []float64, clipLevel float64) WindowStats {
 	return s
 }
 
+// FrameFault reports whether ClassifyFrame finds a sensor fault in the frame; it is the
+// frame check the feature chain of the daemon, adapt and eval installs
+// (detect.Chain.SetFrameCheck).
+func (t Thresholds) FrameFault(x []float64) bool { return t.ClassifyFrame(x) != OK }
+
 // ClassifyFrame judges one analysis frame (tens of milliseconds) on its own, with no
 // confirmation over time: what the Monitor would call the frame if it lasted. The feature
 // chain uses it to keep every window that touches a sensor fault out of scoring and

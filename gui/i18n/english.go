@@ -364,6 +364,7 @@ var english = map[string]string{
 	"sstate.ok":                 "working",
 	"sstate.silent":             "silent",
 	"sstate.clipping":           "too loud",
+	"sstate.offset":             "DC offset",
 	"sstate.stuck":              "stuck",
 	"sstate.lost":               "disconnected",
 	"sstate.reconnecting":       "reconnecting",

@@ -364,6 +364,7 @@ var korean = map[string]string{
 	"sstate.ok":                 "정상",
 	"sstate.silent":             "무음",
 	"sstate.clipping":           "너무 큼",
+	"sstate.offset":             "직류 오프셋",
 	"sstate.stuck":              "멈춤",
 	"sstate.lost":               "연결 끊김",
 	"sstate.reconnecting":       "다시 연결 중",

@@ -24,7 +24,7 @@ var Metrics = []string{"anomaly_score", "level_dbfs", "score", "overruns",
 	"fault_energy:bpfo", "fault_energy:bpfi", "fault_energy:bsf", "fault_energy:ftf"}
 
 // RuleSensorStates are the sensor states a rule may watch, in the order offered.
-var RuleSensorStates = []string{api.SensorSilent, api.SensorClipping, api.SensorStuck, api.SensorLost, api.SensorReconnecting, api.SensorEnded}
+var RuleSensorStates = []string{api.SensorSilent, api.SensorClipping, api.SensorOffset, api.SensorStuck, api.SensorLost, api.SensorReconnecting, api.SensorEnded}
 
 // ruleOps are the comparisons in the order offered.
 var ruleOps = []string{">", ">=", "<", "<="}

@@ -55,7 +55,7 @@ func Of(l api.Live, ok bool, now time.Time) Kind {
 		return Anomaly
 	}
 	switch l.Sensor {
-	case api.SensorSilent, api.SensorClipping, api.SensorStuck:
+	case api.SensorSilent, api.SensorClipping, api.SensorOffset, api.SensorStuck:
 		return CheckMic
 	}
 	if l.State == api.StateLearning {

@@ -52,6 +52,9 @@ func TestCheckConfig(t *testing.T) {
 }
 
 func simYAML(dir string, faultAt time.Duration) string {
+	// 1-s windows and no persistence beyond them: an event within 2 s of the fault, so the
+	// real-time tests stay short
+	const short = ", window: 1s, hop: 500ms, persistence: 0s"
 	fault := ""
 	if faultAt > 0 {
 		fault = "\n      faults: [{channel: 1, start: " + faultAt.String() + ", ramp: 1s, level: 3}]"
@@ -66,8 +69,8 @@ sources:
     simulator:
       seed: 1` + fault + `
 machines:
-  - {id: fan-1, sensor: {source: sim, channel: 0}, detection: {learning: 10s}}
-  - {id: pump-2, sensor: {source: sim, channel: 1}, detection: {learning: 10s}}
+  - {id: fan-1, sensor: {source: sim, channel: 0}, detection: {learning: 10s` + short + `}}
+  - {id: pump-2, sensor: {source: sim, channel: 1}, detection: {learning: 10s` + short + `}}
 `
 }
 

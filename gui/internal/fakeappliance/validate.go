@@ -36,7 +36,7 @@ var (
 var WeekDays = []string{"mon", "tue", "wed", "thu", "fri", "sat", "sun"}
 
 // SensorStates are the states a sensor_states rule may name.
-var SensorStates = []string{"ok", "silent", "clipping", "stuck", "lost", "reconnecting", "ended"}
+var SensorStates = []string{"ok", "silent", "clipping", "offset", "stuck", "lost", "reconnecting", "ended"}
 
 func fe(field, msg string, args ...any) api.FieldError {
 	return api.FieldError{Field: field, Message: fmt.Sprintf(msg, args...)}

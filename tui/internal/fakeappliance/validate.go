@@ -24,7 +24,7 @@ var (
 	ruleNameRE     = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 	receiverNameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`)
 	weekDays       = []string{"mon", "tue", "wed", "thu", "fri", "sat", "sun"}
-	sensorStates   = []string{"ok", "silent", "clipping", "stuck", "lost", "reconnecting", "ended"}
+	sensorStates   = []string{"ok", "silent", "clipping", "offset", "stuck", "lost", "reconnecting", "ended"}
 	metricRE       = regexp.MustCompile(`^(anomaly_score|score|threshold|level_dbfs|overruns|band_energy_db:[A-Za-z0-9_*-]+|fault_energy:(bpfo|bpfi|bsf|ftf|\*))$`)
 )
 
