@@ -67,6 +67,9 @@ type alertHooks struct {
 	onNotifications func([]alert.Notification)
 	// onAlert gets an alert each time its status changes (pending, firing, resolved).
 	onAlert func(alert.Alert)
+	// noDelivery keeps notifications from reaching any receiver (the evaluation replays
+	// recordings with a production configuration).
+	noDelivery bool
 }
 
 type alertSeen struct {
@@ -318,6 +321,10 @@ func (a *alerting) deliver(ctx context.Context, j jobs.Job) error {
 		lang = r.Lang
 	}
 	title, body := alert.Render(lang, n)
+	if a.hooks.noDelivery {
+		a.log.Debug("notification not delivered (evaluation)", "receiver", n.Receiver, "kind", n.Kind, "title", title)
+		return nil
+	}
 	if !ok {
 		a.log.Warn("notification (receiver has no channel configured)", "receiver", n.Receiver, "kind", n.Kind, "title", title)
 		return nil

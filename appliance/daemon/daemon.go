@@ -95,7 +95,8 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*Main, error) {
 	o.hub = new(hub)
 	m := &Main{cfg: cfg, o: o, log: o.Logger, host: new(capture.Host), ended: make(chan struct{})}
 	if cfg.Replay() {
-		m.stream = newStreamClock(o.Now(), o.Now)
+		// a replay's samples are stamped from the sources' clock as they start
+		m.stream = newStreamClock(o.Clock.Now(), o.Now)
 	}
 	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
 		return nil, fmt.Errorf("data_dir %q: %w", cfg.DataDir, err)

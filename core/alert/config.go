@@ -129,14 +129,20 @@ func (c *Config) Validate() error {
 // make an alert per flap.
 const sensorKeep = 15 * time.Second
 
+// anomalyKeep is how long the default anomaly alerts keep firing after the machine sounds
+// normal again: an event that passed the machine's persistence rule is worth announcing
+// even if it is over before the group's first notification, and a fault that comes and
+// goes makes one alert, not one per episode.
+const anomalyKeep = time.Minute
+
 // DefaultConfig is the appliance's default alerting: anomaly warning and critical, sensor
 // lost/stuck (critical), silent, clipping and DC offset (warnings) and bearing fault energy
 // (warning), all routed to the receiver "default", grouped by machine; a sensor alert
 // inhibits the anomaly alerts of its machine, and a critical anomaly inhibits the warning of
 // the same machine. The anomaly warning needs no `for`: the machine's detection.persistence
-// already decides how long a sound must stay anomalous (stream time, per machine). Sensor
-// alerts fire at once (the sensor monitor confirms silence over 2 s) and keep firing for
-// sensorKeep. testdata/default.yaml is the same configuration as a file.
+// already decides how long a sound must stay anomalous (stream time, per machine); anomaly
+// alerts keep firing for anomalyKeep. Sensor alerts fire at once (the sensor monitor
+// confirms silence over 2 s) and keep firing for sensorKeep. testdata/default.yaml is the same configuration as a file.
 func DefaultConfig() Config {
 	f := func(v float64) *float64 { return &v }
 	anomaly := map[string]string{"category": "anomaly"}
@@ -144,7 +150,7 @@ func DefaultConfig() Config {
 	return Config{
 		Rules: []Rule{
 			{
-				Name: "AnomalyWarning", Severity: SeverityWarning,
+				Name: "AnomalyWarning", Severity: SeverityWarning, KeepFiringFor: anomalyKeep,
 				Expr:   Expr{Metric: MetricAnomalyScore, Op: OpGT, Enter: 1, Exit: f(0.9)},
 				Labels: anomaly,
 				Annotations: map[string]map[string]string{
@@ -153,7 +159,7 @@ func DefaultConfig() Config {
 				},
 			},
 			{
-				Name: "AnomalyCritical", Severity: SeverityCritical, For: 10 * time.Second,
+				Name: "AnomalyCritical", Severity: SeverityCritical, For: 10 * time.Second, KeepFiringFor: anomalyKeep,
 				Expr:   Expr{Metric: MetricAnomalyScore, Op: OpGT, Enter: 2, Exit: f(1.8)},
 				Labels: anomaly,
 				Annotations: map[string]map[string]string{

@@ -260,6 +260,7 @@ type Detector struct {
 	below     int
 	candStart time.Time
 	candEnd   time.Time
+	lastEnd   time.Time // end of the last event
 	ev        Event
 	dim       int
 }
@@ -397,12 +398,12 @@ func (d *Detector) level(t time.Time, sm float64) (float64, bool) {
 }
 
 // earliestAbove returns the time of the oldest remembered window whose smoothed score
-// exceeds thr (t if none does).
+// exceeds thr and that came after the last event ended (t if none does).
 func (d *Detector) earliestAbove(thr float64, t time.Time) time.Time {
 	n := len(d.recent)
 	for i := 0; i < d.recentN; i++ {
 		j := (d.recentPos - d.recentN + i + n) % n
-		if d.recent[j] > thr {
+		if d.recent[j] > thr && d.recentT[j].After(d.lastEnd) {
 			return d.recentT[j]
 		}
 	}
@@ -623,6 +624,7 @@ func (d *Detector) hysteresis(t time.Time, x []float64, s, sm, level float64, kn
 		d.ev.End = d.candEnd
 		r.Closed = d.ev.clone()
 		d.inEvent, d.below = false, 0
+		d.lastEnd = d.candEnd // the next event starts after this one
 	}
 }
 
@@ -653,6 +655,7 @@ type snapshot struct {
 	Below      int             `json:"below"`
 	CandStart  time.Time       `json:"cand_start"`
 	CandEnd    time.Time       `json:"cand_end"`
+	LastEnd    time.Time       `json:"last_end,omitzero"`
 	Event      Event           `json:"event"`
 }
 
@@ -674,7 +677,7 @@ func (d *Detector) MarshalBinary() ([]byte, error) {
 		Smoothed: d.smoothed, HasSm: d.hasSm, Ring: d.ring, RingN: d.ringN, RingPos: d.ringPos,
 		Recent: d.recent, RecentT: d.recentT, RecentN: d.recentN, RecentPos: d.recentPos, Cand: d.cand,
 		InEvent: d.inEvent, Above: d.above, Below: d.below, CandStart: d.candStart, CandEnd: d.candEnd,
-		Event: d.ev,
+		LastEnd: d.lastEnd, Event: d.ev,
 	}
 	for _, c := range d.conds {
 		b, err := MarshalModel(c.model)
@@ -728,6 +731,7 @@ func Restore(b []byte) (*Detector, error) {
 	d.learn, d.stride, d.seen = s.Learn, s.Stride, s.Seen
 	d.smoothed, d.hasSm, d.ring, d.ringN, d.ringPos = s.Smoothed, s.HasSm, s.Ring, s.RingN, s.RingPos
 	d.inEvent, d.above, d.below, d.candStart, d.candEnd, d.ev = s.InEvent, s.Above, s.Below, s.CandStart, s.CandEnd, s.Event
+	d.lastEnd = s.LastEnd
 	// Snapshots from before persistence (k of n) have no recent scores: start that window afresh.
 	if len(s.Recent) == len(d.recent) && len(s.RecentT) == len(d.recent) && s.RecentN >= 0 && s.RecentN <= len(d.recent) &&
 		s.RecentPos >= 0 && s.RecentPos < len(d.recent) {

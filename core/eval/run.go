@@ -15,28 +15,36 @@ import (
 	"signalcraft/core/detect"
 	"signalcraft/core/dsp"
 	"signalcraft/core/matfile"
+	"signalcraft/core/sensor"
 	"signalcraft/core/wav"
 )
 
 // Defaults of Options.
 const (
 	DefaultMaxFPR  = 0.1
-	DefaultClip    = 10 * time.Second // DCASE analysis window: the whole 10-s clip
-	DefaultSegment = time.Second      // CWRU test item length
-	CWRUSampleRate = 12000            // Hz, the 12k drive-end data
+	DefaultSegment = time.Second // shortest CWRU test item
+	CWRUSampleRate = 12000       // Hz, the 12k drive-end data
+	// CWRUFullScale is the acceleration (g) read as full scale: the recordings are fed as
+	// an accelerometer channel with a ±10 g range would deliver them (largest value in the
+	// data: 6.7 g), so the sensor-fault check sees samples in [-1, 1] as from any input.
+	CWRUFullScale = 10.0
 )
 
-// Options tune Run. The zero value evaluates every model kind with the appliance's
-// default feature chain.
+// Options tune Run. The zero value evaluates every model kind with the profile the
+// appliance gives a machine of the dataset's kind (DatasetKind).
 type Options struct {
 	Models []detect.Kind  // default detect.Kinds()
 	Model  detect.Options // model hyper-parameters (defaults of detect.Fit)
-	Stats  []detect.Stat  // pooling statistics; default detect.DefaultStats
 	MaxFPR float64        // pAUC range; default 0.1
-	// Clip is the DCASE analysis window; clips shorter than it give one window over the
-	// whole clip. Default 10 s (one window per DCASE clip).
-	Clip time.Duration
-	// Segment is the CWRU test item (and training window) length. Default 1 s.
+	// Profile is the window, hop and pooling to evaluate with (zero Window: the profile
+	// of Kind). Clips shorter than the window give one window over the whole clip; a
+	// clip's score is the largest of its windows'.
+	Profile detect.Profile
+	// Kind is the machine kind whose profile is used when Profile is zero (default: the
+	// dataset's, see DatasetKind).
+	Kind string
+	// Segment is the shortest CWRU test item (items are at least one window long).
+	// Default 1 s.
 	Segment time.Duration
 	// Workers bounds parallel feature extraction; default GOMAXPROCS.
 	Workers int
@@ -102,14 +110,8 @@ func (o Options) withDefaults() Options {
 	if len(o.Models) == 0 {
 		o.Models = detect.Kinds()
 	}
-	if len(o.Stats) == 0 {
-		o.Stats = detect.DefaultStats
-	}
 	if o.MaxFPR == 0 {
 		o.MaxFPR = DefaultMaxFPR
-	}
-	if o.Clip <= 0 {
-		o.Clip = DefaultClip
 	}
 	if o.Segment <= 0 {
 		o.Segment = DefaultSegment
@@ -224,7 +226,7 @@ func readSignal(c Clip) (signal, error) {
 		}
 		x := make([]float32, len(v))
 		for i, f := range v {
-			x[i] = float32(f)
+			x[i] = float32(f / CWRUFullScale)
 		}
 		return signal{x: x, rate: CWRUSampleRate}, nil
 	}
@@ -238,23 +240,50 @@ func readSignal(c Clip) (signal, error) {
 	return signal{x: ch[0], rate: f.SampleRate}, nil // first channel of multi-channel files
 }
 
-// FeatureConfig returns the chain Run uses for a dataset format at a sample rate: the
-// appliance default (detect.DefaultFeatureConfig's frame analysis) with the window set to
-// the frames of one DCASE clip or one CWRU segment.
-func FeatureConfig(format Format, rate int, opts Options) detect.FeatureConfig {
-	opts = opts.withDefaults()
-	c := dsp.DefaultConfig(rate)
-	length := opts.Clip
-	if format == FormatCWRU {
-		length = opts.Segment
+// DatasetKind is the machine kind of a dataset, for its default profile: "bearing" for
+// CWRU, else the first machine kind named in the folder's name (dcase2022-valve-… is a
+// valve), else "" (the rotating profile).
+func DatasetKind(ds *Dataset) string {
+	if ds.Format == FormatCWRU {
+		return "bearing"
 	}
-	n := int(length.Seconds() * float64(rate))
-	win := max(1, 1+(n-c.FrameSize)/c.Hop)
-	hop := win
-	if format == FormatCWRU {
-		hop = max(1, win/2) // training windows overlap by half within the training half
+	name := strings.ToLower(ds.Name)
+	for _, k := range []string{"valve", "fan", "pump", "slider", "bearing", "gearbox", "motor"} {
+		if strings.Contains(name, k) {
+			return k
+		}
 	}
-	return detect.FeatureConfig{DSP: c, Window: win, Hop: hop, Stats: append([]detect.Stat(nil), opts.Stats...)}
+	return ""
+}
+
+// ProfileFor returns the profile Run evaluates ds with: opts.Profile if set, else the
+// profile of opts.Kind, else of the dataset's kind.
+func ProfileFor(ds *Dataset, opts Options) detect.Profile {
+	if opts.Profile.Window > 0 {
+		return opts.Profile
+	}
+	kind := opts.Kind
+	if kind == "" {
+		kind = DatasetKind(ds)
+	}
+	return detect.ProfileFor(kind)
+}
+
+// FeatureConfig returns the chain of a profile at a sample rate: the one the daemon runs
+// with (detect.Profile.Features over dsp.DefaultConfig).
+func FeatureConfig(p detect.Profile, rate int) detect.FeatureConfig {
+	return p.Features(dsp.DefaultConfig(rate))
+}
+
+// NewChain returns the chain of a profile at a sample rate with the daemon's sensor-fault
+// frame check: windows a fault touches are flagged (Chain.Flagged) and not scored.
+func NewChain(p detect.Profile, rate int) (*detect.Chain, error) {
+	c, err := detect.NewChain(FeatureConfig(p, rate))
+	if err != nil {
+		return nil, err
+	}
+	c.SetFrameCheck(sensor.DefaultThresholds().FrameFault)
+	return c, nil
 }
 
 type job struct {
@@ -343,8 +372,8 @@ func runJob(ds *Dataset, j job, opts Options) jobOut {
 	if err != nil {
 		return jobOut{err: err}
 	}
-	fc := FeatureConfig(ds.Format, sig.rate, opts)
-	chain, err := detect.NewChain(fc)
+	p := ProfileFor(ds, opts)
+	chain, err := NewChain(p, sig.rate)
 	if err != nil {
 		return jobOut{err: err}
 	}
@@ -362,7 +391,9 @@ func runJob(ds *Dataset, j job, opts Options) jobOut {
 	if ds.Format == FormatDCASE {
 		return jobOut{items: []Item{{Name: name, Anomaly: j.clip.Anomaly, Windows: windows(chain, x)}}, rate: sig.rate}
 	}
-	seg := int(opts.Segment.Seconds() * float64(sig.rate))
+	// items a window long (a few samples short of a full window of frames: the window
+	// is then pooled over the frames the item holds, as for a DCASE clip)
+	seg := int(max(opts.Segment, p.Window).Seconds() * float64(sig.rate))
 	var items []Item
 	for s := 0; s+seg <= len(x); s += seg {
 		items = append(items, Item{
@@ -375,11 +406,16 @@ func runJob(ds *Dataset, j job, opts Options) jobOut {
 }
 
 // windows runs x through a fresh stream of the chain and returns copies of its window
-// vectors (one over the whole of x if x is shorter than a window).
+// vectors (one over the whole of x if x is shorter than a window), leaving out windows a
+// sensor fault touches, as the daemon does.
 func windows(c *detect.Chain, x []float32) [][]float64 {
 	c.Reset()
 	var out [][]float64
-	keep := func(w []float64) { out = append(out, append([]float64(nil), w...)) }
+	keep := func(w []float64) {
+		if c.Flagged() == 0 {
+			out = append(out, append([]float64(nil), w...))
+		}
+	}
 	c.Push(x, keep)
 	c.Flush(keep)
 	return out
