@@ -57,8 +57,9 @@ type alerting struct {
 	lastSave  time.Time
 	dropped   uint64
 
-	hooks  alertHooks
-	status map[string]alertSeen // by fingerprint, for hooks.onAlert
+	hooks    alertHooks
+	status   map[string]alertSeen // by fingerprint, for hooks.onAlert
+	lastTick time.Time            // stream time of the last grid tick (replays)
 }
 
 // alertHooks let the stream evaluation watch what the engine decides, in engine time.
@@ -162,12 +163,21 @@ func (a *alerting) run(ctx context.Context) {
 	}
 }
 
-// observeStream handles observations in stream time: each one moves the clock to its time
-// and is followed by a tick at that time, so that pending alerts, group waits and repeats
-// fall at the same moments of the recording as in a real-time run however fast it is
-// replayed.
+// observeStream handles observations in stream time as a real-time appliance would: the
+// engine ticks every alertTick of stream time up to the observation, then observes it and
+// ticks at its time. Pending alerts, group waits and repeats so fall at the same moments of
+// the recording as in a real-time run, however fast it is replayed.
 func (a *alerting) observeStream(ctx context.Context, o alert.Observation) {
 	for {
+		now := a.stream.Now()
+		if a.lastTick.IsZero() || a.lastTick.After(now) {
+			a.lastTick = now
+		}
+		for next := a.lastTick.Add(alertTick); next.Before(o.Time); next = next.Add(alertTick) {
+			a.stream.observe(next)
+			a.commit(ctx, a.tick())
+			a.lastTick = next
+		}
 		a.stream.observe(o.Time)
 		a.mu.Lock()
 		a.engine.Observe(o)

@@ -79,8 +79,9 @@ type Main struct {
 	clips     *clips.Library // nil when clips are off
 	retention *retention.Pruner
 	stream    *streamClock  // the replay's time when every source replays as fast as possible; nil otherwise
-	ended     chan struct{} // closed when every source has ended
-	endedN    int           // sources ended so far; guarded by mu
+	ended     chan struct{} // closed when every machine has analysed its ended recording
+	endMu     sync.Mutex    // guards endedN
+	endedN    int           // machines whose recording has ended
 
 	mu       sync.Mutex // guards machines, cfg.Machines, anaCtx and out while running
 	machines []*machine
@@ -150,7 +151,7 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*Main, error) {
 			return nil, err
 		}
 		info := src.Info()
-		f := &fanout{rate: info.SampleRate, lossless: sc.Realtime != nil && !*sc.Realtime, onEnded: m.sourceEnded}
+		f := &fanout{rate: info.SampleRate, lossless: sc.Realtime != nil && !*sc.Realtime}
 		m.sources = append(m.sources, src)
 		m.sinks = append(m.sinks, f)
 		byID[sc.ID] = f
@@ -208,19 +209,21 @@ func (m *Main) buildMachine(ctx context.Context, mc config.Machine, det *detect.
 		return nil, err
 	}
 	mm.lossless = m.byID[mc.Sensor.Source].lossless
+	mm.onEnded = m.machineEnded
 	if m.clips != nil {
 		mm.rec = m.clips.Recorder(mc.ID, info.SampleRate)
 	}
 	return mm, nil
 }
 
-// sourceEnded is called by a source's fanout when it has delivered everything. Once every
-// source has, a replay's time goes on at the wall clock's pace.
-func (m *Main) sourceEnded() {
-	m.mu.Lock()
-	defer m.mu.Unlock()
+// machineEnded is called by a machine once it has analysed everything its source (a
+// finite recording) delivered. Once every machine has, a replay's time goes on at the wall
+// clock's pace.
+func (m *Main) machineEnded() {
+	m.endMu.Lock()
+	defer m.endMu.Unlock()
 	m.endedN++
-	if m.endedN == len(m.sources) {
+	if m.endedN == len(m.cfg.Machines) {
 		if m.stream != nil {
 			m.stream.end()
 		}
@@ -228,7 +231,8 @@ func (m *Main) sourceEnded() {
 	}
 }
 
-// Ended is closed once every source has delivered everything (finite recordings).
+// Ended is closed once every machine has analysed all its source delivered (finite
+// recordings).
 func (m *Main) Ended() <-chan struct{} { return m.ended }
 
 func sourceIndex(cfg *config.Config, id string) int {

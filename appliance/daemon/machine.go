@@ -51,6 +51,7 @@ type machine struct {
 	lossless bool   // a recording replayed as fast as possible: its time is the stream's
 	excluded bool   // the last window touched a sensor fault and was not scored
 	ended    bool   // the source said it has delivered everything
+	onEnded  func() // called once the machine has analysed all of an ended recording
 
 	mu   sync.Mutex // guards view
 	view Status
@@ -210,11 +211,16 @@ func (m *machine) sourceStatus(ctx context.Context, st statusMsg, out sinks) {
 		at = m.clock.timeOf(m.expect)
 	}
 	if s == sensor.Ended {
-		m.ended = true
 		m.finishLearning(out, at)
 	}
 	if c, ok := m.health.Report(s, at, detail); ok {
 		m.sensorChanged(ctx, c, out)
+	}
+	if s == sensor.Ended && !m.ended {
+		m.ended = true
+		if m.onEnded != nil {
+			m.onEnded()
+		}
 	}
 }
 
@@ -367,8 +373,12 @@ func (m *machine) window(t time.Time, vec []float64, out sinks) {
 	// The decision score people see (and rules read) is the persistent level: the line
 	// crosses the threshold exactly when an event opens.
 	res.Smoothed = res.Level
+	stored := res.State.String()
+	if res.Learned {
+		stored = detect.StateLearning.String() // the window that completed learning was learned from, not scored
+	}
 	sc := store.Score{MachineID: m.cfg.ID, Time: t, Score: res.Score, Smoothed: res.Smoothed,
-		Threshold: res.Threshold, State: res.State.String(), Anomalous: anomalous,
+		Threshold: res.Threshold, State: stored, Anomalous: anomalous,
 		LevelDBFS: feat.DBFS(), Features: feat.storeFeatures()}
 	if err := out.batch.Add(sc); err != nil {
 		m.log.Error("queue score", "err", err)

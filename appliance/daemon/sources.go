@@ -76,8 +76,6 @@ type fanout struct {
 	ctx      context.Context // ends the wait when the daemon stops; set by Run
 	mu       sync.RWMutex    // guards targets: machines are rebound while running
 	targets  []*fanTarget
-	onEnded  func()    // called once when the source reports Ended
-	endOnce  sync.Once // guards onEnded
 }
 
 func (f *fanout) add(channel int, m *machine) {
@@ -131,9 +129,6 @@ func (f *fanout) Status(s source.Status, err error) {
 		}
 	}
 	f.mu.RUnlock()
-	if s == source.Ended && f.onEnded != nil {
-		f.endOnce.Do(f.onEnded)
-	}
 }
 
 type statusMsg struct {

@@ -1,0 +1,310 @@
+package daemon
+
+import (
+	"context"
+	"encoding/csv"
+	"math"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"signalcraft/appliance/config"
+	"signalcraft/core/detect"
+	"signalcraft/core/eval"
+	"signalcraft/core/shareddata"
+	"signalcraft/core/store"
+	"signalcraft/core/truth"
+	"signalcraft/core/wav"
+)
+
+// readClips returns the first channel of the WAV files of a shared-data folder whose
+// labels.csv row matches keep, in file order.
+func readClips(t *testing.T, folder string, keep func(label, split string) bool, n int) [][]float32 {
+	t.Helper()
+	labels := shareddata.Require(t, folder, "labels.csv")
+	f, err := os.Open(labels)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(f).ReadAll()
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	col := map[string]int{}
+	for i, h := range rows[0] {
+		col[h] = i
+	}
+	var out [][]float32
+	for _, r := range rows[1:] {
+		if len(out) == n || !keep(r[col["label"]], r[col["suggested_split"]]) {
+			continue
+		}
+		_, ch, err := wav.ReadFile(shareddata.Require(t, folder, r[col["file"]]))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, ch[0])
+	}
+	if len(out) < n {
+		t.Fatalf("%s: %d clips, want %d", folder, len(out), n)
+	}
+	return out
+}
+
+// part is a stretch of a test stream with its label.
+type part struct {
+	x     []float32
+	label truth.Label
+	note  string
+}
+
+// writeStream writes the parts as one 16-kHz WAV and returns it with its ground truth.
+func writeStream(t *testing.T, parts ...part) (string, *truth.Truth) {
+	t.Helper()
+	var x []float32
+	tr := &truth.Truth{}
+	at := func(n int) time.Duration { return time.Duration(float64(n) / 16000 * float64(time.Second)) }
+	for _, p := range parts {
+		from := len(x)
+		x = append(x, p.x...)
+		tr.Intervals = append(tr.Intervals, truth.Interval{Start: at(from), End: at(len(x)), Label: p.label, Note: p.note})
+	}
+	if err := tr.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "stream.wav")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := wav.Encode(f, 16000, [][]float32{x}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return path, tr
+}
+
+func concat(xs ...[]float32) []float32 {
+	var out []float32
+	for _, x := range xs {
+		out = append(out, x...)
+	}
+	return out
+}
+
+// kindConfig is a configuration of one machine of a kind, for EvaluateStream.
+func kindBase(t *testing.T, kind string) *config.Config {
+	t.Helper()
+	c, err := config.Parse([]byte(`
+data_dir: /nonexistent
+sources: [{id: mic, kind: wav, paths: [/nonexistent.wav]}]
+machines: [{id: m1, kind: ` + kind + `, sensor: {source: mic, channel: 0}}]
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// TestDaemonScoresMatchEval is the "one scoring path" check: a recording replayed through
+// the daemon and the same recording scored offline by core/eval with the model the daemon
+// learned give the same windows (same ends, same sensor-fault windows left out) and the
+// same scores, bit for bit, for a transient (valve) and a rotating (fan) machine.
+func TestDaemonScoresMatchEval(t *testing.T) {
+	if testing.Short() {
+		t.Skip("replays real recordings")
+	}
+	valve := func(label, split string) bool { return split == "dev-fit" }
+	for _, tc := range []struct {
+		kind, folder string
+		keep         func(label, split string) bool
+	}{
+		{"valve", "dcase2022-valve-sec00-source", valve},
+		{"fan", "dcase2020-id00", func(label, split string) bool { return label == "normal" }},
+	} {
+		t.Run(tc.kind, func(t *testing.T) {
+			cs := readClips(t, tc.folder, tc.keep, 16)
+			normal := concat(cs[12:]...)
+			clear(normal[100000:148000]) // a 3-s dropout: its windows are left out by both
+			path, tr := writeStream(t, part{concat(cs[:12]...), truth.Learning, ""}, part{normal, truth.Normal, "with a dropout"})
+			dir := t.TempDir()
+			run, err := EvaluateStream(context.Background(), StreamEval{WAV: path, Truth: tr, Base: kindBase(t, tc.kind),
+				Machine: "m1", DataDir: dir})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if run.Learned < 0 {
+				t.Fatalf("not learned: %s", run.NotLearned)
+			}
+			ctx := context.Background()
+			db, err := store.Open(ctx, filepath.Join(dir, "eval.db"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			saved, err := db.ActiveModel(ctx, "m1")
+			db.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			det, err := detect.Restore(saved.Blob)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, ch, err := wav.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			offline, err := eval.ScoreStream(det, run.Profile, 16000, ch[0])
+			if err != nil {
+				t.Fatal(err)
+			}
+			byEnd := map[int64]float64{} // ms → score
+			for _, w := range offline {
+				byEnd[int64(math.Floor(float64(w.End)/16))] = w.Score
+			}
+			live, matched := 0, 0
+			for _, w := range run.Windows {
+				if w.Learning {
+					continue
+				}
+				live++
+				ms := w.End.Milliseconds()
+				s, ok := byEnd[ms]
+				if !ok {
+					s, ok = byEnd[ms+1]
+				}
+				if !ok {
+					t.Errorf("live window ending at %v has no offline window", w.End)
+					continue
+				}
+				if s != w.Score {
+					t.Errorf("window ending at %v: live score %v, offline %v", w.End, w.Score, s)
+				}
+				matched++
+			}
+			afterLearning := 0
+			for _, w := range offline {
+				if time.Duration(float64(w.End)/16000*float64(time.Second)) > run.Learned {
+					afterLearning++
+				}
+			}
+			if live == 0 || matched != live || afterLearning != live {
+				t.Fatalf("%d live windows after learning, %d matched, %d offline windows after learning", live, matched, afterLearning)
+			}
+			// the dropout's windows were left out, and only those
+			drop0 := tr.Intervals[1].Start + 100000*time.Second/16000
+			drop1 := tr.Intervals[1].Start + 148000*time.Second/16000
+			gap := false
+			for i, w := range run.Windows {
+				if w.End-run.Profile.Window < drop1 && w.End > drop0 {
+					t.Errorf("window ending at %v covers the dropout [%v, %v) and was scored", w.End, drop0, drop1)
+				}
+				if i > 0 && w.End-run.Windows[i-1].End > run.Profile.Window {
+					gap = true
+				}
+			}
+			if !gap {
+				t.Error("no gap in the scored windows around the dropout")
+			}
+			t.Logf("%s: %d windows scored alike (profile %s)", tc.kind, matched, run.Profile)
+		})
+	}
+}
+
+// bearingFault adds to x impacts at 107.4 Hz (an outer-race defect of a shaft at 30 Hz),
+// each ringing a 3-kHz resonance, with peak amplitude amp.
+func bearingFault(x []float32, amp float64) []float32 {
+	out := append([]float32(nil), x...)
+	period := 16000 / 107.4
+	for k := 0; ; k++ {
+		at := int(float64(k) * period)
+		if at >= len(out) {
+			return out
+		}
+		for i := 0; i < 200 && at+i < len(out); i++ {
+			tt := float64(i) / 16000
+			out[at+i] += float32(amp * math.Exp(-tt/0.001) * math.Sin(2*math.Pi*3000*tt))
+		}
+	}
+}
+
+// alertTimeline is an evaluation's alerts and notifications as comparable lines.
+func alertTimeline(run *eval.StreamRun) (alerts, notes []string, times []time.Duration) {
+	for _, a := range run.Alerts {
+		alerts = append(alerts, a.Rule+" fired")
+		times = append(times, a.Fired)
+	}
+	for _, n := range run.Notifications {
+		line := n.Kind
+		for _, a := range n.Firing {
+			line += " " + a.Rule
+		}
+		notes = append(notes, line)
+		times = append(times, n.At)
+	}
+	return alerts, notes, times
+}
+
+// TestReplayMatchesRealtime: the same recording replayed as fast as possible (stream time)
+// and at its own pace (wall time) gives the same alerts and notifications, at the same
+// moments of the recording to within the real-time run's tick (250 ms) and jitter.
+func TestReplayMatchesRealtime(t *testing.T) {
+	if testing.Short() {
+		t.Skip("replays a recording in real time (~65 s)")
+	}
+	t.Parallel()
+	cs := readClips(t, "dcase2020-id00", func(label, split string) bool { return label == "normal" }, 6)
+	silence := make([]float32, 6*16000)
+	path, tr := writeStream(t,
+		part{concat(cs[0], cs[1]), truth.Learning, ""},
+		part{cs[2][:5*16000], truth.Normal, ""},
+		part{bearingFault(concat(cs[3][:15*16000/2], cs[4][:15*16000/2]), 0.3), truth.Fault, "bearing impacts"},
+		part{silence, truth.SensorFault, "silence 6 s"},
+		part{cs[5][:6*16000], truth.Normal, ""},
+	)
+	runs := make([]*eval.StreamRun, 2)
+	for i, realtime := range []bool{false, true} {
+		run, err := EvaluateStream(context.Background(), StreamEval{WAV: path, Truth: tr, Base: kindBase(t, "fan"),
+			Machine: "m1", Realtime: realtime, After: 15 * time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		runs[i] = run
+	}
+	fastA, fastN, fastT := alertTimeline(runs[0])
+	realA, realN, realT := alertTimeline(runs[1])
+	t.Logf("replay:    alerts %q notifications %q at %v", fastA, fastN, fastT)
+	t.Logf("real time: alerts %q notifications %q at %v", realA, realN, realT)
+	if len(fastA) < 2 || len(fastN) < 1 {
+		t.Fatalf("the story raised too little to compare: alerts %q, notifications %q", fastA, fastN)
+	}
+	if !slicesEqual(fastA, realA) || !slicesEqual(fastN, realN) {
+		t.Fatalf("replay and real time differ:\nreplay    %q %q\nreal time %q %q", fastA, fastN, realA, realN)
+	}
+	for i := range fastT {
+		if d := fastT[i] - realT[i]; d < -time.Second || d > time.Second {
+			t.Errorf("event %d at %v in the replay, %v in real time", i, fastT[i], realT[i])
+		}
+	}
+	rep := eval.StreamScore(runs[0], tr, 0)
+	if rep.Onsets[0].AlertDelayS < 0 || rep.SensorFaults[0].DelayS < 0 || rep.EventsDuringSensorFaults != 0 {
+		t.Errorf("fault alert after %v s, silence alert after %v s, %d events during the silence",
+			rep.Onsets[0].AlertDelayS, rep.SensorFaults[0].DelayS, rep.EventsDuringSensorFaults)
+	}
+}
+
+func slicesEqual(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
