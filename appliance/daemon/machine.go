@@ -40,6 +40,7 @@ type machine struct {
 	done   chan struct{}
 
 	health *sensor.Monitor
+	faults sensor.Timeline // where in the stream the sensor's state changed
 	chain  *detect.Chain
 	det    *detect.Detector
 	model  int64   // version of the active model det holds; 0 while learning
@@ -214,6 +215,7 @@ func (m *machine) sourceStatus(ctx context.Context, st statusMsg, out sinks) {
 		m.finishLearning(out, at)
 	}
 	if c, ok := m.health.Report(s, at, detail); ok {
+		m.faults.Mark(m.expect, c.To)
 		m.sensorChanged(ctx, c, out)
 	}
 	if s == sensor.Ended && !m.ended {
@@ -271,6 +273,7 @@ func (m *machine) sensorChanged(ctx context.Context, c sensor.Change, out sinks)
 func (m *machine) process(x []float32, pos uint64, out sinks) {
 	t0 := m.clock.timeOf(pos)
 	for _, c := range m.health.Samples(t0, x) {
+		m.faults.Mark(pos+uint64(c.Offset), c.To)
 		m.sensorChanged(context.Background(), c, out)
 	}
 	if pos != m.expect || !m.started { // first samples, or a gap after an overrun: start afresh
@@ -346,7 +349,12 @@ func (m *machine) do(ctx context.Context, fn func()) error {
 
 // window handles one complete analysis window.
 func (m *machine) window(t time.Time, vec []float64, out sinks) {
-	if m.chain.Flagged() > 0 {
+	// A window is not the machine's sound if a frame of it holds a sensor fault, or the
+	// sensor monitor judged the sensor at fault anywhere in it (silence confirmed, clipping
+	// between stray clipped samples, the seconds of recovery after a fault).
+	fc := m.chain.Config()
+	span := uint64((fc.Window-1)*fc.DSP.Hop + fc.DSP.FrameSize)
+	if m.chain.Flagged() > 0 || m.faults.Faulty(m.winEnd-min(m.winEnd, span), m.winEnd) {
 		m.excludedWindow(t, out)
 		return
 	}

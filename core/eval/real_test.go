@@ -53,7 +53,9 @@ func TestRealData(t *testing.T) {
 				t.Errorf("valve mahalanobis AUC %.4f regressed below 0.95", r.AUC)
 			}
 		case "cwru-12k-de-0hp":
-			if r.NNormal != 10 || r.NAnomaly != 90 {
+			// items one bearing-profile window long: the second half of the normal
+			// recording and each of the 9 fault files (all about 10 s) give as many
+			if r.NNormal < 5 || r.NAnomaly != 9*r.NNormal {
 				t.Errorf("CWRU counts %d/%d", r.NNormal, r.NAnomaly)
 			}
 		case "dcase2020-id00":

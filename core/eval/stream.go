@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"signalcraft/core/detect"
+	"signalcraft/core/sensor"
 	"signalcraft/core/truth"
 )
 
@@ -344,8 +345,8 @@ type ScoredWindow struct {
 }
 
 // ScoreStream scores a recording the way the daemon does — the profile's chain with the
-// sensor-fault frame check, one continuous stream — with a learned detector, without
-// changing it. Windows a sensor fault touches are left out, as live.
+// sensor-fault frame check and the sensor monitor, one continuous stream — with a learned
+// detector, without changing it. Windows a sensor fault touches are left out, as live.
 func ScoreStream(det *detect.Detector, p detect.Profile, rate int, x []float32) ([]ScoredWindow, error) {
 	c, err := NewChain(p, rate)
 	if err != nil {
@@ -354,14 +355,31 @@ func ScoreStream(det *detect.Detector, p detect.Profile, rate int, x []float32) 
 	if det.State() != detect.StateMonitoring {
 		return nil, fmt.Errorf("eval: the detector has not learned a model")
 	}
-	fc := c.Config().DSP
+	mon, err := sensor.NewMonitor(sensor.DefaultThresholds(), rate, time.Time{})
+	if err != nil {
+		return nil, err
+	}
+	var faults sensor.Timeline
+	fc := c.Config()
+	span := (fc.Window-1)*fc.DSP.Hop + fc.DSP.FrameSize
 	var out []ScoredWindow
-	c.Push(x, func(v []float64) {
-		if c.Flagged() > 0 {
+	emit := func(v []float64) {
+		end := int((c.Frames()-1)*int64(fc.DSP.Hop) + int64(fc.DSP.FrameSize))
+		if c.Flagged() > 0 || faults.Faulty(uint64(max(0, end-span)), uint64(end)) {
 			return
 		}
-		end := int((c.Frames()-1)*int64(fc.Hop) + int64(fc.FrameSize))
 		out = append(out, ScoredWindow{End: end, Score: det.Score(v)})
-	})
+	}
+	// in blocks, as the daemon reads them: the monitor runs ahead of the chain by at most
+	// a block, and the timeline answers for the window's own samples
+	block := max(1, rate/10)
+	for pos := 0; pos < len(x); pos += block {
+		b := x[pos:min(len(x), pos+block)]
+		at := time.Duration(float64(pos) / float64(rate) * float64(time.Second))
+		for _, ch := range mon.Samples(time.Time{}.Add(at), b) {
+			faults.Mark(uint64(pos+ch.Offset), ch.To)
+		}
+		c.Push(b, emit)
+	}
 	return out, nil
 }

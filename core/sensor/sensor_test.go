@@ -28,6 +28,14 @@ func TestClassify(t *testing.T) {
 	for i := 0; i < 100; i++ {
 		clipped[i*10] = 1
 	}
+	two := tone(16000, 0.5)
+	two[10], two[500] = 1, -1
+	three := tone(16000, 0.5)
+	three[10], three[500], three[900] = 1, -1, 1
+	flat := tone(16000, 0.9) // a preamplifier saturating at 0.5
+	for i, v := range flat {
+		flat[i] = min(max(v, -0.5), 0.5)
+	}
 	tests := []struct {
 		name string
 		x    []float32
@@ -38,6 +46,10 @@ func TestClassify(t *testing.T) {
 		{"very quiet", tone(16000, 1e-4), Silent},
 		{"frozen converter", constant(16000, 0.25), Stuck},
 		{"clipped", clipped, Clipping},
+		{"two stray clipped samples", two, OK},
+		{"three clipped samples", three, Clipping},
+		{"flattened below full scale", flat, Clipping},
+		{"pure loud tone", tone(16000, 0.9), OK},
 		{"DC offset", offset(tone(16000, 0.02), 0.3), Offset},
 		{"small DC under loud sound", offset(tone(16000, 0.5), 0.06), OK},
 		{"empty", nil, OK},
@@ -71,9 +83,7 @@ func TestClassifyFrame(t *testing.T) {
 		return f
 	}
 	one := frame(tone(1024, 0.3))
-	one[100] = 1 // one clipped sample in 1024 is below the clip fraction
-	two := frame(tone(1024, 0.3))
-	two[100], two[700] = 1, -1
+	one[100] = 1 // one clipped sample spoils a frame's spectrum
 	for _, tc := range []struct {
 		name string
 		x    []float64
@@ -81,8 +91,8 @@ func TestClassifyFrame(t *testing.T) {
 	}{
 		{"machine sound", frame(tone(1024, 0.01)), OK},
 		{"dropout", make([]float64, 1024), Silent},
-		{"one clipped sample", one, OK},
-		{"two clipped samples", two, Clipping},
+		{"one clipped sample", one, Clipping},
+		{"loud tone", frame(tone(1024, 0.9)), OK},
 		{"DC offset", frame(offset(tone(1024, 0.01), -0.2)), Offset},
 		{"frozen", frame(constant(1024, 0.4)), Stuck},
 	} {
