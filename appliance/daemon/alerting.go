@@ -114,8 +114,14 @@ func newAlerting(ctx context.Context, db *store.DB, cfg alert.Config, receivers 
 	return a, nil
 }
 
-// observe hands an observation to the engine without ever blocking a machine.
+// observe hands an observation to the engine without ever blocking a live machine. A
+// replay (stream time) waits instead: dropping observations there would change what the
+// engine decides, and the replay can always wait.
 func (a *alerting) observe(o alert.Observation) {
+	if a.stream != nil {
+		a.obs <- o
+		return
+	}
 	select {
 	case a.obs <- o:
 	default:

@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -307,4 +308,101 @@ func slicesEqual(a, b []string) bool {
 		}
 	}
 	return true
+}
+
+// sensorFault is a way a microphone goes wrong, applied to a stretch of sound.
+type sensorFault struct {
+	name string
+	secs float64
+	make func(x []float32) []float32
+}
+
+func scaled(gain, rail float32) func([]float32) []float32 {
+	return func(x []float32) []float32 {
+		out := make([]float32, len(x))
+		for i, v := range x {
+			out[i] = min(max(v*gain, -rail), rail)
+		}
+		return out
+	}
+}
+
+// TestSensorFaultsAreNotMachineFaults replays a fan with silences, dropouts, clipping (hard,
+// sporadic and below full scale) and a DC offset of 0.5 to 60 s between stretches of
+// normal sound: no machine event or alert may come of them, and every fault of a few
+// seconds or more raises a sensor alert.
+func TestSensorFaultsAreNotMachineFaults(t *testing.T) {
+	if testing.Short() {
+		t.Skip("replays real recordings")
+	}
+	// 5 minutes of learning: the fan's 10-s clips were recorded at different times and
+	// differ more than a running machine does from minute to minute
+	cs := readClips(t, "dcase2020-id00", func(label, split string) bool { return label == "normal" }, 75)
+	rest := concat(cs[30:]...)
+	zero := func(x []float32) []float32 { return make([]float32, len(x)) }
+	faults := []sensorFault{
+		{"silence 5 s", 5, zero},
+		{"hard clipping 5 s", 5, scaled(100, 1)},
+		{"silence 20 s", 20, zero},
+		{"sporadic clipping 20 s", 20, scaled(30, 1)},
+		{"dropout 0.5 s", 0.5, zero},
+		{"clipping below full scale 10 s", 10, scaled(40, 0.5)},
+		{"DC offset 10 s", 10, func(x []float32) []float32 {
+			out := make([]float32, len(x))
+			for i, v := range x {
+				out[i] = v + 0.3
+			}
+			return out
+		}},
+		{"silence 60 s", 60, zero},
+		{"hard clipping 60 s", 60, scaled(100, 1)},
+		{"dropout 2 s", 2, zero},
+	}
+	parts := []part{{concat(cs[:30]...), truth.Learning, ""}}
+	at := 0
+	take := func(secs float64) []float32 { // the 45 other clips, round again if need be
+		x := make([]float32, int(secs*16000))
+		for i := range x {
+			x[i] = rest[at%len(rest)]
+			at++
+		}
+		return x
+	}
+	// 80 s of normal sound between faults: longer than a sensor alert keeps firing (70 s),
+	// so that each fault must raise its own
+	for _, f := range faults {
+		parts = append(parts, part{take(80), truth.Normal, ""}, part{f.make(take(f.secs)), truth.SensorFault, f.name})
+	}
+	parts = append(parts, part{take(20), truth.Normal, ""})
+	path, tr := writeStream(t, parts...)
+	run, err := EvaluateStream(context.Background(), StreamEval{WAV: path, Truth: tr, Base: kindBase(t, "fan"), Machine: "m1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range run.Events {
+		t.Logf("event start %v opened %v end %v peak %.1f", e.Start, e.Opened, e.End, e.Peak)
+	}
+	rep := eval.StreamScore(run, tr, 0)
+	var b strings.Builder
+	rep.WriteText(&b)
+	t.Log("\n" + b.String())
+	if rep.LearnedAtS < 0 {
+		t.Fatalf("not learned: %s", rep.NotLearned)
+	}
+	if rep.EventsDuringSensorFaults != 0 || rep.AlertsDuringSensorFaults != 0 {
+		t.Errorf("%d machine events and %d machine alerts during sensor faults", rep.EventsDuringSensorFaults, rep.AlertsDuringSensorFaults)
+	}
+	if rep.FalseEvents != 0 || rep.FalseAlerts != 0 {
+		t.Errorf("%d false events and %d false alerts in normal sound", rep.FalseEvents, rep.FalseAlerts)
+	}
+	for _, s := range rep.SensorFaults {
+		if s.EndS-s.StartS >= 5 && (!s.SensorAlert || !s.Notified) {
+			t.Errorf("%s (%.0f–%.0f s): sensor alert %v, notified %v", s.Note, s.StartS, s.EndS, s.SensorAlert, s.Notified)
+		}
+	}
+	for _, a := range run.Alerts {
+		if a.Rule == "SensorLost" {
+			t.Errorf("the recording's end (or a fault) raised %s at %v", a.Rule, a.Active)
+		}
+	}
 }

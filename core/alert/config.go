@@ -123,17 +123,15 @@ func (c *Config) Validate() error {
 	return e.err()
 }
 
-// sensorKeep is how long the default sensor alerts keep firing after the fault ends: longer
-// than the route's group_wait, so that a fault of a few seconds is still announced (once,
-// then resolved) instead of resolving before anyone is told, and a flapping cable does not
-// make an alert per flap.
-const sensorKeep = 15 * time.Second
+// keepFiring is how long the default alerts keep firing after their condition ends: longer
+// than the route's group_wait and group_interval together, so that every alert is
+// announced — a sensor fault of a few seconds, an event that passed the machine's
+// persistence rule but was over quickly, even right after another notification of the same
+// machine — instead of resolving before anyone is told; and a flapping cable or a fault
+// that comes and goes makes one alert, not one per episode.
+const keepFiring = 70 * time.Second
 
-// anomalyKeep is how long the default anomaly alerts keep firing after the machine sounds
-// normal again: an event that passed the machine's persistence rule is worth announcing
-// even if it is over before the group's first notification, and a fault that comes and
-// goes makes one alert, not one per episode.
-const anomalyKeep = time.Minute
+const sensorKeep, anomalyKeep = keepFiring, keepFiring
 
 // DefaultConfig is the appliance's default alerting: anomaly warning and critical, sensor
 // lost/stuck (critical), silent, clipping and DC offset (warnings) and bearing fault energy

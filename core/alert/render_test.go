@@ -81,8 +81,10 @@ func TestRender(t *testing.T) {
 		t.Fatal(err)
 	}
 	tick(16 * time.Minute)
-	obs(17*time.Minute, Observation{Machine: "fan-1", Line: "L2", Sensor: "mic-7", SensorState: "ok"})
-	tick(17*time.Minute + 20*time.Second) // after keep_firing_for (15s), on the group's next flush
+	for d := 17 * time.Minute; d <= 18*time.Minute; d += 30 * time.Second {
+		obs(d, Observation{Machine: "fan-1", Line: "L2", Sensor: "mic-7", SensorState: "ok"})
+	}
+	tick(18*time.Minute + 10*time.Second) // after keep_firing_for (70s), on the group's next flush
 	tick(4*time.Hour + 30*time.Minute)
 
 	var b strings.Builder

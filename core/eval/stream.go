@@ -124,8 +124,9 @@ type OnsetResult struct {
 	EventStartLag float64 `json:"event_start_lag_s"` // the event's start minus the onset
 }
 
-// SensorFaultResult says whether a sensor fault raised a sensor alert (Delay: seconds from
-// its start to the alert's condition; -1: none).
+// SensorFaultResult says whether a sensor alert was firing for a sensor fault (Delay:
+// seconds from its start to the alert's condition, 0 for an alert already firing from an
+// earlier fault; -1: none) and whether that alert was announced.
 type SensorFaultResult struct {
 	StartS      float64 `json:"start_s"`
 	EndS        float64 `json:"end_s"`
@@ -232,11 +233,18 @@ func StreamScore(run *StreamRun, tr *truth.Truth, maxFPR float64) StreamReport {
 			continue
 		}
 		res := SensorFaultResult{StartS: sec(iv.Start), EndS: sec(iv.End), Note: iv.Note, DelayS: -1}
+		// the first sensor alert the fault raised, else one still firing from an earlier
+		// fault (alerts keep firing a while after their fault)
 		var first *StreamAlert
 		for i, a := range run.Alerts {
 			if a.IsSensor() && a.Active >= iv.Start-time.Second && a.Active < iv.End+sensorAlertSlack {
 				first = &run.Alerts[i]
 				break
+			}
+		}
+		for i, a := range run.Alerts {
+			if first == nil && a.IsSensor() && a.Active < iv.Start && (a.Resolved < 0 || a.Resolved >= iv.Start) {
+				first = &run.Alerts[i]
 			}
 		}
 		if first != nil {
