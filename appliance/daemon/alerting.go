@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -358,11 +359,16 @@ func (a *alerting) deliver(ctx context.Context, j jobs.Job) error {
 	return err
 }
 
-// message converts an alert notification into core/notify's form.
+// message converts an alert notification into core/notify's form. The engine has already
+// decided, with the route's send_resolved over the receiver's, whether the receiver gets
+// resolutions: every alert goes out with its own status, and a message carrying only
+// resolutions is a resolved one.
 func message(n alert.Notification, lang, title, body string) notify.Message {
 	m := notify.Message{Key: n.Key, Receiver: n.Receiver, Lang: lang, Title: title, Body: body,
 		Status: notify.StatusFiring, Labels: map[string]string(n.GroupLabels), GroupKey: n.GroupKey, SentAt: n.Time}
-	if n.Kind == alert.KindResolved {
+	if n.Kind == alert.KindResolved || (len(n.Alerts) > 0 && !slices.ContainsFunc(n.Alerts, func(al alert.Alert) bool {
+		return al.Status != alert.StatusResolved
+	})) {
 		m.Status = notify.StatusResolved
 	}
 	m.Severity = notify.SeverityInfo
@@ -375,7 +381,11 @@ func message(n alert.Notification, lang, title, body string) notify.Message {
 		if summary == "" {
 			summary = al.Annotations["en"]["summary"]
 		}
-		m.Alerts = append(m.Alerts, notify.AlertInfo{Machine: al.Labels["machine"], Rule: al.Rule, Severity: sev,
+		st := notify.StatusFiring
+		if al.Status == alert.StatusResolved {
+			st = notify.StatusResolved
+		}
+		m.Alerts = append(m.Alerts, notify.AlertInfo{Status: st, Machine: al.Labels["machine"], Rule: al.Rule, Severity: sev,
 			Value: al.Value, StartsAt: al.FiredAt, EndsAt: al.ResolvedAt, Summary: strings.TrimSpace(summary)})
 	}
 	return m

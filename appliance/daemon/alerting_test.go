@@ -5,14 +5,20 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"signalcraft/appliance/config"
+	"signalcraft/core/alert"
+	"signalcraft/core/jobs"
 	"signalcraft/core/notify"
+	"signalcraft/core/store"
 )
 
 // hookReceiver is a webhook receiver on loopback that fails its first failFirst requests
@@ -137,5 +143,99 @@ func TestAlertDeliveredAfterReceiverRecovers(t *testing.T) {
 				t.Errorf("healthy %s raised an alert: %+v", a.Machine, msg)
 			}
 		}
+	}
+}
+
+// TestRouteSendResolvedReachesWebhook: the route's send_resolved decides over the receiver's,
+// once, all the way through the daemon's delivery to a real webhook on loopback — a route
+// that wants resolutions gets exactly one for a receiver that has them off, and a route that
+// does not want them gets none for a receiver that has them on.
+func TestRouteSendResolvedReachesWebhook(t *testing.T) {
+	for _, tc := range []struct {
+		name          string
+		receiver      bool // the receiver's send_resolved
+		route         bool // the route's, which overrides it
+		wantResolved  int
+		wantDelivered int
+	}{
+		{name: "route on, receiver off", receiver: false, route: true, wantResolved: 1, wantDelivered: 2},
+		{name: "route off, receiver on", receiver: true, route: false, wantResolved: 0, wantDelivered: 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := context.Background()
+			hook := &hookReceiver{delivered: map[string]int{}}
+			srv := httptest.NewServer(hook)
+			defer srv.Close()
+			db, err := store.Open(ctx, filepath.Join(t.TempDir(), "db.sqlite"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			t0 := time.Date(2026, 3, 2, 5, 0, 0, 0, time.UTC)
+			now, exit := t0, 5.0
+			cfg := alert.Config{
+				Rules: []alert.Rule{{Name: "Probe", Severity: alert.SeverityCritical,
+					Expr: alert.Expr{Metric: "band_energy_db:probe", Op: alert.OpGT, Enter: 10, Exit: &exit}}},
+				Receivers: []alert.Receiver{{Name: "hook", SendResolved: tc.receiver}},
+				Route: alert.Route{Receiver: "hook", GroupBy: []string{"machine"}, GroupInterval: time.Minute,
+					RepeatInterval: 4 * time.Hour, SendResolved: &tc.route},
+			}
+			recv := []notify.Receiver{{Name: "hook", Type: notify.TypeWebhook, Lang: "en", SendResolved: tc.receiver,
+				Webhook: &notify.WebhookConfig{URL: srv.URL}}}
+			a, err := newAlerting(ctx, db, cfg, recv, "en", Options{Logger: slog.New(slog.DiscardHandler), Now: func() time.Time { return now }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			step := func(at time.Duration, probe float64) {
+				t.Helper()
+				now = t0.Add(at)
+				if probe >= 0 {
+					a.mu.Lock()
+					a.engine.Observe(alert.Observation{Time: now, Machine: "pump-2", Values: map[string]float64{"band_energy_db:probe": probe}})
+					a.mu.Unlock()
+				}
+				for _, n := range a.tick() {
+					payload, err := json.Marshal(deliveryPayload{Notification: n})
+					if err != nil {
+						t.Fatal(err)
+					}
+					if err := a.deliver(ctx, jobs.Job{Kind: JobNotify, Key: n.Key, Payload: payload}); err != nil {
+						t.Fatalf("deliver %s: %v", n.Key, err)
+					}
+				}
+			}
+			step(0, 20)             // fires; group_wait 0: announced at once
+			step(30*time.Second, 1) // resolves
+			step(time.Minute, -1)   // next group interval
+			step(2*time.Minute, -1) // nothing more
+			step(4*time.Hour+time.Minute, -1)
+
+			_, delivered, msgs := hook.snapshot()
+			if len(msgs) != tc.wantDelivered || len(delivered) != tc.wantDelivered {
+				t.Fatalf("%d messages (%d keys), want %d: %+v", len(msgs), len(delivered), tc.wantDelivered, msgs)
+			}
+			if m := msgs[0]; m.Status != notify.StatusFiring || len(m.Alerts) != 1 || m.Alerts[0].Status != notify.StatusFiring ||
+				!strings.HasPrefix(m.Title, "[FIRING:1]") {
+				t.Errorf("first message %+v, want the firing probe", m)
+			}
+			resolved := 0
+			for _, m := range msgs {
+				if m.Status != notify.StatusResolved {
+					continue
+				}
+				resolved++
+				if len(m.Alerts) != 1 || m.Alerts[0].Status != notify.StatusResolved || m.Alerts[0].Machine != "pump-2" ||
+					!m.Alerts[0].EndsAt.Equal(t0.Add(30*time.Second)) {
+					t.Errorf("resolution alerts %+v, want pump-2's probe resolved at +30s", m.Alerts)
+				}
+				if !strings.HasPrefix(m.Title, "[RESOLVED] pump-2: Probe") || !strings.Contains(m.Body, "All alerts for pump-2 have resolved.") ||
+					!strings.Contains(m.Body, "- RESOLVED [critical]") {
+					t.Errorf("resolution title %q, body:\n%s", m.Title, m.Body)
+				}
+			}
+			if resolved != tc.wantResolved {
+				t.Errorf("%d resolved messages, want %d", resolved, tc.wantResolved)
+			}
+		})
 	}
 }

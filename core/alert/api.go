@@ -202,6 +202,7 @@ func (e *Engine) Snapshot() State {
 		g.Members = slices.Clone(g.Members)
 		g.SentFiring, g.SentResolved = slices.Clone(g.SentFiring), slices.Clone(g.SentResolved)
 		g.Escalated = maps.Clone(g.Escalated)
+		g.Announced = cloneAnnounced(g.Announced)
 		st.Groups = append(st.Groups, g)
 	}
 	st.Silences = e.silenceList()

@@ -11,6 +11,18 @@
 // [Engine.Observe], calls [Engine.Tick] regularly (e.g. every second) and delivers the
 // notifications Tick returns.
 //
+// # Resolutions
+//
+// A group remembers which alerts it announced as firing to its receiver (and to each
+// escalation receiver). Once such an alert stops firing — it resolved, muted or not; its rule
+// was removed or no longer applies to its machine; or it ended and a new instance is still
+// pending — the next group flush tells that receiver exactly once, if it wants resolutions:
+// the route's send_resolved when set, else the receiver's own (an escalation receiver
+// always follows its own). Alerts the receiver was never told about are never reported
+// resolved to it, so an alert that fires and resolves within group_wait sends nothing.
+// Announcements are part of the state, so a restart between firing and resolving changes
+// nothing.
+//
 // # Exactly once, by idempotency key
 //
 // Every [Notification] has a Key that is unique per (receiver, group, kind, sequence); the

@@ -64,8 +64,9 @@ type machineRules struct {
 }
 
 // New builds an engine from a configuration and a state saved by [Engine.Snapshot] (the
-// zero State for a fresh start). Series of rules that no longer exist and groups of routes
-// that no longer exist are dropped.
+// zero State for a fresh start). Series of rules that no longer exist or no longer apply to
+// their machine are dropped (the groups that announced their alerts announce the
+// resolution); groups of routes that no longer exist are dropped.
 func New(cfg Config, st State) (*Engine, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -111,7 +112,7 @@ func New(cfg Config, st State) (*Engine, error) {
 
 	for i := range st.Series {
 		s := st.Series[i]
-		if e.ruleBy[s.Rule] == nil {
+		if r := e.ruleBy[s.Rule]; r == nil || !r.appliesTo(s.Machine, s.Line, s.Sensor) {
 			continue
 		}
 		if s.Alert != nil {
@@ -131,6 +132,10 @@ func New(cfg Config, st State) (*Engine, error) {
 		g.Members = slices.Clone(g.Members)
 		g.SentFiring, g.SentResolved = slices.Clone(g.SentFiring), slices.Clone(g.SentResolved)
 		g.Escalated = maps.Clone(g.Escalated)
+		g.Announced = cloneAnnounced(g.Announced)
+		if len(g.Announced) == 0 {
+			g.Announced = announcedBefore(&g, e.list)
+		}
 		e.groups[g.Key] = &g
 	}
 	for _, s := range st.Silences {
@@ -160,14 +165,27 @@ func (e *Engine) rulesFor(o *Observation) []*crule {
 		return mr.rules
 	}
 	mr = &machineRules{line: o.Line, sensor: o.Sensor}
-	id := Labels{LabelMachine: o.Machine, LabelLine: o.Line, LabelSensor: o.Sensor}
 	for _, r := range e.rules {
-		if r.machines.Matches(id) {
+		if r.appliesTo(o.Machine, o.Line, o.Sensor) {
 			mr.rules = append(mr.rules, r)
 		}
 	}
 	e.machines[o.Machine] = mr
+	// A series of a rule that no longer applies (the machine is heard through another line
+	// or sensor now) would never be evaluated again and its alert would fire for ever: drop
+	// it, as New drops series of removed rules; its groups announce the resolution.
+	e.list = slices.DeleteFunc(e.list, func(s *Series) bool {
+		if s.Machine != o.Machine || slices.ContainsFunc(mr.rules, func(r *crule) bool { return r.Name == s.Rule }) {
+			return false
+		}
+		delete(e.series, seriesKey(s.Rule, s.Machine))
+		return true
+	})
 	return mr.rules
+}
+
+func (r *crule) appliesTo(machine, line, sensor string) bool {
+	return r.machines.Matches(Labels{LabelMachine: machine, LabelLine: line, LabelSensor: sensor})
 }
 
 // read returns the rule's input from an observation: the metric key and value, or the
@@ -370,7 +388,7 @@ func (e *Engine) Tick(now time.Time) []Notification {
 	// Forget resolved alerts that every group has dealt with, and empty groups.
 	member := map[string]bool{}
 	for key, g := range e.groups {
-		if len(g.Members) == 0 {
+		if len(g.Members) == 0 && len(g.Announced) == 0 {
 			delete(e.groups, key)
 			continue
 		}
@@ -484,33 +502,32 @@ func equalKey(l Labels, names []string) string {
 
 // flush is one group_wait/group_interval tick of a group, with Alertmanager's
 // de-duplication: notify about new firing alerts, about resolved ones (if the route sends
-// them), when everything resolved, or when nothing changed for repeat_interval.
+// them), when everything resolved, or when nothing changed for repeat_interval. Muted alerts
+// are not announced, but an alert announced before it was muted still gets its resolution,
+// and so does one that has left the engine (its rule was removed). Escalation receivers get
+// the resolutions of what they were sent, on the same schedule.
 func (e *Engine) flush(g *GroupState, r *route, byFP map[string]*Alert, now time.Time, out []Notification) []Notification {
-	var firing, resolved []*Alert
+	var firing []*Alert
+	muted := false // a member fires but is muted
 	members := g.Members[:0]
 	for _, fp := range g.Members {
 		a := byFP[fp]
-		if a == nil {
+		if a == nil || a.Status == StatusResolved {
 			delete(g.Escalated, fp)
 			continue
 		}
-		if a.Status != StatusResolved {
-			members = append(members, fp)
-		} else {
-			delete(g.Escalated, fp)
-		}
-		if len(a.Suppressed) > 0 {
-			continue
-		}
-		switch a.Status {
-		case StatusFiring:
+		members = append(members, fp)
+		switch {
+		case a.Status != StatusFiring:
+		case len(a.Suppressed) > 0:
+			muted = true
+		default:
 			firing = append(firing, a)
-		case StatusResolved:
-			resolved = append(resolved, a)
 		}
 	}
 	g.Members = members
-	firingFP, resolvedFP := fingerprints(firing), fingerprints(resolved)
+	firingFP := fingerprints(firing)
+	resolved := e.ended(g, 0, byFP, now)
 
 	var kind Kind
 	switch {
@@ -520,29 +537,135 @@ func (e *Engine) flush(g *GroupState, r *route, byFP map[string]*Alert, now time
 		}
 	case !subset(firingFP, g.SentFiring):
 		kind = KindFiring
+	case r.sendResolved && len(resolved) > 0:
+		kind = KindFiring
 	case len(firing) == 0:
 		if len(g.SentFiring) > 0 {
 			kind = KindResolved
 		}
-	case r.sendResolved && !subset(resolvedFP, g.SentResolved):
-		kind = KindFiring
 	case now.Sub(g.LastNotified) >= r.repeatInterval && !allAcked(firing):
 		kind = KindRepeat
+	}
+	if kind == KindFiring && len(firing) == 0 && !muted {
+		kind = KindResolved // nothing of the group fires any more
 	}
 	if kind != "" {
 		alerts := firing
 		if r.sendResolved {
-			alerts = append(alerts, resolved...)
+			alerts = slices.Concat(firing, resolved)
 		}
 		if len(alerts) > 0 {
 			out = append(out, e.notification(g.Receiver, g, kind, 0, alerts, now))
+			announce(g, 0, firing)
 		}
 		g.Notified, g.LastNotified = true, now
-		g.SentFiring, g.SentResolved = firingFP, resolvedFP
+		g.SentFiring, g.SentResolved = firingFP, fingerprints(resolved)
 	}
+	// ended took the resolutions out of g.Announced whether or not they were sent: a
+	// receiver that does not want them never gets them later either.
+
+	steps := map[int]bool{}
+	for _, an := range g.Announced {
+		if an.Step > 0 {
+			steps[an.Step] = true
+		}
+	}
+	for _, step := range slices.Sorted(maps.Keys(steps)) {
+		res := e.ended(g, step, byFP, now)
+		if len(res) > 0 && step <= len(r.escalations) && r.escalations[step-1].sendResolved {
+			out = append(out, e.notification(r.escalations[step-1].Receiver, g, KindResolved, step, res, now))
+		}
+	}
+
 	// Stay on the group's own grid (created + group_wait + k·group_interval) however
 	// irregular the ticks are.
 	g.NextFlush = g.NextFlush.Add((now.Sub(g.NextFlush)/r.groupInterval + 1) * r.groupInterval)
+	return out
+}
+
+// ended takes out of g.Announced the announcements to step's receiver of alerts that no
+// longer fire and returns those alerts, resolved; the announcements of alerts still firing
+// are brought up to date. An announced alert that has left the engine, or whose instance
+// ended and a new one is pending, is resolved from its announcement.
+func (e *Engine) ended(g *GroupState, step int, byFP map[string]*Alert, now time.Time) []*Alert {
+	var out []*Alert
+	kept := g.Announced[:0]
+	for _, an := range g.Announced {
+		if an.Step != step {
+			kept = append(kept, an)
+			continue
+		}
+		a := byFP[an.Alert.Fingerprint]
+		switch {
+		case a != nil && a.Status == StatusFiring:
+			an.Alert = stored(a)
+			kept = append(kept, an)
+		case a != nil && a.Status == StatusResolved:
+			out = append(out, a)
+		default:
+			c := an.Alert
+			c.Status, c.ResolvedAt = StatusResolved, now
+			if a != nil && a.ActiveAt.Before(now) { // the new instance started after this one ended
+				c.ResolvedAt = a.ActiveAt
+			}
+			out = append(out, &c)
+		}
+	}
+	clear(g.Announced[len(kept):])
+	g.Announced = kept
+	return out
+}
+
+// announce records that alerts were announced as firing to step's receiver.
+func announce(g *GroupState, step int, alerts []*Alert) {
+	for _, a := range alerts {
+		i := slices.IndexFunc(g.Announced, func(an Announcement) bool { return an.Step == step && an.Alert.Fingerprint == a.Fingerprint })
+		if i < 0 {
+			g.Announced = append(g.Announced, Announcement{Step: step, Alert: stored(a)})
+		} else {
+			g.Announced[i].Alert = stored(a)
+		}
+	}
+}
+
+// announcedBefore rebuilds the announcements of a group saved before they were recorded:
+// the firing alerts of its last notification and the escalation steps sent.
+func announcedBefore(g *GroupState, list []*Series) []Announcement {
+	live := map[string]*Alert{}
+	for _, s := range list {
+		if s.Alert != nil && s.Alert.Status == StatusFiring {
+			live[s.Alert.Fingerprint] = s.Alert
+		}
+	}
+	var out []Announcement
+	for _, fp := range g.SentFiring {
+		if a := live[fp]; a != nil {
+			out = append(out, Announcement{Alert: stored(a)})
+		}
+	}
+	for _, fp := range slices.Sorted(maps.Keys(g.Escalated)) {
+		if a := live[fp]; a != nil {
+			for step := 1; step <= g.Escalated[fp]; step++ {
+				out = append(out, Announcement{Step: step, Alert: stored(a)})
+			}
+		}
+	}
+	return out
+}
+
+// stored is the copy of an alert kept in a group's announcements: no rendered annotations,
+// no mute reasons.
+func stored(a *Alert) Alert {
+	c := a.clone()
+	c.Annotations, c.Suppressed = nil, nil
+	return c
+}
+
+func cloneAnnounced(as []Announcement) []Announcement {
+	out := slices.Clone(as)
+	for i := range out {
+		out[i].Alert = out[i].Alert.clone()
+	}
 	return out
 }
 
@@ -570,6 +693,7 @@ func (e *Engine) escalate(g *GroupState, r *route, byFP map[string]*Alert, now t
 			g.Escalated[a.Fingerprint] = i + 1
 		}
 		out = append(out, e.notification(x.Receiver, g, KindEscalation, i+1, due, now))
+		announce(g, i+1, due)
 	}
 	return out
 }

@@ -10,7 +10,9 @@ import (
 // Receiver is a named destination; core/notify maps the name to channels.
 type Receiver struct {
 	Name string `yaml:"name" json:"name"`
-	// SendResolved: also notify when the alerts of a group resolve.
+	// SendResolved: also tell the receiver, once, when an alert it was told is firing has
+	// resolved. A route's SendResolved overrides it for the route's receiver; an escalation
+	// receiver follows its own.
 	SendResolved bool `yaml:"send_resolved,omitempty" json:"send_resolved,omitempty"`
 }
 
@@ -36,7 +38,8 @@ type Route struct {
 	GroupInterval time.Duration `yaml:"group_interval,omitempty" json:"group_interval,omitempty"`
 	// RepeatInterval: how long to wait before repeating an unchanged, unacknowledged group.
 	RepeatInterval time.Duration `yaml:"repeat_interval,omitempty" json:"repeat_interval,omitempty"`
-	// SendResolved overrides the receiver's setting when set.
+	// SendResolved, when set, overrides the receiver's send_resolved for this route (and the
+	// child routes that inherit its receiver); escalation receivers keep their own.
 	SendResolved *bool        `yaml:"send_resolved,omitempty" json:"send_resolved,omitempty"`
 	Escalations  []Escalation `yaml:"escalations,omitempty" json:"escalations,omitempty"`
 	Continue     bool         `yaml:"continue,omitempty" json:"continue,omitempty"`
@@ -62,9 +65,15 @@ type route struct {
 	groupInterval  time.Duration
 	repeatInterval time.Duration
 	sendResolved   bool
-	escalations    []Escalation // sorted by After
+	escalations    []escalation // sorted by After
 	cont           bool
 	children       []*route
+}
+
+// escalation is a compiled Escalation.
+type escalation struct {
+	Escalation
+	sendResolved bool // the escalation receiver's own setting
 }
 
 func (r *Route) validate(path string, root bool, recv map[string]bool, e *errs) {
@@ -150,8 +159,11 @@ func compileRoute(r *Route, parent *route, id string, recv map[string]Receiver, 
 		c.repeatInterval = r.RepeatInterval
 	}
 	if r.Escalations != nil {
-		c.escalations = slices.Clone(r.Escalations)
-		slices.SortStableFunc(c.escalations, func(a, b Escalation) int { return int(a.After - b.After) })
+		c.escalations = make([]escalation, len(r.Escalations))
+		for i, x := range r.Escalations {
+			c.escalations[i] = escalation{Escalation: x, sendResolved: recv[x.Receiver].SendResolved}
+		}
+		slices.SortStableFunc(c.escalations, func(a, b escalation) int { return int(a.After - b.After) })
 	}
 	switch {
 	case r.SendResolved != nil:

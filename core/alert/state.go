@@ -93,7 +93,7 @@ type Kind string
 // The notification kinds.
 const (
 	KindFiring     Kind = "firing"     // new firing alerts in the group (or some of them resolved)
-	KindResolved   Kind = "resolved"   // every alert of the group resolved
+	KindResolved   Kind = "resolved"   // every alert of the group resolved; with Step, escalated alerts resolved
 	KindRepeat     Kind = "repeat"     // unchanged and unacknowledged for repeat_interval
 	KindEscalation Kind = "escalation" // critical and unacknowledged for an escalation's After
 )
@@ -109,7 +109,9 @@ type Notification struct {
 	Kind        Kind      `json:"kind"`
 	Step        int       `json:"step,omitempty"` // escalation step, from 1
 	Time        time.Time `json:"time"`
-	Alerts      []Alert   `json:"alerts"` // firing first; resolved ones only if the route sends them
+	// Alerts: firing first, then resolved ones — each alert that was announced as firing to
+	// this receiver appears resolved exactly once, if the receiver wants resolutions.
+	Alerts []Alert `json:"alerts"`
 }
 
 // Group is an aggregation group: the alerts one route sends to its receiver together.
@@ -155,6 +157,16 @@ type GroupState struct {
 	SentFiring   []string       `json:"sent_firing,omitempty"`
 	SentResolved []string       `json:"sent_resolved,omitempty"`
 	Escalated    map[string]int `json:"escalated,omitempty"` // fingerprint → escalation steps sent
+	// Announced lists the alerts the group's receivers were told are firing and have not yet
+	// been told have resolved: each gets one resolution (or none, if its receiver does not
+	// want them) once it stops firing, muted or not, even if it has left the engine since.
+	Announced []Announcement `json:"announced,omitempty"`
+}
+
+// Announcement is an alert announced as firing to one of a group's receivers.
+type Announcement struct {
+	Step  int   `json:"step,omitempty"` // 0: the route's receiver; n: escalation step n's receiver
+	Alert Alert `json:"alert"`          // as last seen firing, without annotations
 }
 
 // StateVersion is the version of the State layout.

@@ -171,8 +171,8 @@ type AlertRule struct {
 type Receiver struct {
 	Name         string         `json:"name"`
 	Type         string         `json:"type"`
-	Lang         string         `json:"lang"` // en, ko
-	SendResolved bool           `json:"send_resolved"`
+	Lang         string         `json:"lang"`          // en, ko
+	SendResolved bool           `json:"send_resolved"` // tell it once when an alert it was told about resolves; a route's send_resolved overrides it
 	Settings     map[string]any `json:"settings"`
 }
 

@@ -6,13 +6,14 @@
 // # Delivery contract
 //
 // A Notifier is called from a durable job handler. Deliver returns nil once the receiver
-// has accepted the message (or when it was already delivered under the same Message.Key,
-// or is a resolution the receiver does not want). Otherwise it returns a *DeliveryError:
-// IsPermanent reports that retrying cannot help (invalid configuration, HTTP 4xx other
-// than 408/429, a template that does not render); RetryAfter gives a hint of when to retry
-// (HTTP Retry-After on 429/5xx, the receiver's own rate limit, an open circuit breaker).
-// Rate limits (token bucket, Receiver.RateLimit per minute, burst the same), circuit
-// breakers and the record of delivered keys live in memory, per receiver name.
+// has accepted the message (or when it was already delivered under the same Message.Key).
+// Otherwise it returns a *DeliveryError: IsPermanent reports that retrying cannot help
+// (invalid configuration, HTTP 4xx other than 408/429, a template that does not render);
+// RetryAfter gives a hint of when to retry (HTTP Retry-After on 429/5xx, the receiver's own
+// rate limit, an open circuit breaker). Rate limits (token bucket, Receiver.RateLimit per
+// minute, burst the same), circuit breakers and the record of delivered keys live in memory,
+// per receiver name. Deliver does not filter resolutions: Receiver.SendResolved is for the
+// caller, which decides (once) whether a receiver gets them.
 //
 // # Secrets
 //

@@ -115,7 +115,7 @@ func (f formatter) body(m Message, lang string) string {
 		if i > 0 {
 			b.WriteByte('\n')
 		}
-		b.WriteString(f.alertLine(w, m.Status, a))
+		b.WriteString(f.alertLine(w, m.status(a), a))
 	}
 	return b.String()
 }

@@ -113,3 +113,50 @@ func TestTestNotification(t *testing.T) {
 		t.Errorf("test body %q", got[1].Body)
 	}
 }
+
+// TestAlertStatusInMixedMessage: a firing message that also carries resolutions publishes each
+// alert with its own status, keeps a machine "firing" only while one of its alerts fires, and
+// shows when the resolved ones ended.
+func TestAlertStatusInMixedMessage(t *testing.T) {
+	clk := newFakeClock()
+	f := formatter{loc: time.UTC}
+	start, end := clk.Now().Add(-10*time.Minute), clk.Now().Add(-time.Minute)
+	m := Message{Key: "k", Receiver: "ops", Status: StatusFiring, Severity: SeverityCritical, SentAt: clk.Now(), Alerts: []AlertInfo{
+		{Status: StatusFiring, Machine: "pump-1", Rule: "a", Severity: SeverityWarning, StartsAt: start},
+		{Status: StatusResolved, Machine: "pump-1", Rule: "b", Severity: SeverityCritical, StartsAt: start, EndsAt: end},
+		{Status: StatusResolved, Machine: "fan-2", Rule: "c", Severity: SeverityCritical, StartsAt: start, EndsAt: end},
+	}}
+	pubs, err := f.mqttPublishes(&MQTTConfig{}, m, LangEnglish)
+	if err != nil {
+		t.Fatal(err)
+	}
+	states, events := map[string]MQTTState{}, map[string]Status{}
+	for _, p := range pubs {
+		switch {
+		case strings.HasSuffix(p.topic, "/state"):
+			var s MQTTState
+			if err := json.Unmarshal(p.payload, &s); err != nil {
+				t.Fatal(err)
+			}
+			states[p.topic] = s
+		case strings.HasSuffix(p.topic, "/alert"):
+			var e MQTTEvent
+			if err := json.Unmarshal(p.payload, &e); err != nil {
+				t.Fatal(err)
+			}
+			events[e.Rule] = e.Status
+		}
+	}
+	if s := states["signalcraft/pump-1/state"]; s.State != "firing" || s.Rule != "a" || !s.Since.Equal(start) {
+		t.Errorf("pump-1 state %+v, want firing by rule a since %v", s, start)
+	}
+	if s := states["signalcraft/fan-2/state"]; s.State != "resolved" || s.Rule != "c" || !s.Since.Equal(end) {
+		t.Errorf("fan-2 state %+v, want resolved (rule c) since %v", s, end)
+	}
+	if want := map[string]Status{"a": StatusFiring, "b": StatusResolved, "c": StatusResolved}; fmt.Sprint(events) != fmt.Sprint(want) {
+		t.Errorf("event statuses %v, want %v", events, want)
+	}
+	if body := f.body(m, LangEnglish); strings.Count(body, "ended ") != 2 {
+		t.Errorf("default body shows %d end times, want 2:\n%s", strings.Count(body, "ended "), body)
+	}
+}

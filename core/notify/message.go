@@ -28,6 +28,9 @@ const (
 
 // AlertInfo is one alert carried by a Message.
 type AlertInfo struct {
+	// Status is the alert's own, firing or resolved (a firing message can carry alerts that
+	// resolved); "" means the message's Status.
+	Status   Status    `json:"status,omitempty"`
 	Machine  string    `json:"machine"`
 	Rule     string    `json:"rule"`
 	Severity string    `json:"severity"`
@@ -54,4 +57,12 @@ type Message struct {
 	Alerts   []AlertInfo       `json:"alerts"`
 	GroupKey string            `json:"group_key,omitempty"`
 	SentAt   time.Time         `json:"sent_at"`
+}
+
+// status is a's status within m.
+func (m Message) status(a AlertInfo) Status {
+	if a.Status != "" {
+		return a.Status
+	}
+	return m.Status
 }

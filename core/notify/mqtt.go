@@ -101,7 +101,8 @@ type mqttPublish struct {
 }
 
 // mqttPublishes lists what one message publishes, in order: discovery configs, retained
-// states (one per machine, its most severe alert), then events (one per alert).
+// states (one per machine: its most severe firing alert, else its most severe resolved one),
+// then events (one per alert, with the alert's own status).
 func (f formatter) mqttPublishes(c *MQTTConfig, m Message, lang string) ([]mqttPublish, error) {
 	prefix := c.TopicPrefix
 	if prefix == "" {
@@ -127,12 +128,19 @@ func (f formatter) mqttPublishes(c *MQTTConfig, m Message, lang string) ([]mqttP
 	if m.Status != StatusTest {
 		var order []string
 		worst := map[string]AlertInfo{}
+		rank := func(a AlertInfo) int {
+			r := severityRank(a.Severity)
+			if m.status(a) == StatusFiring {
+				r += 10
+			}
+			return r
+		}
 		for _, a := range alerts {
 			mc := topicLevel(a.Machine)
 			if w, seen := worst[mc]; !seen {
 				order = append(order, mc)
 				worst[mc] = a
-			} else if severityRank(a.Severity) > severityRank(w.Severity) {
+			} else if rank(a) > rank(w) {
 				worst[mc] = a
 			}
 		}
@@ -151,11 +159,12 @@ func (f formatter) mqttPublishes(c *MQTTConfig, m Message, lang string) ([]mqttP
 					return nil, err
 				}
 			}
+			st := m.status(a)
 			since := a.StartsAt
-			if m.Status == StatusResolved && !a.EndsAt.IsZero() {
+			if st == StatusResolved && !a.EndsAt.IsZero() {
 				since = a.EndsAt
 			}
-			s := MQTTState{State: string(m.Status), Severity: a.Severity, Value: a.Value, Since: since, Rule: a.Rule, Summary: a.Summary}
+			s := MQTTState{State: string(st), Severity: a.Severity, Value: a.Value, Since: since, Rule: a.Rule, Summary: a.Summary}
 			if err := add(stateTopic, true, s); err != nil {
 				return nil, err
 			}
@@ -163,7 +172,7 @@ func (f formatter) mqttPublishes(c *MQTTConfig, m Message, lang string) ([]mqttP
 	}
 	title, body := f.title(m, lang), f.body(m, lang)
 	for _, a := range alerts {
-		e := MQTTEvent{Key: m.Key, Status: m.Status, Severity: a.Severity, Title: title, Body: body,
+		e := MQTTEvent{Key: m.Key, Status: m.status(a), Severity: a.Severity, Title: title, Body: body,
 			Machine: a.Machine, Rule: a.Rule, Value: a.Value, StartsAt: a.StartsAt, EndsAt: a.EndsAt, Summary: a.Summary}
 		if err := add(prefix+"/"+topicLevel(a.Machine)+"/alert", false, e); err != nil {
 			return nil, err

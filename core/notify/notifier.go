@@ -84,10 +84,13 @@ func New(opts Options) *Notifier {
 	return n
 }
 
-// Deliver sends m to r. It returns nil when the receiver accepted the message, when m was
-// already delivered to r under the same Key, or when m is a resolution and r does not want
-// those. Otherwise the error is a *DeliveryError: IsPermanent tells whether a retry can
-// help, RetryAfter how long to wait first.
+// Deliver sends m to r. It returns nil when the receiver accepted the message or when m was
+// already delivered to r under the same Key. Otherwise the error is a *DeliveryError:
+// IsPermanent tells whether a retry can help, RetryAfter how long to wait first.
+//
+// Deliver sends resolutions too whatever r.SendResolved says: whether a receiver gets them
+// is decided once, by the caller (the alert engine applies a route's send_resolved over the
+// receiver's), not again here.
 func (n *Notifier) Deliver(ctx context.Context, r Receiver, m Message) error {
 	return n.deliver(ctx, r, m, false)
 }
@@ -121,10 +124,6 @@ func (n *Notifier) deliver(ctx context.Context, r Receiver, m Message, test bool
 	log := n.log.With(slog.String(LogKeyReceiver, r.Name), slog.String(LogKeyType, string(r.Type)), slog.String(LogKeyKey, m.Key))
 	if err := r.Validate(); err != nil {
 		return n.failed(log, r, sc, err)
-	}
-	if m.Status == StatusResolved && !r.SendResolved {
-		log.Debug("resolution not sent: receiver has send_resolved off")
-		return nil
 	}
 	if m.Receiver == "" {
 		m.Receiver = r.Name

@@ -76,9 +76,12 @@ type CircuitBreaker struct {
 
 // Receiver is one configured notification destination.
 type Receiver struct {
-	Name         string         `json:"name" yaml:"name"`
-	Type         Type           `json:"type" yaml:"type"`
-	Lang         string         `json:"lang,omitempty" yaml:"lang,omitempty"` // ko | en; "" → en
+	Name string `json:"name" yaml:"name"`
+	Type Type   `json:"type" yaml:"type"`
+	Lang string `json:"lang,omitempty" yaml:"lang,omitempty"` // ko | en; "" → en
+	// SendResolved: the receiver wants to be told when alerts it was told about resolve. The
+	// alert engine decides with it (a route's send_resolved overrides it); Deliver does not
+	// look at it.
 	SendResolved bool           `json:"send_resolved" yaml:"send_resolved"`
 	RateLimit    int            `json:"rate_limit,omitempty" yaml:"rate_limit,omitempty"` // messages per minute (token bucket, burst = RateLimit); 0 = unlimited
 	Breaker      CircuitBreaker `json:"circuit_breaker,omitzero" yaml:"circuit_breaker,omitempty"`

@@ -216,15 +216,26 @@ func TestJandiAndDoorayRequests(t *testing.T) {
 			t.Errorf("body %s", c.body)
 		}
 	})
-	t.Run("resolved not sent without send_resolved", func(t *testing.T) {
+	t.Run("resolution sent whatever the receiver's send_resolved: the alert engine decides", func(t *testing.T) {
 		c := &capture{status: http.StatusOK}
 		base := c.start(t)
 		n, _ := newTestNotifier(t, clk)
 		r := Receiver{Name: "dooray", Type: TypeDooray, Dooray: &DoorayConfig{URL: base + "/services/x/y/z"}}
 		m := sampleMessage(clk, "")
 		m.Status = StatusResolved
-		if err := n.Deliver(context.Background(), r, m); err != nil || c.count != 0 {
-			t.Errorf("err %v, %d requests; want nil and none", err, c.count)
+		if err := n.Deliver(context.Background(), r, m); err != nil || c.count != 1 {
+			t.Fatalf("err %v, %d requests; want nil and one", err, c.count)
+		}
+		got, _ := c.decoded(t).(map[string]any)
+		text, _ := got["text"].(string)
+		att, _ := got["attachments"].([]any)
+		if !strings.HasPrefix(text, "[RESOLVED:2]") || len(att) != 2 {
+			t.Fatalf("body %s: want a resolution of both alerts", c.body)
+		}
+		for _, a := range att {
+			if a.(map[string]any)["color"] != "#2EB67D" {
+				t.Errorf("body %s: want green (resolved) attachments", c.body)
+			}
 		}
 	})
 }
