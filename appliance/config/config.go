@@ -34,7 +34,7 @@ const (
 )
 
 // PoolingStats are the statistics detection.pooling may name (core/detect).
-var PoolingStats = []string{"max", "mean", "std", "min", "delta"}
+var PoolingStats = []string{"max", "mean", "std", "min", "delta", "modulation"}
 
 // Model kinds the detector offers (core/detect).
 var ModelKinds = []string{"mahalanobis", "gmm", "knn"}

@@ -81,7 +81,7 @@ func TestParseErrors(t *testing.T) {
 		{"hop longer than the window", [2]string{"", ""}, "    detection: {window: 1s, hop: 2s}\n",
 			`machines[0].detection.hop 2s: must be between 10ms and the window (1s)`},
 		{"unknown pooling", [2]string{"", ""}, "    detection: {pooling: [max, median]}\n",
-			`machines[0].detection.pooling[1] "median": must be one of max, mean, std, min, delta, each once`},
+			`machines[0].detection.pooling[1] "median": must be one of max, mean, std, min, delta, modulation, each once`},
 		{"negative persistence", [2]string{"", ""}, "    detection: {persistence: -1s}\n",
 			`machines[0].detection.persistence -1s: must be between 0s and 10m0s`},
 		{"persistence of too many windows", [2]string{"", ""}, "    detection: {window: 1s, hop: 10ms, persistence: 9m}\n",

@@ -59,7 +59,7 @@ func aboveThreshold(t *testing.T, d *detect.Detector, x []float32) float64 {
 }
 
 // TestAdaptNewOperatingCondition: a machine learned at one speed calls a new speed
-// anomalous; after adapting with two short recordings of the new speed it accepts both
+// anomalous; after adapting with two short recordings (8 s) of the new speed it accepts both
 // speeds, and a bearing fault at the new speed is still detected.
 func TestAdaptNewOperatingCondition(t *testing.T) {
 	dir := t.TempDir()
@@ -71,7 +71,7 @@ func TestAdaptNewOperatingCondition(t *testing.T) {
 	fast := source.SimulatorConfig{SampleRate: 16000, Channels: 1, ShaftHz: 41, Seed: 11, Duration: 30 * time.Second}
 	newCond := collect(t, fast, 0)
 	var paths []string
-	for i, part := range [][]float32{newCond[:5*16000], newCond[5*16000 : 10*16000]} {
+	for i, part := range [][]float32{newCond[:8*16000], newCond[8*16000 : 16*16000]} {
 		p := filepath.Join(dir, "after-maintenance-"+string(rune('a'+i))+".wav")
 		f, err := os.Create(p)
 		if err != nil {
@@ -97,7 +97,7 @@ func TestAdaptNewOperatingCondition(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	heldOut := newCond[10*16000:]
+	heldOut := newCond[16*16000:]
 	if f := aboveThreshold(t, old, heldOut); f < 0.5 {
 		t.Fatalf("before adapting only %.0f%% of the new condition's windows are anomalous: the test shows nothing", 100*f)
 	}

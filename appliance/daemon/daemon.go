@@ -290,8 +290,8 @@ func detectorConfig(mc config.Machine, rate int) detect.DetectorConfig {
 	// smoothing: N windows is an exponential moving average spanning N windows (1: none)
 	dc.Smoothing = detect.SmoothEMA
 	dc.Alpha = 2 / float64(mc.Detection.Smoothing+1)
-	dc = mc.Detection.Profile().Apply(dc)
 	fc := featureConfig(mc, rate)
+	dc = mc.Detection.Profile().Apply(dc, fc)
 	dc.Features = &fc
 	return dc
 }

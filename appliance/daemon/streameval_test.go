@@ -3,6 +3,7 @@ package daemon
 import (
 	"context"
 	"encoding/csv"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -405,4 +406,83 @@ func TestSensorFaultsAreNotMachineFaults(t *testing.T) {
 			t.Errorf("the recording's end (or a fault) raised %s at %v", a.Rule, a.Active)
 		}
 	}
+}
+
+// impact adds at sample at a harmless knock: a short broadband click and a 4-kHz ring
+// decaying in 10 ms, peaking at amp.
+func impact(x []float32, at int, amp float64) {
+	for i := 0; i < 800 && at+i < len(x); i++ {
+		tt := float64(i) / 16000
+		v := amp * math.Exp(-tt/0.01) * math.Sin(2*math.Pi*4000*tt)
+		if i < 16 {
+			v += amp * 0.5 * float64(1-2*(i%2)) * (1 - float64(i)/16) // the click
+		}
+		x[at+i] += float32(v)
+	}
+}
+
+// burst adds band-limited noise (1.5–3 kHz, roughly) for secs from sample at, with RMS rms.
+func burst(x []float32, at int, secs, rms float64, seed uint64) {
+	n := int(secs * 16000)
+	s := seed
+	var y1, y2 float64
+	for i := 0; i < n && at+i < len(x); i++ {
+		s = s*6364136223846793005 + 1442695040888963407
+		w := float64(int64(s>>11))/float64(1<<52) - 1
+		// a two-pole resonator at 2.2 kHz
+		y := w + 1.6*math.Cos(2*math.Pi*2200/16000)*y1 - 0.64*y2
+		y2, y1 = y1, y
+		x[at+i] += float32(rms * 0.35 * y)
+	}
+}
+
+// growingFault adds bearing impacts at 107.4 Hz whose amplitude grows linearly from 0 to
+// amp over ramp seconds, then stays.
+func growingFault(x []float32, amp, ramp float64) []float32 {
+	out := append([]float32(nil), x...)
+	period := 16000 / 107.4
+	for k := 0; ; k++ {
+		at := int(float64(k) * period)
+		if at >= len(out) {
+			return out
+		}
+		a := amp * min(1, float64(at)/16000/ramp)
+		for i := 0; i < 200 && at+i < len(out); i++ {
+			tt := float64(i) / 16000
+			out[at+i] += float32(a * math.Exp(-tt/0.001) * math.Sin(2*math.Pi*3000*tt))
+		}
+	}
+}
+
+func rms(x []float32) float64 {
+	var s float64
+	for _, v := range x {
+		s += float64(v) * float64(v)
+	}
+	return math.Sqrt(s / float64(len(x)))
+}
+
+// bearingStream is a fan (DCASE 2020 id_00) learned for 5 minutes, then 200 s of normal
+// sound with isolated knocks and two short bursts, then a bearing defect whose impacts grow
+// over 60 s to level (relative to the fan's RMS: the impacts' peak).
+func bearingStream(t *testing.T, knocks int, knockDB float64, level float64) (string, *truth.Truth) {
+	cs := readClips(t, "dcase2020-id00", func(label, split string) bool { return label == "normal" }, 65)
+	normal := concat(cs[30:50]...)
+	base := rms(normal)
+	amp := base * math.Pow(10, knockDB/20)
+	var notes []string
+	for i := 0; i < knocks; i++ {
+		at := (10 + i*180/max(1, knocks)) * 16000
+		impact(normal, at, amp)
+		notes = append(notes, fmt.Sprintf("knock at %.0f s", 300+float64(at)/16000))
+	}
+	burst(normal, 195*16000, 0.3, base*3, 1)
+	burst(normal, 100*16000+8000, 1, base*3, 2)
+	notes = append(notes, "bursts of 0.3 s at 495 s and 1 s at 400.5 s")
+	fault := growingFault(concat(cs[50:65]...), base*level, 60)
+	return writeStream(t,
+		part{concat(cs[:30]...), truth.Learning, ""},
+		part{normal, truth.Normal, strings.Join(notes, "; ")},
+		part{fault, truth.Fault, "bearing impacts at 107.4 Hz growing over 60 s"},
+	)
 }

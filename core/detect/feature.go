@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"time"
 
 	"signalcraft/core/dsp"
@@ -88,14 +89,34 @@ func (fc FeatureConfig) FrameDim() int {
 	return n
 }
 
-// Dim returns the length of the window vectors.
+// Dim returns the length of the window vectors: the frame statistics of every frame
+// dimension, then the modulation bands if asked for.
 func (fc FeatureConfig) Dim() int {
-	s := len(fc.Stats)
-	if s == 0 {
+	s := len(frameStats(fc.Stats))
+	if len(fc.Stats) == 0 {
 		s = len(DefaultStats)
 	}
-	return s * fc.FrameDim()
+	n := s * fc.FrameDim()
+	if fc.modulation() {
+		n += dsp.ModBands
+	}
+	return n
 }
+
+func (fc FeatureConfig) modulation() bool { return slices.Contains(fc.Stats, StatModulation) }
+
+// Groups returns the lengths of the window vector's feature groups, for Options.Groups:
+// the frame statistics, then the modulation bands when the chain computes them (one group
+// otherwise, nil).
+func (fc FeatureConfig) Groups() []int {
+	if !fc.modulation() {
+		return nil
+	}
+	return []int{fc.Dim() - dsp.ModBands, dsp.ModBands}
+}
+
+// Span returns the samples a window covers: (Window−1)·Hop + FrameSize.
+func (fc FeatureConfig) Span() int { return (fc.Window-1)*fc.DSP.Hop + fc.DSP.FrameSize }
 
 // Validate reports the first invalid field, wrapping ErrConfig.
 func (fc FeatureConfig) Validate() error {
@@ -112,6 +133,9 @@ func (fc FeatureConfig) Validate() error {
 		if !s.valid() {
 			return fmt.Errorf("%w: stats: unknown statistic %q", ErrConfig, s)
 		}
+	}
+	if len(fc.Stats) > 0 && len(frameStats(fc.Stats)) == 0 {
+		return fmt.Errorf("%w: stats %v: at least one statistic of the frames (max, mean, std, min, delta) is needed", ErrConfig, fc.Stats)
 	}
 	for _, s := range fc.Scalars {
 		if _, ok := scalarFields[s]; !ok {
@@ -138,6 +162,16 @@ type Chain struct {
 	emit    func([]float64)
 	onFrame func(frame []float64)
 	check   func(samples []float64) bool // flags frames a sensor fault touches; nil flags none
+
+	// modulation: the window's raw samples, frame by frame, and the window vector with
+	// the modulation bands appended
+	mod     *dsp.Modulation
+	raw     []float64 // ring of the last Span samples
+	rawPos  int
+	rawN    int
+	rawLin  []float64
+	withMod []float64
+	onWin   func([]float64)
 }
 
 // NewChain validates fc and builds a Chain.
@@ -155,8 +189,15 @@ func NewChain(fc FeatureConfig) (*Chain, error) {
 		ext:    ext,
 		frame:  dsp.NewFrame(fc.DSP),
 		vec:    make([]float64, 0, fc.FrameDim()),
-		win:    NewWindower(fc.FrameDim(), fc.Window, fc.Hop, fc.Stats...),
+		win:    NewWindower(fc.FrameDim(), fc.Window, fc.Hop, frameStats(fc.Stats)...),
 	}
+	if fc.modulation() {
+		c.mod = dsp.NewModulation(fc.Span(), fc.DSP.SampleRate)
+		c.raw = make([]float64, fc.Span())
+		c.rawLin = make([]float64, 0, fc.Span())
+		c.withMod = make([]float64, 0, fc.Dim())
+	}
+	c.onWin = c.window
 	for _, s := range fc.Scalars {
 		c.scalars = append(c.scalars, scalarFields[s])
 	}
@@ -191,6 +232,7 @@ func (c *Chain) Reset() {
 	c.ext.Reset()
 	c.win.Reset()
 	c.frames = 0
+	c.rawPos, c.rawN = 0, 0
 }
 
 // Push feeds samples and calls emit for every completed window vector. The vector is
@@ -203,7 +245,28 @@ func (c *Chain) Push(samples []float32, emit func(window []float64)) {
 
 // Flush emits one window over everything pushed since Reset if no window was emitted
 // (an item shorter than the window). It reports whether it emitted.
-func (c *Chain) Flush(emit func(window []float64)) bool { return c.win.Flush(emit) }
+func (c *Chain) Flush(emit func(window []float64)) bool {
+	c.emit = emit
+	defer func() { c.emit = nil }()
+	return c.win.Flush(c.onWin)
+}
+
+// window completes a pooled window vector (the modulation bands of its samples) and
+// passes it on.
+func (c *Chain) window(v []float64) {
+	if c.mod == nil {
+		c.emit(v)
+		return
+	}
+	n := len(c.raw)
+	lin := c.rawLin[:0]
+	for i := 0; i < c.rawN; i++ {
+		lin = append(lin, c.raw[(c.rawPos-c.rawN+i+n)%n])
+	}
+	c.rawLin = lin
+	c.withMod = c.mod.Bands(append(c.withMod[:0], v...), lin)
+	c.emit(c.withMod)
+}
 
 func (c *Chain) processFrame(x []float64) {
 	c.ext.Process(x, c.frame)
@@ -216,5 +279,17 @@ func (c *Chain) processFrame(x []float64) {
 		v = append(v, f(c.frame))
 	}
 	c.vec = v
-	c.win.PushFlagged(v, c.check != nil && c.check(x), c.emit)
+	if c.raw != nil { // the frame's new samples (all of the first frame's)
+		fresh := x
+		if c.frames > 1 {
+			fresh = x[len(x)-c.fc.DSP.Hop:]
+		}
+		n := len(c.raw)
+		for _, s := range fresh {
+			c.raw[c.rawPos] = s
+			c.rawPos = (c.rawPos + 1) % n
+		}
+		c.rawN = min(n, c.rawN+len(fresh))
+	}
+	c.win.PushFlagged(v, c.check != nil && c.check(x), c.onWin)
 }

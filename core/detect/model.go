@@ -70,6 +70,9 @@ type Options struct {
 	Tol        float64    `json:"tol,omitempty"`        // gmm mean log-likelihood change; default 1e-4
 	Seed       uint64     `json:"seed,omitempty"`       // gmm k-means++ seed; default 1
 	K          int        `json:"k,omitempty"`          // knn neighbours; default 1
+	// Groups splits the window vector into consecutive groups of these lengths, each
+	// modelled on its own (FeatureConfig.Groups); empty or one group: one model.
+	Groups []int `json:"groups,omitempty"`
 }
 
 func (o Options) withDefaults() Options {
@@ -121,6 +124,9 @@ func Fit(kind Kind, X [][]float64, opts Options) (Model, error) {
 		}
 	}
 	opts = opts.withDefaults()
+	if len(opts.Groups) > 1 {
+		return fitGroups(kind, X, opts)
+	}
 	switch kind {
 	case KindMahalanobis:
 		return fitMahalanobis(X, opts)
@@ -207,8 +213,9 @@ func (s *scaler) check(d int) error {
 
 // envelope is the serialised form of any model.
 type envelope struct {
-	Kind  Kind            `json:"kind"`
-	Model json.RawMessage `json:"model"`
+	Kind    Kind            `json:"kind"`
+	Grouped bool            `json:"grouped,omitempty"` // a model per feature group
+	Model   json.RawMessage `json:"model"`
 }
 
 // MarshalModel serialises m (JSON; float64 values round-trip exactly).
@@ -217,7 +224,8 @@ func MarshalModel(m Model) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("marshal %s model: %w", m.Kind(), err)
 	}
-	return json.Marshal(envelope{Kind: m.Kind(), Model: b})
+	_, grouped := m.(*groupModel)
+	return json.Marshal(envelope{Kind: m.Kind(), Grouped: grouped, Model: b})
 }
 
 // UnmarshalModel restores a model serialised by MarshalModel.
@@ -230,12 +238,14 @@ func UnmarshalModel(b []byte) (Model, error) {
 		Model
 		validate() error
 	}
-	switch e.Kind {
-	case KindMahalanobis:
+	switch {
+	case e.Grouped:
+		m = &groupModel{}
+	case e.Kind == KindMahalanobis:
 		m = &mahalanobisModel{}
-	case KindGMM:
+	case e.Kind == KindGMM:
 		m = &gmmModel{}
-	case KindKNN:
+	case e.Kind == KindKNN:
 		m = &knnModel{}
 	default:
 		return nil, fmt.Errorf("%w: %w %q", ErrCorrupt, ErrUnknownKind, e.Kind)

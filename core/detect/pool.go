@@ -16,14 +16,35 @@ const (
 	StatMax   Stat = "max"   // maximum
 	StatMin   Stat = "min"   // minimum
 	StatDelta Stat = "delta" // mean absolute difference between consecutive frames
+	// StatModulation is not a statistic of the frames but of the window's sound: its
+	// envelope modulation spectrum in dsp.ModBands bands (dsp.Modulation), for impacts
+	// that repeat at 8–512 Hz (a bearing defect) whatever the level.
+	StatModulation Stat = "modulation"
 )
 
-func (s Stat) valid() bool {
+// Stats lists every statistic a window may be pooled with.
+var Stats = []Stat{StatMax, StatMean, StatStd, StatMin, StatDelta, StatModulation}
+
+func (s Stat) valid() bool { return s.frame() || s == StatModulation }
+
+// frame reports whether s is a statistic of the frames (all but modulation).
+func (s Stat) frame() bool {
 	switch s {
 	case StatMean, StatStd, StatMax, StatMin, StatDelta:
 		return true
 	}
 	return false
+}
+
+// frameStats returns the statistics of stats computed over frames.
+func frameStats(stats []Stat) []Stat {
+	var out []Stat
+	for _, s := range stats {
+		if s.frame() {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // DefaultStats is the pooling used when none is configured: the per-band maximum.
@@ -58,7 +79,7 @@ func NewPooler(dim int, stats ...Stat) *Pooler {
 		stats = DefaultStats
 	}
 	for _, s := range stats {
-		if !s.valid() {
+		if !s.frame() {
 			panic(fmt.Sprintf("detect: unknown pooling stat %q", s))
 		}
 	}

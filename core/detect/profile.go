@@ -37,8 +37,8 @@ var (
 
 // Profiles measured per machine kind (docs/EVALUATION.md, "Profiles").
 var (
-	TransientProfile = Profile{Window: 10 * time.Second, Hop: time.Second, Pooling: []Stat{StatMax}, Persistence: 5 * time.Second}
-	RotatingProfile  = Profile{Window: 2 * time.Second, Hop: 500 * time.Millisecond, Pooling: []Stat{StatMax}, Persistence: 2 * time.Second}
+	TransientProfile = Profile{Window: 10 * time.Second, Hop: 2 * time.Second, Pooling: []Stat{StatMax}, Persistence: 5 * time.Second}
+	RotatingProfile  = Profile{Window: 2 * time.Second, Hop: 500 * time.Millisecond, Pooling: []Stat{StatMean}, Persistence: 2 * time.Second}
 )
 
 // ProfileFor returns the default profile of a machine kind (case-insensitive): the
@@ -68,14 +68,17 @@ func (p Profile) Validate() error {
 	case p.Hop < 10*time.Millisecond || p.Hop > p.Window:
 		return fmt.Errorf("%w: hop %v: must be between 10ms and the window (%v)", ErrConfig, p.Hop, p.Window)
 	case len(p.Pooling) == 0:
-		return fmt.Errorf("%w: pooling []: name at least one of mean, std, max, min, delta", ErrConfig)
+		return fmt.Errorf("%w: pooling []: name at least one of max, mean, std, min, delta", ErrConfig)
 	case p.Persistence < 0 || p.Persistence > MaxPersistence:
 		return fmt.Errorf("%w: persistence %v: must be between 0s and %v", ErrConfig, p.Persistence, MaxPersistence)
 	}
 	for _, s := range p.Pooling {
 		if !s.valid() {
-			return fmt.Errorf("%w: pooling %q: must be one of mean, std, max, min, delta", ErrConfig, s)
+			return fmt.Errorf("%w: pooling %q: must be one of max, mean, std, min, delta, modulation", ErrConfig, s)
 		}
+	}
+	if len(frameStats(p.Pooling)) == 0 {
+		return fmt.Errorf("%w: pooling %v: name at least one of max, mean, std, min, delta besides modulation", ErrConfig, p.Pooling)
 	}
 	if k, n := p.Decision(); n > MaxEnterOf {
 		return fmt.Errorf("%w: persistence %v: with a hop of %v it spans %d windows (of %d), more than %d",
@@ -106,11 +109,12 @@ func (p Profile) Decision() (k, n int) {
 	return k, n
 }
 
-// Apply sets the window span and the persistence rule of the profile on a detector
-// configuration.
-func (p Profile) Apply(dc DetectorConfig) DetectorConfig {
+// Apply sets the window span and the persistence rule of the profile, and the feature
+// groups of its chain fc, on a detector configuration.
+func (p Profile) Apply(dc DetectorConfig, fc FeatureConfig) DetectorConfig {
 	dc.EnterWindows, dc.EnterOf = p.Decision()
 	dc.Window = p.Window
+	dc.Model.Groups = fc.Groups()
 	return dc
 }
 

@@ -146,6 +146,7 @@ func Run(ctx context.Context, dirs []string, opts Options) (Report, error) {
 type Features struct {
 	Fit   [][]float64
 	Items []Item
+	Rate  int // sample rate of the recordings
 }
 
 // Item is one scored test item (a DCASE clip or a CWRU segment).
@@ -177,11 +178,13 @@ func Evaluate(ctx context.Context, ds *Dataset, opts Options) ([]Result, error) 
 		note = strings.TrimPrefix(note+fmt.Sprintf("; only %d anomalous item(s): the AUC is not a meaningful estimate", na), "; ")
 	}
 	var out []Result
+	mo := opts.Model
+	mo.Groups = FeatureConfig(ProfileFor(ds, opts), feats.Rate).Groups()
 	for _, kind := range opts.Models {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		m, err := detect.Fit(kind, feats.Fit, opts.Model)
+		m, err := detect.Fit(kind, feats.Fit, mo)
 		if err != nil {
 			return nil, fmt.Errorf("eval: %s: fit %s: %w", ds.Name, kind, err)
 		}
@@ -364,6 +367,7 @@ feed:
 	if len(f.Fit) < 2 {
 		return nil, fmt.Errorf("%w: %s: only %d training windows", ErrDataset, ds.Name, len(f.Fit))
 	}
+	f.Rate = rate
 	return f, nil
 }
 

@@ -1,0 +1,143 @@
+package daemon
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"signalcraft/core/eval"
+	"signalcraft/core/truth"
+)
+
+// TestSweepBearing (measurement only, SWEEP=1): the bearing-onset stream under profiles.
+func TestSweepBearing(t *testing.T) {
+	if os.Getenv("SWEEP") == "" {
+		t.Skip("measurement")
+	}
+	level, _ := strconv.ParseFloat(os.Getenv("LEVEL"), 64)
+	if level == 0 {
+		level = 1
+	}
+	if level < 0 {
+		level = 0
+	}
+	knockDB, _ := strconv.ParseFloat(os.Getenv("KNOCKDB"), 64)
+	if knockDB == 0 {
+		knockDB = 25
+	}
+	path, tr := bearingStream(t, 8, knockDB, level)
+	for _, p := range strings.Split(os.Getenv("PROFILES"), " ") {
+		f := strings.Split(p, "/") // window/hop/persistence
+		base := kindBase(t, "fan")
+		base.Machines[0].Detection.Window, _ = time.ParseDuration(f[0])
+		base.Machines[0].Detection.Hop, _ = time.ParseDuration(f[1])
+		pers, _ := time.ParseDuration(f[2])
+		base.Machines[0].Detection.Persistence = &pers
+		if len(f) > 3 && f[3] != "" {
+			base.Machines[0].Detection.Quantile, _ = strconv.ParseFloat(f[3], 64)
+		}
+		if len(f) > 4 {
+			base.Machines[0].Detection.Pooling = strings.Split(f[4], "+")
+		}
+		run, err := EvaluateStream(context.Background(), StreamEval{WAV: path, Truth: tr, Base: base, Machine: "m1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := eval.StreamScore(run, tr, 0)
+		fmt.Printf("%-22s k/n %2d/%-2d  event %6.1f s  alert %6.1f s  notify %6.1f s  false events %d alerts %d  AUC %.3f\n",
+			p, r.K, r.N, r.Onsets[0].EventDelayS, r.Onsets[0].AlertDelayS, r.Onsets[0].NotifyDelayS, r.FalseEvents, r.FalseAlerts, r.WindowAUC)
+	}
+}
+
+// valveStream is the DCASE 2022 valve section 00: the 25 fit clips to learn, the 25 test
+// normals repeated in rounds (each clip circularly shifted), with knocks and bursts every
+// minute or so, then the 50 anomalous clips.
+func valveStream(t *testing.T, rounds int, knockDB float64, bursts []float64) (string, *truth.Truth) {
+	fit := readClips(t, "dcase2022-valve-sec00-source", func(label, split string) bool { return split == "dev-fit" }, 25)
+	normals := readClips(t, "dcase2022-valve-sec00-source", func(label, split string) bool { return split == "dev-test" && label == "normal" }, 25)
+	anomalies := readClips(t, "dcase2022-valve-sec00-source", func(label, split string) bool { return label == "anomaly" }, 50)
+	var normal []float32
+	for r := 0; r < rounds; r++ {
+		for i, c := range normals {
+			k := (r*7919 + i*104729) % len(c)
+			if r == 0 {
+				k = 0
+			}
+			normal = append(normal, c[k:]...)
+			normal = append(normal, c[:k]...)
+		}
+	}
+	base := rms(normal)
+	n := 0
+	for at := 30 * 16000; at < len(normal)-30*16000; at += 60 * 16000 {
+		if knockDB > 0 {
+			impact(normal, at, base*math.Pow(10, knockDB/20))
+		}
+		if len(bursts) > 0 {
+			burst(normal, at+30*16000, bursts[n%len(bursts)], base*3, uint64(n))
+		}
+		n++
+	}
+	if os.Getenv("ANOMORDER") == "reverse" {
+		slices.Reverse(anomalies)
+	}
+	if os.Getenv("ANOMORDER") == "odd" {
+		var a []([]float32)
+		for i := 1; i < len(anomalies); i += 2 {
+			a = append(a, anomalies[i])
+		}
+		for i := 0; i < len(anomalies); i += 2 {
+			a = append(a, anomalies[i])
+		}
+		anomalies = a
+	}
+	return writeStream(t,
+		part{concat(fit...), truth.Learning, ""},
+		part{normal, truth.Normal, fmt.Sprintf("%d rounds of the 25 test normals, knocks and bursts", rounds)},
+		part{concat(anomalies...), truth.Fault, "the 50 anomalous clips"},
+	)
+}
+
+// TestSweepValve (measurement only, SWEEP=1): the valve stream under profiles.
+func TestSweepValve(t *testing.T) {
+	if os.Getenv("SWEEP") == "" {
+		t.Skip("measurement")
+	}
+	rounds, _ := strconv.Atoi(os.Getenv("ROUNDS"))
+	rounds = max(rounds, 1)
+	knockDB, _ := strconv.ParseFloat(os.Getenv("KNOCKDB"), 64)
+	var bursts []float64
+	for _, b := range strings.Fields(os.Getenv("BURSTS")) {
+		v, _ := strconv.ParseFloat(b, 64)
+		bursts = append(bursts, v)
+	}
+	path, tr := valveStream(t, rounds, knockDB, bursts)
+	for _, p := range strings.Split(os.Getenv("PROFILES"), " ") {
+		f := strings.Split(p, "/") // window/hop/persistence[/quantile[/pooling]]
+		base := kindBase(t, "valve")
+		base.Machines[0].Detection.Window, _ = time.ParseDuration(f[0])
+		base.Machines[0].Detection.Hop, _ = time.ParseDuration(f[1])
+		pers, _ := time.ParseDuration(f[2])
+		base.Machines[0].Detection.Persistence = &pers
+		if len(f) > 3 && f[3] != "" {
+			base.Machines[0].Detection.Quantile, _ = strconv.ParseFloat(f[3], 64)
+		}
+		if len(f) > 4 {
+			base.Machines[0].Detection.Pooling = strings.Split(f[4], "+")
+		}
+		run, err := EvaluateStream(context.Background(), StreamEval{WAV: path, Truth: tr, Base: base, Machine: "m1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := eval.StreamScore(run, tr, 0)
+		fmt.Printf("%-26s k/n %2d/%-2d  event %6.1f s  alert %6.1f s  notify %6.1f s  events %2d false %d (%.2f/h) alerts false %d (%.2f/h)  AUC %.3f pAUC %.3f  normal %.2f h\n",
+			p, r.K, r.N, r.Onsets[0].EventDelayS, r.Onsets[0].AlertDelayS, r.Onsets[0].NotifyDelayS, r.Events, r.FalseEvents, r.FalseEventsPerHour,
+			r.FalseAlerts, r.FalseAlertsPerHour, r.WindowAUC, r.WindowPAUC, r.NormalS/3600)
+	}
+}
