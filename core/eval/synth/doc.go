@@ -67,7 +67,7 @@
 // seeded order, with at least 30 s of untouched normal audio between two faults and
 // before the first and after the last: silence (exact digital zero) of 5, 20 and 60 s; a
 // disconnected microphone of 10 s (white noise at −85 dBFS RMS, full scale 1.0); clipping
-// of 5, 20 and 60 s (the audio × 30, hard-clipped at ±1); a DC offset of 10 s (+0.3);
+// of 5, 20 and 60 s (the audio × Params.ClipGain, default 30, hard-clipped at ±1); a DC offset of 10 s (+0.3);
 // dropouts (exact zero) of 0.5 and 2 s. Each fault is its own sensor_fault interval, its
 // note naming the kind and length; the stream stays continuous and the rest is normal.
 // The 192.5 s of faults with their spacing need ≈ 523 s, more than the 40 clips first
@@ -76,7 +76,11 @@
 // ≈ 589 s): the 45 remaining fresh clips, then the first 14 of them again, each circularly
 // shifted by a seeded offset and noted as such. Limits: the faults' onsets are abrupt
 // (as a cable pull is), and clipping and DC offset keep the machine's sound underneath,
-// so a detector may rightly see both a sensor fault and the audio it distorts.
+// so a detector may rightly see both a sensor fault and the audio it distorts. The fan is
+// quiet (≈ −40 dBFS RMS): × 30 is +29.5 dB of gain but clips only its peaks, ≈ 0.15 % of
+// the samples, right at core/sensor's default clip threshold (0.1 % per 1 s window), so a
+// clip detector sees about half the windows of each clipping fault; a ClipGain of 100
+// clips ≈ 33 % of the samples.
 //
 // # Reproducibility
 //

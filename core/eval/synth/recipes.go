@@ -333,7 +333,6 @@ const (
 	sensorGap          = 30              // seconds of normal audio between faults, and before the first and after the last
 	sensorSlack        = 60              // seconds of free room to spread at random
 	disconnectedDBFS   = -85             // RMS of the disconnected microphone's noise, re full scale 1.0
-	clippingGain       = 30              // gain before the hard clip at ±1
 	dcOffset           = 0.3             // added during the DC fault
 	sensorNoisePurpose = "sensor faults" // rng purpose
 )
@@ -341,13 +340,13 @@ const (
 // seconds formats d as in the notes: "0.5 s", "60 s".
 func seconds(d time.Duration) string { return strconv.FormatFloat(d.Seconds(), 'f', -1, 64) + " s" }
 
-func (f sensorFault) note() string {
+func (f sensorFault) note(clipGain float64) string {
 	s := seconds(f.dur)
 	switch f.kind {
 	case "disconnected":
 		return fmt.Sprintf("disconnected microphone %s (white noise at %d dBFS)", s, disconnectedDBFS)
 	case "clipping":
-		return fmt.Sprintf("clipping %s (gain x%d, hard-clipped at ±1)", s, clippingGain)
+		return fmt.Sprintf("clipping %s (gain x%g, hard-clipped at ±1)", s, clipGain)
 	case "dc":
 		return fmt.Sprintf("DC offset %s (+%g)", s, dcOffset)
 	}
@@ -436,12 +435,12 @@ func addSensorFaults(x []float32, spans []span, rate int, p Params) ([]span, err
 			case "disconnected":
 				seg[k] = float32(noise * r.norm())
 			case "clipping":
-				seg[k] = float32(max(-1, min(1, clippingGain*float64(v))))
+				seg[k] = float32(max(-1, min(1, p.ClipGain*float64(v))))
 			case "dc":
 				seg[k] = float32(float64(v) + dcOffset)
 			}
 		}
-		ins[i] = span{s, s + lengths[i], truth.SensorFault, f.note()}
+		ins[i] = span{s, s + lengths[i], truth.SensorFault, f.note(p.ClipGain)}
 	}
 	return ins, nil
 }

@@ -85,6 +85,12 @@ type Params struct {
 	// Ramp is how long the defect's amplitude grows linearly from 0 to its final level.
 	// Default 60 s; negative for a step onset.
 	Ramp time.Duration
+	// ClipGain is the gain applied before the hard clip at ±1 in the sensor recipe's
+	// clipping faults, from 2 to 1000. Default 30. The fan is quiet (≈ −40 dBFS RMS), so 30
+	// clips only its peaks: ≈ 0.15 % of the samples, which is about core/sensor's default
+	// threshold of 0.1 % per 1 s window (half the windows exceed it); 100 clips ≈ 33 %.
+	ClipGain float64
+
 	// FaultDB is the defect's final RMS relative to the RMS of the base audio of the fault
 	// section, in dB, from −60 to +20. 0 means the default −10 dB (ask for 0.001 to get 0 dB).
 	FaultDB float64
@@ -98,6 +104,7 @@ const (
 	DefaultResonanceHz = 3000
 	DefaultRamp        = 60 * time.Second
 	DefaultFaultDB     = -10
+	DefaultClipGain    = 30
 )
 
 // DefaultBursts returns the default burst lengths.
@@ -132,6 +139,9 @@ func (p Params) withDefaults() (Params, error) {
 	if p.FaultDB == 0 {
 		p.FaultDB = DefaultFaultDB
 	}
+	if p.ClipGain == 0 {
+		p.ClipGain = DefaultClipGain
+	}
 	bad := func(field string, v any, want string) error {
 		return fmt.Errorf("%w: %s %v: %s", ErrParams, field, v, want)
 	}
@@ -146,6 +156,8 @@ func (p Params) withDefaults() (Params, error) {
 		return p, bad("ResonanceHz", p.ResonanceHz, "want 100 to 7500 Hz (below the 8 kHz Nyquist frequency of the bearing recipe)")
 	case !(p.FaultDB >= -60 && p.FaultDB <= 20):
 		return p, bad("FaultDB", p.FaultDB, "want −60 to +20 dB")
+	case !(p.ClipGain >= 2 && p.ClipGain <= 1000):
+		return p, bad("ClipGain", p.ClipGain, "want 2 to 1000")
 	}
 	for i, b := range p.Bursts {
 		if b < 20*time.Millisecond || b > 10*time.Second {

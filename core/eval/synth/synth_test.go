@@ -271,16 +271,40 @@ func TestDeterminism(t *testing.T) {
 
 // TestSensorFaults checks each sensor fault against the same stream built without faults:
 // untouched outside the faults, silence and dropouts exact zeros, the disconnected
-// microphone at −85 dBFS, clipping exactly clamp(30 × audio), the DC offset exactly +0.3;
-// the kinds and lengths promised, each ≥ 30 s of normal audio from the next and from the
-// section's edges.
+// microphone at −85 dBFS, clipping exactly clamp(gain × audio), the DC offset exactly
+// +0.3; the kinds and lengths promised, each ≥ 30 s of normal audio from the next and from
+// the section's edges. The faults sit at the same places whatever the clip gain.
 func TestSensorFaults(t *testing.T) {
 	t.Parallel()
-	s := buildDefault(t, "sensor")
 	base, err := buildSensor(dataDir(t), mustDefaults(t, Params{}), false)
 	if err != nil {
 		t.Fatal(err)
 	}
+	for _, tc := range []struct {
+		name       string
+		gain       float64 // 0: the default build
+		minClipped float64 // fraction of the clipping faults' samples at full scale
+	}{
+		// The fan is quiet (≈ −40 dBFS RMS), so ×30 takes it to ≈ −10 dBFS and only its
+		// peaks reach full scale: about 0.15 % of the samples.
+		{"default gain 30", 0, 0.0005},
+		{"gain 100", 100, 0.25},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := buildDefault(t, "sensor")
+			gain := float64(DefaultClipGain)
+			if tc.gain != 0 {
+				gain = tc.gain
+				if s, err = Build("sensor", dataDir(t), Params{ClipGain: gain}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			checkSensorFaults(t, s, base, gain, tc.minClipped)
+		})
+	}
+}
+
+func checkSensorFaults(t *testing.T, s, base *Stream, gain, minClipped float64) {
 	if len(base.Samples) != len(s.Samples) {
 		t.Fatalf("base %d samples, stream %d", len(base.Samples), len(s.Samples))
 	}
@@ -330,16 +354,14 @@ func TestSensorFaults(t *testing.T) {
 			case "clipping":
 				clipped := 0
 				for i, v := range seg {
-					if want := q(max(-1, min(1, 30*float64(in[i])))); v != want {
-						t.Fatalf("sample %d = %g, want clamp(30 × %g) = %g", from+i, v, in[i], want)
+					if want := q(max(-1, min(1, gain*float64(in[i])))); v != want {
+						t.Fatalf("sample %d = %g, want clamp(%g × %g) = %g", from+i, v, gain, in[i], want)
 					}
 					if math.Abs(float64(v)) >= 32767.0/32768 {
 						clipped++
 					}
 				}
-				// The fan is quiet (≈ −40 dBFS RMS), so ×30 takes it to ≈ −10 dBFS and only its
-				// peaks reach full scale: about 0.15 % of the samples, around core/sensor's
-				// default 0.1 % per 1 s window. Log how many windows a monitor would flag.
+				// Log how many 1 s windows core/sensor's default clip threshold (0.1 %) flags.
 				frac := float64(clipped) / float64(len(seg))
 				flagged, windows := 0, 0
 				for w := 0; w+rate <= len(seg); w += rate {
@@ -355,8 +377,8 @@ func TestSensorFaults(t *testing.T) {
 					}
 				}
 				t.Logf("%.2f %% of the samples clipped; %d of %d 1 s windows above 0.1 %%", 100*frac, flagged, windows)
-				if frac < 0.0005 {
-					t.Errorf("only %.3f %% of the samples clipped: the fault hardly shows", 100*frac)
+				if frac < minClipped {
+					t.Errorf("only %.3f %% of the samples clipped, want ≥ %.3g %%", 100*frac, 100*minClipped)
 				}
 			case "DC":
 				var mean, baseMean float64
@@ -382,7 +404,7 @@ func TestSensorFaults(t *testing.T) {
 	slices.Sort(notes)
 	var want []string
 	for _, f := range sensorFaults {
-		want = append(want, f.note())
+		want = append(want, f.note(gain))
 	}
 	slices.Sort(want)
 	if !slices.Equal(notes, want) {
@@ -485,6 +507,7 @@ func TestBuildErrors(t *testing.T) {
 		{"defect rate", "bearing", real, Params{DefectHz: -5}, ErrParams, "DefectHz -5"},
 		{"resonance", "bearing", real, Params{ResonanceHz: 9000}, ErrParams, "ResonanceHz 9000"},
 		{"level", "bearing", real, Params{FaultDB: -80}, ErrParams, "FaultDB -80"},
+		{"clip gain", "sensor", real, Params{ClipGain: 1}, ErrParams, "ClipGain 1"},
 		{"burst", "bearing", real, Params{Bursts: []time.Duration{time.Millisecond}}, ErrParams, "Bursts[0] 1ms"},
 		{"too many impacts", "bearing", real, Params{Impacts: 20}, ErrParams, "20 impacts and 2 bursts in the normal section"},
 	} {
