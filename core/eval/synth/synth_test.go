@@ -63,12 +63,19 @@ func q(v float64) float32 {
 	return x[0]
 }
 
+// hashSamples returns the SHA-256 of the samples' float32 bits, little-endian.
 func hashSamples(x []float32) [32]byte {
-	b := make([]byte, 4*len(x))
-	for i, v := range x {
-		binary.LittleEndian.PutUint32(b[4*i:], math.Float32bits(v))
+	h := sha256.New()
+	b := make([]byte, 4*4096)
+	for len(x) > 0 {
+		n := min(len(x), 4096)
+		for i, v := range x[:n] {
+			binary.LittleEndian.PutUint32(b[4*i:], math.Float32bits(v))
+		}
+		h.Write(b[:4*n])
+		x = x[n:]
 	}
-	return sha256.Sum256(b)
+	return [32]byte(h.Sum(nil))
 }
 
 // TestRecipes builds every recipe with the default Params and checks the rate, the length
