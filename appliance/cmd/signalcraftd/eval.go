@@ -11,6 +11,11 @@ import (
 
 // runEval scores labelled recordings and prints AUC and pAUC per dataset and model.
 func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	// `eval streams` builds test streams (streams.go); a data directory named "streams"
+	// is still reachable as ./streams.
+	if len(args) > 0 && args[0] == "streams" {
+		return runEvalStreams(ctx, args[1:], stdout, stderr)
+	}
 	fs := flag.NewFlagSet("signalcraftd eval", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
