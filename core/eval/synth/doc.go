@@ -10,7 +10,8 @@
 // machine from it), then normal audio that must not alarm, then faults. Clips are joined
 // by a 20 ms raised-cosine crossfade so no join clicks, and the truth boundary between two
 // clips is the midpoint of their crossfade. There is one truth interval per clip, its
-// note the clip's file name; an inserted nuisance or sensor fault is an interval of its
+// note the clip's file name, except that the learning clips share one interval (a truth
+// has exactly one), noted with their count and first and last file; an inserted nuisance or sensor fault is an interval of its
 // own, its note saying what was inserted ("impact at 351.200 s: …", "silence 5 s"), and
 // the clip around it keeps its note on both sides (adjacent intervals often share a
 // label). Samples are rounded to the 16-bit grid and clamped to [-1, 1] in Build, so the
@@ -22,12 +23,12 @@
 // suggested_split): learning = the 25 dev-fit normal clips in file order (≈ 250 s);
 // normal = the 25 dev-test normal clips in Params.Shuffles (default 6) passes, each pass a
 // fresh seeded permutation with every clip circularly shifted by a seeded offset (the wrap
-// point crossfaded too), so that analysis windows fall differently on each pass (≈ 1497 s);
+// point crossfaded too), so that analysis windows fall differently on each pass (≈ 1494 s);
 // fault = the 50 dev-test anomaly clips in file order (≈ 499 s). Valve is the hard case
 // (the DCASE baseline AUC is 0.54) and its anomalies are present from the first fault
 // clip: detection delay here is the delay to a fault at full severity. Limits: the normal
-// part re-uses 25 clips (250 s of distinct audio) six times, so false alarms per hour
-// overstate how much distinct normal audio was heard; and the "fault" is 50 separate
+// part re-uses 25 clips (250 s of distinct audio) six times, so a false-alarm rate per
+// hour rests on 250 s of distinct sound, not 1494 s; and the "fault" is 50 separate
 // anomalous valves joined together, not one machine going bad.
 //
 // bearing (16 kHz; DCASE 2020 id_00 normal clips, a fan): learning = the first 30 normal
@@ -48,8 +49,8 @@
 // fault interval starts at the ramp's start, the onset: the first seconds of it are
 // undetectable by design, and the detection delay measures how early in the ramp the
 // appliance notices. Limits: the impacts, bursts and defect are synthetic (a fan does not
-// have this bearing), the fan's own fault is not used (its single anomaly clip is too
-// short), and the nuisance levels are set relative to this fan's sound.
+// have this bearing), the data's single id_00 anomaly clip is not used (one
+// 10 s clip of an unknown fault cannot make a ramp), and the nuisance levels are set relative to this fan's sound.
 //
 // cwru (12 kHz; CWRU bearing data, 0 hp, drive-end accelerometer, variable from
 // labels.csv de_variable, scaled so CWRUFullScale = 4 g is digital full scale):

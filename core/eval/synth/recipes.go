@@ -328,13 +328,12 @@ var sensorFaults = []sensorFault{
 
 // Sensor fault constants.
 const (
-	sensorLearning     = 30              // clips
-	sensorNormal       = 40              // clips at least
-	sensorGap          = 30              // seconds of normal audio between faults, and before the first and after the last
-	sensorSlack        = 60              // seconds of free room to spread at random
-	disconnectedDBFS   = -85             // RMS of the disconnected microphone's noise, re full scale 1.0
-	dcOffset           = 0.3             // added during the DC fault
-	sensorNoisePurpose = "sensor faults" // rng purpose
+	sensorLearning   = 30  // clips
+	sensorNormal     = 40  // clips at least
+	sensorGap        = 30  // seconds of normal audio between faults, and before the first and after the last
+	sensorSlack      = 60  // seconds of free room to spread at random
+	disconnectedDBFS = -85 // RMS of the disconnected microphone's noise, re full scale 1.0
+	dcOffset         = 0.3 // added during the DC fault
 )
 
 // seconds formats d as in the notes: "0.5 s", "60 s".
@@ -413,7 +412,7 @@ func buildSensor(dataDir string, p Params, faults bool) (*Stream, error) {
 // returns their spans.
 func addSensorFaults(x []float32, spans []span, rate int, p Params) ([]span, error) {
 	from, to := section(spans, truth.Normal)
-	r := newRNG(p.Seed, sensorNoisePurpose)
+	r := newRNG(p.Seed, "sensor faults")
 	order := r.perm(len(sensorFaults))
 	lengths := make([]int, len(order))
 	for i, j := range order {
