@@ -4,6 +4,8 @@
 //	signalcraftd --check-config --config FILE                validate a configuration
 //	signalcraftd devices                                     list capture devices
 //	signalcraftd eval [--json] DIR...                        AUC/pAUC on labelled recordings
+//	signalcraftd eval --stream F.wav --truth F.csv [--kind K] a recording through the live daemon
+//	signalcraftd eval streams --out DIR                      test streams from ../shared/data
 //	signalcraftd adapt --machine ID RECORDING.wav...         learn a new operating condition
 //	signalcraftd token create|list|revoke ...                API tokens
 //	signalcraftd restore --config FILE --to PATH [--timestamp T]  database from the S3 replica
@@ -80,6 +82,8 @@ const usage = `Usage:
   signalcraftd --check-config [--config FILE]              validate a configuration and exit
   signalcraftd devices                                     list capture devices
   signalcraftd eval [--json] DIR...                        AUC/pAUC on labelled recordings
+  signalcraftd eval --stream F.wav --truth F.csv [--kind K] a recording through the live daemon
+  signalcraftd eval streams --out DIR                      test streams from ../shared/data
   signalcraftd adapt --machine ID RECORDING.wav...         learn a new operating condition
   signalcraftd token create|list|revoke ...                API tokens (viewer, operator, admin)
   signalcraftd restore [--config FILE] --to PATH [--timestamp T]
