@@ -528,6 +528,11 @@ func (e *Engine) flush(g *GroupState, r *route, byFP map[string]*Alert, now time
 	g.Members = members
 	firingFP := fingerprints(firing)
 	resolved := e.ended(g, 0, byFP, now)
+	// An announced alert that ended is no longer "sent as firing", whether or not its
+	// resolution goes out: when it fires again it is news.
+	g.SentFiring = slices.DeleteFunc(g.SentFiring, func(fp string) bool {
+		return slices.ContainsFunc(resolved, func(a *Alert) bool { return a.Fingerprint == fp })
+	})
 
 	var kind Kind
 	switch {

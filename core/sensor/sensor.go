@@ -128,7 +128,7 @@ func measure[T float32 | float64](x []T, prev, clipLevel float64) WindowStats {
 		if a >= clipLevel {
 			s.Clipped++
 		}
-		if f == last {
+		if f == last && f != 0 { // repeated zeros are silence, not a frozen converter
 			s.Repeated++
 		}
 		last = f
