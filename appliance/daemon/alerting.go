@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"signalcraft/appliance/metrics"
@@ -61,6 +62,7 @@ type alerting struct {
 	hooks    alertHooks
 	status   map[string]alertSeen // by fingerprint, for hooks.onAlert
 	lastTick time.Time            // stream time of the last grid tick (replays)
+	inflight atomic.Int64         // replays: observations sent and not yet handled
 }
 
 // alertHooks let the stream evaluation watch what the engine decides, in engine time.
@@ -120,6 +122,7 @@ func newAlerting(ctx context.Context, db *store.DB, cfg alert.Config, receivers 
 // engine decides, and the replay can always wait.
 func (a *alerting) observe(o alert.Observation) {
 	if a.stream != nil {
+		a.inflight.Add(1)
 		a.obs <- o
 		return
 	}
@@ -191,6 +194,7 @@ func (a *alerting) observeStream(ctx context.Context, o alert.Observation) {
 		a.dirty = true
 		a.mu.Unlock()
 		a.commit(ctx, a.tick())
+		a.inflight.Add(-1)
 		select {
 		case o = <-a.obs:
 		default:
@@ -198,6 +202,9 @@ func (a *alerting) observeStream(ctx context.Context, o alert.Observation) {
 		}
 	}
 }
+
+// settled reports whether a replay's observations have all been handled.
+func (a *alerting) settled() bool { return a.inflight.Load() == 0 }
 
 func (a *alerting) drainObservations() {
 	a.mu.Lock()
@@ -207,6 +214,9 @@ func (a *alerting) drainObservations() {
 		case o := <-a.obs:
 			a.engine.Observe(o)
 			a.dirty = true
+			if a.stream != nil {
+				a.inflight.Add(-1)
+			}
 		default:
 			return
 		}

@@ -200,6 +200,11 @@ func (m *Main) runOn(ctx context.Context, d time.Duration) {
 		}
 		return
 	}
+	// the alert engine first hears everything the machines said (the recording's end
+	// among it), then time moves on
+	for !m.alerts.settled() && ctx.Err() == nil {
+		time.Sleep(time.Millisecond)
+	}
 	for t := time.Duration(0); t < d; t += alertTick {
 		m.stream.Advance(alertTick)
 		m.alerts.commit(ctx, m.alerts.tick())

@@ -629,6 +629,9 @@ machines: [{id: fan-1, kind: fan, sensor: {source: rec, channel: 0}, detection: 
 			m.alerts.mu.Lock()
 			for _, a := range m.alerts.engine.Alerts() {
 				lost = lost || a.Rule == "SensorLost"
+				if a.Rule == "SensorLost" {
+					t.Logf("%+v", a)
+				}
 			}
 			m.alerts.mu.Unlock()
 			cancel()
