@@ -162,7 +162,7 @@ type Detection struct {
 
 // Profile returns the detection's listening profile (defaults applied).
 func (d Detection) Profile() detect.Profile {
-	p := detect.Profile{Window: d.Window, Hop: d.Hop}
+	p := detect.Profile{Model: detect.Kind(d.Model), Window: d.Window, Hop: d.Hop}
 	for _, s := range d.Pooling {
 		p.Pooling = append(p.Pooling, detect.Stat(s))
 	}
@@ -228,7 +228,7 @@ func (c *Config) applyDefaults() {
 func DefaultDetection(d *Detection, kind string) {
 	DefaultProfile(d, kind)
 	if d.Model == "" {
-		d.Model = "mahalanobis"
+		d.Model = string(detect.ProfileFor(kind).Model)
 	}
 	if d.Learning == 0 {
 		d.Learning = 10 * time.Minute

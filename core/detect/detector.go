@@ -602,10 +602,13 @@ func (d *Detector) hysteresis(t time.Time, x []float64, s, sm, level float64, kn
 		}
 		if known && level > thr {
 			if !d.cand { // only possible if the smoothed scores sit exactly at the threshold
-				d.cand, d.candStart = true, d.earliestAbove(thr, t)
-				d.ev.Start, d.ev.End = d.candStart, time.Time{}
+				d.cand = true
 				d.notePeak(t, x, s, scalars, true)
 			}
+			// the event starts with the first anomalous window of those that met the
+			// persistence rule, not with a stray one long before
+			d.candStart = d.earliestAbove(thr, t)
+			d.ev.Start, d.ev.End = d.candStart, time.Time{}
 			d.inEvent, d.below, d.cand, d.above = true, 0, false, 0
 			r.Opened = d.ev.clone()
 		}

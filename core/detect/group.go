@@ -78,10 +78,12 @@ func fitGroups(kind Kind, X [][]float64, opts Options) (Model, error) {
 		if err != nil {
 			return nil, fmt.Errorf("feature group %d: %w", i, err)
 		}
-		s := TrainingScores(m, Xi)
-		slices.Sort(s)
-		med := s[len(s)/2]
-		if !(med > 0) || math.IsInf(med, 0) {
+		s, err := CrossValidatedScores(kind, Xi, sub, DefaultFolds)
+		if err != nil {
+			return nil, fmt.Errorf("feature group %d: %w", i, err)
+		}
+		med, _, err := Threshold(s, DefaultQuantile)
+		if err != nil || !(med > 0) || math.IsInf(med, 0) {
 			med = 1 // a group that scores 0 on its training data (constant features)
 		}
 		g.Parts, g.Scale = append(g.Parts, m), append(g.Scale, med)

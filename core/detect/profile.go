@@ -16,6 +16,8 @@ import (
 // all build their feature chain and decision rule from a machine's Profile, so a machine is
 // judged live exactly as it is evaluated.
 type Profile struct {
+	// Model is the model kind learned of the machine's normal sound.
+	Model   Kind          `json:"model"`
 	Window  time.Duration `json:"window"`
 	Hop     time.Duration `json:"hop"`
 	Pooling []Stat        `json:"pooling"`
@@ -37,8 +39,10 @@ var (
 
 // Profiles measured per machine kind (docs/EVALUATION.md, "Profiles").
 var (
-	TransientProfile = Profile{Window: 10 * time.Second, Hop: 2 * time.Second, Pooling: []Stat{StatMax}, Persistence: 5 * time.Second}
-	RotatingProfile  = Profile{Window: 2 * time.Second, Hop: 500 * time.Millisecond, Pooling: []Stat{StatMean}, Persistence: 2 * time.Second}
+	TransientProfile = Profile{Model: KindGMM, Window: 10 * time.Second, Hop: 2 * time.Second,
+		Pooling: []Stat{StatMax}, Persistence: 5 * time.Second}
+	RotatingProfile = Profile{Model: KindMahalanobis, Window: 2 * time.Second, Hop: 500 * time.Millisecond,
+		Pooling: []Stat{StatMean, StatModulation}, Persistence: 2 * time.Second}
 )
 
 // ProfileFor returns the default profile of a machine kind (case-insensitive): the
@@ -63,6 +67,8 @@ const (
 // Validate reports the first invalid field, naming it and its value, wrapping ErrConfig.
 func (p Profile) Validate() error {
 	switch {
+	case p.Model != "" && !slices.Contains(Kinds(), p.Model):
+		return fmt.Errorf("%w: model %q: must be one of mahalanobis, gmm, knn", ErrConfig, p.Model)
 	case p.Window < MinWindow || p.Window > MaxWindow:
 		return fmt.Errorf("%w: window %v: must be between %v and %v", ErrConfig, p.Window, MinWindow, MaxWindow)
 	case p.Hop < 10*time.Millisecond || p.Hop > p.Window:
@@ -124,5 +130,9 @@ func (p Profile) String() string {
 	for i, s := range p.Pooling {
 		st[i] = string(s)
 	}
-	return fmt.Sprintf("window %v, hop %v, pooling %s, persistence %v", p.Window, p.Hop, strings.Join(st, "+"), p.Persistence)
+	s := fmt.Sprintf("window %v, hop %v, pooling %s, persistence %v", p.Window, p.Hop, strings.Join(st, "+"), p.Persistence)
+	if p.Model != "" {
+		s = string(p.Model) + ", " + s
+	}
+	return s
 }
