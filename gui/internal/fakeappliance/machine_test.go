@@ -22,7 +22,9 @@ var profileCases = []struct {
 	want []api.FieldError
 }{
 	{"a valve's defaults", func(*api.Detection) {}, nil},
-	{"a profile", func(d *api.Detection) { d.Window, d.Hop, d.Pooling, d.Persistence = "2s", "250ms", []string{"std", "delta"}, "0s" }, nil},
+	{"a profile", func(d *api.Detection) {
+		d.Window, d.Hop, d.Pooling, d.Persistence = "2s", "250ms", []string{"std", "delta"}, "0s"
+	}, nil},
 	{"a window shorter than the kind's hop halves the hop", func(d *api.Detection) { d.Window = "500ms" }, nil},
 	{"window too short", func(d *api.Detection) { d.Window = "50ms" },
 		[]api.FieldError{{Field: "detection.window", Message: "must be between 100ms and 1m0s"}}},
