@@ -447,3 +447,21 @@ func TestGoldenDetail(t *testing.T) {
 	r.ui.ShowMachine(fakeappliance.Pump)
 	golden(t, r.win, "detail.png")
 }
+
+func TestDetailExplainsDCOffset(t *testing.T) {
+	for lang, want := range map[i18n.Lang]string{i18n.English: "DC offset — the signal sits far from zero", i18n.Korean: "직류 오프셋"} {
+		r := newRig(t, api.RoleOperator, lang)
+		r.ui.ShowMachine(fakeappliance.Fan)
+		l := r.fake.Live(0, lastTick+1)
+		l.Sensor = api.SensorOffset
+		r.now = l.Time
+		r.ui.Apply(l)
+		r.ui.Refresh()
+		if s := texts(r.win); !strings.Contains(s, want) {
+			t.Errorf("%s detail lacks %q:\n%s", lang, want, s)
+		}
+		if got := r.ui.Tile(fakeappliance.Fan).Word(); lang == i18n.English && got != "Check microphone" {
+			t.Errorf("fan tile %q, want Check microphone", got)
+		}
+	}
+}

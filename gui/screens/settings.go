@@ -3,9 +3,12 @@ package screens
 import (
 	"context"
 	"errors"
+	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -56,7 +59,20 @@ const (
 	FieldModel     = api.FieldModel
 	FieldQuantile  = api.FieldQuantile
 	FieldSmoothing = api.FieldSmoothing
+	// How the machine is listened to; empty takes the default of the machine's kind.
+	FieldWindow      = api.FieldWindow
+	FieldHop         = api.FieldHop
+	FieldPooling     = api.FieldPooling
+	FieldPersistence = api.FieldPersistence
 )
+
+// relearnFields are the fields whose change makes the appliance learn the machine afresh
+// (appliance/daemon UpdateMachine rebuilds it for a new sensor, model, window, hop or
+// pooling), in the order the confirmation lists them, with their labels' keys.
+var relearnFields = []struct{ path, label string }{
+	{FieldSource, "settings.source"}, {FieldChannel, "settings.channel"}, {FieldModel, "settings.model"},
+	{FieldWindow, "settings.window"}, {FieldHop, "settings.hop"}, {FieldPooling, "settings.pooling"},
+}
 
 func newSettingsScreen(u *UI) *settingsScreen {
 	s := &settingsScreen{u: u, fields: map[string]*field{}}
@@ -91,6 +107,10 @@ func newSettingsScreen(u *UI) *settingsScreen {
 		item.HintText = hint
 		return item
 	}
+	heading := widget.NewLabelWithStyle(u.T("settings.listening"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	note := widget.NewLabel(u.T("settings.listening.note"))
+	note.Wrapping = fyne.TextWrapWord
+	note.Importance = widget.WarningImportance
 	form := widget.NewForm(
 		mk(FieldName, u.T("settings.name"), ""),
 		mk(FieldSource, u.T("settings.source"), u.T("settings.source.hint")),
@@ -99,23 +119,31 @@ func newSettingsScreen(u *UI) *settingsScreen {
 		mk(FieldModel, u.T("settings.model"), u.T("settings.model.hint")),
 		mk(FieldQuantile, u.T("settings.quantile"), u.T("settings.quantile.hint")),
 		mk(FieldSmoothing, u.T("settings.smoothing"), u.T("settings.smoothing.hint")),
+		widget.NewFormItem("", container.NewVBox(heading, note)),
+		mk(FieldWindow, u.T("settings.window"), u.T("settings.window.hint")),
+		mk(FieldHop, u.T("settings.hop"), u.T("settings.hop.hint")),
+		mk(FieldPooling, u.T("settings.pooling"), u.T("settings.pooling.hint")),
+		mk(FieldPersistence, u.T("settings.persistence"), u.T("settings.persistence.hint")),
 	)
+	for _, p := range []string{FieldWindow, FieldHop, FieldPooling, FieldPersistence} {
+		s.fields[p].entry.SetPlaceHolder(u.T("settings.default"))
+	}
 	s.save = widget.NewButtonWithIcon(u.T("settings.save"), fynetheme.DocumentSaveIcon(), s.submit)
 	s.save.Importance = widget.HighImportance
 	s.relearn = widget.NewButtonWithIcon(u.T("settings.relearn"), fynetheme.ViewRefreshIcon(), s.askRelearn)
 	s.relearn.Importance = widget.WarningImportance
 	s.msg = widget.NewLabel("")
 	s.msg.Wrapping = fyne.TextWrapWord
-	var note fyne.CanvasObject = container.NewStack()
+	var role fyne.CanvasObject = container.NewStack()
 	if u.app != nil && u.identity.Role != "" && !u.canAdmin() {
 		s.save.Disable()
 		s.relearn.Disable()
 		l := widget.NewLabel(u.T("settings.adminonly", u.T("role."+string(u.identity.Role))))
 		l.Wrapping = fyne.TextWrapWord
 		l.Importance = widget.WarningImportance
-		note = l
+		role = l
 	}
-	top := container.NewVBox(container.NewBorder(nil, nil, widget.NewLabel(u.T("settings.machine")), nil, s.pick), note)
+	top := container.NewVBox(container.NewBorder(nil, nil, widget.NewLabel(u.T("settings.machine")), nil, s.pick), role)
 	buttons := container.NewHBox(s.save, s.relearn)
 	s.root = container.NewBorder(container.NewPadded(top), nil, nil, nil,
 		container.NewVScroll(container.NewPadded(container.NewVBox(form, buttons, s.msg))))
@@ -159,6 +187,10 @@ func (s *settingsScreen) load(id string) {
 	s.fields[FieldModel].sel.SetSelected(c.Detection.Model)
 	s.fields[FieldQuantile].entry.SetText(strconv.FormatFloat(c.Detection.Quantile, 'g', -1, 64))
 	s.fields[FieldSmoothing].entry.SetText(strconv.Itoa(c.Detection.Smoothing))
+	s.fields[FieldWindow].entry.SetText(shortDuration(c.Detection.Window))
+	s.fields[FieldHop].entry.SetText(shortDuration(c.Detection.Hop))
+	s.fields[FieldPooling].entry.SetText(strings.Join(c.Detection.Pooling, ", "))
+	s.fields[FieldPersistence].entry.SetText(shortDuration(c.Detection.Persistence))
 	for _, f := range s.fields {
 		f.setErr("")
 	}
@@ -222,12 +254,112 @@ func (s *settingsScreen) form() (api.Machine, bool) {
 	} else {
 		m.Detection.Smoothing = n
 	}
+	dur := func(p string) string {
+		t := text(p)
+		if t == "" {
+			return "" // the kind's default
+		}
+		d, err := time.ParseDuration(t)
+		if err != nil {
+			s.fields[p].setErr(s.u.T("settings.err.duration"))
+			ok = false
+			return t
+		}
+		return d.String()
+	}
+	m.Detection.Window = dur(FieldWindow)
+	m.Detection.Hop = dur(FieldHop)
+	m.Detection.Persistence = dur(FieldPersistence)
+	m.Detection.Pooling = parsePooling(text(FieldPooling))
 	return m, ok
+}
+
+// parsePooling reads a list of window statistics separated by commas or spaces, in lower
+// case; nil (the kind's default) when there is none.
+func parsePooling(s string) []string {
+	var out []string
+	for _, f := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || unicode.IsSpace(r) }) {
+		out = append(out, strings.ToLower(f))
+	}
+	return out
+}
+
+// relearnChanges describes the changes from old to next that make the appliance learn the
+// machine afresh, one "Label: old → new" each; none if there is no such change. Durations
+// compare by value (2000ms is 2s); an empty value (the kind's default) counts as a change
+// from or to any other, since the client does not know the kind's defaults.
+func (s *settingsScreen) relearnChanges(old, next api.Machine) []string {
+	u := s.u
+	show := func(v string) string {
+		if v == "" {
+			return u.T("settings.default.short")
+		}
+		return v
+	}
+	get := func(m api.Machine, path string) string {
+		switch path {
+		case FieldSource:
+			return m.Sensor.Source
+		case FieldChannel:
+			return strconv.Itoa(m.Sensor.Channel)
+		case FieldModel:
+			return m.Detection.Model
+		case FieldWindow:
+			return m.Detection.Window
+		case FieldHop:
+			return m.Detection.Hop
+		}
+		return strings.Join(m.Detection.Pooling, ", ")
+	}
+	var out []string
+	for _, f := range relearnFields {
+		a, b := get(old, f.path), get(next, f.path)
+		same := a == b
+		switch f.path {
+		case FieldWindow, FieldHop:
+			same = sameDuration(a, b)
+			a, b = shortDuration(a), shortDuration(b)
+		case FieldPooling:
+			same = slices.Equal(old.Detection.Pooling, next.Detection.Pooling)
+		}
+		if !same {
+			out = append(out, u.T("settings.change", u.T(f.label), show(a), show(b)))
+		}
+	}
+	return out
+}
+
+func sameDuration(a, b string) bool {
+	if a == b {
+		return true
+	}
+	da, errA := time.ParseDuration(a)
+	db, errB := time.ParseDuration(b)
+	return a != "" && b != "" && errA == nil && errB == nil && da == db
+}
+
+// fieldFor returns the form field an API field path belongs to and the message to show
+// there: "detection.pooling[1]" is the pooling field, its message naming the statistic sent.
+func (s *settingsScreen) fieldFor(fe api.FieldError, sent api.Machine) (*field, string) {
+	base, rest, ok := strings.Cut(fe.Field, "[")
+	if !ok {
+		return s.fields[fe.Field], fe.Message
+	}
+	i, err := strconv.Atoi(strings.TrimSuffix(rest, "]"))
+	f := s.fields[base]
+	if f == nil || err != nil || !strings.HasSuffix(rest, "]") {
+		return nil, fe.Message
+	}
+	if base == FieldPooling && i >= 0 && i < len(sent.Detection.Pooling) {
+		return f, fmt.Sprintf("%q: %s", sent.Detection.Pooling[i], fe.Message)
+	}
+	return f, fmt.Sprintf("#%d: %s", i+1, fe.Message)
 }
 
 func (s *settingsScreen) submit() {
 	u := s.u
-	if u.byID[s.id] == nil {
+	mm := u.byID[s.id]
+	if mm == nil {
 		return
 	}
 	for _, f := range s.fields {
@@ -238,6 +370,28 @@ func (s *settingsScreen) submit() {
 		s.msg.SetText(u.T("settings.fix"))
 		return
 	}
+	changes := s.relearnChanges(mm.cfg, m)
+	if len(changes) == 0 {
+		s.send(m)
+		return
+	}
+	text := widget.NewLabel(u.T("relearnsave.warning", strings.Join(changes, ", "), mm.name(), shortDuration(m.Detection.Learning)))
+	text.Wrapping = fyne.TextWrapWord
+	d := dialog.NewCustomConfirm(u.T("relearnsave.title"), u.T("relearnsave.confirm"), u.T("dialog.cancel"), text, func(yes bool) {
+		if !yes {
+			s.msg.SetText(u.T("relearnsave.cancelled"))
+			return
+		}
+		s.send(m)
+	}, u.win)
+	d.Resize(fyne.NewSize(480, 0))
+	d.Show()
+}
+
+// send saves m on the appliance and shows its answer: the saved machine, or its 422s
+// under their fields.
+func (s *settingsScreen) send(m api.Machine) {
+	u := s.u
 	s.save.Disable()
 	s.msg.SetText(u.T("settings.saving"))
 	var got api.Machine
@@ -251,11 +405,13 @@ func (s *settingsScreen) submit() {
 		if errors.As(err, &ae) && len(ae.Fields) > 0 {
 			unplaced := []string{}
 			for _, fe := range ae.Fields {
-				msg := fe.Message
-				if f := s.fields[fe.Field]; f != nil {
+				if f, msg := s.fieldFor(fe, m); f != nil {
+					if prev := f.err.Text; !f.err.Hidden && prev != "" {
+						msg = prev + "\n" + msg
+					}
 					f.setErr(msg)
 				} else {
-					unplaced = append(unplaced, fe.Field+": "+msg)
+					unplaced = append(unplaced, fe.Field+": "+fe.Message)
 				}
 			}
 			s.msg.SetText(strings.Join(append([]string{u.T("settings.fix")}, unplaced...), "\n"))
@@ -267,6 +423,9 @@ func (s *settingsScreen) submit() {
 		}
 		if mm := u.byID[got.ID]; mm != nil {
 			mm.cfg = got
+		}
+		if got.ID == s.id {
+			s.load(got.ID) // as the appliance stored it: defaults filled in, durations in its form
 		}
 		s.msg.SetText(u.T("settings.saved"))
 		u.overview.refresh()

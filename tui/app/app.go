@@ -241,6 +241,9 @@ func (m Model) Fleet() *fleet.Fleet { return m.fleet }
 // Page returns the page shown.
 func (m Model) Page() Page { return m.page }
 
+// SettingsErrors returns the field errors the settings page shows, by API field name.
+func (m Model) SettingsErrors() map[string]string { return m.settings.Errors() }
+
 // Init starts connecting and the clock.
 func (m Model) Init() tea.Cmd { return tea.Batch(m.connect(), m.tick()) }
 

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -507,6 +508,229 @@ func TestRelearnNeedsConfirmation(t *testing.T) {
 	}
 	if !strings.Contains(ansi.Strip(m.Render()), "Relearning fan-1") {
 		t.Errorf("outcome not shown:\n%s", ansi.Strip(m.Render()))
+	}
+}
+
+// typeInto clears the focused input and types text into it.
+func typeInto(t *testing.T, m app.Model, text string) app.Model {
+	t.Helper()
+	for range 30 {
+		m = keys(t, m, "backspace")
+	}
+	for _, r := range text {
+		m = keys(t, m, string(r))
+	}
+	return m
+}
+
+// puts returns the PUT requests the fake appliance received.
+func puts(srv *fakeappliance.Server) []fakeappliance.Request {
+	var out []fakeappliance.Request
+	for _, r := range srv.Requests() {
+		if r.Method == "PUT" {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// Settings fields after the name, in tab order.
+const (
+	tabsToWindow      = 7
+	tabsToPersistence = 10
+)
+
+func adminOnFake(t *testing.T, w, h int) (app.Model, *fakeappliance.Server) {
+	t.Helper()
+	fx := fakeappliance.NewFixture()
+	fx.Me = api.Identity{Actor: "local:root", Role: api.RoleAdmin}
+	srv := fakeappliance.New(fx)
+	t.Cleanup(srv.Close)
+	c, err := api.NewClient(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return model(t, fx, c, w, h), srv
+}
+
+func TestSettingsShowListeningProfile(t *testing.T) {
+	m, _ := adminOnFake(t, 80, 24)
+	m = keys(t, m, "5", "down")
+	screen := ansi.Strip(m.Render())
+	for _, want := range []string{"Window *         2s", "Hop *            500ms", "Pooling *        max", "Persistence      2s",
+		"* a change makes the machine learn again"} {
+		if !strings.Contains(screen, want) {
+			t.Errorf("settings lack %q:\n%s", want, screen)
+		}
+	}
+}
+
+func TestSettingsWindowChangeAsksBeforeRelearning(t *testing.T) {
+	m, srv := adminOnFake(t, 80, 24)
+	m = keys(t, m, "5", "down", "e")
+	for range tabsToWindow {
+		m = keys(t, m, "tab")
+	}
+	m = typeInto(t, m, "10s")
+	if s := ansi.Strip(m.Render()); !strings.Contains(s, "Saving window 2s → 10s makes pump-2 learn its normal") {
+		t.Errorf("no warning while editing:\n%s", s)
+	}
+	m, cmd := step(t, m, press("ctrl+s"))
+	m = settle(t, m, cmd)
+	screen := ansi.Strip(m.Render())
+	if !strings.Contains(screen, "Save window 2s → 10s? pump-2 then learns its normal sound again") || !strings.Contains(screen, "y/n") {
+		t.Fatalf("no confirmation before saving:\n%s", screen)
+	}
+	if n := len(puts(srv)); n != 0 {
+		t.Fatalf("%d PUTs before the confirmation was answered", n)
+	}
+	checkSize(t, m.Render(), 80, 24)
+	golden(t, "settings_relearn_80x24", m.Render())
+
+	// n goes back to the form, keeping the edit, and saves nothing.
+	m = keys(t, m, "n")
+	if n := len(puts(srv)); n != 0 {
+		t.Fatalf("%d PUTs after answering no", n)
+	}
+	if s := ansi.Strip(m.Render()); !strings.Contains(s, "Not saved.") || !strings.Contains(s, "10s") {
+		t.Errorf("after no:\n%s", s)
+	}
+	// Typing continues in the form after the answer.
+	m = keys(t, m, "backspace", "backspace", "backspace")
+	m = typeInto(t, m, "5s")
+	m, cmd = step(t, m, press("ctrl+s"))
+	m = settle(t, m, cmd)
+	m, cmd = step(t, m, press("y"))
+	m = settle(t, m, cmd)
+	ps := puts(srv)
+	if len(ps) != 1 || ps[0].Path != "/api/v1/machines/pump-2" {
+		t.Fatalf("PUTs %+v, want one of pump-2", ps)
+	}
+	var body api.Machine
+	if err := json.Unmarshal(ps[0].Body, &body); err != nil || body.Detection.Window != "5s" || body.Detection.Hop != "500ms" ||
+		body.Detection.Persistence != "2s" || !slices.Equal(body.Detection.Pooling, []string{"max"}) {
+		t.Errorf("sent %s (%v)", ps[0].Body, err)
+	}
+	if got := srv.Machines()[1].Detection.Window; got != "5s" {
+		t.Errorf("stored window %q", got)
+	}
+	if s := ansi.Strip(m.Render()); !strings.Contains(s, "Saved pump-2.") || !strings.Contains(s, "Window *         5s") {
+		t.Errorf("not saved:\n%s", s)
+	}
+}
+
+func TestSettingsPersistenceSavesWithoutRelearning(t *testing.T) {
+	m, srv := adminOnFake(t, 80, 24)
+	m = keys(t, m, "5", "e")
+	for range tabsToPersistence {
+		m = keys(t, m, "tab")
+	}
+	m = typeInto(t, m, "0s")
+	if s := ansi.Strip(m.Render()); strings.Contains(s, "learn its normal sound again") {
+		t.Errorf("persistence warned of relearning:\n%s", s)
+	}
+	m, cmd := step(t, m, press("enter")) // enter on the last field saves
+	m = settle(t, m, cmd)
+	if ps := puts(srv); len(ps) != 1 || !strings.Contains(string(ps[0].Body), `"persistence":"0s"`) {
+		t.Fatalf("PUTs %+v", ps)
+	}
+	if s := ansi.Strip(m.Render()); !strings.Contains(s, "Saved fan-1.") {
+		t.Errorf("not saved:\n%s", s)
+	}
+}
+
+func TestSettingsProfileErrorsFromAppliance(t *testing.T) {
+	for _, size := range [][2]int{{80, 24}, {120, 40}} {
+		t.Run(itoa(size[0])+"x"+itoa(size[1]), func(t *testing.T) {
+			m, srv := adminOnFake(t, size[0], size[1])
+			m = keys(t, m, "5", "down", "e")
+			for range tabsToWindow {
+				m = keys(t, m, "tab")
+			}
+			m = typeInto(t, m, "1s")
+			m = keys(t, m, "tab")
+			m = typeInto(t, m, "2s")
+			m = keys(t, m, "tab")
+			m = typeInto(t, m, "max, avg")
+			m = keys(t, m, "tab")
+			m = typeInto(t, m, "soon")
+			// A duration that does not parse is caught here, beside its field.
+			m, cmd := step(t, m, press("ctrl+s"))
+			m = settle(t, m, cmd)
+			if len(puts(srv)) != 0 || !strings.Contains(ansi.Strip(m.Render()), "Persistence      soon") {
+				t.Fatalf("an unparsable persistence was sent:\n%s", ansi.Strip(m.Render()))
+			}
+			if got := m.SettingsErrors()[api.FieldPersistence]; got != "must be a duration such as 2s or 500ms" {
+				t.Errorf("persistence error %q", got)
+			}
+			m = typeInto(t, m, "3s")
+			m, cmd = step(t, m, press("ctrl+s"))
+			m = settle(t, m, cmd)
+			m, cmd = step(t, m, press("y"))
+			m = settle(t, m, cmd)
+			if len(puts(srv)) != 1 {
+				t.Fatalf("%d PUTs", len(puts(srv)))
+			}
+			errs := m.SettingsErrors()
+			want := map[string]string{
+				api.FieldHop:     "must be between 10ms and the window (1s)",
+				api.FieldPooling: `"avg" must be one of max, mean, std, min, delta, each once`,
+			}
+			if len(errs) != len(want) || errs[api.FieldHop] != want[api.FieldHop] || errs[api.FieldPooling] != want[api.FieldPooling] {
+				t.Errorf("errors %q, want %q", errs, want)
+			}
+			screen := ansi.Strip(m.Render())
+			lines := strings.Split(screen, "\n")
+			for field, label := range map[string]string{api.FieldHop: "Hop *", api.FieldPooling: "Pooling *"} {
+				k := slices.IndexFunc(lines, func(l string) bool { return strings.Contains(l, label) })
+				if k < 0 || !strings.Contains(lines[k]+lines[k+1], "✗ "+want[field][:20]) {
+					t.Errorf("%s without its error beside or below it:\n%s", label, screen)
+				}
+			}
+			checkSize(t, m.Render(), size[0], size[1])
+			golden(t, "settings_profile_invalid_"+itoa(size[0])+"x"+itoa(size[1]), m.Render())
+		})
+	}
+}
+
+// Errors are read whole: at 80×24 an error on every field fits beside it; long errors
+// go below their fields, and the hints give way so that they and the outcome still show.
+func TestSettingsManyErrorsFit(t *testing.T) {
+	fx := fakeappliance.NewFixture()
+	fx.Me = api.Identity{Actor: "local:root", Role: api.RoleAdmin}
+	long := map[string]bool{api.FieldSmoothing: true, api.FieldWindow: true, api.FieldHop: true, "detection.pooling[0]": true, api.FieldPersistence: true}
+	for _, all := range []bool{true, false} {
+		var fs []api.FieldError
+		for _, f := range []string{api.FieldName, api.FieldSensorSource, api.FieldSensorChannel, api.FieldLearning, api.FieldModel,
+			api.FieldQuantile, api.FieldSmoothing, api.FieldWindow, api.FieldHop, "detection.pooling[0]", api.FieldPersistence} {
+			switch {
+			case all:
+				fs = append(fs, api.FieldError{Field: f, Message: "bad " + f})
+			case long[f]:
+				fs = append(fs, api.FieldError{Field: f, Message: "bad " + f + ": out of range"})
+			}
+		}
+		c := fakeClient{updateMachine: func(api.Machine) (api.Machine, error) {
+			return api.Machine{}, &api.Error{Code: api.CodeInvalid, Fields: fs}
+		}}
+		m := model(t, fx, c, 80, 24)
+		m = keys(t, m, "5", "e")
+		m, cmd := step(t, m, press("ctrl+s"))
+		m = settle(t, m, cmd)
+		screen := ansi.Strip(m.Render())
+		checkSize(t, m.Render(), 80, 24)
+		wants := []string{"✗ bad detection.window", "✗ bad detection.hop", "✗ \"max\" bad detection.pooling[0]", "✗ bad detection.persistence",
+			"rejected the change"}
+		if all {
+			wants = append(wants, "✗ bad name", "✗ bad detection.quantile")
+		} else if strings.Contains(screen, "fewer alarms") {
+			t.Errorf("the quantile's hint took the room of an error:\n%s", screen)
+		}
+		for _, want := range wants {
+			if !strings.Contains(screen, want) {
+				t.Errorf("screen lacks %q:\n%s", want, screen)
+			}
+		}
 	}
 }
 

@@ -2,7 +2,9 @@
 // appliance's HTTP API, for the desktop client's tests and screenshots: the
 // routes the client uses, with canned machines and events, a deterministic
 // live stream (Server-Sent Events) where one machine goes anomalous, role
-// checks, 422 field errors, and a log of the requests it received.
+// checks, 422 field errors (a machine's window, hop, pooling and persistence
+// with the appliance's messages, machine.go), and a log of the requests it
+// received.
 package fakeappliance
 
 import (
@@ -78,8 +80,11 @@ func New(opt Options) *Server {
 	if opt.Interval <= 0 {
 		opt.Interval = 100 * time.Millisecond
 	}
+	// As the appliance answers them: smoothing 1 (none; persistence took its place) and
+	// window, hop, pooling and persistence the defaults of the kind, but for the fan,
+	// which is listened to with a profile of its own.
 	det := func(model, learn string, q float64) api.Detection {
-		return api.Detection{Model: model, Learning: learn, Quantile: q, Smoothing: 8}
+		return api.Detection{Model: model, Learning: learn, Quantile: q, Smoothing: 1}
 	}
 	s := &Server{opt: opt, machines: []api.Machine{
 		{ID: Fan, Name: "Cooling fan 1", Kind: "fan", Line: "Line A", Sensor: api.SensorBinding{Source: "mic-a", Channel: 0}, Detection: det("mahalanobis", "10m0s", 0.99)},
@@ -88,6 +93,11 @@ func New(opt Options) *Server {
 		{ID: Conveyor, Name: "Conveyor motor 4", Kind: "motor", Line: "Line B", Sensor: api.SensorBinding{Source: "mic-b", Channel: 1}, Detection: det("knn", "10m0s", 0.98)},
 		{ID: Valve, Name: "Steam valve 5", Kind: "valve", Line: "Line C", Sensor: api.SensorBinding{Source: "mic-c", Channel: 0}, Detection: det("mahalanobis", "10m0s", 0.99)},
 	}}
+	s.machines[0].Detection.Window, s.machines[0].Detection.Hop = "4s", "1s"
+	s.machines[0].Detection.Pooling, s.machines[0].Detection.Persistence = []string{"max", "mean"}, "3s"
+	for i, m := range s.machines {
+		s.machines[i], _ = check(m)
+	}
 	st := opt.Start
 	s.al = newAlerting(st, opt.Interval)
 	at := func(d time.Duration) *time.Time { t := st.Add(d); return &t }
@@ -211,6 +221,13 @@ func (s *Server) getMachine(w http.ResponseWriter, r *http.Request) {
 // Validate checks a machine configuration the way the appliance does,
 // returning the field errors.
 func Validate(m api.Machine) []api.FieldError {
+	_, fe := check(m)
+	return fe
+}
+
+// check checks a machine and returns it as the appliance stores and answers it, with
+// window, hop, pooling and persistence filled in (machine.go).
+func check(m api.Machine) (api.Machine, []api.FieldError) {
 	var fe []api.FieldError
 	add := func(f, msg string) { fe = append(fe, api.FieldError{Field: f, Message: msg}) }
 	if strings.TrimSpace(m.Name) == "" {
@@ -234,7 +251,12 @@ func Validate(m api.Machine) []api.FieldError {
 	if m.Detection.Smoothing < 1 || m.Detection.Smoothing > 100 {
 		add("detection.smoothing", fmt.Sprintf("%d: want 1..100 windows", m.Detection.Smoothing))
 	}
-	return fe
+	d, pe := checkProfile(m.Detection, m.Kind, len(fe) > 0)
+	m.Detection = d
+	if d, err := time.ParseDuration(m.Detection.Learning); err == nil {
+		m.Detection.Learning = d.String()
+	}
+	return m, append(fe, pe...)
 }
 
 func (s *Server) putMachine(w http.ResponseWriter, r *http.Request) {
@@ -256,7 +278,8 @@ func (s *Server) putMachine(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, &api.Error{Code: api.CodeInvalid, Message: "invalid machine", Fields: []api.FieldError{{Field: "id", Message: "must match the path"}}})
 		return
 	}
-	if fe := Validate(m); len(fe) > 0 {
+	m, fe := check(m)
+	if len(fe) > 0 {
 		writeErr(w, &api.Error{Code: api.CodeInvalid, Message: "invalid machine configuration", Fields: fe})
 		return
 	}

@@ -8,7 +8,10 @@
 // appliance does: 422s name the same fields (rules[i].severity,
 // receivers[i].settings.url, maintenance[i].days[j], matchers[i].op …),
 // secrets read "****" for non-admins and sent back so keep their values, a
-// second acknowledgement is 409, a receiver test answers done or failed.
+// second acknowledgement is 409, a receiver test answers done or failed. A
+// machine's PUT is checked like the appliance's (machine.go: every field,
+// window, hop, pooling and persistence included, with its messages) and
+// stored with the defaults of its kind filled in.
 package fakeappliance
 
 import (
@@ -18,6 +21,7 @@ import (
 	"math"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -101,13 +105,15 @@ func tp(t time.Time) *time.Time { return &t }
 // learning — with two minutes of score history, events, sensors (one
 // silent) and two capture devices, all relative to Now.
 func NewFixture() Fixture {
-	det := func(model string) api.Detection {
-		return api.Detection{Model: model, Learning: "10m0s", Quantile: 0.99, Smoothing: 3}
+	// As the appliance answers them: smoothing 1 (none; persistence took its place) and
+	// window, hop, pooling and persistence the defaults of the kind.
+	det := func(model, kind string) api.Detection {
+		return withProfile(api.Detection{Model: model, Learning: "10m0s", Quantile: 0.99, Smoothing: 1}, kind)
 	}
 	ms := []api.Machine{
-		{ID: "fan-1", Name: "Supply fan 1", Kind: "fan", Line: "line-a", Sensor: api.SensorBinding{Source: "mic", Channel: 0}, Detection: det("mahalanobis")},
-		{ID: "pump-2", Name: "Coolant pump 2", Kind: "pump", Line: "line-a", Sensor: api.SensorBinding{Source: "mic", Channel: 1}, Detection: det("mahalanobis")},
-		{ID: "motor-3", Name: "Conveyor motor 3", Kind: "motor", Line: "line-b", Sensor: api.SensorBinding{Source: "sim", Channel: 0}, Detection: det("gmm")},
+		{ID: "fan-1", Name: "Supply fan 1", Kind: "fan", Line: "line-a", Sensor: api.SensorBinding{Source: "mic", Channel: 0}, Detection: det("mahalanobis", "fan")},
+		{ID: "pump-2", Name: "Coolant pump 2", Kind: "pump", Line: "line-a", Sensor: api.SensorBinding{Source: "mic", Channel: 1}, Detection: det("mahalanobis", "pump")},
+		{ID: "motor-3", Name: "Conveyor motor 3", Kind: "motor", Line: "line-b", Sensor: api.SensorBinding{Source: "sim", Channel: 0}, Detection: det("gmm", "motor")},
 	}
 	spectrum := func(seed float64) []float32 {
 		s := make([]float32, 64)
@@ -265,20 +271,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	case r.Method == "POST" && len(parts) == 3 && parts[0] == "events" && (parts[2] == "acknowledge" || parts[2] == "label"):
 		s.eventAction(w, parts[1], parts[2], body)
 	case r.Method == "PUT" && len(parts) == 2 && parts[0] == "machines":
-		var m api.Machine
-		if err := json.Unmarshal(body, &m); err != nil {
-			writeErr(w, api.Errorf(api.CodeInvalid, "bad JSON: %v", err))
-			return
-		}
-		if s.UpdateMachine != nil {
-			out, e := s.UpdateMachine(m)
-			if e != nil {
-				writeErr(w, e)
-				return
-			}
-			m = out
-		}
-		writeJSON(w, 200, m)
+		s.putMachine(w, parts[1], body)
 	case r.Method == "POST" && len(parts) == 3 && parts[0] == "machines" && parts[2] == "relearn":
 		w.WriteHeader(http.StatusAccepted)
 	case r.Method == "GET" && path == "live":
@@ -287,6 +280,59 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	default:
 		writeErr(w, api.Errorf(api.CodeNotFound, "no route %s %s", r.Method, r.URL.Path))
 	}
+}
+
+// putMachine checks a machine as the appliance does (role admin, the id of the path, every
+// field) and stores it with the defaults of its kind filled in, or hands it to
+// UpdateMachine when that is set.
+func (s *Server) putMachine(w http.ResponseWriter, id string, body []byte) {
+	s.mu.Lock()
+	role, i := s.data.Me.Role, slices.IndexFunc(s.data.Machines, func(m api.Machine) bool { return m.ID == id })
+	s.mu.Unlock()
+	if !role.Allows(api.RoleAdmin) {
+		writeErr(w, api.Errorf(api.CodeForbidden, "PUT %s needs role %s", api.PathMachine, api.RoleAdmin))
+		return
+	}
+	if i < 0 {
+		writeErr(w, api.Errorf(api.CodeNotFound, "no machine %q", id))
+		return
+	}
+	var m api.Machine
+	if err := json.Unmarshal(body, &m); err != nil {
+		writeErr(w, api.Errorf(api.CodeInvalid, "bad JSON: %v", err))
+		return
+	}
+	if m.ID == "" {
+		m.ID = id
+	}
+	out, fs := checkMachine(m)
+	if m.ID != id {
+		fs = append(fieldErrs{{Field: "id", Message: fmt.Sprintf("must be %q, the machine in the path (ids cannot change)", id)}}, fs...)
+	}
+	if len(fs) > 0 {
+		writeErr(w, &api.Error{Code: api.CodeInvalid, Message: fmt.Sprintf("machine %q: invalid configuration", id), Fields: fs})
+		return
+	}
+	if s.UpdateMachine != nil {
+		res, e := s.UpdateMachine(out)
+		if e != nil {
+			writeErr(w, e)
+			return
+		}
+		out = res
+	} else {
+		s.mu.Lock()
+		s.data.Machines[i] = out
+		s.mu.Unlock()
+	}
+	writeJSON(w, 200, out)
+}
+
+// Machines returns the stored machines.
+func (s *Server) Machines() []api.Machine {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]api.Machine(nil), s.data.Machines...)
 }
 
 func (s *Server) eventAction(w http.ResponseWriter, idText, action string, body []byte) {

@@ -1,22 +1,28 @@
 // Package settings is the settings page: a machine's configuration as a
 // form (name, sensor source and channel, learning period, model, threshold
-// quantile, smoothing) with the API's per-field validation errors shown
-// beside the fields, and relearning with a confirmation. Both need the
-// admin role; other roles see the form read-only.
+// quantile, smoothing, and how the machine is listened to: analysis window,
+// hop, pooling, persistence) with the API's per-field validation errors
+// shown beside the fields, and relearning with a confirmation. Saving a
+// change the appliance answers by learning the machine afresh (sensor,
+// model, window, hop, pooling) asks first, as relearning does. Both need
+// the admin role; other roles see the form read-only.
 package settings
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"signalcraft/core/api"
 	"signalcraft/tui/fleet"
@@ -42,17 +48,50 @@ const (
 	FieldModel     = api.FieldModel
 	FieldQuantile  = api.FieldQuantile
 	FieldSmoothing = api.FieldSmoothing
+	// How the machine is listened to; empty takes the default of the machine's kind.
+	FieldWindow      = api.FieldWindow
+	FieldHop         = api.FieldHop
+	FieldPooling     = api.FieldPooling
+	FieldPersistence = api.FieldPersistence
 )
 
-var fields = []struct{ name, label, hint string }{
-	{FieldName, "Name", ""},
-	{FieldSource, "Sensor source", "source id"},
-	{FieldChannel, "Sensor channel", "0-based"},
-	{FieldLearning, "Learning period", "e.g. 10m, 1h30m"},
-	{FieldModel, "Model", "mahalanobis, gmm, knn"},
-	{FieldQuantile, "Quantile", "0.5–0.9999: higher, fewer alarms"},
-	{FieldSmoothing, "Smoothing", "windows"},
+// Indexes of the form's fields (and inputs).
+const (
+	iName = iota
+	iSource
+	iChannel
+	iLearning
+	iModel
+	iQuantile
+	iSmoothing
+	iWindow
+	iHop
+	iPooling
+	iPersistence
+)
+
+// fields are the form's fields in order. relearns marks those whose change makes the
+// appliance learn the machine afresh (appliance/daemon UpdateMachine: a new sensor
+// binding, model kind, window, hop or pooling); their labels end in relearnMark.
+var fields = []struct {
+	name, label, hint string
+	relearns          bool
+}{
+	iName:        {FieldName, "Name", "", false},
+	iSource:      {FieldSource, "Sensor source", "source id", true},
+	iChannel:     {FieldChannel, "Sensor channel", "0-based", true},
+	iLearning:    {FieldLearning, "Learning period", "e.g. 10m, 1h30m", false},
+	iModel:       {FieldModel, "Model", "mahalanobis, gmm, knn", true},
+	iQuantile:    {FieldQuantile, "Quantile", "0.5–0.9999: higher, fewer alarms", false},
+	iSmoothing:   {FieldSmoothing, "Smoothing", "windows; 1: none", false},
+	iWindow:      {FieldWindow, "Window", "e.g. 2s, 10s (100ms–1m)", true},
+	iHop:         {FieldHop, "Hop", "e.g. 500ms (10ms–window)", true},
+	iPooling:     {FieldPooling, "Pooling", "max, mean, std, min, delta", true},
+	iPersistence: {FieldPersistence, "Persistence", "must last, e.g. 2s (0s–10m)", false},
 }
+
+// relearnMark ends the label of a field whose change makes the machine learn again.
+const relearnMark = " *"
 
 // KeyMap is the page's key bindings.
 type KeyMap struct {
@@ -92,7 +131,8 @@ type mode int
 const (
 	viewing mode = iota
 	editing
-	confirming
+	confirming     // relearn now? y/n
+	confirmingSave // save a change that makes the machine learn again? y/n
 	saving
 )
 
@@ -107,6 +147,7 @@ type Model struct {
 	focus         int // field while editing
 	inputs        []textinput.Model
 	errs          map[string]string // per field
+	pending       api.Machine       // the machine to save once confirmed, and as last sent
 	flash         string
 	width, height int
 }
@@ -114,10 +155,13 @@ type Model struct {
 // New returns the settings page.
 func New(c Client, f *fleet.Fleet, st theme.Styles) Model {
 	m := Model{KeyMap: DefaultKeyMap(), client: c, fleet: f, st: st, errs: map[string]string{}}
-	for range fields {
+	for i := range fields {
 		ti := textinput.New()
 		ti.Prompt = ""
 		ti.CharLimit = 100
+		if i >= iWindow {
+			ti.Placeholder = "default"
+		}
 		m.inputs = append(m.inputs, ti)
 	}
 	return m
@@ -134,7 +178,9 @@ func (m *Model) SetSize(w, h int) {
 
 // Capturing reports whether keys are being typed into the form or answer a
 // confirmation, so the root must not take them.
-func (m Model) Capturing() bool { return m.mode == editing || m.mode == confirming }
+func (m Model) Capturing() bool {
+	return m.mode == editing || m.mode == confirming || m.mode == confirmingSave
+}
 
 // Errors returns the field errors shown, by API field name.
 func (m Model) Errors() map[string]string { return m.errs }
@@ -165,7 +211,7 @@ func (m Model) ShortHelp() []key.Binding {
 	switch m.mode {
 	case editing:
 		return []key.Binding{m.KeyMap.Next, m.KeyMap.Prev, m.KeyMap.Save, m.KeyMap.Cancel}
-	case confirming:
+	case confirming, confirmingSave:
 		return []key.Binding{m.KeyMap.Yes, m.KeyMap.No}
 	}
 	bs := []key.Binding{m.KeyMap.Up, m.KeyMap.Down}
@@ -175,37 +221,160 @@ func (m Model) ShortHelp() []key.Binding {
 	return bs
 }
 
+// values are a machine's settings as the form shows them, in the order of fields.
 func values(mc api.Machine) []string {
-	return []string{mc.Name, mc.Sensor.Source, strconv.Itoa(mc.Sensor.Channel), mc.Detection.Learning,
-		mc.Detection.Model, strconv.FormatFloat(mc.Detection.Quantile, 'g', -1, 64), strconv.Itoa(mc.Detection.Smoothing)}
+	d := mc.Detection
+	return []string{mc.Name, mc.Sensor.Source, strconv.Itoa(mc.Sensor.Channel), d.Learning,
+		d.Model, strconv.FormatFloat(d.Quantile, 'g', -1, 64), strconv.Itoa(d.Smoothing),
+		d.Window, d.Hop, strings.Join(d.Pooling, ", "), d.Persistence}
 }
 
-// form reads the inputs into a machine, checking what must be a number
-// here; the API checks the rest.
+// form reads the inputs into a machine.
 func (m Model) form(base api.Machine) (api.Machine, map[string]string) {
+	vals := make([]string, len(m.inputs))
+	for i, in := range m.inputs {
+		vals[i] = in.Value()
+	}
+	return parseForm(base, vals)
+}
+
+// parseForm reads the form's values (in the order of fields) into base, checking here
+// what must be a number, a duration or a list; the API checks ranges and names. Window,
+// hop, pooling and persistence left empty are sent empty: the default of the machine's kind.
+func parseForm(base api.Machine, vals []string) (api.Machine, map[string]string) {
 	errs := map[string]string{}
-	v := func(i int) string { return strings.TrimSpace(m.inputs[i].Value()) }
+	v := func(i int) string { return strings.TrimSpace(vals[i]) }
 	out := base
-	out.Name = v(0)
-	out.Sensor.Source = v(1)
-	if n, err := strconv.Atoi(v(2)); err != nil {
+	out.Name = v(iName)
+	out.Sensor.Source = v(iSource)
+	if n, err := strconv.Atoi(v(iChannel)); err != nil {
 		errs[FieldChannel] = "must be a whole number"
 	} else {
 		out.Sensor.Channel = n
 	}
-	out.Detection.Learning = v(3)
-	out.Detection.Model = v(4)
-	if q, err := strconv.ParseFloat(v(5), 64); err != nil {
+	out.Detection.Learning = v(iLearning)
+	out.Detection.Model = v(iModel)
+	if q, err := strconv.ParseFloat(v(iQuantile), 64); err != nil {
 		errs[FieldQuantile] = "must be a number such as 0.99"
 	} else {
 		out.Detection.Quantile = q
 	}
-	if n, err := strconv.Atoi(v(6)); err != nil {
+	if n, err := strconv.Atoi(v(iSmoothing)); err != nil {
 		errs[FieldSmoothing] = "must be a whole number"
 	} else {
 		out.Detection.Smoothing = n
 	}
+	dur := func(i int) string {
+		s := v(i)
+		if s == "" {
+			return ""
+		}
+		d, err := time.ParseDuration(s)
+		if err != nil {
+			errs[fields[i].name] = "must be a duration such as 2s or 500ms"
+			return s
+		}
+		return d.String()
+	}
+	out.Detection.Window = dur(iWindow)
+	out.Detection.Hop = dur(iHop)
+	out.Detection.Persistence = dur(iPersistence)
+	out.Detection.Pooling = parsePooling(v(iPooling))
 	return out, errs
+}
+
+// parsePooling reads a list of statistics separated by commas or spaces, in lower case;
+// nil when there is none.
+func parsePooling(s string) []string {
+	var out []string
+	for _, f := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || unicode.IsSpace(r) }) {
+		out = append(out, strings.ToLower(f))
+	}
+	return out
+}
+
+// relearnChanges describes the changes from old to next that make the appliance learn
+// the machine afresh ("window 2s → 10s"); none if there is no such change. Durations
+// compare by value (500ms is 0.5s); an empty value (the kind's default) counts as a
+// change from or to any other, since the client does not know the kind's defaults.
+func relearnChanges(old, next api.Machine) []string {
+	var out []string
+	show := func(s string) string {
+		if s == "" {
+			return "default"
+		}
+		return s
+	}
+	if old.Sensor != next.Sensor {
+		out = append(out, fmt.Sprintf("sensor %s/%d → %s/%d", old.Sensor.Source, old.Sensor.Channel, next.Sensor.Source, next.Sensor.Channel))
+	}
+	if old.Detection.Model != next.Detection.Model {
+		out = append(out, fmt.Sprintf("model %s → %s", show(old.Detection.Model), show(next.Detection.Model)))
+	}
+	for _, f := range []struct{ name, a, b string }{
+		{"window", old.Detection.Window, next.Detection.Window},
+		{"hop", old.Detection.Hop, next.Detection.Hop},
+	} {
+		if !sameDuration(f.a, f.b) {
+			out = append(out, fmt.Sprintf("%s %s → %s", f.name, show(f.a), show(f.b)))
+		}
+	}
+	if !slices.Equal(old.Detection.Pooling, next.Detection.Pooling) {
+		out = append(out, fmt.Sprintf("pooling %s → %s", show(strings.Join(old.Detection.Pooling, ", ")), show(strings.Join(next.Detection.Pooling, ", "))))
+	}
+	return out
+}
+
+func sameDuration(a, b string) bool {
+	if a == b {
+		return true
+	}
+	da, errA := time.ParseDuration(a)
+	db, errB := time.ParseDuration(b)
+	return a != "" && b != "" && errA == nil && errB == nil && da == db
+}
+
+// fieldOf returns the form field an API field path belongs to and the index of a list
+// item it names: "detection.pooling[1]" is FieldPooling, 1. The index is -1 when the
+// path names no item.
+func fieldOf(path string) (string, int) {
+	base, rest, ok := strings.Cut(path, "[")
+	if !ok {
+		return path, -1
+	}
+	n, err := strconv.Atoi(strings.TrimSuffix(rest, "]"))
+	if err != nil || !strings.HasSuffix(rest, "]") {
+		return path, -1
+	}
+	return base, n
+}
+
+// fieldErrors sorts the API's field errors into those the form shows beside a field
+// (by field name; several for one field are joined) and the others, as "path: message".
+// An error about one statistic of the pooling names the statistic sent.
+func fieldErrors(fs []api.FieldError, sent api.Machine) (map[string]string, []string) {
+	byField := map[string]string{}
+	var other []string
+	for _, f := range fs {
+		name, i := fieldOf(f.Field)
+		if !known(name) {
+			other = append(other, f.Field+": "+f.Message)
+			continue
+		}
+		msg := f.Message
+		if i >= 0 {
+			if name == FieldPooling && i < len(sent.Detection.Pooling) {
+				msg = fmt.Sprintf("%q %s", sent.Detection.Pooling[i], msg)
+			} else {
+				msg = fmt.Sprintf("#%d %s", i+1, msg)
+			}
+		}
+		if prev, ok := byField[name]; ok {
+			msg = prev + "; " + msg
+		}
+		byField[name] = msg
+	}
+	return byField, other
 }
 
 func (m *Model) setFocus(i int) tea.Cmd {
@@ -223,14 +392,8 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 			m.errs = map[string]string{}
 			var e *api.Error
 			if api.ErrorCode(msg.Err) == api.CodeInvalid && asError(msg.Err, &e) && len(e.Fields) > 0 {
-				other := []string{}
-				for _, f := range e.Fields {
-					if known(f.Field) {
-						m.errs[f.Field] = f.Message
-					} else {
-						other = append(other, f.Field+": "+f.Message)
-					}
-				}
+				var other []string
+				m.errs, other = fieldErrors(e.Fields, m.pending)
 				m.flash = m.st.Error.Render("The appliance rejected the change; see the fields marked ✗.")
 				if len(other) > 0 {
 					m.flash = m.st.Error.Render("Rejected: " + strings.Join(other, "; "))
@@ -282,6 +445,16 @@ func (m Model) key(k tea.KeyPressMsg) (Model, tea.Cmd) {
 	switch m.mode {
 	case saving:
 		return m, nil
+	case confirmingSave:
+		switch {
+		case key.Matches(k, km.Yes):
+			return m.save()
+		case key.Matches(k, km.No):
+			m.mode = editing
+			m.flash = m.st.Muted.Render("Not saved.")
+			return m, m.inputs[m.focus].Focus()
+		}
+		return m, nil
 	case confirming:
 		switch {
 		case key.Matches(k, km.Yes):
@@ -315,16 +488,14 @@ func (m Model) key(k tea.KeyPressMsg) (Model, tea.Cmd) {
 				m.flash = m.st.Error.Render("Fix the fields marked ✗.")
 				return m, nil
 			}
-			m.mode = saving
-			m.inputs[m.focus].Blur()
-			m.flash = m.st.Muted.Render("Saving…")
-			c := m.client
-			return m, func() tea.Msg {
-				ctx, cancel := context.WithTimeout(context.Background(), Timeout)
-				defer cancel()
-				saved, err := c.UpdateMachine(ctx, out)
-				return SavedMsg{Machine: saved, Err: err}
+			m.pending = out
+			if len(relearnChanges(mc, out)) > 0 {
+				m.mode = confirmingSave
+				m.inputs[m.focus].Blur()
+				m.flash = ""
+				return m, nil
 			}
+			return m.save()
 		case key.Matches(k, km.Next):
 			return m, m.setFocus(m.focus + 1)
 		case key.Matches(k, km.Prev):
@@ -368,6 +539,20 @@ func (m Model) key(k tea.KeyPressMsg) (Model, tea.Cmd) {
 	return m, nil
 }
 
+// save sends the pending machine.
+func (m Model) save() (Model, tea.Cmd) {
+	m.mode = saving
+	m.inputs[m.focus].Blur()
+	m.flash = m.st.Muted.Render("Saving…")
+	c, out := m.client, m.pending
+	return m, func() tea.Msg {
+		ctx, cancel := context.WithTimeout(context.Background(), Timeout)
+		defer cancel()
+		saved, err := c.UpdateMachine(ctx, out)
+		return SavedMsg{Machine: saved, Err: err}
+	}
+}
+
 func needAdmin(what string, have api.Role) string {
 	return fmt.Sprintf("To %s you need role admin (you are %s).", what, have)
 }
@@ -392,6 +577,7 @@ func (m Model) layout() (w, listW, inW int) {
 // View draws the machine list on the left and the form on the right.
 func (m Model) View() string {
 	w, listW, inW := m.layout()
+	formW := w - listW - 2
 	var left []string
 	left = append(left, m.st.Header.Render(format.Fit("MACHINES", listW)))
 	for i, mc := range m.fleet.Machines {
@@ -408,42 +594,70 @@ func (m Model) View() string {
 		right = append(right, m.st.Muted.Render("No machines."))
 	} else {
 		right = append(right, m.st.Title.Render("Machine "+mc.ID)+m.st.Muted.Render(fmt.Sprintf("  %s · %s", mc.Kind, mc.Line)))
+		type row struct {
+			line  string
+			below []string // the note, when there is no room beside the field
+			hint  bool     // the note is a hint, not an error
+		}
+		rows := make([]row, len(fields))
+		lines := 1 + len(fields) + 1
 		vals := values(mc)
-		formW := w - listW - 2
+		indent := strings.Repeat(" ", labelW+1)
 		for i, f := range fields {
-			label := format.Fit(f.label, labelW)
+			label := f.label
+			if f.relearns {
+				label += relearnMark
+			}
+			label = format.Fit(label, labelW)
 			var val string
-			if m.mode == editing || m.mode == saving {
+			if m.mode == editing || m.mode == saving || m.mode == confirmingSave {
 				val = format.Fit(m.inputs[i].View(), inW)
 				if i == m.focus && m.mode == editing {
 					label = m.st.Info.Render(label)
 				}
+			} else if vals[i] == "" && i >= iWindow {
+				val = m.st.Muted.Render(format.Fit("default", inW))
 			} else {
 				val = format.Fit(vals[i], inW)
 			}
-			note := m.st.Muted.Render(f.hint)
-			if e, bad := m.errs[f.name]; bad {
-				note = m.st.Error.Render("✗ " + e)
-			}
 			line := m.st.Label.Render(label) + " " + val
-			if lipgloss.Width(line)+1+lipgloss.Width(note) <= formW || note == "" {
-				right = append(right, format.Fit(line+" "+note, formW))
-			} else { // no room beside the field: the note goes below it
-				right = append(right, format.Fit(line, formW), format.Fit(strings.Repeat(" ", labelW+1)+note, formW))
+			e, bad := m.errs[f.name]
+			switch {
+			case bad && lipgloss.Width(line)+3+lipgloss.Width(e) <= formW:
+				rows[i] = row{line: line + " " + m.st.Error.Render("✗ "+e)}
+			case bad: // below the field, wrapped: an error is read whole
+				rows[i].line = line
+				for k, l := range strings.Split(ansi.Wordwrap(e, formW-len(indent)-2, ""), "\n") {
+					mark := "  "
+					if k == 0 {
+						mark = "✗ "
+					}
+					rows[i].below = append(rows[i].below, indent+m.st.Error.Render(mark+l))
+				}
+			case f.hint == "" || lipgloss.Width(line)+1+lipgloss.Width(f.hint) <= formW:
+				rows[i] = row{line: line + " " + m.st.Muted.Render(f.hint)}
+			default:
+				rows[i] = row{line: line, below: []string{indent + m.st.Muted.Render(f.hint)}, hint: true}
+			}
+			lines += len(rows[i].below)
+		}
+		// Short of room, hints (below their fields, and the legend) give way to errors
+		// and the rest of the footer.
+		footer := m.footer(mc, formW, false)
+		dropHints := m.height > 0 && lines+len(footer) > m.height
+		if dropHints {
+			footer = m.footer(mc, formW, true)
+		}
+		for _, r := range rows {
+			right = append(right, format.Fit(r.line, formW))
+			if !(r.hint && dropHints) {
+				for _, l := range r.below {
+					right = append(right, format.Fit(l, formW))
+				}
 			}
 		}
 		right = append(right, "")
-		switch {
-		case m.mode == confirming:
-			right = append(right, m.st.Warning.Render(format.Fit(fmt.Sprintf("Relearn %s? Its model is retired and it learns for %s. y/n", mc.ID, mc.Detection.Learning), w-listW-2)))
-		case !m.admin():
-			right = append(right, m.st.Muted.Render(format.Fit(fmt.Sprintf("Read-only: changing machines and relearning need role admin (you are %s).", m.fleet.Me.Role), w-listW-2)))
-		case m.mode == viewing:
-			right = append(right, m.st.Muted.Render("e edit · R relearn"))
-		}
-		if m.flash != "" {
-			right = append(right, format.Fit(m.flash, w-listW-2))
-		}
+		right = append(right, footer...)
 	}
 	n := max(len(left), len(right))
 	lines := make([]string, n)
@@ -458,6 +672,41 @@ func (m Model) View() string {
 		lines[i] = format.Fit(l, listW) + "  " + r
 	}
 	return strings.Join(lines, "\n")
+}
+
+// footer is what goes under the form: a confirmation, what the keys do, which change
+// makes the machine learn again, and the outcome of the last action. tight leaves out
+// the legend while editing, when there is no room for it.
+func (m Model) footer(mc api.Machine, w int, tight bool) []string {
+	var out []string
+	wrap := func(st lipgloss.Style, s string) {
+		for _, l := range strings.Split(ansi.Wordwrap(s, w, ""), "\n") {
+			out = append(out, st.Render(format.Fit(l, w)))
+		}
+	}
+	const legend = "*" + " a change makes the machine learn again"
+	switch {
+	case m.mode == confirming:
+		wrap(m.st.Warning, fmt.Sprintf("Relearn %s? Its model is retired and it learns for %s. y/n", mc.ID, mc.Detection.Learning))
+	case m.mode == confirmingSave:
+		wrap(m.st.Warning, fmt.Sprintf("Save %s? %s then learns its normal sound again for %s, with no anomaly alarms until it is done. y/n",
+			strings.Join(relearnChanges(mc, m.pending), ", "), mc.ID, m.pending.Detection.Learning))
+	case !m.admin():
+		out = append(out, m.st.Muted.Render(format.Fit(fmt.Sprintf("Read-only: changing machines and relearning need role admin (you are %s).", m.fleet.Me.Role), w)))
+	case m.mode == viewing:
+		out = append(out, m.st.Muted.Render(format.Fit("e edit · R relearn · "+legend, w)))
+	default: // editing, saving
+		next, _ := m.form(mc)
+		if ch := relearnChanges(mc, next); len(ch) > 0 {
+			wrap(m.st.Warning, fmt.Sprintf("Saving %s makes %s learn its normal sound again.", strings.Join(ch, ", "), mc.ID))
+		} else if !tight {
+			out = append(out, m.st.Muted.Render(format.Fit(legend+" (asked before saving)", w)))
+		}
+	}
+	if m.flash != "" {
+		out = append(out, format.Fit(m.flash, w))
+	}
+	return out
 }
 
 func asError(err error, target **api.Error) bool { return errors.As(err, target) }
