@@ -124,7 +124,7 @@ var english = map[string]string{
 	"settings.hop":              "Step",
 	"settings.hop.hint":         "How often a new window starts, e.g. 500ms; no longer than the window",
 	"settings.pooling":          "Statistics",
-	"settings.pooling.hint":     "How each window is summed up: max, mean, std, min, delta — separated by commas",
+	"settings.pooling.hint":     "How each window is summed up: max, mean, std, min, delta, modulation (repeating impacts) — separated by commas",
 	"settings.persistence":      "Persistence",
 	"settings.persistence.hint": "How long a sound must stay unusual before an alarm, e.g. 2s; 0s to 10m",
 	"settings.default":          "usual for this kind",

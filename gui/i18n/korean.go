@@ -124,7 +124,7 @@ var korean = map[string]string{
 	"settings.hop":              "분석 간격",
 	"settings.hop.hint":         "다음 분석을 시작하는 간격, 예: 500ms. 분석 길이보다 길 수 없습니다",
 	"settings.pooling":          "통계",
-	"settings.pooling.hint":     "구간마다 소리를 요약하는 방법: max, mean, std, min, delta 중에서 쉼표로 구분",
+	"settings.pooling.hint":     "구간마다 소리를 요약하는 방법: max, mean, std, min, delta, modulation(반복 충격음) 중에서 쉼표로 구분",
 	"settings.persistence":      "지속 시간",
 	"settings.persistence.hint": "이상한 소리가 이만큼 계속되어야 경보가 납니다, 예: 2s. 0s ~ 10m",
 	"settings.default":          "이 설비 종류의 기본값",

@@ -45,8 +45,8 @@ func TestSettingsShowListeningProfile(t *testing.T) {
 		want    map[string]string
 	}{
 		{fakeappliance.Fan, map[string]string{FieldWindow: "4s", FieldHop: "1s", FieldPooling: "max, mean", FieldPersistence: "3s", FieldSmoothing: "1"}},
-		{fakeappliance.Valve, map[string]string{FieldWindow: "10s", FieldHop: "1s", FieldPooling: "max", FieldPersistence: "5s"}},
-		{fakeappliance.Pump, map[string]string{FieldWindow: "2s", FieldHop: "500ms", FieldPooling: "max", FieldPersistence: "2s"}},
+		{fakeappliance.Valve, map[string]string{FieldWindow: "10s", FieldHop: "2s", FieldPooling: "max", FieldPersistence: "5s"}},
+		{fakeappliance.Pump, map[string]string{FieldWindow: "2s", FieldHop: "500ms", FieldPooling: "mean, modulation", FieldPersistence: "2s"}},
 	} {
 		r.ui.EditMachine(tt.machine)
 		for path, want := range tt.want {
@@ -57,7 +57,7 @@ func TestSettingsShowListeningProfile(t *testing.T) {
 	}
 	s := texts(r.win)
 	for _, want := range []string{"How the machine is listened to", "Window", "Step", "Statistics", "Persistence",
-		"makes the machine relearn its normal sound", "How much sound is judged at once", "max, mean, std, min, delta"} {
+		"makes the machine relearn its normal sound", "How much sound is judged at once", "max, mean, std, min, delta, modulation"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("settings lack %q", want)
 		}
@@ -84,7 +84,7 @@ func TestProfileFieldErrorsLandUnderTheirFields(t *testing.T) {
 	}
 	want := map[string]string{
 		FieldHop:     "must be between 10ms and the window (1s)",
-		FieldPooling: `"avg": must be one of max, mean, std, min, delta, each once`,
+		FieldPooling: `"avg": must be one of max, mean, std, min, delta, modulation, each once`,
 	}
 	for _, p := range []string{FieldName, FieldQuantile, FieldWindow, FieldHop, FieldPooling, FieldPersistence} {
 		if got := r.ui.FieldError(p); got != want[p] {
@@ -199,7 +199,7 @@ func TestKoreanRelearnConfirmation(t *testing.T) {
 	r.setEntry(FieldPooling, "max, mean")
 	test.Tap(r.ui.SettingsSave())
 	s := texts(r.win)
-	for _, want := range []string{"저장하고 다시 학습할까요?", "바꾼 항목: 통계: max → max, mean", "정상 소리를 다시 학습합니다"} {
+	for _, want := range []string{"저장하고 다시 학습할까요?", "바꾼 항목: 통계: mean, modulation → max, mean", "정상 소리를 다시 학습합니다"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("Korean confirmation lacks %q:\n%s", want, s)
 		}

@@ -557,7 +557,7 @@ func TestSettingsShowListeningProfile(t *testing.T) {
 	m, _ := adminOnFake(t, 80, 24)
 	m = keys(t, m, "5", "down")
 	screen := ansi.Strip(m.Render())
-	for _, want := range []string{"Window *         2s", "Hop *            500ms", "Pooling *        max", "Persistence      2s",
+	for _, want := range []string{"Window *         2s", "Hop *            500ms", "Pooling *        mean, modulation", "Persistence      2s",
 		"* a change makes the machine learn again"} {
 		if !strings.Contains(screen, want) {
 			t.Errorf("settings lack %q:\n%s", want, screen)
@@ -608,7 +608,7 @@ func TestSettingsWindowChangeAsksBeforeRelearning(t *testing.T) {
 	}
 	var body api.Machine
 	if err := json.Unmarshal(ps[0].Body, &body); err != nil || body.Detection.Window != "5s" || body.Detection.Hop != "500ms" ||
-		body.Detection.Persistence != "2s" || !slices.Equal(body.Detection.Pooling, []string{"max"}) {
+		body.Detection.Persistence != "2s" || !slices.Equal(body.Detection.Pooling, []string{"mean", "modulation"}) {
 		t.Errorf("sent %s (%v)", ps[0].Body, err)
 	}
 	if got := srv.Machines()[1].Detection.Window; got != "5s" {
@@ -674,7 +674,7 @@ func TestSettingsProfileErrorsFromAppliance(t *testing.T) {
 			errs := m.SettingsErrors()
 			want := map[string]string{
 				api.FieldHop:     "must be between 10ms and the window (1s)",
-				api.FieldPooling: `"avg" must be one of max, mean, std, min, delta, each once`,
+				api.FieldPooling: `"avg" must be one of max, mean, std, min, delta, modulation, each once`,
 			}
 			if len(errs) != len(want) || errs[api.FieldHop] != want[api.FieldHop] || errs[api.FieldPooling] != want[api.FieldPooling] {
 				t.Errorf("errors %q, want %q", errs, want)
@@ -719,7 +719,7 @@ func TestSettingsManyErrorsFit(t *testing.T) {
 		m = settle(t, m, cmd)
 		screen := ansi.Strip(m.Render())
 		checkSize(t, m.Render(), 80, 24)
-		wants := []string{"✗ bad detection.window", "✗ bad detection.hop", "✗ \"max\" bad detection.pooling[0]", "✗ bad detection.persistence",
+		wants := []string{"✗ bad detection.window", "✗ bad detection.hop", "✗ \"mean\" bad detection.pooling[0]", "✗ bad detection.persistence",
 			"rejected the change"}
 		if all {
 			wants = append(wants, "✗ bad name", "✗ bad detection.quantile")

@@ -16,7 +16,7 @@ import (
 // answers it (core/detect ProfileFor).
 
 // PoolingStats are the statistics detection.pooling may name.
-var PoolingStats = []string{"max", "mean", "std", "min", "delta"}
+var PoolingStats = []string{"max", "mean", "std", "min", "delta", "modulation"}
 
 // Limits of a listening profile (core/detect).
 const (
@@ -36,9 +36,9 @@ type profile struct {
 // long window, every other kind with the rotating machines' profile.
 func profileFor(kind string) profile {
 	if strings.ToLower(strings.TrimSpace(kind)) == "valve" {
-		return profile{10 * time.Second, time.Second, []string{"max"}, 5 * time.Second}
+		return profile{10 * time.Second, 2 * time.Second, []string{"max"}, 5 * time.Second}
 	}
-	return profile{2 * time.Second, 500 * time.Millisecond, []string{"max"}, 2 * time.Second}
+	return profile{2 * time.Second, 500 * time.Millisecond, []string{"mean", "modulation"}, 2 * time.Second}
 }
 
 // checkProfile checks d's window, hop, pooling and persistence for a machine of kind and

@@ -33,8 +33,8 @@ var profileCases = []struct {
 	{"hop over the window", func(d *api.Detection) { d.Hop = "11s" },
 		[]api.FieldError{{Field: "detection.hop", Message: "must be between 10ms and the window (10s)"}}},
 	{"pooling unknown and twice", func(d *api.Detection) { d.Pooling = []string{"mean", "mean", "median"} },
-		[]api.FieldError{{Field: "detection.pooling[1]", Message: "must be one of max, mean, std, min, delta, each once"},
-			{Field: "detection.pooling[2]", Message: "must be one of max, mean, std, min, delta, each once"}}},
+		[]api.FieldError{{Field: "detection.pooling[1]", Message: "must be one of max, mean, std, min, delta, modulation, each once"},
+			{Field: "detection.pooling[2]", Message: "must be one of max, mean, std, min, delta, modulation, each once"}}},
 	{"persistence too long", func(d *api.Detection) { d.Persistence = "1h" },
 		[]api.FieldError{{Field: "detection.persistence", Message: "must be between 0s and 10m0s"}}},
 	{"persistence not a duration", func(d *api.Detection) { d.Persistence = "5" },
@@ -81,8 +81,8 @@ func TestMachinesCarryTheirProfile(t *testing.T) {
 	}
 	want := map[string]api.Detection{
 		Fan:   {Window: "4s", Hop: "1s", Pooling: []string{"max", "mean"}, Persistence: "3s"},
-		Pump:  {Window: "2s", Hop: "500ms", Pooling: []string{"max"}, Persistence: "2s"},
-		Valve: {Window: "10s", Hop: "1s", Pooling: []string{"max"}, Persistence: "5s"},
+		Pump:  {Window: "2s", Hop: "500ms", Pooling: []string{"mean", "modulation"}, Persistence: "2s"},
+		Valve: {Window: "10s", Hop: "2s", Pooling: []string{"max"}, Persistence: "5s"},
 	}
 	for _, m := range ms {
 		w, ok := want[m.ID]
@@ -98,7 +98,7 @@ func TestMachinesCarryTheirProfile(t *testing.T) {
 	}
 	m.Detection.Window, m.Detection.Hop, m.Detection.Pooling, m.Detection.Persistence = "1s", "", nil, "0s"
 	got, err := c.UpdateMachine(ctx, m)
-	if err != nil || got.Detection.Window != "1s" || got.Detection.Hop != "500ms" || got.Detection.Persistence != "0s" || got.Detection.Pooling[0] != "max" {
+	if err != nil || got.Detection.Window != "1s" || got.Detection.Hop != "500ms" || got.Detection.Persistence != "0s" || got.Detection.Pooling[0] != "mean" {
 		t.Errorf("UpdateMachine = %+v, %v", got.Detection, err)
 	}
 }

@@ -16,7 +16,7 @@ import (
 
 var (
 	modelKinds   = []string{"mahalanobis", "gmm", "knn"}
-	poolingStats = []string{"max", "mean", "std", "min", "delta"}
+	poolingStats = []string{"max", "mean", "std", "min", "delta", "modulation"}
 )
 
 // Limits of a listening profile (core/detect).
@@ -38,9 +38,9 @@ type profile struct {
 // with a long window, every other kind with the rotating machines' profile.
 func profileFor(kind string) profile {
 	if strings.ToLower(strings.TrimSpace(kind)) == "valve" {
-		return profile{10 * time.Second, time.Second, []string{"max"}, 5 * time.Second}
+		return profile{10 * time.Second, 2 * time.Second, []string{"max"}, 5 * time.Second}
 	}
-	return profile{2 * time.Second, 500 * time.Millisecond, []string{"max"}, 2 * time.Second}
+	return profile{2 * time.Second, 500 * time.Millisecond, []string{"mean", "modulation"}, 2 * time.Second}
 }
 
 // withProfile returns d with window, hop, pooling and persistence left empty set to the

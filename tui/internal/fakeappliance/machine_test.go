@@ -42,8 +42,8 @@ var machineCases = []struct {
 	{"hop not a duration", func(m *api.Machine) { m.Detection.Hop = "fast" },
 		[]api.FieldError{{Field: "detection.hop", Message: "must be a duration such as 10m or 1h30m"}}},
 	{"pooling unknown and twice", func(m *api.Machine) { m.Detection.Pooling = []string{"max", "avg", "max"} },
-		[]api.FieldError{{Field: "detection.pooling[1]", Message: "must be one of max, mean, std, min, delta, each once"},
-			{Field: "detection.pooling[2]", Message: "must be one of max, mean, std, min, delta, each once"}}},
+		[]api.FieldError{{Field: "detection.pooling[1]", Message: "must be one of max, mean, std, min, delta, modulation, each once"},
+			{Field: "detection.pooling[2]", Message: "must be one of max, mean, std, min, delta, modulation, each once"}}},
 	{"persistence too long", func(m *api.Machine) { m.Detection.Persistence = "11m" },
 		[]api.FieldError{{Field: "detection.persistence", Message: "must be between 0s and 10m0s"}}},
 	{"persistence negative", func(m *api.Machine) { m.Detection.Persistence = "-1s" },
@@ -60,7 +60,7 @@ var machineCases = []struct {
 	}, []api.FieldError{{Field: "detection.learning", Message: "must be between 10s and 720h"},
 		{Field: "detection.quantile", Message: "must be at least 0.5 and below 1"},
 		{Field: "detection.window", Message: "must be between 100ms and 1m0s"},
-		{Field: "detection.pooling[1]", Message: "must be one of max, mean, std, min, delta, each once"}}},
+		{Field: "detection.pooling[1]", Message: "must be one of max, mean, std, min, delta, modulation, each once"}}},
 	{"other fields", func(m *api.Machine) {
 		m.Sensor.Source, m.Sensor.Channel, m.Detection.Model, m.Detection.Smoothing, m.Detection.Quantile = "Mic!", 32, "svm", 0, math.NaN()
 	}, []api.FieldError{{Field: "sensor.source", Message: "must name a configured source"},
@@ -120,7 +120,7 @@ func TestPutMachine(t *testing.T) {
 	if err != nil || len(ms) != 3 {
 		t.Fatalf("Machines = %d, %v", len(ms), err)
 	}
-	if d := ms[1].Detection; d.Window != "2s" || d.Hop != "500ms" || !reflect.DeepEqual(d.Pooling, []string{"max"}) || d.Persistence != "2s" || d.Smoothing != 1 {
+	if d := ms[1].Detection; d.Window != "2s" || d.Hop != "500ms" || !reflect.DeepEqual(d.Pooling, []string{"mean", "modulation"}) || d.Persistence != "2s" || d.Smoothing != 1 {
 		t.Errorf("pump's detection %+v, want the rotating profile and smoothing 1", d)
 	}
 	m := ms[1]
@@ -132,7 +132,7 @@ func TestPutMachine(t *testing.T) {
 	}
 	m.Detection.Pooling, m.Detection.Hop, m.Detection.Persistence = nil, "", "" // the kind's defaults
 	got, err := c.UpdateMachine(ctx, m)
-	if err != nil || got.Detection.Window != "3s" || got.Detection.Hop != "500ms" || got.Detection.Persistence != "2s" || len(got.Detection.Pooling) != 1 {
+	if err != nil || got.Detection.Window != "3s" || got.Detection.Hop != "500ms" || got.Detection.Persistence != "2s" || len(got.Detection.Pooling) != 2 {
 		t.Fatalf("UpdateMachine = %+v, %v", got.Detection, err)
 	}
 	if s.Machines()[1].Detection.Window != "3s" {

@@ -86,7 +86,7 @@ var fields = []struct {
 	iSmoothing:   {FieldSmoothing, "Smoothing", "windows; 1: none", false},
 	iWindow:      {FieldWindow, "Window", "e.g. 2s, 10s (100ms–1m)", true},
 	iHop:         {FieldHop, "Hop", "e.g. 500ms (10ms–window)", true},
-	iPooling:     {FieldPooling, "Pooling", "max, mean, std, min, delta", true},
+	iPooling:     {FieldPooling, "Pooling", "max mean std min delta modulation", true},
 	iPersistence: {FieldPersistence, "Persistence", "must last, e.g. 2s (0s–10m)", false},
 }
 
