@@ -112,7 +112,7 @@ var english = map[string]string{
 	"settings.learning":         "Learning period",
 	"settings.learning.hint":    "How long to listen to normal sound, e.g. 10m or 1h",
 	"settings.model":            "Model",
-	"settings.model.hint":       "mahalanobis (simple, default), gmm (several running modes), knn",
+	"settings.model.hint":       "mahalanobis (usual for rotating machines), gmm (usual for valves; several running modes), knn",
 	"settings.quantile":         "Sensitivity (threshold quantile)",
 	"settings.quantile.hint":    "0.5 to 0.999: higher means fewer, surer alarms",
 	"settings.smoothing":        "Smoothing",

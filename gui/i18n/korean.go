@@ -112,7 +112,7 @@ var korean = map[string]string{
 	"settings.learning":         "학습 기간",
 	"settings.learning.hint":    "정상 소리를 들을 시간, 예: 10m 또는 1h",
 	"settings.model":            "모델",
-	"settings.model.hint":       "mahalanobis (단순, 기본값), gmm (여러 운전 상태), knn",
+	"settings.model.hint":       "mahalanobis (회전 설비 기본값), gmm (밸브 기본값, 여러 운전 상태), knn",
 	"settings.quantile":         "민감도 (임계 분위수)",
 	"settings.quantile.hint":    "0.5 ~ 0.999: 높을수록 경보가 적고 더 확실합니다",
 	"settings.smoothing":        "평활화",
