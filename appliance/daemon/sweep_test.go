@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -12,6 +13,8 @@ import (
 	"time"
 
 	"signalcraft/core/eval"
+	"signalcraft/core/eval/synth"
+	"signalcraft/core/shareddata"
 	"signalcraft/core/truth"
 )
 
@@ -139,5 +142,45 @@ func TestSweepValve(t *testing.T) {
 		fmt.Printf("%-26s k/n %2d/%-2d  event %6.1f s  alert %6.1f s  notify %6.1f s  events %2d false %d (%.2f/h) alerts false %d (%.2f/h)  AUC %.3f pAUC %.3f  normal %.2f h\n",
 			p, r.K, r.N, r.Onsets[0].EventDelayS, r.Onsets[0].AlertDelayS, r.Onsets[0].NotifyDelayS, r.Events, r.FalseEvents, r.FalseEventsPerHour,
 			r.FalseAlerts, r.FalseAlertsPerHour, r.WindowAUC, r.WindowPAUC, r.NormalS/3600)
+	}
+}
+
+// TestSweepPersistence (measurement only, SWEEP=1): the persistence trade-off on the synth
+// streams — detection delay against false events with ordinary and heavy nuisance.
+func TestSweepPersistence(t *testing.T) {
+	if os.Getenv("SWEEP") == "" {
+		t.Skip("measurement")
+	}
+	dir := filepath.Dir(filepath.Dir(shareddata.Require(t, "dcase2020-id00", "labels.csv")))
+	heavy := synth.Params{Impacts: 8, Bursts: []time.Duration{300 * time.Millisecond, time.Second, 2 * time.Second, 3 * time.Second, 5 * time.Second}}
+	for _, tc := range []struct {
+		name, recipe, kind string
+		p                  synth.Params
+		pers               []string
+	}{
+		{"bearing", "bearing", "fan", synth.Params{}, []string{"0s", "1s", "2s", "4s", "8s"}},
+		{"bearing, heavy nuisance", "bearing", "fan", heavy, []string{"0s", "1s", "2s", "4s", "8s"}},
+		{"valve", "valve", "valve", synth.Params{}, []string{"0s", "2s", "5s", "8s"}},
+	} {
+		st, err := synth.Build(tc.recipe, dir, tc.p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := t.TempDir()
+		if err := st.WriteFiles(p+"/s.wav", p+"/s.csv"); err != nil {
+			t.Fatal(err)
+		}
+		for _, ps := range tc.pers {
+			base := kindBase(t, tc.kind)
+			pers, _ := time.ParseDuration(ps)
+			base.Machines[0].Detection.Persistence = &pers
+			run, err := EvaluateStream(context.Background(), StreamEval{WAV: p + "/s.wav", Truth: st.Truth, Base: base, Machine: "m1"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := eval.StreamScore(run, st.Truth, 0)
+			fmt.Printf("| %s | %s | %d of %d | %.1f s | %.1f s | %d (%.2f/h) | %d (%.2f/h) | %.3f |\n", tc.name, ps, r.K, r.N,
+				r.Onsets[0].AlertDelayS, r.Onsets[0].NotifyDelayS, r.FalseEvents, r.FalseEventsPerHour, r.FalseAlerts, r.FalseAlertsPerHour, r.WindowAUC)
+		}
 	}
 }

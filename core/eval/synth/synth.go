@@ -87,8 +87,9 @@ type Params struct {
 	Ramp time.Duration
 	// ClipGain is the gain applied before the hard clip at ±1 in the sensor recipe's
 	// clipping faults, from 2 to 1000. Default 30. The fan is quiet (≈ −40 dBFS RMS), so 30
-	// clips only its peaks: ≈ 0.15 % of the samples, which is about core/sensor's default
-	// threshold of 0.1 % per 1 s window (half the windows exceed it); 100 clips ≈ 33 %.
+	// clips only its peaks, ≈ 0.15 % of the samples (sporadic clipping: core/sensor calls a
+	// second with 3 clipped samples clipping, and one clipped sample keeps its frame's
+	// windows out of scoring); 100 clips ≈ 33 %.
 	ClipGain float64
 
 	// FaultDB is the defect's final RMS relative to the RMS of the base audio of the fault
