@@ -216,23 +216,29 @@ func TestChainFrameCheck(t *testing.T) {
 	}
 }
 
-// BenchmarkChainProfiles: one second of 16-kHz sound through the chain of each default
-// profile, with the sensor frame check the daemon installs; reported as × real time.
+// BenchmarkChainProfiles: one second of sound through the chain of each default profile,
+// with a frame check like the daemon's; reported as × real time.
 func BenchmarkChainProfiles(b *testing.B) {
-	mod := RotatingProfile
-	mod.Pooling = []Stat{StatMean, StatModulation}
+	meanOnly := RotatingProfile
+	meanOnly.Pooling = []Stat{StatMean}
 	for _, tc := range []struct {
 		name string
 		p    Profile
-	}{{"transient", TransientProfile}, {"rotating", RotatingProfile}, {"rotating+modulation", mod}} {
+		rate int
+	}{
+		{"transient/16kHz", TransientProfile, 16000},
+		{"rotating/16kHz", RotatingProfile, 16000},
+		{"rotating-without-modulation/16kHz", meanOnly, 16000},
+		{"rotating/48kHz", RotatingProfile, 48000},
+	} {
 		b.Run(tc.name, func(b *testing.B) {
-			c, err := NewChain(tc.p.Features(dsp.DefaultConfig(16000)))
+			c, err := NewChain(tc.p.Features(dsp.DefaultConfig(tc.rate)))
 			if err != nil {
 				b.Fatal(err)
 			}
 			c.SetFrameCheck(func(x []float64) bool { return x[0] > 2 })
 			rng := rand.New(rand.NewPCG(1, 2))
-			x := make([]float32, 16000)
+			x := make([]float32, tc.rate)
 			for i := range x {
 				x[i] = float32(0.1 * rng.NormFloat64())
 			}
