@@ -11,8 +11,8 @@ import (
 // Modulation band layout: log-spaced bands (three per octave) of modulation rate from
 // ModMinHz to ModMaxHz, over the envelope of the sound above ModLowHz.
 const (
-	ModMinHz = 8.0
-	ModMaxHz = 512.0
+	ModMinHz  = 8.0
+	ModMaxHz  = 512.0
 	ModBands  = 18
 	ModLowHz  = 1000.0
 	ModHighHz = 7200.0 // 0.45 × 16 kHz: the same band at every sample rate
