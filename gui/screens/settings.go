@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -66,12 +65,11 @@ const (
 	FieldPersistence = api.FieldPersistence
 )
 
-// relearnFields are the fields whose change makes the appliance learn the machine afresh
-// (appliance/daemon UpdateMachine rebuilds it for a new sensor, model, window, hop or
-// pooling), in the order the confirmation lists them, with their labels' keys.
-var relearnFields = []struct{ path, label string }{
-	{FieldSource, "settings.source"}, {FieldChannel, "settings.channel"}, {FieldModel, "settings.model"},
-	{FieldWindow, "settings.window"}, {FieldHop, "settings.hop"}, {FieldPooling, "settings.pooling"},
+// relearnLabel is the label key of each field whose change makes the appliance learn the
+// machine afresh (api.RelearnChanges).
+var relearnLabel = map[string]string{
+	FieldSource: "settings.source", FieldChannel: "settings.channel", FieldModel: "settings.model",
+	FieldWindow: "settings.window", FieldHop: "settings.hop", FieldPooling: "settings.pooling",
 }
 
 func newSettingsScreen(u *UI) *settingsScreen {
@@ -285,9 +283,7 @@ func parsePooling(s string) []string {
 }
 
 // relearnChanges describes the changes from old to next that make the appliance learn the
-// machine afresh, one "Label: old → new" each; none if there is no such change. Durations
-// compare by value (2000ms is 2s); an empty value (the kind's default) counts as a change
-// from or to any other, since the client does not know the kind's defaults.
+// machine afresh (api.RelearnChanges), one "Label: old → new" each; none if there is none.
 func (s *settingsScreen) relearnChanges(old, next api.Machine) []string {
 	u := s.u
 	show := func(v string) string {
@@ -296,46 +292,15 @@ func (s *settingsScreen) relearnChanges(old, next api.Machine) []string {
 		}
 		return v
 	}
-	get := func(m api.Machine, path string) string {
-		switch path {
-		case FieldSource:
-			return m.Sensor.Source
-		case FieldChannel:
-			return strconv.Itoa(m.Sensor.Channel)
-		case FieldModel:
-			return m.Detection.Model
-		case FieldWindow:
-			return m.Detection.Window
-		case FieldHop:
-			return m.Detection.Hop
-		}
-		return strings.Join(m.Detection.Pooling, ", ")
-	}
 	var out []string
-	for _, f := range relearnFields {
-		a, b := get(old, f.path), get(next, f.path)
-		same := a == b
-		switch f.path {
-		case FieldWindow, FieldHop:
-			same = sameDuration(a, b)
+	for _, c := range api.RelearnChanges(old, next) {
+		a, b := c.Old, c.New
+		if c.Field == FieldWindow || c.Field == FieldHop {
 			a, b = shortDuration(a), shortDuration(b)
-		case FieldPooling:
-			same = slices.Equal(old.Detection.Pooling, next.Detection.Pooling)
 		}
-		if !same {
-			out = append(out, u.T("settings.change", u.T(f.label), show(a), show(b)))
-		}
+		out = append(out, u.T("settings.change", u.T(relearnLabel[c.Field]), show(a), show(b)))
 	}
 	return out
-}
-
-func sameDuration(a, b string) bool {
-	if a == b {
-		return true
-	}
-	da, errA := time.ParseDuration(a)
-	db, errB := time.ParseDuration(b)
-	return a != "" && b != "" && errA == nil && errB == nil && da == db
 }
 
 // fieldFor returns the form field an API field path belongs to and the message to show

@@ -12,7 +12,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -294,44 +293,29 @@ func parsePooling(s string) []string {
 }
 
 // relearnChanges describes the changes from old to next that make the appliance learn
-// the machine afresh ("window 2s → 10s"); none if there is no such change. Durations
-// compare by value (500ms is 0.5s); an empty value (the kind's default) counts as a
-// change from or to any other, since the client does not know the kind's defaults.
+// the machine afresh (api.RelearnChanges): "window 2s → 10s", "sensor mic/1 → mic/0"; none
+// if there is none.
 func relearnChanges(old, next api.Machine) []string {
-	var out []string
 	show := func(s string) string {
 		if s == "" {
 			return "default"
 		}
 		return s
 	}
-	if old.Sensor != next.Sensor {
-		out = append(out, fmt.Sprintf("sensor %s/%d → %s/%d", old.Sensor.Source, old.Sensor.Channel, next.Sensor.Source, next.Sensor.Channel))
-	}
-	if old.Detection.Model != next.Detection.Model {
-		out = append(out, fmt.Sprintf("model %s → %s", show(old.Detection.Model), show(next.Detection.Model)))
-	}
-	for _, f := range []struct{ name, a, b string }{
-		{"window", old.Detection.Window, next.Detection.Window},
-		{"hop", old.Detection.Hop, next.Detection.Hop},
-	} {
-		if !sameDuration(f.a, f.b) {
-			out = append(out, fmt.Sprintf("%s %s → %s", f.name, show(f.a), show(f.b)))
+	names := map[string]string{api.FieldModel: "model", api.FieldWindow: "window", api.FieldHop: "hop", api.FieldPooling: "pooling"}
+	var out []string
+	sensor := false
+	for _, c := range api.RelearnChanges(old, next) {
+		if c.Field == api.FieldSensorSource || c.Field == api.FieldSensorChannel {
+			if !sensor { // the binding as one: mic/1 → mic/0
+				sensor = true
+				out = append(out, fmt.Sprintf("sensor %s/%d → %s/%d", old.Sensor.Source, old.Sensor.Channel, next.Sensor.Source, next.Sensor.Channel))
+			}
+			continue
 		}
-	}
-	if !slices.Equal(old.Detection.Pooling, next.Detection.Pooling) {
-		out = append(out, fmt.Sprintf("pooling %s → %s", show(strings.Join(old.Detection.Pooling, ", ")), show(strings.Join(next.Detection.Pooling, ", "))))
+		out = append(out, fmt.Sprintf("%s %s → %s", names[c.Field], show(c.Old), show(c.New)))
 	}
 	return out
-}
-
-func sameDuration(a, b string) bool {
-	if a == b {
-		return true
-	}
-	da, errA := time.ParseDuration(a)
-	db, errB := time.ParseDuration(b)
-	return a != "" && b != "" && errA == nil && errB == nil && da == db
 }
 
 // fieldOf returns the form field an API field path belongs to and the index of a list
