@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"signalcraft/appliance/config"
 	"signalcraft/core/eval"
 	"signalcraft/core/eval/synth"
 	"signalcraft/core/shareddata"
@@ -36,18 +37,7 @@ func TestSweepBearing(t *testing.T) {
 	}
 	path, tr := bearingStream(t, 8, knockDB, level)
 	for _, p := range strings.Split(os.Getenv("PROFILES"), " ") {
-		f := strings.Split(p, "/") // window/hop/persistence
-		base := kindBase(t, "fan")
-		base.Machines[0].Detection.Window, _ = time.ParseDuration(f[0])
-		base.Machines[0].Detection.Hop, _ = time.ParseDuration(f[1])
-		pers, _ := time.ParseDuration(f[2])
-		base.Machines[0].Detection.Persistence = &pers
-		if len(f) > 3 && f[3] != "" {
-			base.Machines[0].Detection.Quantile, _ = strconv.ParseFloat(f[3], 64)
-		}
-		if len(f) > 4 {
-			base.Machines[0].Detection.Pooling = strings.Split(f[4], "+")
-		}
+		base := profileBase(t, "fan", p)
 		run, err := EvaluateStream(context.Background(), StreamEval{WAV: path, Truth: tr, Base: base, Machine: "m1"})
 		if err != nil {
 			t.Fatal(err)
@@ -56,6 +46,25 @@ func TestSweepBearing(t *testing.T) {
 		fmt.Printf("%-22s k/n %2d/%-2d  event %6.1f s  alert %6.1f s  notify %6.1f s  false events %d alerts %d  AUC %.3f\n",
 			p, r.K, r.N, r.Onsets[0].EventDelayS, r.Onsets[0].AlertDelayS, r.Onsets[0].NotifyDelayS, r.FalseEvents, r.FalseAlerts, r.WindowAUC)
 	}
+}
+
+// profileBase is a machine of kind listened to with the profile spec
+// "window/hop/persistence[/quantile[/pooling+pooling]]".
+func profileBase(t *testing.T, kind, spec string) *config.Config {
+	f := strings.Split(spec, "/")
+	base := kindBase(t, kind)
+	d := &base.Machines[0].Detection
+	d.Window, _ = time.ParseDuration(f[0])
+	d.Hop, _ = time.ParseDuration(f[1])
+	pers, _ := time.ParseDuration(f[2])
+	d.Persistence = &pers
+	if len(f) > 3 && f[3] != "" {
+		d.Quantile, _ = strconv.ParseFloat(f[3], 64)
+	}
+	if len(f) > 4 {
+		d.Pooling = strings.Split(f[4], "+")
+	}
+	return base
 }
 
 // valveStream is the DCASE 2022 valve section 00: the 25 fit clips to learn, the 25 test
@@ -122,18 +131,7 @@ func TestSweepValve(t *testing.T) {
 	}
 	path, tr := valveStream(t, rounds, knockDB, bursts)
 	for _, p := range strings.Split(os.Getenv("PROFILES"), " ") {
-		f := strings.Split(p, "/") // window/hop/persistence[/quantile[/pooling]]
-		base := kindBase(t, "valve")
-		base.Machines[0].Detection.Window, _ = time.ParseDuration(f[0])
-		base.Machines[0].Detection.Hop, _ = time.ParseDuration(f[1])
-		pers, _ := time.ParseDuration(f[2])
-		base.Machines[0].Detection.Persistence = &pers
-		if len(f) > 3 && f[3] != "" {
-			base.Machines[0].Detection.Quantile, _ = strconv.ParseFloat(f[3], 64)
-		}
-		if len(f) > 4 {
-			base.Machines[0].Detection.Pooling = strings.Split(f[4], "+")
-		}
+		base := profileBase(t, "valve", p)
 		run, err := EvaluateStream(context.Background(), StreamEval{WAV: path, Truth: tr, Base: base, Machine: "m1"})
 		if err != nil {
 			t.Fatal(err)
