@@ -47,19 +47,6 @@ type FeatureConfig struct {
 	Scalars []string `json:"scalars,omitempty"`
 }
 
-// DefaultWindow and DefaultHop are the default analysis window and hop durations.
-const (
-	DefaultWindow = 10 * time.Second
-	DefaultHop    = 1 * time.Second
-)
-
-// DefaultFeatureConfig returns the chain the appliance uses at sampleRate:
-// dsp.DefaultConfig (1024-sample frames, hop 512 and 128 Slaney mels at 16 kHz), windows
-// of DefaultWindow every DefaultHop, pooled with DefaultStats.
-func DefaultFeatureConfig(sampleRate int) FeatureConfig {
-	return NewFeatureConfig(dsp.DefaultConfig(sampleRate), DefaultWindow, DefaultHop)
-}
-
 // NewFeatureConfig returns a FeatureConfig with the given frame analysis and window/hop
 // durations rounded to whole frames (at least one), pooled with DefaultStats.
 func NewFeatureConfig(c dsp.Config, window, hop time.Duration) FeatureConfig {

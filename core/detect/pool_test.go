@@ -74,11 +74,11 @@ func TestWindowerOverlap(t *testing.T) {
 }
 
 func TestFeatureConfig(t *testing.T) {
-	fc := DefaultFeatureConfig(16000)
+	fc := TransientProfile.Features(dsp.DefaultConfig(16000))
 	if err := fc.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	if fc.Window != 313 || fc.Hop != 31 || fc.Dim() != 128 {
+	if fc.Window != 313 || fc.Hop != 63 || fc.Dim() != 128 { // 10 s, 2 s of 512-sample hops
 		t.Errorf("default window %d hop %d dim %d", fc.Window, fc.Hop, fc.Dim())
 	}
 	fc.Scalars = []string{"rms", "crest"}
@@ -94,7 +94,7 @@ func TestFeatureConfig(t *testing.T) {
 		func(c *FeatureConfig) { c.DSP.FrameSize = 1000 },
 		func(c *FeatureConfig) { c.MFCC = true; c.DSP.MFCC = 0 },
 	} {
-		c := DefaultFeatureConfig(16000)
+		c := TransientProfile.Features(dsp.DefaultConfig(16000))
 		bad(&c)
 		if err := c.Validate(); !errors.Is(err, ErrConfig) {
 			t.Errorf("%+v: %v, want ErrConfig", c, err)
@@ -149,7 +149,7 @@ func TestChain(t *testing.T) {
 }
 
 func BenchmarkChainPush(b *testing.B) {
-	c, err := NewChain(DefaultFeatureConfig(16000))
+	c, err := NewChain(TransientProfile.Features(dsp.DefaultConfig(16000)))
 	if err != nil {
 		b.Fatal(err)
 	}
