@@ -230,6 +230,15 @@ func (a *alerting) alertToWire(al alert.Alert) wire.Alert {
 		t := al.Ack.At
 		out.AcknowledgedBy, out.AcknowledgedAt, out.AckComment = al.Ack.By, &t, al.Ack.Comment
 	}
+	for lang, m := range al.Annotations {
+		if out.Annotations == nil {
+			out.Annotations = map[string]map[string]string{}
+		}
+		out.Annotations[lang] = make(map[string]string, len(m))
+		for k, v := range m {
+			out.Annotations[lang][k] = strings.TrimSpace(v)
+		}
+	}
 	return out
 }
 
