@@ -142,18 +142,48 @@ func (u *UI) updateAlertTab() {
 	}
 }
 
-// summary returns an alert's "what is wrong" in the UI's language: the
-// rule's summary in that language, else the appliance's.
+// summary returns an alert's "what is wrong" in the UI's language. Rule
+// summaries are templates ({{.Machine}} …) only the appliance renders, so
+// the alert's rendered summary in the UI's language comes first; then, from
+// an appliance that sends no annotations, the rule's summary in that
+// language if it is plain text; then the alert's summary in the appliance's
+// notification language, its English one, and last the rule's name.
 func (u *UI) summary(a api.Alert) string {
+	lang := string(u.Lang())
+	if s := strings.TrimSpace(a.Annotations[lang]["summary"]); s != "" {
+		return s
+	}
 	if r, ok := u.al.rules[a.Rule]; ok {
-		if s := r.Summary[string(u.Lang())]; s != "" {
+		if s := r.Summary[lang]; s != "" && !isTemplate(s) {
 			return s
 		}
 	}
 	if a.Summary != "" {
 		return a.Summary
 	}
+	if s := strings.TrimSpace(a.Annotations["en"]["summary"]); s != "" {
+		return s
+	}
 	return a.Rule
+}
+
+// isTemplate reports whether s holds template actions the client cannot render.
+func isTemplate(s string) bool { return strings.Contains(s, "{{") }
+
+// ruleWords names a rule for people: the summary of one of its alerts (on
+// machine, if given), else its plain-text summary, else its name.
+func (u *UI) ruleWords(rule, machine string) string {
+	for _, a := range u.al.alerts {
+		if a.Rule == rule && (machine == "" || alertMachine(a) == machine) {
+			return u.summary(a)
+		}
+	}
+	if r, ok := u.al.rules[rule]; ok {
+		if s := r.Summary[string(u.Lang())]; s != "" && !isTemplate(s) {
+			return s
+		}
+	}
+	return rule
 }
 
 func (u *UI) machineName(id string) string {
@@ -778,19 +808,19 @@ func (u *UI) deliveryRow(d api.Delivery) fyne.CanvasObject {
 // describeMatchers writes matchers for people: machine names and rule
 // summaries instead of label values where it can.
 func (u *UI) describeMatchers(ms []api.Matcher) string {
+	machine := ""
+	for _, m := range ms {
+		if m.Label == "machine" && (m.Op == "=" || m.Op == "") {
+			machine = m.Value
+		}
+	}
 	var parts []string
 	for _, m := range ms {
 		switch {
 		case m.Label == "machine" && (m.Op == "=" || m.Op == ""):
 			parts = append(parts, u.T("match.machine", u.machineName(m.Value)))
 		case m.Label == "alertname" && (m.Op == "=" || m.Op == ""):
-			what := m.Value
-			if r, ok := u.al.rules[m.Value]; ok {
-				if s := r.Summary[string(u.Lang())]; s != "" {
-					what = s
-				}
-			}
-			parts = append(parts, u.T("match.alert", what))
+			parts = append(parts, u.T("match.alert", u.ruleWords(m.Value, machine)))
 		default:
 			parts = append(parts, m.Label+" "+m.Op+" "+m.Value)
 		}
