@@ -26,7 +26,7 @@ const (
 // AlertRoutes are the alerting routes, the tail of Routes.
 var AlertRoutes = []Route{
 	{"GET", PathAlerts, RoleViewer, false, "Alerts: pending, firing and recently resolved ([]Alert); ?state=, ?machine=, ?severity=."},
-	{"POST", PathAlertAck, RoleOperator, true, "Acknowledge an alert by fingerprint (AcknowledgeRequest → Alert); stops its repeats and escalation."},
+	{"POST", PathAlertAck, RoleOperator, true, "Acknowledge an alert by fingerprint (AcknowledgeRequest → Alert), and for an anomaly alert its machine's events it fires for; stops its repeats and escalation."},
 	{"GET", PathAlertDeliveries, RoleViewer, false, "Notification deliveries of an alert, newest first ([]Delivery)."},
 	{"GET", PathSilences, RoleViewer, false, "Silences, active and pending first ([]Silence)."},
 	{"POST", PathSilences, MinRoleSilence, true, "Create a silence (Silence → 201 Silence); matchers on alert labels."},
