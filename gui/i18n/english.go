@@ -86,6 +86,7 @@ var english = map[string]string{
 	"ack.title":       "Acknowledge event",
 	"ack.question":    "Acknowledge that someone is looking at this. A comment helps the next shift (optional):",
 	"ack.placeholder": "e.g. checked the pump, bearing noise, maintenance called",
+	"ack.linked":      "Its alert is acknowledged with it: %s",
 
 	"label.title":        "What was it?",
 	"label.question":     "Choose the cause found, or “false alarm”:",
@@ -227,6 +228,7 @@ var english = map[string]string{
 	"alert.since":             "Since %s (%s ago)",
 	"alertack.title":          "Acknowledge alert",
 	"alertack.question":       "Acknowledge that someone is taking care of this: reminders and escalations stop. A comment helps the next shift (optional):",
+	"alertack.linked":         "The machine's anomaly event behind it is acknowledged with it.",
 	"details.title":           "Alert details",
 	"details.machine":         "Machine: %s",
 	"details.severity":        "Severity: %s · %s",

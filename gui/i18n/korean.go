@@ -86,6 +86,7 @@ var korean = map[string]string{
 	"ack.title":       "이벤트 확인",
 	"ack.question":    "누군가 이 이벤트를 살펴보고 있음을 확인합니다. 다음 근무조를 위해 메모를 남기세요 (선택):",
 	"ack.placeholder": "예: 펌프 점검함, 베어링 소음, 정비 요청함",
+	"ack.linked":      "관련 경보도 함께 확인됩니다: %s",
 
 	"label.title":        "원인이 무엇이었나요?",
 	"label.question":     "찾은 원인이나 “오경보”를 고르세요:",
@@ -227,6 +228,7 @@ var korean = map[string]string{
 	"alert.since":             "%s부터 (%s 전)",
 	"alertack.title":          "경보 확인",
 	"alertack.question":       "누군가 이 문제를 처리하고 있음을 확인합니다. 반복 알림과 상위 보고가 멈춥니다. 다음 근무조를 위한 메모(선택):",
+	"alertack.linked":         "이 경보의 원인인 설비 이상 이벤트도 함께 확인됩니다.",
 	"details.title":           "경보 상세",
 	"details.machine":         "설비: %s",
 	"details.severity":        "심각도: %s · %s",

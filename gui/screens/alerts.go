@@ -541,6 +541,11 @@ func (u *UI) askAcknowledgeAlert(a api.Alert) {
 	q := widget.NewLabel(u.T("alertack.question"))
 	q.Wrapping = fyne.TextWrapWord
 	content := container.NewVBox(what, q, comment, errText)
+	if u.linkedEvents(a) { // the appliance acknowledges them with the alert
+		l := widget.NewLabel(u.T("alertack.linked"))
+		l.Wrapping = fyne.TextWrapWord
+		content.Add(l)
+	}
 	var dlg *dialog.CustomDialog
 	confirm := widget.NewButtonWithIcon(u.T("event.acknowledge"), fynetheme.ConfirmIcon(), nil)
 	confirm.Importance = widget.HighImportance
@@ -562,6 +567,9 @@ func (u *UI) askAcknowledgeAlert(a api.Alert) {
 			}
 			dlg.Hide()
 			u.loadAlerts()
+			if u.anomalyRule(a.Rule) { // its events were acknowledged with it
+				u.eventsOfMachineChanged(alertMachine(a))
+			}
 		})
 	}
 	dlg = dialog.NewCustomWithoutButtons(u.T("alertack.title"), content, u.win)

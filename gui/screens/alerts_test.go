@@ -487,3 +487,50 @@ func TestGoldenNotifications(t *testing.T) {
 	r.ui.SelectTab(TabNotifications)
 	golden(t, r.win, "notifications.png")
 }
+
+// One acknowledgement settles an anomaly (issue 9): acknowledging the pump's open event
+// says it takes the alert along, and afterwards the alert card and the banner show the
+// acknowledgement without a second action.
+func TestAcknowledgeEventSettlesItsAlert(t *testing.T) {
+	r := newRig(t, api.RoleOperator, i18n.English)
+	r.ui.ShowMachine(fakeappliance.Pump)
+	test.Tap(enabled(t, r.win, "Acknowledge"))
+	want := "Its alert is acknowledged with it: pump-2 sounds very different from normal (2.05× threshold) — check the machine now"
+	if !strings.Contains(texts(r.win), want) {
+		t.Errorf("the acknowledge dialog does not say the alert goes with it (%q)", want)
+	}
+	test.Tap(dialogButton(t, r.win, "Acknowledge"))
+	if lastRequest(r.fake, "POST", api.Expand(api.PathAlertAck, fakeappliance.PumpAlert)) != nil {
+		t.Error("the client acknowledged the alert itself: the appliance does that")
+	}
+	if !strings.Contains(r.ui.CriticalBanner(), "(acknowledged by floor-tablet)") {
+		t.Errorf("banner after acknowledging the event = %q", r.ui.CriticalBanner())
+	}
+	r.ui.SelectTab(TabAlerts)
+	if b := buttons(r.win, "Acknowledge"); len(b) == 0 || !b[0].Disabled() {
+		t.Error("the pump's alert can still be acknowledged after its event was")
+	}
+	if !strings.Contains(texts(r.win), "Acknowledged by floor-tablet at 08:00:40") {
+		t.Error("the alert card does not show the acknowledgement")
+	}
+}
+
+// And the reverse: acknowledging the alert settles its event in the lists shown.
+func TestAcknowledgeAlertSettlesItsEvent(t *testing.T) {
+	r := newRig(t, api.RoleOperator, i18n.Korean)
+	r.ui.SelectTab(TabAlerts)
+	test.Tap(enabled(t, r.win, "확인"))
+	if want := "이 경보의 원인인 설비 이상 이벤트도 함께 확인됩니다."; !strings.Contains(texts(r.win), want) {
+		t.Errorf("the acknowledge dialog does not say the event goes with it (%q)", want)
+	}
+	test.Tap(dialogButton(t, r.win, "확인"))
+	for _, e := range r.ui.events {
+		if e.ID == fakeappliance.OpenEvent && e.AcknowledgedAt == nil {
+			t.Errorf("event %d still unacknowledged in the list after its alert was acknowledged", e.ID)
+		}
+	}
+	r.ui.ShowMachine(fakeappliance.Pump)
+	if b := buttons(r.win, "확인"); len(b) == 0 || !b[0].Disabled() {
+		t.Error("the pump's open event can still be acknowledged after its alert was")
+	}
+}

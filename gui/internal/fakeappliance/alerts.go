@@ -337,6 +337,11 @@ func (s *Server) ackAlert(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := s.opt.Now().UTC()
+	for j, e := range s.events { // and its events, as the appliance does
+		if e.AcknowledgedAt == nil && linked(s.al.rules, *a, e) {
+			s.events[j].AcknowledgedAt, s.events[j].AcknowledgedBy, s.events[j].AckComment = &now, Actor, req.Comment
+		}
+	}
 	a.AcknowledgedAt, a.AcknowledgedBy, a.AckComment = &now, Actor, req.Comment
 	writeJSON(w, 200, s.al.render(*a))
 }

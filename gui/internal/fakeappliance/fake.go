@@ -355,6 +355,11 @@ func (s *Server) acknowledge(w http.ResponseWriter, r *http.Request) {
 	}
 	now := s.opt.Now().UTC()
 	e.AcknowledgedAt, e.AcknowledgedBy, e.AckComment = &now, "floor-tablet", req.Comment
+	for j, a := range s.al.alerts { // its anomaly alerts with it, as the appliance does
+		if linked(s.al.rules, a, *e) {
+			s.al.alerts[j].AcknowledgedAt, s.al.alerts[j].AcknowledgedBy, s.al.alerts[j].AckComment = &now, e.AcknowledgedBy, e.AckComment
+		}
+	}
 	writeJSON(w, 200, *e)
 }
 

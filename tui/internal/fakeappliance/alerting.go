@@ -224,6 +224,11 @@ func (s *Server) alerting(w http.ResponseWriter, method, path string, q url.Valu
 					writeErr(w, api.Errorf(api.CodeConflict, "alert %s was acknowledged by %s", a.Fingerprint, a.AcknowledgedBy))
 					return true
 				}
+				for j, e := range d.Events { // and its events, as the appliance does
+					if e.AcknowledgedAt == nil && linked(d.Rules, a, e) {
+						d.Events[j].AcknowledgedBy, d.Events[j].AcknowledgedAt, d.Events[j].AckComment = d.Me.Actor, tp(Now), req.Comment
+					}
+				}
 				a.AcknowledgedBy, a.AcknowledgedAt, a.AckComment = d.Me.Actor, tp(Now), req.Comment
 				d.Alerts[i] = a
 				writeJSON(w, 200, a)

@@ -221,7 +221,11 @@ func (m Model) alertFooter(w int) []string {
 	now := m.fleet.Now()
 	switch m.mode {
 	case commenting:
-		return []string{m.st.Header.Render(format.Fit(fmt.Sprintf("Acknowledge %s on %s", a.Rule, a.MachineID), w)), m.comment.View()}
+		what := fmt.Sprintf("Acknowledge %s on %s", a.Rule, a.MachineID)
+		if m.anomalyRule(a.Rule) {
+			what += " and its anomaly event" // the appliance acknowledges the events it fires for too
+		}
+		return []string{m.st.Header.Render(format.Fit(what, w)), m.comment.View()}
 	case silencing:
 		return m.formView(w)
 	}
@@ -622,4 +626,15 @@ func (m Model) editorView(w int) (body, footer []string) {
 	}
 	end := min(first+room, len(lines))
 	return append(body, lines[first:end]...), footer
+}
+
+// anomalyRule reports whether a rule reads the anomaly score: the appliance acknowledges its
+// alerts together with the machine's anomaly events.
+func (m Model) anomalyRule(name string) bool {
+	for _, r := range m.data.Rules {
+		if r.Name == name {
+			return r.Metric == "anomaly_score" || r.Metric == "score"
+		}
+	}
+	return false
 }

@@ -409,7 +409,11 @@ func (m Model) footer(w int) []string {
 	e, ok := m.selected()
 	switch m.mode {
 	case commenting:
-		out = append(out, m.st.Header.Render(fmt.Sprintf("Acknowledge event #%d of %s", e.ID, e.MachineID)),
+		what := fmt.Sprintf("Acknowledge event #%d of %s", e.ID, e.MachineID)
+		if e.Kind == "anomaly" {
+			what += " and its anomaly alerts" // the appliance acknowledges those firing for it too
+		}
+		out = append(out, m.st.Header.Render(format.Fit(what, w)),
 			m.comment.View())
 	case labelling:
 		var b strings.Builder

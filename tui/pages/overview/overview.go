@@ -243,6 +243,7 @@ func (m Model) alertSummary() string {
 	add(c.Critical, "critical", m.st.Anomaly)
 	add(c.Warning, "warning", m.st.Warning)
 	add(c.Muted, "muted", m.st.Muted)
+	add(c.Acked, "acknowledged", m.st.OK)
 	add(c.Pending, "pending", m.st.Info)
 	return strings.Join(parts, m.st.Muted.Render(" · "))
 }
