@@ -122,7 +122,8 @@ func (d *detailScreen) refresh() {
 	case m.live.State == api.StateLearning:
 		d.scoreText.SetText(u.T("detail.learning", status.Percent(m.live)))
 	default:
-		d.scoreText.SetText(u.T("detail.scoreline", m.live.Smoothed, m.thr))
+		r, _ := ratio(m.live.Smoothed, m.live.Threshold)
+		d.scoreText.SetText(u.T("detail.scoreline", u.T("score.times", r)))
 	}
 	d.meter.set(m.live.LevelDBFS, m.have)
 	sensor := m.live.Sensor
@@ -140,8 +141,8 @@ func fmtHz(hz float64) string {
 }
 
 func (d *detailScreen) drawChart(w, h int) image.Image {
-	lo, hi := scoreRange(d.m.scores, d.m.thr)
-	return plot{values: d.m.scores, n: HistoryLen, lo: lo, hi: hi, thr: d.m.thr, bg: chartBG, grid: chartGrid,
+	lo, hi := scoreRange(d.m.scores, d.m.alarmLine())
+	return plot{values: d.m.scores, n: HistoryLen, lo: lo, hi: hi, thr: d.m.alarmLine(), bg: chartBG, grid: chartGrid,
 		line: chartLine, hot: chartHot, thrColour: chartThr, width: 2, dashLen: 8}.draw(w, h)
 }
 

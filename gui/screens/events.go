@@ -172,7 +172,10 @@ func (u *UI) eventCard(e api.Event, withMachine bool) fyne.CanvasObject {
 	} else {
 		when = u.T("event.lasted", fmtDuration(e.End.Sub(e.Start)))
 	}
-	lines := []string{when, u.T("event.peak", e.PeakScore, e.Threshold)}
+	lines := []string{when}
+	if r, ok := ratio(e.PeakScore, e.Threshold); ok {
+		lines = append(lines, u.T("event.peak", u.T("score.times", r)))
+	}
 	if e.AcknowledgedAt != nil {
 		ack := u.T("event.acked", e.AcknowledgedBy, u.formatTime(*e.AcknowledgedAt))
 		if e.AckComment != "" {

@@ -148,13 +148,20 @@ func (u *UI) ruleCondition(r api.AlertRule) string {
 		}
 		lines = append(lines, u.T("rule.when.sensor", strings.Join(ss, u.T("rule.or")), forText))
 	} else {
-		lines = append(lines, u.T("rule.when.metric", u.metricName(r.Metric), u.T("op.word."+r.Op), formatNumber(r.Enter, false), forText))
+		value := func(v float64) string {
+			s := formatNumber(v, false)
+			if r.Metric == "anomaly_score" { // scores are shown in multiples of the threshold everywhere
+				s = u.T("unit.times", s)
+			}
+			return s
+		}
+		lines = append(lines, u.T("rule.when.metric", u.metricName(r.Metric), u.T("op.word."+r.Op), value(r.Enter), forText))
 		if r.Exit != 0 {
 			back := "op.word.<"
 			if r.Op == "<" || r.Op == "<=" {
 				back = "op.word.>"
 			}
-			lines = append(lines, u.T("rule.exit", u.T(back), formatNumber(r.Exit, false)))
+			lines = append(lines, u.T("rule.exit", u.T(back), value(r.Exit)))
 		}
 	}
 	if r.KeepFiringFor != "" {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"image/png"
 	"net/http/httptest"
 	"os"
@@ -462,6 +463,38 @@ func TestDetailExplainsDCOffset(t *testing.T) {
 		}
 		if got := r.ui.Tile(fakeappliance.Fan).Word(); lang == i18n.English && got != "Check microphone" {
 			t.Errorf("fan tile %q, want Check microphone", got)
+		}
+	}
+}
+
+// Scores carry one unit on every page (issue 9): multiples of the machine's alarm
+// threshold, as the alerts' anomaly_score values are. The fake's thresholds are not 1, so a
+// raw score would show.
+func TestScoresInMultiplesOfThreshold(t *testing.T) {
+	for _, tt := range []struct {
+		lang             i18n.Lang
+		detail, ev, alrt string
+	}{
+		{i18n.English, "Score %.2f× the alarm threshold · alarm above 1× (dashed line)", "Peak 2.05× the alarm threshold", "(2.05× threshold)"},
+		{i18n.Korean, "점수: 경보 임계값의 %.2f배 · 1배 초과 시 경보 (점선)", "최고 점수: 경보 임계값의 2.05배", "(임계값의 2.05배)"},
+	} {
+		r := newRig(t, api.RoleOperator, tt.lang)
+		r.ui.ShowMachine(fakeappliance.Pump)
+		l := r.fake.Live(1, lastTick)
+		if l.Threshold == 1 {
+			t.Fatal("the fake's threshold is 1: raw scores and multiples look alike")
+		}
+		all := texts(r.win)
+		for _, want := range []string{fmt.Sprintf(tt.detail, l.Smoothed/l.Threshold), tt.ev} {
+			if !strings.Contains(all, want) {
+				t.Errorf("%s detail lacks %q:\n%s", tt.lang, want, all)
+			}
+		}
+		if raw := fmt.Sprintf("%.2f", l.Threshold); strings.Contains(all, raw) {
+			t.Errorf("%s detail shows the raw threshold %s", tt.lang, raw)
+		}
+		if !strings.Contains(r.ui.CriticalBanner(), tt.alrt) {
+			t.Errorf("%s banner %q lacks the alert's value in the same unit %q", tt.lang, r.ui.CriticalBanner(), tt.alrt)
 		}
 	}
 }

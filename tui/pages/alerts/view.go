@@ -179,7 +179,7 @@ func (m Model) alertsView(w int) (body, footer []string) {
 			}
 		}
 		cells := []string{format.Fit(sev, 5), format.Fit(a.State, 9), format.Fit(a.MachineID, 10), format.Fit(a.Rule, ruleW),
-			format.FitRight(fmt.Sprintf("%.2f", a.Value), 7) + " ", format.FitRight(format.Span(now.Sub(since)), 6) + " "}
+			format.FitRight(m.value(a), 7) + " ", format.FitRight(format.Span(now.Sub(since)), 6) + " "}
 		var note string
 		var row string
 		if mu := Why(a, m.data.Silences, m.data.Maintenance, m.data.Alerts, now); mu.Short != "" {
@@ -311,7 +311,11 @@ func (m Model) detailsView(w int) []string {
 		out = append(out, format.Fit(m.st.Label.Render(format.Fit(label, formLabelW))+value, w))
 	}
 	row("Summary", a.Summary)
-	row("Value", fmt.Sprintf("%.2f", a.Value))
+	v := m.value(a)
+	if strings.HasSuffix(v, "×") {
+		v += " threshold"
+	}
+	row("Value", v)
 	times := "active since " + format.Clock(now, a.ActiveAt)
 	if a.FiredAt != nil {
 		times += " · fired " + format.Clock(now, *a.FiredAt)
@@ -637,4 +641,15 @@ func (m Model) anomalyRule(name string) bool {
 		}
 	}
 	return false
+}
+
+// value renders an alert's value in the unit of its rule's metric: anomaly_score in
+// multiples of the threshold ("1.43×"), as scores are shown on every page.
+func (m Model) value(a api.Alert) string {
+	for _, r := range m.data.Rules {
+		if r.Name == a.Rule && r.Metric == "anomaly_score" {
+			return format.Times(a.Value)
+		}
+	}
+	return fmt.Sprintf("%.2f", a.Value)
 }

@@ -355,7 +355,7 @@ func (m Model) View() string {
 	}
 	const machW = 12
 	head := "  " + format.Fit("#", 6) + format.Fit("MACHINE", machW) + " " + format.Fit("STARTED", 12) + " " +
-		format.Fit("LASTED", 6) + " " + format.FitRight("PEAK / THR", 15) + "  " + "ACK / LABEL"
+		format.Fit("LASTED", 6) + " " + format.FitRight("PEAK ×THR", 15) + "  " + "ACK / LABEL"
 	lines = append(lines, m.st.Header.Render(format.Fit(head, w)))
 
 	footer := m.footer(w)
@@ -380,7 +380,7 @@ func (m Model) View() string {
 		}
 		base := format.Fit(fmt.Sprintf("#%d", e.ID), 6) + format.Fit(e.MachineID, machW) + " " +
 			format.Fit(format.Clock(now, e.Start), 12) + " " + format.Fit(dur, 6) + " " +
-			format.FitRight(fmt.Sprintf("%.2f / %.2f", e.PeakScore, e.Threshold), 15) + "  "
+			format.FitRight(format.Score(e.PeakScore, e.Threshold), 15) + "  "
 		switch {
 		case e.Open():
 			base = m.st.Error.Render(base)

@@ -113,7 +113,7 @@ func (m Model) View() string {
 	nameW, trendW, lastW := m.columns()
 	var b strings.Builder
 	head := "  " + format.Fit("MACHINE", nameW) + " " + format.Fit("STATE", 13) + " " + format.FitRight("LEVEL", 8) +
-		" " + format.FitRight("SCORE / THR", 13) + " " + format.Fit("TREND", trendW) + " " + format.Fit("LAST EVENT", lastW)
+		" " + format.FitRight("SCORE ×THR", 13) + " " + format.Fit("TREND", trendW) + " " + format.Fit("LAST EVENT", lastW)
 	b.WriteString(m.st.Header.Render(head))
 	b.WriteByte('\n')
 	spark := sparkline.New(trendW, sparkline.Styles{Normal: m.st.OK, Above: m.st.Error})
