@@ -57,6 +57,7 @@ var english = map[string]string{
 	"detail.spectrum.hint": "Newest on the right · low pitch at the bottom · brighter is louder",
 	"detail.score":         "Anomaly score",
 	"score.times":          "%.2f×",
+	"axis.times":           "%s×",
 	"detail.scoreline":     "Score %s the alarm threshold · alarm above 1× (dashed line)",
 	"detail.learning":      "Learning what normal sounds like: %d%% done. No alarms until then.",
 	"detail.nodata":        "No data yet",

@@ -57,6 +57,7 @@ var korean = map[string]string{
 	"detail.spectrum.hint": "오른쪽이 최신 · 아래가 낮은 음 · 밝을수록 큰 소리",
 	"detail.score":         "이상 점수",
 	"score.times":          "%.2f배",
+	"axis.times":           "%s배",
 	"detail.scoreline":     "점수: 경보 임계값의 %s · 1배 초과 시 경보 (점선)",
 	"detail.learning":      "정상 소리를 학습하는 중: %d%% 완료. 완료 전에는 경보가 없습니다.",
 	"detail.nodata":        "아직 데이터가 없습니다",

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -495,6 +496,36 @@ func TestScoresInMultiplesOfThreshold(t *testing.T) {
 		}
 		if !strings.Contains(r.ui.CriticalBanner(), tt.alrt) {
 			t.Errorf("%s banner %q lacks the alert's value in the same unit %q", tt.lang, r.ui.CriticalBanner(), tt.alrt)
+		}
+	}
+}
+
+// The detail's score chart has values on its y axis, in the unit of the scores (issue 9),
+// with the threshold (1×) among them.
+func TestDetailChartHasYAxisValues(t *testing.T) {
+	for lang, want := range map[i18n.Lang][]string{i18n.English: {"0", "1×", "2×"}, i18n.Korean: {"0", "1배", "2배"}} {
+		r := newRig(t, api.RoleOperator, lang)
+		r.ui.ShowMachine(fakeappliance.Pump)
+		got := r.ui.detail.AxisLabels()
+		for _, w := range want {
+			if !slices.Contains(got, w) {
+				t.Errorf("%s y axis %q lacks %q", lang, got, w)
+			}
+		}
+	}
+	// Ticks: round steps from 0 to the top, the threshold always labelled.
+	tests := []struct {
+		hi   float64
+		want []float64
+	}{
+		{1.6, []float64{0, 0.5, 1, 1.5}},
+		{3.5, []float64{0, 1, 2, 3}},
+		{9, []float64{0, 1, 2, 4, 6, 8}},
+		{0.3, []float64{0, 0.1, 0.2, 0.3}},
+	}
+	for _, tt := range tests {
+		if got := axisTicks(tt.hi, 1); !slices.Equal(got, tt.want) {
+			t.Errorf("axisTicks(%v) = %v, want %v", tt.hi, got, tt.want)
 		}
 	}
 }
