@@ -462,11 +462,11 @@ func (u *UI) alertCard(a api.Alert) fyne.CanvasObject {
 	}
 	switch {
 	case a.State == api.AlertResolved && a.ResolvedAt != nil:
-		lines = append(lines, u.T("alert.resolvedat", u.formatTime(*a.ResolvedAt), fmtDuration(a.ResolvedAt.Sub(since))))
+		lines = append(lines, u.T("alert.resolvedat", u.formatTime(*a.ResolvedAt), u.tr.Duration(a.ResolvedAt.Sub(since))))
 	case a.State == api.AlertPending:
 		lines = append(lines, u.T("alert.pendingsince", u.formatTime(a.ActiveAt)))
 	default:
-		lines = append(lines, u.T("alert.since", u.formatTime(since), fmtDuration(now.Sub(since))))
+		lines = append(lines, u.T("alert.since", u.formatTime(since), u.tr.Duration(now.Sub(since))))
 	}
 	if a.AcknowledgedAt != nil {
 		ack := u.T("event.acked", a.AcknowledgedBy, u.formatTime(*a.AcknowledgedAt))
@@ -850,7 +850,7 @@ func (u *UI) silenceRow(s api.Silence) fyne.CanvasObject {
 	case "pending":
 		lines = append(lines, u.T("silence.starts", u.formatTime(s.StartsAt), u.formatTime(s.EndsAt)))
 	default:
-		lines = append(lines, u.T("silence.active", u.formatTime(s.EndsAt), fmtDuration(s.EndsAt.Sub(u.opt.Now()))))
+		lines = append(lines, u.T("silence.active", u.formatTime(s.EndsAt), u.tr.Duration(s.EndsAt.Sub(u.opt.Now()))))
 	}
 	by := u.T("silence.by", s.CreatedBy)
 	if s.Comment != "" {

@@ -357,7 +357,7 @@ func TestEditorsInKorean(t *testing.T) {
 	}
 	all := texts(r.win)
 	for _, want := range []string{"규칙 추가", "정비 시간 추가", "편집", "삭제", "소리가 평소와 크게 다릅니다 (임계값의 {{printf \"%.2f\" .Value}}배) — 지금 설비를 점검하세요",
-		"이상 점수 초과 임계값의 1.5배, 10s 동안", "마이크 무음, 1m 동안", "긴급", "매일, 00:00–23:59 (Asia/Seoul)"} {
+		"이상 점수 초과 임계값의 1.5배, 10초 동안", "마이크 무음, 1분 동안", "긴급", "매일, 00:00–23:59 (Asia/Seoul)"} {
 		if !strings.Contains(all, want) {
 			t.Errorf("Korean rules tab lacks %q", want)
 		}

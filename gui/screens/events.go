@@ -2,10 +2,8 @@ package screens
 
 import (
 	"context"
-	"fmt"
 	"image/color"
 	"slices"
-	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -107,7 +105,7 @@ func (u *UI) loadEvents() {
 			return
 		}
 		u.events = evs
-		u.eventsUI.status.SetText(u.T("events.count", len(evs)))
+		u.eventsUI.status.SetText(u.tr.N("events.count", len(evs), len(evs)))
 		u.eventsUI.show()
 	})
 }
@@ -168,9 +166,9 @@ func (u *UI) eventCard(e api.Event, withMachine bool) fyne.CanvasObject {
 	}
 	var when string
 	if e.Open() {
-		when = u.T("event.ongoing", fmtDuration(u.opt.Now().Sub(e.Start)))
+		when = u.T("event.ongoing", u.tr.Duration(u.opt.Now().Sub(e.Start)))
 	} else {
-		when = u.T("event.lasted", fmtDuration(e.End.Sub(e.Start)))
+		when = u.T("event.lasted", u.tr.Duration(e.End.Sub(e.Start)))
 	}
 	lines := []string{when}
 	if r, ok := ratio(e.PeakScore, e.Threshold); ok {
@@ -230,17 +228,6 @@ func joinLines(ls []string) string {
 		s += l
 	}
 	return s
-}
-
-func fmtDuration(d time.Duration) string {
-	switch {
-	case d < time.Minute:
-		return fmt.Sprintf("%ds", int(d.Seconds()))
-	case d < time.Hour:
-		return fmt.Sprintf("%dm %02ds", int(d.Minutes()), int(d.Seconds())%60)
-	default:
-		return fmt.Sprintf("%dh %02dm", int(d.Hours()), int(d.Minutes())%60)
-	}
 }
 
 // labelName translates a label value.

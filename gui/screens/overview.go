@@ -88,9 +88,9 @@ func (o *overviewScreen) refresh() {
 	case len(u.machines) == 0:
 		o.summary.Text = u.T("overview.nomachines")
 	case attention == 0:
-		o.summary.Text = u.T("overview.allgood", len(u.machines))
+		o.summary.Text = u.tr.N("overview.allgood", len(u.machines), len(u.machines))
 	default:
-		o.summary.Text = u.T("overview.attention", len(u.machines), attention)
+		o.summary.Text = u.tr.N("overview.attention", len(u.machines), len(u.machines), attention)
 	}
 	o.summary.Refresh()
 	o.empty.Hidden = u.app != nil

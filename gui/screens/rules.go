@@ -135,7 +135,7 @@ func (u *UI) metricName(m string) string {
 
 // ruleCondition says when a rule fires, in words.
 func (u *UI) ruleCondition(r api.AlertRule) string {
-	forText := durText(r.For)
+	forText := u.durText(r.For)
 	var lines []string
 	if len(r.SensorStates) > 0 {
 		var ss []string
@@ -165,15 +165,16 @@ func (u *UI) ruleCondition(r api.AlertRule) string {
 		}
 	}
 	if r.KeepFiringFor != "" {
-		lines = append(lines, u.T("rule.keep", durText(r.KeepFiringFor)))
+		lines = append(lines, u.T("rule.keep", u.durText(r.KeepFiringFor)))
 	}
 	return joinLines(lines)
 }
 
-// durText prints a Go duration short: "1m0s" as "1m", "" as "0s".
-func durText(s string) string {
+// durText prints a rule's Go duration in the UI's units: "1m0s" as "1m 00s"
+// ("1분 00초" in Korean), "" as "0s". A value that does not parse is shown as is.
+func (u *UI) durText(s string) string {
 	if d, err := time.ParseDuration(s); err == nil || s == "" {
-		return shortDuration(d.String())
+		return u.tr.Duration(d)
 	}
 	return s
 }

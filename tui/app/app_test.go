@@ -822,3 +822,14 @@ func TestScoresInMultiplesOfThreshold(t *testing.T) {
 		}
 	}
 }
+
+// "1 machine", not "1 machines" (issue 9).
+func TestOneMachineIsSingular(t *testing.T) {
+	fx := fakeappliance.NewFixture()
+	fx.Machines, fx.Live, fx.History, fx.Events = fx.Machines[:1], fx.Live[:1], nil, fx.Events[1:2]
+	m, _ := serve(t, fx, 100, 30)
+	mustContain(t, m, "1 machine · ")
+	if strings.Contains(screenOf(m), "1 machines") {
+		t.Errorf("plural for one machine:\n%s", screenOf(m))
+	}
+}

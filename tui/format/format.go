@@ -55,6 +55,14 @@ func Span(d time.Duration) string {
 	return fmt.Sprintf("%dd", int(d.Hours()/24))
 }
 
+// Count renders n with the singular or plural noun: "1 machine", "2 machines".
+func Count(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
 // Clock renders t as local wall-clock time, with the date when it is not
 // the same day as now.
 func Clock(now, t time.Time) string {

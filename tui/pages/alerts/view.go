@@ -279,7 +279,7 @@ func (m Model) formView(w int) []string {
 				n++
 			}
 		}
-		preview = fmt.Sprintf("Mutes the notifications of %d active alert(s) now", n)
+		preview = fmt.Sprintf("Mutes the notifications of %s now", format.Count(n, "active alert", "active alerts"))
 		if d, err := parseDuration(m.form[fieldDuration].Value()); err == nil {
 			preview += " until " + clock(m.fleet.Now(), m.fleet.Now().Add(d))
 		}
@@ -386,8 +386,8 @@ func (m Model) silencesView(w int) (body, footer []string) {
 				n++
 			}
 		}
-		footer = append(footer, format.Fit(fmt.Sprintf("%s: %s · %s – %s · matches %d active alert(s)", s.ID, FormatMatchers(s.Matchers),
-			format.Clock(now, s.StartsAt), format.Clock(now, s.EndsAt), n), w))
+		footer = append(footer, format.Fit(fmt.Sprintf("%s: %s · %s – %s · matches %s", s.ID, FormatMatchers(s.Matchers),
+			format.Clock(now, s.StartsAt), format.Clock(now, s.EndsAt), format.Count(n, "active alert", "active alerts")), w))
 		if !m.canOperate() {
 			footer = append(footer, m.st.Muted.Render(format.Fit(fmt.Sprintf("Read-only: expiring silences needs role %s (you are %s).", api.MinRoleSilence, m.fleet.Me.Role), w)))
 		}
@@ -498,7 +498,7 @@ func (m Model) receiversView(w int) (body, footer []string) {
 		if d.JobID != 0 {
 			line = fmt.Sprintf("Last test: job #%d through %s", d.JobID, d.Receiver)
 		}
-		line += fmt.Sprintf(" · %s · %s · %d attempt(s)", d.Kind, d.State, d.Attempts)
+		line += fmt.Sprintf(" · %s · %s · %s", d.Kind, d.State, format.Count(d.Attempts, "attempt", "attempts"))
 		if d.LastError != "" {
 			line += " · " + d.LastError
 		}

@@ -200,7 +200,7 @@ func (m Model) summary() string {
 			unack++
 		}
 	}
-	parts := []string{m.st.Muted.Render(fmt.Sprintf("%d machines", len(m.fleet.Machines)))}
+	parts := []string{m.st.Muted.Render(format.Count(len(m.fleet.Machines), "machine", "machines"))}
 	add := func(n int, what string, st lipgloss.Style) {
 		if n > 0 {
 			parts = append(parts, st.Render(fmt.Sprintf("%d %s", n, what)))
