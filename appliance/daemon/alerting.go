@@ -98,6 +98,14 @@ func newAlerting(ctx context.Context, db *store.DB, cfg alert.Config, receivers 
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return nil, err
 	}
+	// The database's instance goes into every notification key: a fresh database (or a
+	// restored one, which `signalcraftd restore` gives a new instance) never repeats a key an
+	// earlier one sent. A stored state's own instance gives way to the database's.
+	in, err := db.Instance(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("alerting: %w", err)
+	}
+	st.Instance = in.ID
 	cfg, receivers = storedAlertSettings(ctx, db, cfg, receivers, o.Logger.With("component", "alerting"))
 	engine, err := alert.New(cfg, st)
 	if err != nil {

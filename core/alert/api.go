@@ -184,7 +184,7 @@ func (e *Engine) Confirm(keys ...string) {
 func (e *Engine) Snapshot() State {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	st := State{Version: StateVersion, Seq: e.seq, SilenceSeq: e.silenceSeq}
+	st := State{Version: StateVersion, Instance: e.instance, Seq: e.seq, SilenceSeq: e.silenceSeq}
 	for _, s := range e.list {
 		c := *s
 		if s.Alert != nil {

@@ -294,6 +294,36 @@ func TestNotificationKeys(t *testing.T) {
 	}
 }
 
+// TestNotificationKeysCarryInstance: two engines with fresh states (two databases) give
+// their first notifications different keys when their instances differ, and a restart from
+// the saved state keeps the instance in the keys it derives.
+func TestNotificationKeysCarryInstance(t *testing.T) {
+	first := func(e *Engine) Notification {
+		t.Helper()
+		e.Observe(Observation{Time: t0, Machine: "m1", Values: map[string]float64{MetricAnomalyScore: 1.5}})
+		ns := e.Tick(t0.Add(10 * time.Second))
+		if len(ns) != 1 {
+			t.Fatalf("%d notifications, want 1", len(ns))
+		}
+		return ns[0]
+	}
+	a := first(mustNew(t, testConfig(), State{Instance: "0123456789abcdef"}))
+	b := first(mustNew(t, testConfig(), State{Instance: "fedcba9876543210"}))
+	if a.Key == b.Key || !strings.HasPrefix(a.Key, "alert:0123456789abcdef:default:") {
+		t.Errorf("keys of two instances' first notifications: %q, %q", a.Key, b.Key)
+	}
+	e := mustNew(t, testConfig(), State{Instance: "0123456789abcdef"})
+	first(e)
+	e = restart(t, testConfig(), e)
+	ns := e.Tick(t0.Add(4*time.Hour + 10*time.Second)) // the repeat, after a restart
+	if len(ns) != 1 || !strings.HasPrefix(ns[0].Key, "alert:0123456789abcdef:default:") || !strings.HasSuffix(ns[0].Key, ":repeat:2") {
+		t.Errorf("after a restart: %v", keys(ns))
+	}
+	if got := e.Snapshot().Instance; got != "0123456789abcdef" {
+		t.Errorf("Snapshot().Instance = %q", got)
+	}
+}
+
 func TestAcknowledgeErrors(t *testing.T) {
 	e := mustNew(t, testConfig(), State{})
 	e.Observe(Observation{Time: t0, Machine: "m1", Values: map[string]float64{MetricAnomalyScore: 1.5}})
