@@ -189,6 +189,7 @@ func (m *Main) UpdateMachine(ctx context.Context, w wire.Machine) (wire.Machine,
 		m.byID[old.Sensor.Source].remove(mm)
 		mm.cancel()
 		<-mm.done
+		mm.closeOpenEvent(ctx, m.db, m.o.Now()) // the new chain starts without it
 		m.machines[i] = nm
 		m.byID[mc.Sensor.Source].add(mc.Sensor.Channel, nm)
 		m.start(nm)

@@ -174,6 +174,9 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*Main, error) {
 	if err := m.setupClips(ctx); err != nil {
 		return nil, err
 	}
+	if err := m.closeStaleEvents(ctx); err != nil {
+		return nil, err
+	}
 	for _, mc := range cfg.Machines {
 		det, version, err := m.detector(ctx, mc)
 		if err != nil {
@@ -191,6 +194,24 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*Main, error) {
 	}
 	ok = true
 	return m, nil
+}
+
+// closeStaleEvents ends the events a killed daemon (or a power cut) left open, at their
+// machine's last stored window: the machines start with no event open (their detectors
+// drop any event a restored model holds), and a machine can have only one open event in
+// the store, so an event left open would keep every later anomaly of that machine from
+// being recorded. If the anomaly goes on, a new event opens once the persistence rule is
+// met again, with its own clip (the clip of the interrupted event died with the process).
+func (m *Main) closeStaleEvents(ctx context.Context) error {
+	closed, err := m.db.CloseStaleEvents(ctx)
+	if err != nil {
+		return err
+	}
+	for _, e := range closed {
+		m.log.Warn("event left open by an unclean stop closed at the machine's last stored window",
+			"machine", e.MachineID, "event", e.ID, "start", e.Start, "end", e.End)
+	}
+	return nil
 }
 
 // buildMachine registers a machine and its sensor in the store and builds its analysis chain.
@@ -262,6 +283,9 @@ func (m *Main) detector(ctx context.Context, mc config.Machine) (*detect.Detecto
 		}
 		if rerr == nil {
 			m.log.Info("model restored", "machine", mc.ID, "version", saved.Version, "threshold", d.Threshold())
+			if d.DropEvent() { // saved during an event (a retune); the store has none open now
+				m.log.Info("the restored model was saved during an event; starting without one", "machine", mc.ID)
+			}
 			return d, saved.Version, nil
 		}
 		m.log.Warn("stored model not usable; learning again", "machine", mc.ID, "version", saved.Version, "err", rerr)

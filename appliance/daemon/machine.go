@@ -557,6 +557,14 @@ func (m *machine) reloadModel(ctx context.Context, db *store.DB) {
 		m.model = saved.Version // do not retry a broken blob every few seconds
 		return
 	}
+	// The new model judges afresh: an event open under the old one ends here, and one the
+	// new model was saved in is not ours — the detector and the store must agree that no
+	// event is open, or the store would refuse the next one.
+	d.DropEvent()
+	if m.rec != nil && m.view.OpenEvent != 0 {
+		m.rec.End(m.winEnd)
+	}
+	m.closeOpenEvent(ctx, db, m.now())
 	m.det, m.model = d, saved.Version
 	m.log.Info("model changed", "version", saved.Version, "note", saved.Note, "conditions", d.Conditions())
 }

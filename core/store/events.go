@@ -97,6 +97,45 @@ func (db *DB) CloseEvent(ctx context.Context, id int64, end time.Time, peak floa
 	return nil
 }
 
+// CloseStaleEvents ends every event still open — events a process that was killed, or lost
+// power, could not close — at the last window stored for its machine (the time of its
+// latest score), or at its start when no window after the start was stored. Only one daemon
+// writes events, so at its start-up every open event is stale; closing them lets the
+// machines open new ones (a machine has at most one open event). It returns the events it
+// closed, as they are now.
+func (db *DB) CloseStaleEvents(ctx context.Context) ([]Event, error) {
+	var ids []int64
+	err := db.Write(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, `UPDATE events SET end_ms = max(start_ms,
+				COALESCE((SELECT max(ts_ms) FROM scores WHERE scores.machine_id = events.machine_id), start_ms))
+			WHERE end_ms IS NULL RETURNING id`)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				return err
+			}
+			ids = append(ids, id)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: close stale events: %w", err)
+	}
+	out := make([]Event, 0, len(ids))
+	for _, id := range ids {
+		e, err := db.Event(ctx, id)
+		if err != nil {
+			return nil, fmt.Errorf("store: close stale events: %w", err)
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}
+
 // UpdateEventPeak raises the peak score of the open event id to peak if
 // higher. It returns ErrNotFound for an unknown id and ErrConflict if the
 // event is closed.
