@@ -155,7 +155,7 @@ func (a *alerting) saveState(ctx context.Context, audit ...store.AuditEntry) err
 		a.dirty = true
 		a.mu.Unlock()
 	}
-	return err
+	return err // notifications in the outbox are enqueued by the next commit
 }
 
 // reconfigure stores value under key with the audit entries, then rebuilds the engine from

@@ -189,7 +189,7 @@ func (m *Main) UpdateMachine(ctx context.Context, w wire.Machine) (wire.Machine,
 		m.byID[old.Sensor.Source].remove(mm)
 		mm.cancel()
 		<-mm.done
-		mm.closeOpenEvent(ctx, m.db, m.o.Now()) // the new chain starts without it
+		mm.closeOpenEvent(ctx, m.o.Now()) // the new chain starts without it
 		m.machines[i] = nm
 		m.byID[mc.Sensor.Source].add(mc.Sensor.Channel, nm)
 		m.start(nm)
@@ -230,7 +230,7 @@ func (m *Main) Relearn(ctx context.Context, machine, note string) error {
 	return mm.do(ctx, func() {
 		mm.det.Relearn()
 		mm.model, mm.note = 0, note
-		mm.closeOpenEvent(ctx, m.db, m.o.Now())
+		mm.closeOpenEvent(ctx, m.o.Now())
 		mm.mu.Lock()
 		mm.view.State, mm.view.Progress, mm.view.History = "learning", 0, nil
 		mm.mu.Unlock()

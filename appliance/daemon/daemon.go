@@ -77,6 +77,7 @@ type Main struct {
 	onModel   func(string)
 	obs       observability
 	clips     *clips.Library // nil when clips are off
+	events    *eventLog      // writes the machines' events, holding them while the disk is full
 	retention *retention.Pruner
 	stream    *streamClock  // the replay's time when every source replays as fast as possible; nil otherwise
 	ended     chan struct{} // closed when every machine has analysed its ended recording
@@ -177,6 +178,9 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*Main, error) {
 	if err := m.closeStaleEvents(ctx); err != nil {
 		return nil, err
 	}
+	if m.events, err = newEventLog(ctx, db, m.log.With("component", "events"), o.Now); err != nil {
+		return nil, err
+	}
 	for _, mc := range cfg.Machines {
 		det, version, err := m.detector(ctx, mc)
 		if err != nil {
@@ -231,6 +235,7 @@ func (m *Main) buildMachine(ctx context.Context, mc config.Machine, det *detect.
 	}
 	mm.lossless = m.byID[mc.Sensor.Source].lossless
 	mm.onEnded = m.machineEnded
+	mm.events = m.events
 	if m.clips != nil {
 		mm.rec = m.clips.Recorder(mc.ID, info.SampleRate)
 	}
@@ -357,6 +362,7 @@ func (m *Main) Run(ctx context.Context) error {
 	var bg sync.WaitGroup
 	bg.Go(func() { m.serveMetrics(srcCtx) })
 	bg.Go(func() { m.retention.Run(srcCtx) })
+	bg.Go(func() { m.events.run(srcCtx) })
 	for _, f := range m.sinks {
 		f.ctx = srcCtx
 	}
@@ -411,10 +417,14 @@ func (m *Main) Close() error {
 	defer cancel()
 	m.mu.Lock()
 	for _, mm := range m.machines {
-		mm.closeOpenEvent(ctx, m.db, m.o.Now())
+		mm.closeOpenEvent(ctx, m.o.Now())
 	}
 	m.mu.Unlock()
-	return m.closeAll()
+	var err error
+	if m.events != nil {
+		err = m.events.close(ctx)
+	}
+	return errors.Join(err, m.closeAll())
 }
 
 func (m *Main) closeAll() error {

@@ -73,6 +73,9 @@ type machine struct {
 
 	rec    *clips.Recorder // keeps the recent sound and cuts event clips; nil when clips are off
 	winEnd uint64          // stream position just after the window being handled
+
+	events *eventLog   // writes events, holding them while the database cannot be written
+	event  store.Event // the open event as it stands (ID 0: none)
 }
 
 // Status is one machine's live state, for the status view and later the API.
@@ -417,15 +420,15 @@ func (m *machine) window(t time.Time, vec []float64, out sinks) {
 
 	if ev := res.Opened; ev != nil {
 		snap, _ := json.Marshal(map[string]any{"features": feat.storeFeatures(), "level_dbfs": feat.DBFS(), "vector": ev.Snapshot})
-		id, err := out.db.OpenEvent(ctx, store.Event{MachineID: m.cfg.ID, Start: ev.Start, PeakScore: ev.Peak,
-			Threshold: res.Threshold, Snapshot: snap})
-		if err != nil {
-			m.log.Error("open event", "err", err)
-		} else {
-			m.log.Warn("anomaly", "event", id, "score", res.Smoothed, "threshold", res.Threshold)
-			if m.rec != nil {
-				m.rec.Open(id, m.streamPos(ev.Start, t))
-			}
+		// the id is reserved at once: the event and its clip exist even while the database
+		// cannot be written, and the event log writes it as soon as it can
+		id := m.events.reserve()
+		m.event = store.Event{ID: id, MachineID: m.cfg.ID, Start: ev.Start, PeakScore: ev.Peak,
+			Threshold: res.Threshold, Snapshot: snap}
+		m.events.save(ctx, m.event)
+		m.log.Warn("anomaly", "event", id, "score", res.Smoothed, "threshold", res.Threshold)
+		if m.rec != nil {
+			m.rec.Open(id, m.streamPos(ev.Start, t))
 		}
 		m.mu.Lock()
 		m.view.OpenEvent, m.view.Events, m.view.LastEvent, m.view.LastPeak = id, m.view.Events+1, ev.Start, ev.Peak
@@ -436,8 +439,9 @@ func (m *machine) window(t time.Time, vec []float64, out sinks) {
 		m.mu.Lock()
 		m.view.LastPeak = res.Smoothed
 		m.mu.Unlock()
-		if err := out.db.UpdateEventPeak(ctx, openID, res.Smoothed); err != nil {
-			m.log.Error("update event peak", "err", err)
+		if m.event.ID == openID {
+			m.event.PeakScore = max(m.event.PeakScore, res.Smoothed)
+			m.events.save(ctx, m.event)
 		}
 	}
 	if now := m.now(); now.Sub(m.lastLive) >= liveEvery/10 {
@@ -448,8 +452,10 @@ func (m *machine) window(t time.Time, vec []float64, out sinks) {
 		m.scored = true // published on the next pass of the run loop (fast replays stay bounded)
 	}
 	if ev := res.Closed; ev != nil && openID != 0 {
-		if err := out.db.CloseEvent(ctx, openID, ev.End, ev.Peak); err != nil {
-			m.log.Error("close event", "err", err)
+		if m.event.ID == openID {
+			m.event.End, m.event.PeakScore = ev.End, max(m.event.PeakScore, ev.Peak)
+			m.events.save(ctx, m.event)
+			m.event = store.Event{}
 		}
 		m.log.Info("anomaly over", "event", openID, "peak", ev.Peak)
 		if m.rec != nil {
@@ -564,7 +570,7 @@ func (m *machine) reloadModel(ctx context.Context, db *store.DB) {
 	if m.rec != nil && m.view.OpenEvent != 0 {
 		m.rec.End(m.winEnd)
 	}
-	m.closeOpenEvent(ctx, db, m.now())
+	m.closeOpenEvent(ctx, m.now())
 	m.det, m.model = d, saved.Version
 	m.log.Info("model changed", "version", saved.Version, "note", saved.Note, "conditions", d.Conditions())
 }
@@ -573,7 +579,8 @@ func (m *machine) reloadModel(ctx context.Context, db *store.DB) {
 // dangling events. It ends at the last analysed window — in the sound's time, which a
 // recording replayed faster than real time runs ahead of the wall clock — or at the given
 // time when no window has been analysed.
-func (m *machine) closeOpenEvent(ctx context.Context, db *store.DB, at time.Time) {
+// It runs on the machine's goroutine, or once that has ended.
+func (m *machine) closeOpenEvent(ctx context.Context, at time.Time) {
 	m.mu.Lock()
 	id, peak := m.view.OpenEvent, m.view.LastPeak
 	if !m.view.WindowTime.IsZero() {
@@ -581,12 +588,12 @@ func (m *machine) closeOpenEvent(ctx context.Context, db *store.DB, at time.Time
 	}
 	m.view.OpenEvent = 0
 	m.mu.Unlock()
-	if id == 0 {
+	if id == 0 || m.event.ID != id {
 		return
 	}
-	if err := db.CloseEvent(ctx, id, at, peak); err != nil {
-		m.log.Error("close event at shutdown", "event", id, "err", err)
-	}
+	m.event.End, m.event.PeakScore = at, max(m.event.PeakScore, peak)
+	m.events.save(ctx, m.event)
+	m.event = store.Event{}
 }
 
 // summary accumulates the scalar features of the frames of one window.

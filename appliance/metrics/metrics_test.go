@@ -193,7 +193,8 @@ func TestStateCollector(t *testing.T) {
 		Store: func() store.BatcherStats {
 			return store.BatcherStats{Committed: 100, Dropped: 1, Failures: 2, Pending: 7}
 		},
-		Health: func(context.Context) wire.HealthReport { return health },
+		Unsaved: func() Unsaved { return Unsaved{Events: 2, EventsDropped: 1, Notifications: 3, NotificationsDropped: 4} },
+		Health:  func(context.Context) wire.HealthReport { return health },
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -228,6 +229,10 @@ func TestStateCollector(t *testing.T) {
 		{"signalcraft_store_rows_dropped_total", nil, 1},
 		{"signalcraft_store_commit_failures_total", nil, 2},
 		{"signalcraft_store_pending_rows", nil, 7},
+		{"signalcraft_unsaved_events", nil, 2},
+		{"signalcraft_unsaved_events_dropped_total", nil, 1},
+		{"signalcraft_unsaved_notifications", nil, 3},
+		{"signalcraft_unsaved_notifications_dropped_total", nil, 4},
 		{"signalcraft_health_status", map[string]string{"status": "degraded"}, 1},
 		{"signalcraft_health_status", map[string]string{"status": "ok"}, 0},
 		{"signalcraft_ready", nil, 1},

@@ -2,6 +2,7 @@ package alert
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -321,6 +322,25 @@ func TestNotificationKeysCarryInstance(t *testing.T) {
 	}
 	if got := e.Snapshot().Instance; got != "0123456789abcdef" {
 		t.Errorf("Snapshot().Instance = %q", got)
+	}
+}
+
+// TestOutboxBounded: notifications nobody confirms (the caller's database cannot be
+// written) are kept up to the outbox's bound; beyond it the oldest go, and are counted.
+func TestOutboxBounded(t *testing.T) {
+	st := State{Outbox: make([]Notification, maxOutbox)}
+	for i := range st.Outbox {
+		st.Outbox[i] = Notification{Key: fmt.Sprintf("old:%d", i), Receiver: "default"}
+	}
+	e := mustNew(t, testConfig(), st)
+	e.Observe(Observation{Time: t0, Machine: "m1", Values: map[string]float64{MetricAnomalyScore: 1.5}})
+	ns := e.Tick(t0.Add(10 * time.Second))
+	if len(ns) != 1 || e.OutboxDropped() != 1 {
+		t.Fatalf("%d notifications, %d dropped; want 1 and 1", len(ns), e.OutboxDropped())
+	}
+	p := e.Pending()
+	if len(p) != maxOutbox || p[0].Key != "old:1" || p[len(p)-1].Key != ns[0].Key {
+		t.Errorf("outbox of %d from %s to %s", len(p), p[0].Key, p[len(p)-1].Key)
 	}
 }
 

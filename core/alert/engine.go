@@ -39,7 +39,8 @@ type Engine struct {
 	seq        uint64
 	silenceSeq uint64
 	outbox     []Notification
-	restored   bool // reset no-data clocks at the first Tick
+	outDropped uint64 // notifications dropped from a full outbox since New
+	restored   bool   // reset no-data clocks at the first Tick
 }
 
 type crule struct {
@@ -405,6 +406,7 @@ func (e *Engine) Tick(now time.Time) []Notification {
 	e.outbox = append(e.outbox, out...)
 	if n := len(e.outbox) - maxOutbox; n > 0 {
 		e.outbox = slices.Delete(e.outbox, 0, n)
+		e.outDropped += uint64(n)
 	}
 	return out
 }

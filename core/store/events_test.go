@@ -234,3 +234,51 @@ func TestCloseStaleEvents(t *testing.T) {
 		open(m, t0.Add(2*time.Minute))
 	}
 }
+
+// TestSaveEvent: an event written under a reserved id opens, rises, closes, and writing the
+// same state again (a retry whose outcome was unknown) changes nothing.
+func TestSaveEvent(t *testing.T) {
+	ctx := context.Background()
+	db, _ := openTest(t)
+	mustMachine(t, db, "m1")
+	if id, err := db.LastEventID(ctx); err != nil || id != 0 {
+		t.Fatalf("LastEventID of an empty database = %d, %v", id, err)
+	}
+	e := Event{ID: 7, MachineID: "m1", Start: t0, PeakScore: 9, Threshold: 8, Snapshot: json.RawMessage(`{"a":1}`)}
+	for range 2 {
+		if err := db.SaveEvent(ctx, e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, err := db.Event(ctx, 7); err != nil || !got.IsOpen() || got.PeakScore != 9 || string(got.Snapshot) != `{"a":1}` {
+		t.Fatalf("saved open event: %+v, %v", got, err)
+	}
+	if id, _ := db.LastEventID(ctx); id != 7 {
+		t.Errorf("LastEventID = %d, want 7", id)
+	}
+	if err := db.SaveEvent(ctx, Event{ID: 8, MachineID: "m1", Start: t0.Add(time.Minute), PeakScore: 9, Threshold: 8}); !errors.Is(err, ErrConflict) {
+		t.Errorf("second open event: %v, want ErrConflict", err)
+	}
+	e.PeakScore = 12
+	if err := db.SaveEvent(ctx, e); err != nil {
+		t.Fatal(err)
+	}
+	e.PeakScore, e.End = 10, t0.Add(30*time.Second) // a peak never falls
+	for range 2 {
+		if err := db.SaveEvent(ctx, e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, _ := db.Event(ctx, 7); got.IsOpen() || !got.End.Equal(e.End) || got.PeakScore != 12 {
+		t.Errorf("closed event: %+v", got)
+	}
+	for _, bad := range []Event{{MachineID: "m1", Start: t0}, {ID: 9, Start: t0}, {ID: 9, MachineID: "m1"},
+		{ID: 9, MachineID: "m1", Start: t0, PeakScore: math.NaN()}} {
+		if err := db.SaveEvent(ctx, bad); !errors.Is(err, ErrInvalid) {
+			t.Errorf("SaveEvent(%+v) = %v, want ErrInvalid", bad, err)
+		}
+	}
+	if err := db.SaveEvent(ctx, Event{ID: 9, MachineID: "nope", Start: t0}); !errors.Is(err, ErrNotFound) {
+		t.Errorf("unknown machine: %v", err)
+	}
+}
