@@ -131,3 +131,48 @@ func TestStartWithoutStaleEvents(t *testing.T) {
 		t.Errorf("the pump, anomalous all through the new run, got no event: %+v", events)
 	}
 }
+
+// TestModelChangeEndsOpenEvent: a model activated while an event is open (saved by
+// `signalcraftd adapt`, or an earlier version re-activated) judges afresh: the event ends
+// there, in the store and on the machine, instead of staying open for ever under a detector
+// that knows nothing of it.
+func TestModelChangeEndsOpenEvent(t *testing.T) {
+	ctx := context.Background()
+	cfg := eventsConfig(t, t.TempDir(), 12*time.Second, 20*time.Second)
+	runCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	m, err := New(runCtx, cfg, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- m.Run(runCtx) }()
+	select {
+	case <-m.Ended():
+	case <-time.After(time.Minute):
+		t.Fatalf("the replay did not end: %+v", m.Status())
+	}
+	id := m.Status()[1].OpenEvent
+	if id == 0 {
+		t.Fatalf("the pump's fault opened no event: %+v", m.Status()[1])
+	}
+	learned, err := m.db.ActiveModel(ctx, "pump-2") // saved at the end of learning: no event
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.db.SaveModel(ctx, "pump-2", learned.Kind, learned.Threshold, learned.Blob, "adapted"); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(3*modelCheckEvery + time.Second); m.Status()[1].OpenEvent != 0; time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the model changed but event %d stays open on the machine", id)
+		}
+	}
+	if e, err := m.db.Event(ctx, id); err != nil || e.IsOpen() {
+		t.Errorf("event %d after the model changed: %+v %v, want it closed", id, e, err)
+	}
+	stop()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}
