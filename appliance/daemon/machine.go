@@ -185,12 +185,21 @@ func (m *machine) run(ctx context.Context, out sinks) {
 }
 
 func (m *machine) drain(buf []float32, out sinks) {
-	for {
+	for i := 1; ; i++ {
 		n, pos := m.ring.ReadAt(buf)
 		if n == 0 {
 			return
 		}
 		m.process(buf[:n], pos, out)
+		if i%16 == 0 {
+			// A replay as fast as possible keeps the ring full for as long as the recording
+			// lasts: commands (relearn, retune, settings) must not wait for its end.
+			select {
+			case fn := <-m.cmds:
+				fn()
+			default:
+			}
+		}
 	}
 }
 
