@@ -76,6 +76,12 @@ type Options struct {
 	TouchEvery time.Duration
 	// BuildVersion is reported by GET /api/v1/health.
 	BuildVersion string
+	// Timeouts bound slow clients; Limits bound the connections they hold.
+	Timeouts Timeouts
+	Limits   Limits
+	// ConnRefused, if set, is called for each connection closed at once
+	// because a limit (LimitClient, LimitTotal) was reached.
+	ConnRefused func(transport, limit string)
 }
 
 func (o *Options) defaults() {
@@ -97,6 +103,8 @@ func (o *Options) defaults() {
 	if o.TouchEvery <= 0 {
 		o.TouchEvery = time.Minute
 	}
+	o.Timeouts.defaults()
+	o.Limits.defaults()
 }
 
 // Server serves the API. Create it with NewServer, serve Handler (or use
@@ -160,7 +168,7 @@ func (s *Server) Close() error {
 // identity from a bearer token, or from the connection when it was accepted
 // on the unix socket by Serve.
 func (s *Server) Handler() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return s.bounded(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "no-store")
 		w.Header().Set("X-Content-Type-Options", "nosniff")
 		if _, pattern := s.mux.Handler(r); pattern == "" {
@@ -173,7 +181,7 @@ func (s *Server) Handler() http.Handler {
 			return
 		}
 		s.mux.ServeHTTP(w, r)
-	})
+	}))
 }
 
 func (s *Server) pathKnown(path string) bool {
@@ -292,6 +300,10 @@ const maxBody = 64 << 10
 // configuration file. An empty body leaves v as it is when optional.
 func decode(r *http.Request, v any, optional bool) error {
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		return wire.Errorf(wire.CodeInvalid, "body larger than %d bytes", maxBody)
+	}
 	if err != nil {
 		return wire.Errorf(wire.CodeInvalid, "read body: %v", err)
 	}
