@@ -232,8 +232,8 @@ func TestAuthSlowDown(t *testing.T) {
 }
 
 // TestAuthGuardBounded: the guard remembers at most maxAuthClients
-// addresses; beyond them new addresses share one entry, and valid tokens
-// from them are still served.
+// addresses; beyond them new addresses share one entry (which only failing
+// requests can fill), and quiet addresses are forgotten.
 func TestAuthGuardBounded(t *testing.T) {
 	g := newAuthGuard(AuthLimits{Failures: 2, Window: time.Minute, Block: time.Minute, MaxBlock: time.Minute})
 	for i := range maxAuthClients {
@@ -258,7 +258,7 @@ func TestAuthGuardBounded(t *testing.T) {
 	}
 }
 
-// clientKeys: IPv4 by address, IPv6 by /64, the unix socket as one.
+// TestClientKey: IPv4 by address, IPv6 by /64, the unix socket as one.
 func TestClientKey(t *testing.T) {
 	for addr, want := range map[string]string{
 		"192.0.2.1:443":              "192.0.2.1",
