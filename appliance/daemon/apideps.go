@@ -22,6 +22,10 @@ var errStopped = errors.New("daemon: machine is not running")
 
 // serveAPI serves the API on the configured socket and TCP address until ctx ends.
 func (m *Main) serveAPI(ctx context.Context) error {
+	// The failure counters start at zero so rates and alerts work before the
+	// first failure. Only TLS takes tokens; the unix socket has a limit too.
+	m.obs.metrics.InitAPI([]string{api.TransportTLS}, api.AuthFailureReasons, api.ConnLimits)
+	m.obs.metrics.InitAPI([]string{api.TransportUnix}, nil, []string{api.LimitTotal})
 	srv, err := api.NewServer(api.Deps{
 		DB:            m.db,
 		Live:          m.LiveSnapshot,
@@ -33,7 +37,8 @@ func (m *Main) serveAPI(ctx context.Context) error {
 		Sensors:       m.Sensors,
 		Health:        m.Health,
 		Alerting:      m.alerts,
-	}, api.Options{Logger: m.log.With("component", "api"), Now: m.o.Now, BuildVersion: m.o.Version})
+	}, api.Options{Logger: m.log.With("component", "api"), Now: m.o.Now, BuildVersion: m.o.Version,
+		AuthFailed: m.obs.metrics.AuthFailed, ConnRefused: m.obs.metrics.ConnRefused})
 	if err != nil {
 		return err
 	}

@@ -96,6 +96,9 @@ func TestNilMetricsDoNothing(t *testing.T) {
 	m.InitReceivers("r")
 	m.SetReplicationLag(time.Second, t0)
 	m.SetReplicationError(errors.New("x"), t0)
+	m.InitAPI([]string{"tls"}, []string{"unknown"}, []string{"client"})
+	m.AuthFailed("tls", "unknown")
+	m.ConnRefused("tls", "client")
 	if m.LastNotification() != nil || m.HealthReplication().Configured {
 		t.Error("nil Metrics reported state")
 	}
@@ -305,6 +308,20 @@ func TestInstrumentAPI(t *testing.T) {
 	expect(t, m, "signalcraft_api_requests_total", map[string]string{"method": "GET", "route": routeOther, "code": "404"}, 1)
 	expect(t, m, "signalcraft_api_requests_total", map[string]string{"method": "OTHER", "route": routeOther, "code": "405"}, 1)
 	expect(t, m, "signalcraft_api_request_duration_seconds", map[string]string{"method": "GET", "route": "/api/v1/events/{id}"}, 2)
+}
+
+func TestAPIFailures(t *testing.T) {
+	m := newTest()
+	m.InitAPI([]string{"tls"}, []string{"missing", "unknown", "revoked", "expired"}, []string{"client", "total"})
+	expect(t, m, "signalcraft_api_auth_failures_total", map[string]string{"transport": "tls", "reason": "revoked"}, 0)
+	expect(t, m, "signalcraft_api_connections_refused_total", map[string]string{"transport": "tls", "limit": "total"}, 0)
+	m.AuthFailed("tls", "unknown")
+	m.AuthFailed("tls", "unknown")
+	m.AuthFailed("tcp", "missing")
+	m.ConnRefused("unix", "total")
+	expect(t, m, "signalcraft_api_auth_failures_total", map[string]string{"transport": "tls", "reason": "unknown"}, 2)
+	expect(t, m, "signalcraft_api_auth_failures_total", map[string]string{"transport": "tcp", "reason": "missing"}, 1)
+	expect(t, m, "signalcraft_api_connections_refused_total", map[string]string{"transport": "unix", "limit": "total"}, 1)
 }
 
 func BenchmarkAnalysisLatencyObserve(b *testing.B) {
