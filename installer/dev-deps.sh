@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Installs the Debian packages that building, running and testing SignalCraft need, but only
-# those that are missing. Runs apt-get as root, or through sudo.
+# those that are missing, then the Go toolchain go.mod names if Go is missing or older
+# (installer/go-toolchain.sh). Runs apt-get as root, or through sudo.
 # Usage: installer/dev-deps.sh [run|test]
 set -euo pipefail
 
 # building and running: cgo for PortAudio and Fyne (OpenGL, X11 headers); tzdata for
-# maintenance windows in local time zones
-run_pkgs=(gcc pkg-config portaudio19-dev libportaudio2 alsa-utils libgl1-mesa-dev xorg-dev tzdata)
+# maintenance windows in local time zones; curl, unzip and ca-certificates to fetch Go
+run_pkgs=(gcc pkg-config portaudio19-dev libportaudio2 alsa-utils libgl1-mesa-dev xorg-dev tzdata
+	curl unzip ca-certificates)
 # tests: a PulseAudio daemon for device-loss tests, tmux for the TUI end to end,
 # Xvfb and ImageMagick for GUI screenshots; lintian and man-db (systemd-analyze verify
 # resolves Documentation=man:) and systemd (systemd-analyze) for the package tests
@@ -24,7 +26,7 @@ for p in "${want[@]}"; do
 	fi
 done
 if ((${#missing[@]} == 0)); then
-	exit 0
+	exec "$(dirname "$0")/go-toolchain.sh"
 fi
 
 sudo=()
@@ -39,3 +41,4 @@ echo "dev-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 "${sudo[@]}" apt-get update -qq
 "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+exec "$(dirname "$0")/go-toolchain.sh"

@@ -15,6 +15,20 @@
 // admin. The peer's uid (SO_PEERCRED) names the actor in the audit log as
 // "local:<user>".
 //
+// Failed authentications are counted (Options.AuthFailed) by transport and
+// reason, logged at most once a minute per client address with the number
+// left out, and after 10 within a minute the address is answered 429 with
+// Retry-After for a minute, doubling up to 15 (AuthLimits). Valid tokens
+// are served from any address, blocked or not.
+//
+// # Slow and greedy clients
+//
+// Headers, bodies, responses and idle connections have timeouts
+// (Timeouts); the live stream renews its write timeout for each write.
+// Bodies are limited to 64 KiB. A client address holds at most 32 TCP
+// connections at once, a TCP listener 1024, the unix socket 64 (Limits);
+// connections beyond are closed at once.
+//
 // # TLS
 //
 // TCP is served over TLS with a self-signed ECDSA certificate created on

@@ -120,12 +120,23 @@ func (s *Server) serve(ctx context.Context, ln net.Listener, h http.Handler) err
 	streams, stopStreams := context.WithCancel(context.Background())
 	defer stopStreams()
 	_, isUnix := ln.(*net.UnixListener)
+	limits := newConnLimiter(s.o.Limits.ConnsPerClient, s.o.Limits.Conns, s.o.ConnRefused, s.log, s.o.Now)
+	if isUnix {
+		limits = newConnLimiter(0, s.o.Limits.UnixConns, s.o.ConnRefused, s.log, s.o.Now)
+	}
+	t := s.o.Timeouts
 	srv := &http.Server{
 		Handler:           h,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug), // TLS handshake noise from scanners
-		BaseContext:       func(net.Listener) context.Context { return streams },
+		ReadHeaderTimeout: t.Header, // also bounds the TLS handshake
+		// No ReadTimeout: the API's handler bounds the body itself (see
+		// Server.bounded for why). WriteTimeout covers what does not go
+		// through it (/healthz, /readyz, net/http's own error answers); the
+		// API lifts it until its response starts.
+		WriteTimeout: t.Write,
+		IdleTimeout:  t.Idle,
+		ConnState:    limits.state,
+		ErrorLog:     slog.NewLogLogger(s.log.Handler(), slog.LevelDebug), // TLS handshake noise from scanners
+		BaseContext:  func(net.Listener) context.Context { return streams },
 		ConnContext: func(cctx context.Context, c net.Conn) context.Context {
 			if isUnix {
 				return context.WithValue(cctx, localKey{}, localActor(c))

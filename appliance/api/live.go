@@ -155,10 +155,6 @@ func (h *hub) close() {
 	}
 }
 
-// writeTimeout bounds one write to a stream client; a client that cannot
-// take an update within it is gone.
-const writeTimeout = 10 * time.Second
-
 // live serves GET /api/v1/live as Server-Sent Events.
 func (s *Server) live(w http.ResponseWriter, r *http.Request) {
 	machine := r.URL.Query().Get("machine")
@@ -202,7 +198,9 @@ func (s *Server) live(w http.ResponseWriter, r *http.Request) {
 		buf.WriteString("\n")
 	}
 	flush := func() bool {
-		_ = rc.SetWriteDeadline(time.Now().Add(writeTimeout))
+		// Each write gets Timeouts.Write: a client that cannot take an
+		// update within it is gone, however long the stream has been open.
+		_ = rc.SetWriteDeadline(time.Now().Add(s.o.Timeouts.Write))
 		if _, err := w.Write(buf.Bytes()); err != nil {
 			return false
 		}

@@ -80,6 +80,17 @@ type Options struct {
 	TouchEvery time.Duration
 	// BuildVersion is reported by GET /api/v1/health.
 	BuildVersion string
+	// Timeouts bound slow clients; Limits bound the connections they hold.
+	Timeouts Timeouts
+	Limits   Limits
+	// ConnRefused, if set, is called for each connection closed at once
+	// because a limit (LimitClient, LimitTotal) was reached.
+	ConnRefused func(transport, limit string)
+	// Auth slows down clients whose credentials keep failing.
+	Auth AuthLimits
+	// AuthFailed, if set, is called for each request refused for its
+	// credentials, with its transport and reason (AuthMissing, ...).
+	AuthFailed func(transport, reason string)
 }
 
 func (o *Options) defaults() {
@@ -101,6 +112,9 @@ func (o *Options) defaults() {
 	if o.TouchEvery <= 0 {
 		o.TouchEvery = time.Minute
 	}
+	o.Timeouts.defaults()
+	o.Limits.defaults()
+	o.Auth.defaults()
 }
 
 // Server serves the API. Create it with NewServer, serve Handler (or use
@@ -116,6 +130,9 @@ type Server struct {
 
 	touchMu sync.Mutex
 	touched map[int64]time.Time
+
+	guard    *authGuard
+	authLogs *logLimiter
 }
 
 // NewServer checks deps, subscribes to the live updates and builds the routes.
@@ -130,7 +147,8 @@ func NewServer(d Deps, o Options) (*Server, error) {
 		return nil, errors.New("api server: Deps.Machines is nil")
 	}
 	now := o.Now()
-	s := &Server{d: d, o: o, log: o.Logger, started: now, touched: map[int64]time.Time{}}
+	s := &Server{d: d, o: o, log: o.Logger, started: now, touched: map[int64]time.Time{},
+		guard: newAuthGuard(o.Auth), authLogs: newLogLimiter(o.Auth.LogEvery, o.Now)}
 	// Sequence numbers start at the start time in microseconds, so they keep
 	// increasing across restarts and a client's stale Last-Event-ID is
 	// always older than anything new.
@@ -164,7 +182,7 @@ func (s *Server) Close() error {
 // identity from a bearer token, or from the connection when it was accepted
 // on the unix socket by Serve.
 func (s *Server) Handler() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return s.bounded(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "no-store")
 		w.Header().Set("X-Content-Type-Options", "nosniff")
 		if _, pattern := s.mux.Handler(r); pattern == "" {
@@ -177,7 +195,7 @@ func (s *Server) Handler() http.Handler {
 			return
 		}
 		s.mux.ServeHTTP(w, r)
-	})
+	}))
 }
 
 func (s *Server) pathKnown(path string) bool {
@@ -194,8 +212,12 @@ func (s *Server) pathKnown(path string) bool {
 func (s *Server) authorize(rt wire.Route, h http.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id, err := s.authenticate(r)
+		var ae *authError
+		if errors.As(err, &ae) {
+			s.authFailed(w, r, ae)
+			return
+		}
 		if err != nil {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="signalcraft"`)
 			s.writeError(w, r, err)
 			return
 		}
@@ -207,32 +229,37 @@ func (s *Server) authorize(rt wire.Route, h http.HandlerFunc) http.Handler {
 	})
 }
 
+// authenticate returns the caller's identity, an *authError for refused
+// credentials, or another error when they could not be checked.
 func (s *Server) authenticate(r *http.Request) (Identity, error) {
 	if actor, ok := r.Context().Value(localKey{}).(string); ok {
 		return Identity{Actor: actor, Role: wire.RoleAdmin}, nil
 	}
 	auth := r.Header.Get("Authorization")
 	if auth == "" {
-		return Identity{}, wire.Errorf(wire.CodeUnauthorized, "an Authorization: Bearer token is needed")
+		return Identity{}, authFailure(AuthMissing, "", "an Authorization: Bearer token is needed")
 	}
 	scheme, secret, _ := strings.Cut(auth, " ")
 	if !strings.EqualFold(scheme, "Bearer") {
-		return Identity{}, wire.Errorf(wire.CodeUnauthorized, "use Authorization: Bearer <token>")
+		return Identity{}, authFailure(AuthMalformed, "", "use Authorization: Bearer <token>")
 	}
 	hash, err := HashSecret(strings.TrimSpace(secret))
 	if err != nil {
-		return Identity{}, wire.Errorf(wire.CodeUnauthorized, "malformed token")
+		return Identity{}, authFailure(AuthMalformed, "", "malformed token")
 	}
 	tok, err := s.d.DB.TokenBySecretHash(r.Context(), hash)
-	if errors.Is(err, store.ErrNotFound) {
-		return Identity{}, wire.Errorf(wire.CodeUnauthorized, "unknown or revoked token")
-	}
-	if err != nil {
+	switch {
+	case errors.Is(err, store.ErrRevoked):
+		// The client is told no more than for an unknown secret.
+		return Identity{}, authFailure(AuthRevoked, tok.Name, "unknown or revoked token")
+	case errors.Is(err, store.ErrNotFound):
+		return Identity{}, authFailure(AuthUnknown, "", "unknown or revoked token")
+	case err != nil:
 		return Identity{}, err
 	}
 	now := s.o.Now()
 	if tok.Expired(now) {
-		return Identity{}, wire.Errorf(wire.CodeUnauthorized, "token %q expired at %s", tok.Name, tok.ExpiresAt.Format(time.RFC3339))
+		return Identity{}, authFailure(AuthExpired, tok.Name, "token %q expired at %s", tok.Name, tok.ExpiresAt.Format(time.RFC3339))
 	}
 	s.touch(r.Context(), tok.ID, now)
 	return Identity{Actor: tok.Name, Role: wire.Role(tok.Role), TokenID: tok.ID}, nil
@@ -296,6 +323,10 @@ const maxBody = 64 << 10
 // configuration file. An empty body leaves v as it is when optional.
 func decode(r *http.Request, v any, optional bool) error {
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		return wire.Errorf(wire.CodeInvalid, "body larger than %d bytes", maxBody)
+	}
 	if err != nil {
 		return wire.Errorf(wire.CodeInvalid, "read body: %v", err)
 	}

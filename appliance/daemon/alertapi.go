@@ -167,7 +167,7 @@ func (a *alerting) saveStateWith(ctx context.Context, also func(*sql.Tx) error, 
 		a.dirty = true
 		a.mu.Unlock()
 	}
-	return err
+	return err // notifications in the outbox are enqueued by the next commit
 }
 
 // reconfigure stores value under key with the audit entries, then rebuilds the engine from

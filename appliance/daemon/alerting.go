@@ -58,6 +58,9 @@ type alerting struct {
 	dirty     bool              // the engine changed since its state was last saved
 	lastSave  time.Time
 	dropped   uint64
+	failures  int       // commits failed in a row (a full disk): retried every commitRetry
+	lastTry   time.Time // of the latest failed commit
+	outDrop   uint64    // notifications the engine's outbox had dropped, as last logged
 
 	hooks    alertHooks
 	status   map[string]alertSeen // by fingerprint, for hooks.onAlert
@@ -98,6 +101,14 @@ func newAlerting(ctx context.Context, db *store.DB, cfg alert.Config, receivers 
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return nil, err
 	}
+	// The database's instance goes into every notification key: a fresh database (or a
+	// restored one, which `signalcraftd restore` gives a new instance) never repeats a key an
+	// earlier one sent. A stored state's own instance gives way to the database's.
+	in, err := db.Instance(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("alerting: %w", err)
+	}
+	st.Instance = in.ID
 	cfg, receivers = storedAlertSettings(ctx, db, cfg, receivers, o.Logger.With("component", "alerting"))
 	engine, err := alert.New(cfg, st)
 	if err != nil {
@@ -153,7 +164,16 @@ func (a *alerting) run(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 			a.drainObservations()
+			a.mu.Lock()
+			a.lastTry = time.Time{} // the last chance: no waiting for the retry interval
+			a.mu.Unlock()
 			a.commit(context.WithoutCancel(ctx), a.tick())
+			a.mu.Lock()
+			if a.failures > 0 {
+				a.log.Error("alert state and notifications not saved before the stop: the database cannot be written",
+					"notifications", len(a.engine.Pending()))
+			}
+			a.mu.Unlock()
 			wg.Wait()
 			return
 		case o := <-a.obs:
@@ -278,13 +298,30 @@ type deliveryPayload struct {
 // saved when no notification forces it.
 const saveEvery = 5 * time.Second
 
-// commit saves the engine's state and enqueues ns in one transaction, then confirms them.
+// commitRetry is how often a commit that failed (a full disk) is tried again.
+const commitRetry = time.Second
+
+// commit saves the engine's state and enqueues its unconfirmed notifications — ns, which
+// Tick has just put in the engine's outbox, and any a failed commit left there — in one
+// transaction, then confirms them. A commit the database refuses (a full disk) leaves the
+// state dirty and the notifications in the outbox, which is bounded (the oldest are
+// dropped, counted and logged): both are written, under the notifications' own keys, by
+// the first commit that succeeds, tried every commitRetry.
 func (a *alerting) commit(ctx context.Context, ns []alert.Notification) {
 	a.saveMu.Lock()
 	defer a.saveMu.Unlock()
 	a.mu.Lock()
 	now := a.now()
-	if len(ns) == 0 && !(a.dirty && now.Sub(a.lastSave) >= saveEvery) {
+	if a.failures > 0 && now.Sub(a.lastTry) < commitRetry {
+		a.mu.Unlock()
+		return // ns wait in the outbox for the next attempt
+	}
+	if d := a.engine.OutboxDropped(); d > a.outDrop {
+		a.log.Error("notifications dropped: the database has not been writable for too long", "dropped", d-a.outDrop)
+		a.outDrop = d
+	}
+	ns = a.engine.Pending()
+	if len(ns) == 0 && !(a.dirty && (a.failures > 0 || now.Sub(a.lastSave) >= saveEvery)) {
 		a.mu.Unlock()
 		return
 	}
@@ -311,13 +348,22 @@ func (a *alerting) commit(ctx context.Context, ns []alert.Notification) {
 		}
 		return a.db.SaveAlertStateTx(ctx, tx, state)
 	})
+	a.mu.Lock()
 	if err != nil {
-		a.log.Error("save alert state and notifications", "notifications", len(ns), "err", err)
-		a.mu.Lock()
-		a.dirty = true
+		if a.failures == 0 {
+			a.log.Error("alert state and notifications held in memory until the database can be written again",
+				"notifications", len(ns), "err", err)
+		}
+		a.failures++
+		a.dirty, a.lastTry = true, now
 		a.mu.Unlock()
-		return // the engine derives them again (same keys) from its outbox
+		return // they stay in the engine's outbox, under the same keys
 	}
+	if a.failures > 0 {
+		a.log.Info("alert state and notifications saved again", "notifications", len(ns), "failed commits", a.failures)
+		a.failures = 0
+	}
+	a.mu.Unlock()
 	if len(ns) > 0 {
 		a.queue.Wake()
 		keys := make([]string, len(ns))

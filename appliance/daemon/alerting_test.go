@@ -239,3 +239,63 @@ func TestRouteSendResolvedReachesWebhook(t *testing.T) {
 		})
 	}
 }
+
+// TestNotificationKeysNameTheDatabase: a receiver that de-duplicates by Idempotency-Key must
+// never drop a new alert. Two fresh databases (a new install, a replaced SD card) start their
+// alert sequence at 1 alike, yet their first notifications get different keys; within one
+// database the key stays the same when a notification is derived again after a crash (the
+// exactly-once machinery depends on that), and the webhook sends it as Idempotency-Key.
+func TestNotificationKeysNameTheDatabase(t *testing.T) {
+	ctx := context.Background()
+	hook := &hookReceiver{delivered: map[string]int{}}
+	srv := httptest.NewServer(hook)
+	defer srv.Close()
+	t0 := time.Date(2026, 3, 2, 5, 0, 0, 0, time.UTC)
+	cfg := alert.Config{
+		Rules: []alert.Rule{{Name: "Probe", Severity: alert.SeverityCritical,
+			Expr: alert.Expr{Metric: "band_energy_db:probe", Op: alert.OpGT, Enter: 10}}},
+		Receivers: []alert.Receiver{{Name: "hook"}},
+		Route:     alert.Route{Receiver: "hook", GroupBy: []string{"machine"}, GroupInterval: time.Minute, RepeatInterval: 4 * time.Hour},
+	}
+	recv := []notify.Receiver{{Name: "hook", Type: notify.TypeWebhook, Lang: "en", Webhook: &notify.WebhookConfig{URL: srv.URL}}}
+	// firstKey opens the database at path, fires the probe alert and returns the key of the
+	// notification the engine derives, without committing it (a crash before the commit).
+	firstKey := func(path string) string {
+		t.Helper()
+		db, err := store.Open(ctx, path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		a, err := newAlerting(ctx, db, cfg, recv, "en", Options{Logger: slog.New(slog.DiscardHandler), Now: func() time.Time { return t0 }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		a.engine.Observe(alert.Observation{Time: t0, Machine: "pump-2", Values: map[string]float64{"band_energy_db:probe": 20}})
+		ns := a.tick()
+		if len(ns) != 1 {
+			t.Fatalf("%d notifications, want 1", len(ns))
+		}
+		payload, err := json.Marshal(deliveryPayload{Notification: ns[0]})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := a.deliver(ctx, jobs.Job{Kind: JobNotify, Key: ns[0].Key, Payload: payload}); err != nil {
+			t.Fatal(err)
+		}
+		return ns[0].Key
+	}
+	dir := t.TempDir()
+	a1 := firstKey(filepath.Join(dir, "a.db"))
+	b1 := firstKey(filepath.Join(dir, "b.db"))
+	if a1 == b1 {
+		t.Errorf("two fresh databases gave their first notifications the same key %q: the second would be dropped as a duplicate", a1)
+	}
+	if a2 := firstKey(filepath.Join(dir, "a.db")); a2 != a1 {
+		t.Errorf("after a crash the notification was derived again as %q, was %q: it would be delivered twice", a2, a1)
+	}
+	_, delivered, _ := hook.snapshot()
+	if delivered[a1] != 2 || delivered[b1] != 1 {
+		t.Errorf("Idempotency-Key headers received %v, want %s twice (one notification delivered twice) and %s once", delivered, a1, b1)
+	}
+}

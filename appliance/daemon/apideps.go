@@ -22,6 +22,10 @@ var errStopped = errors.New("daemon: machine is not running")
 
 // serveAPI serves the API on the configured socket and TCP address until ctx ends.
 func (m *Main) serveAPI(ctx context.Context) error {
+	// The failure counters start at zero so rates and alerts work before the
+	// first failure. Only TLS takes tokens; the unix socket has a limit too.
+	m.obs.metrics.InitAPI([]string{api.TransportTLS}, api.AuthFailureReasons, api.ConnLimits)
+	m.obs.metrics.InitAPI([]string{api.TransportUnix}, nil, []string{api.LimitTotal})
 	srv, err := api.NewServer(api.Deps{
 		DB:            m.db,
 		Live:          m.LiveSnapshot,
@@ -35,7 +39,8 @@ func (m *Main) serveAPI(ctx context.Context) error {
 		Alerting:      m.alerts,
 		// Acknowledging an event also acknowledges its machine's anomaly alerts (acklink.go).
 		AcknowledgeEvent: m.alerts.AcknowledgeEvent,
-	}, api.Options{Logger: m.log.With("component", "api"), Now: m.o.Now, BuildVersion: m.o.Version})
+	}, api.Options{Logger: m.log.With("component", "api"), Now: m.o.Now, BuildVersion: m.o.Version,
+		AuthFailed: m.obs.metrics.AuthFailed, ConnRefused: m.obs.metrics.ConnRefused})
 	if err != nil {
 		return err
 	}
@@ -191,6 +196,7 @@ func (m *Main) UpdateMachine(ctx context.Context, w wire.Machine) (wire.Machine,
 		m.byID[old.Sensor.Source].remove(mm)
 		mm.cancel()
 		<-mm.done
+		mm.closeOpenEvent(ctx, m.o.Now()) // the new chain starts without it
 		m.machines[i] = nm
 		m.byID[mc.Sensor.Source].add(mc.Sensor.Channel, nm)
 		m.start(nm)
@@ -231,7 +237,7 @@ func (m *Main) Relearn(ctx context.Context, machine, note string) error {
 	return mm.do(ctx, func() {
 		mm.det.Relearn()
 		mm.model, mm.note = 0, note
-		mm.closeOpenEvent(ctx, m.db, m.o.Now())
+		mm.closeOpenEvent(ctx, m.o.Now())
 		mm.mu.Lock()
 		mm.view.State, mm.view.Progress, mm.view.History = "learning", 0, nil
 		mm.mu.Unlock()

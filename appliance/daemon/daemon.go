@@ -77,6 +77,7 @@ type Main struct {
 	onModel   func(string)
 	obs       observability
 	clips     *clips.Library // nil when clips are off
+	events    *eventLog      // writes the machines' events, holding them while the disk is full
 	retention *retention.Pruner
 	stream    *streamClock  // the replay's time when every source replays as fast as possible; nil otherwise
 	ended     chan struct{} // closed when every machine has analysed its ended recording
@@ -174,6 +175,12 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*Main, error) {
 	if err := m.setupClips(ctx); err != nil {
 		return nil, err
 	}
+	if err := m.closeStaleEvents(ctx); err != nil {
+		return nil, err
+	}
+	if m.events, err = newEventLog(ctx, db, m.log.With("component", "events"), o.Now); err != nil {
+		return nil, err
+	}
 	for _, mc := range cfg.Machines {
 		det, version, err := m.detector(ctx, mc)
 		if err != nil {
@@ -193,6 +200,24 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*Main, error) {
 	return m, nil
 }
 
+// closeStaleEvents ends the events a killed daemon (or a power cut) left open, at their
+// machine's last stored window: the machines start with no event open (their detectors
+// drop any event a restored model holds), and a machine can have only one open event in
+// the store, so an event left open would keep every later anomaly of that machine from
+// being recorded. If the anomaly goes on, a new event opens once the persistence rule is
+// met again, with its own clip (the clip of the interrupted event died with the process).
+func (m *Main) closeStaleEvents(ctx context.Context) error {
+	closed, err := m.db.CloseStaleEvents(ctx)
+	if err != nil {
+		return err
+	}
+	for _, e := range closed {
+		m.log.Warn("event left open by an unclean stop closed at the machine's last stored window",
+			"machine", e.MachineID, "event", e.ID, "start", e.Start, "end", e.End)
+	}
+	return nil
+}
+
 // buildMachine registers a machine and its sensor in the store and builds its analysis chain.
 func (m *Main) buildMachine(ctx context.Context, mc config.Machine, det *detect.Detector, version int64) (*machine, error) {
 	info := m.sources[sourceIndex(m.cfg, mc.Sensor.Source)].Info()
@@ -210,6 +235,7 @@ func (m *Main) buildMachine(ctx context.Context, mc config.Machine, det *detect.
 	}
 	mm.lossless = m.byID[mc.Sensor.Source].lossless
 	mm.onEnded = m.machineEnded
+	mm.events = m.events
 	if m.clips != nil {
 		mm.rec = m.clips.Recorder(mc.ID, info.SampleRate)
 	}
@@ -262,6 +288,9 @@ func (m *Main) detector(ctx context.Context, mc config.Machine) (*detect.Detecto
 		}
 		if rerr == nil {
 			m.log.Info("model restored", "machine", mc.ID, "version", saved.Version, "threshold", d.Threshold())
+			if d.DropEvent() { // saved during an event (a retune); the store has none open now
+				m.log.Info("the restored model was saved during an event; starting without one", "machine", mc.ID)
+			}
 			return d, saved.Version, nil
 		}
 		m.log.Warn("stored model not usable; learning again", "machine", mc.ID, "version", saved.Version, "err", rerr)
@@ -333,6 +362,7 @@ func (m *Main) Run(ctx context.Context) error {
 	var bg sync.WaitGroup
 	bg.Go(func() { m.serveMetrics(srcCtx) })
 	bg.Go(func() { m.retention.Run(srcCtx) })
+	bg.Go(func() { m.events.run(srcCtx) })
 	for _, f := range m.sinks {
 		f.ctx = srcCtx
 	}
@@ -387,10 +417,14 @@ func (m *Main) Close() error {
 	defer cancel()
 	m.mu.Lock()
 	for _, mm := range m.machines {
-		mm.closeOpenEvent(ctx, m.db, m.o.Now())
+		mm.closeOpenEvent(ctx, m.o.Now())
 	}
 	m.mu.Unlock()
-	return m.closeAll()
+	var err error
+	if m.events != nil {
+		err = m.events.close(ctx)
+	}
+	return errors.Join(err, m.closeAll())
 }
 
 func (m *Main) closeAll() error {

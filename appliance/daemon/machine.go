@@ -73,6 +73,9 @@ type machine struct {
 
 	rec    *clips.Recorder // keeps the recent sound and cuts event clips; nil when clips are off
 	winEnd uint64          // stream position just after the window being handled
+
+	events *eventLog   // writes events, holding them while the database cannot be written
+	event  store.Event // the open event as it stands (ID 0: none)
 }
 
 // Status is one machine's live state, for the status view and later the API.
@@ -182,12 +185,21 @@ func (m *machine) run(ctx context.Context, out sinks) {
 }
 
 func (m *machine) drain(buf []float32, out sinks) {
-	for {
+	for i := 1; ; i++ {
 		n, pos := m.ring.ReadAt(buf)
 		if n == 0 {
 			return
 		}
 		m.process(buf[:n], pos, out)
+		if i%16 == 0 {
+			// A replay as fast as possible keeps the ring full for as long as the recording
+			// lasts: commands (relearn, retune, settings) must not wait for its end.
+			select {
+			case fn := <-m.cmds:
+				fn()
+			default:
+			}
+		}
 	}
 }
 
@@ -417,15 +429,15 @@ func (m *machine) window(t time.Time, vec []float64, out sinks) {
 
 	if ev := res.Opened; ev != nil {
 		snap, _ := json.Marshal(map[string]any{"features": feat.storeFeatures(), "level_dbfs": feat.DBFS(), "vector": ev.Snapshot})
-		id, err := out.db.OpenEvent(ctx, store.Event{MachineID: m.cfg.ID, Start: ev.Start, PeakScore: ev.Peak,
-			Threshold: res.Threshold, Snapshot: snap})
-		if err != nil {
-			m.log.Error("open event", "err", err)
-		} else {
-			m.log.Warn("anomaly", "event", id, "score", res.Smoothed, "threshold", res.Threshold)
-			if m.rec != nil {
-				m.rec.Open(id, m.streamPos(ev.Start, t))
-			}
+		// the id is reserved at once: the event and its clip exist even while the database
+		// cannot be written, and the event log writes it as soon as it can
+		id := m.events.reserve()
+		m.event = store.Event{ID: id, MachineID: m.cfg.ID, Start: ev.Start, PeakScore: ev.Peak,
+			Threshold: res.Threshold, Snapshot: snap}
+		m.events.save(ctx, m.event)
+		m.log.Warn("anomaly", "event", id, "score", res.Smoothed, "threshold", res.Threshold)
+		if m.rec != nil {
+			m.rec.Open(id, m.streamPos(ev.Start, t))
 		}
 		m.mu.Lock()
 		m.view.OpenEvent, m.view.Events, m.view.LastEvent, m.view.LastPeak = id, m.view.Events+1, ev.Start, ev.Peak
@@ -436,8 +448,9 @@ func (m *machine) window(t time.Time, vec []float64, out sinks) {
 		m.mu.Lock()
 		m.view.LastPeak = res.Smoothed
 		m.mu.Unlock()
-		if err := out.db.UpdateEventPeak(ctx, openID, res.Smoothed); err != nil {
-			m.log.Error("update event peak", "err", err)
+		if m.event.ID == openID {
+			m.event.PeakScore = max(m.event.PeakScore, res.Smoothed)
+			m.events.save(ctx, m.event)
 		}
 	}
 	if now := m.now(); now.Sub(m.lastLive) >= liveEvery/10 {
@@ -448,8 +461,10 @@ func (m *machine) window(t time.Time, vec []float64, out sinks) {
 		m.scored = true // published on the next pass of the run loop (fast replays stay bounded)
 	}
 	if ev := res.Closed; ev != nil && openID != 0 {
-		if err := out.db.CloseEvent(ctx, openID, ev.End, ev.Peak); err != nil {
-			m.log.Error("close event", "err", err)
+		if m.event.ID == openID {
+			m.event.End, m.event.PeakScore = ev.End, max(m.event.PeakScore, ev.Peak)
+			m.events.save(ctx, m.event)
+			m.event = store.Event{}
 		}
 		m.log.Info("anomaly over", "event", openID, "peak", ev.Peak)
 		if m.rec != nil {
@@ -557,6 +572,14 @@ func (m *machine) reloadModel(ctx context.Context, db *store.DB) {
 		m.model = saved.Version // do not retry a broken blob every few seconds
 		return
 	}
+	// The new model judges afresh: an event open under the old one ends here, and one the
+	// new model was saved in is not ours — the detector and the store must agree that no
+	// event is open, or the store would refuse the next one.
+	d.DropEvent()
+	if m.rec != nil && m.view.OpenEvent != 0 {
+		m.rec.End(m.winEnd)
+	}
+	m.closeOpenEvent(ctx, m.now())
 	m.det, m.model = d, saved.Version
 	m.log.Info("model changed", "version", saved.Version, "note", saved.Note, "conditions", d.Conditions())
 }
@@ -565,7 +588,8 @@ func (m *machine) reloadModel(ctx context.Context, db *store.DB) {
 // dangling events. It ends at the last analysed window — in the sound's time, which a
 // recording replayed faster than real time runs ahead of the wall clock — or at the given
 // time when no window has been analysed.
-func (m *machine) closeOpenEvent(ctx context.Context, db *store.DB, at time.Time) {
+// It runs on the machine's goroutine, or once that has ended.
+func (m *machine) closeOpenEvent(ctx context.Context, at time.Time) {
 	m.mu.Lock()
 	id, peak := m.view.OpenEvent, m.view.LastPeak
 	if !m.view.WindowTime.IsZero() {
@@ -573,12 +597,12 @@ func (m *machine) closeOpenEvent(ctx context.Context, db *store.DB, at time.Time
 	}
 	m.view.OpenEvent = 0
 	m.mu.Unlock()
-	if id == 0 {
+	if id == 0 || m.event.ID != id {
 		return
 	}
-	if err := db.CloseEvent(ctx, id, at, peak); err != nil {
-		m.log.Error("close event at shutdown", "event", id, "err", err)
-	}
+	m.event.End, m.event.PeakScore = at, max(m.event.PeakScore, peak)
+	m.events.save(ctx, m.event)
+	m.event = store.Event{}
 }
 
 // summary accumulates the scalar features of the frames of one window.

@@ -67,6 +67,7 @@ func (m *Main) setupObservability() error {
 		AlertDropped: m.alerts.droppedCount,
 		Jobs:         m.alerts.queue.Stats,
 		Store:        m.batch.Stats,
+		Unsaved:      m.unsaved,
 		Health:       o.checker.Check,
 	})
 }
@@ -202,6 +203,16 @@ func (a *alerting) alertList() []alert.Alert {
 	e := a.engine
 	a.mu.Unlock()
 	return e.Alerts()
+}
+
+// unsaved reports what waits in memory for the database to be writable.
+func (m *Main) unsaved() metrics.Unsaved {
+	var u metrics.Unsaved
+	u.Events, u.EventsDropped = m.events.stats()
+	m.alerts.mu.Lock()
+	u.Notifications, u.NotificationsDropped = len(m.alerts.engine.Pending()), m.alerts.engine.OutboxDropped()
+	m.alerts.mu.Unlock()
+	return u
 }
 
 // droppedCount returns how many observations the engine's queue dropped.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -654,5 +655,57 @@ machines: [{id: fan-1, kind: fan, sensor: {source: rec, channel: 0}, detection: 
 				t.Errorf("no clear reason in the log:\n%s", logs.String())
 			}
 		})
+	}
+}
+
+// TestCommandsDuringFastReplay: a machine busy with a recording replayed as fast as
+// possible — the WAV source keeps its ring full — still answers commands (relearn here) at
+// once, not when the recording ends.
+func TestCommandsDuringFastReplay(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 1))
+	x := make([]float32, 5*60*16000) // five minutes of noise: seconds of analysis
+	for i := range x {
+		x[i] = float32(0.05 * rng.NormFloat64())
+	}
+	path, _ := writeStream(t, part{x, truth.Learning, ""})
+	dir := t.TempDir()
+	cfg, err := config.Parse([]byte(fmt.Sprintf(`
+data_dir: %s
+api: {socket: ""}
+metrics: {listen: ""}
+sources: [{id: rec, kind: wav, paths: [%s], realtime: false}]
+machines: [{id: fan-1, kind: fan, sensor: {source: rec, channel: 0}, detection: {learning: 10s}}]
+`, dir, path)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	m, err := New(ctx, cfg, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- m.Run(ctx) }()
+	time.Sleep(200 * time.Millisecond) // the replay is under way
+	rctx, rcancel := context.WithTimeout(ctx, 30*time.Second)
+	defer rcancel()
+	if err := m.Relearn(rctx, "fan-1", "test"); err != nil {
+		t.Fatalf("relearn during the replay: %v", err)
+	}
+	// how much of the recording had been analysed when the command ran
+	var heard time.Duration
+	if err := m.machines[0].do(rctx, func() {
+		mm := m.machines[0]
+		heard = mm.clock.timeOf(mm.expect).Sub(mm.clock.timeOf(0))
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if heard > 2*time.Minute {
+		t.Fatalf("the relearn ran after %v of the 5-minute recording had been analysed: it waited for the replay", heard)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
 	}
 }

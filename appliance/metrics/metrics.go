@@ -57,6 +57,8 @@ type Metrics struct {
 	jobOutcomes   *prometheus.CounterVec
 	apiRequests   *prometheus.CounterVec
 	apiDuration   *prometheus.HistogramVec
+	authFailures  *prometheus.CounterVec
+	connsRefused  *prometheus.CounterVec
 
 	mu         sync.Mutex
 	repl       Replication
@@ -93,6 +95,14 @@ func New(o Options) *Metrics {
 			Name:    "api_request_duration_seconds",
 			Help:    "API request duration by method and route pattern (live streams count their whole life).",
 			Buckets: APIBuckets}, []string{"method", "route"}),
+		authFailures: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: Namespace,
+			Name: "api_auth_failures_total",
+			Help: "API requests refused for their credentials, by transport and reason (missing, malformed, unknown, revoked, expired)."},
+			[]string{"transport", "reason"}),
+		connsRefused: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: Namespace,
+			Name: "api_connections_refused_total",
+			Help: "API connections closed at once because a limit was reached, by transport and limit (client, total)."},
+			[]string{"transport", "limit"}),
 	}
 	build := prometheus.NewGauge(prometheus.GaugeOpts{Namespace: Namespace, Name: "build_info",
 		Help:        "Always 1; labels name the appliance's version and Go version.",
@@ -101,7 +111,7 @@ func New(o Options) *Metrics {
 	reg.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		build, m.latency, m.notifications, m.jobOutcomes, m.apiRequests, m.apiDuration,
+		build, m.latency, m.notifications, m.jobOutcomes, m.apiRequests, m.apiDuration, m.authFailures, m.connsRefused,
 		replicationCollector{m},
 	)
 	return m
@@ -185,6 +195,39 @@ func (m *Metrics) JobHandler(kind string, h jobs.Handler) jobs.Handler {
 		}
 		return err
 	}
+}
+
+// InitAPI creates the API's failure counters at zero for every pair of transport and
+// auth failure reason, and of transport and connection limit, so rates and alerts work
+// before the first failure.
+func (m *Metrics) InitAPI(transports, reasons, limits []string) {
+	if m == nil {
+		return
+	}
+	for _, t := range transports {
+		for _, r := range reasons {
+			m.authFailures.WithLabelValues(t, r)
+		}
+		for _, l := range limits {
+			m.connsRefused.WithLabelValues(t, l)
+		}
+	}
+}
+
+// AuthFailed counts an API request refused for its credentials.
+func (m *Metrics) AuthFailed(transport, reason string) {
+	if m == nil {
+		return
+	}
+	m.authFailures.WithLabelValues(transport, reason).Inc()
+}
+
+// ConnRefused counts an API connection closed because limit was reached.
+func (m *Metrics) ConnRefused(transport, limit string) {
+	if m == nil {
+		return
+	}
+	m.connsRefused.WithLabelValues(transport, limit).Inc()
 }
 
 // Replication is what a replicator reports.

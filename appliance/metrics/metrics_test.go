@@ -96,6 +96,9 @@ func TestNilMetricsDoNothing(t *testing.T) {
 	m.InitReceivers("r")
 	m.SetReplicationLag(time.Second, t0)
 	m.SetReplicationError(errors.New("x"), t0)
+	m.InitAPI([]string{"tls"}, []string{"unknown"}, []string{"client"})
+	m.AuthFailed("tls", "unknown")
+	m.ConnRefused("tls", "client")
 	if m.LastNotification() != nil || m.HealthReplication().Configured {
 		t.Error("nil Metrics reported state")
 	}
@@ -193,7 +196,8 @@ func TestStateCollector(t *testing.T) {
 		Store: func() store.BatcherStats {
 			return store.BatcherStats{Committed: 100, Dropped: 1, Failures: 2, Pending: 7}
 		},
-		Health: func(context.Context) wire.HealthReport { return health },
+		Unsaved: func() Unsaved { return Unsaved{Events: 2, EventsDropped: 1, Notifications: 3, NotificationsDropped: 4} },
+		Health:  func(context.Context) wire.HealthReport { return health },
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -228,6 +232,10 @@ func TestStateCollector(t *testing.T) {
 		{"signalcraft_store_rows_dropped_total", nil, 1},
 		{"signalcraft_store_commit_failures_total", nil, 2},
 		{"signalcraft_store_pending_rows", nil, 7},
+		{"signalcraft_unsaved_events", nil, 2},
+		{"signalcraft_unsaved_events_dropped_total", nil, 1},
+		{"signalcraft_unsaved_notifications", nil, 3},
+		{"signalcraft_unsaved_notifications_dropped_total", nil, 4},
 		{"signalcraft_health_status", map[string]string{"status": "degraded"}, 1},
 		{"signalcraft_health_status", map[string]string{"status": "ok"}, 0},
 		{"signalcraft_ready", nil, 1},
@@ -300,6 +308,20 @@ func TestInstrumentAPI(t *testing.T) {
 	expect(t, m, "signalcraft_api_requests_total", map[string]string{"method": "GET", "route": routeOther, "code": "404"}, 1)
 	expect(t, m, "signalcraft_api_requests_total", map[string]string{"method": "OTHER", "route": routeOther, "code": "405"}, 1)
 	expect(t, m, "signalcraft_api_request_duration_seconds", map[string]string{"method": "GET", "route": "/api/v1/events/{id}"}, 2)
+}
+
+func TestAPIFailures(t *testing.T) {
+	m := newTest()
+	m.InitAPI([]string{"tls"}, []string{"missing", "unknown", "revoked", "expired"}, []string{"client", "total"})
+	expect(t, m, "signalcraft_api_auth_failures_total", map[string]string{"transport": "tls", "reason": "revoked"}, 0)
+	expect(t, m, "signalcraft_api_connections_refused_total", map[string]string{"transport": "tls", "limit": "total"}, 0)
+	m.AuthFailed("tls", "unknown")
+	m.AuthFailed("tls", "unknown")
+	m.AuthFailed("tcp", "missing")
+	m.ConnRefused("unix", "total")
+	expect(t, m, "signalcraft_api_auth_failures_total", map[string]string{"transport": "tls", "reason": "unknown"}, 2)
+	expect(t, m, "signalcraft_api_auth_failures_total", map[string]string{"transport": "tcp", "reason": "missing"}, 1)
+	expect(t, m, "signalcraft_api_connections_refused_total", map[string]string{"transport": "unix", "limit": "total"}, 1)
 }
 
 func BenchmarkAnalysisLatencyObserve(b *testing.B) {

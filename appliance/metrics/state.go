@@ -50,7 +50,18 @@ type Sources struct {
 	AlertDropped func() uint64 // observations the alert engine dropped when its queue was full
 	Jobs         func(ctx context.Context) ([]jobs.KindStats, error)
 	Store        func() store.BatcherStats
+	Unsaved      func() Unsaved // what waits in memory for the database to be writable
 	Health       func(ctx context.Context) wire.HealthReport
+}
+
+// Unsaved is what the daemon holds in memory because the database cannot be written (a
+// full disk): written once it can, the oldest dropped beyond a bound. Scores are in
+// store.BatcherStats.
+type Unsaved struct {
+	Events               int    // anomaly events (opened, peak raised or closed) not yet written
+	EventsDropped        uint64 // held events dropped, oldest first
+	Notifications        int    // notifications (with the alert state) not yet in the job queue
+	NotificationsDropped uint64 // held notifications dropped, oldest first
 }
 
 // ScrapeTimeout bounds the queries one scrape makes (job queue, health probes).
@@ -92,6 +103,10 @@ var (
 	storeDropped       = desc("store_rows_dropped_total", "Score rows discarded (pending overflow or a batch rejected as invalid).")
 	storeFailures      = desc("store_commit_failures_total", "Failed score batch commits.")
 	storePending       = desc("store_pending_rows", "Score rows waiting to be committed.")
+	unsavedEvents      = desc("unsaved_events", "Anomaly events held in memory because the database could not be written; written once it can.")
+	unsavedEventsDrop  = desc("unsaved_events_dropped_total", "Held anomaly events dropped, oldest first, because the database could not be written for too long.")
+	unsavedNotes       = desc("unsaved_notifications", "Notifications held in memory (with the alert state) because the database could not be written; queued once it can.")
+	unsavedNotesDrop   = desc("unsaved_notifications_dropped_total", "Held notifications dropped, oldest first, because the database could not be written for too long.")
 	healthDesc         = desc("health_status", "1 for the appliance's overall health (ok, degraded, failing), 0 for the others.", "status")
 	readyDesc          = desc("ready", "1 once the database is open, the sources started and the API listens.")
 	dbWritableDesc     = desc("database_writable", "1 when the latest write probe on the database succeeded.")
@@ -123,7 +138,7 @@ func (c *stateCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{framesCapturedDesc, framesDroppedDesc, sensorStateDesc, overflowsDesc,
 		reconnectsDesc, scoreDesc, thresholdDesc, machineStateDesc, progressDesc, modelVersionDesc, eventsDesc,
 		alertsDesc, alertDroppedDesc, jobsDesc, jobsOldestDesc, storeCommitted, storeDropped, storeFailures,
-		storePending, healthDesc, readyDesc, dbWritableDesc, diskFreeDesc, diskSizeDesc, clipsBytesDesc, clipsCountDesc,
+		storePending, unsavedEvents, unsavedEventsDrop, unsavedNotes, unsavedNotesDrop, healthDesc, readyDesc, dbWritableDesc, diskFreeDesc, diskSizeDesc, clipsBytesDesc, clipsCountDesc,
 		clipsQuotaDesc, clipsLimitDesc, clipsSavingDesc, clipsSavedDesc, clipsRefusedDesc} {
 		ch <- d
 	}
@@ -182,6 +197,13 @@ func (c *stateCollector) Collect(ch chan<- prometheus.Metric) {
 		counter(ch, storeDropped, float64(st.Dropped))
 		counter(ch, storeFailures, float64(st.Failures))
 		gauge(ch, storePending, float64(st.Pending))
+	}
+	if c.s.Unsaved != nil {
+		u := c.s.Unsaved()
+		gauge(ch, unsavedEvents, float64(u.Events))
+		counter(ch, unsavedEventsDrop, float64(u.EventsDropped))
+		gauge(ch, unsavedNotes, float64(u.Notifications))
+		counter(ch, unsavedNotesDrop, float64(u.NotificationsDropped))
 	}
 	if c.s.Health != nil {
 		h := c.s.Health(ctx)

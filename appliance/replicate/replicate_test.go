@@ -137,6 +137,9 @@ func assertSameRows(t *testing.T, live, restored string) {
 		t.Fatalf("tables differ:\n live     %v\n restored %v", an, bn)
 	}
 	for _, n := range an {
+		if n == "instance" { // a restore renews it (TestReplicateAndRestore checks it)
+			continue
+		}
 		if !slices.Equal(a[n], b[n]) {
 			t.Errorf("table %s: live has %d rows, restored %d; first live %v, first restored %v", n, len(a[n]), len(b[n]), first(a[n]), first(b[n]))
 		}
@@ -218,6 +221,13 @@ func TestReplicateAndRestore(t *testing.T) {
 	res := restore(t, cfg, to, db.Path())
 	if res.SchemaVersion < 1 || res.Tables["scores"] != 1200 || res.Tables["events"] != 2 || res.Bytes == 0 {
 		t.Fatalf("restore result = %+v, want schema >= 1, 1200 scores, 2 events", res)
+	}
+	live, err := db.Instance(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.PreviousInstance != live.ID || res.Instance == live.ID || res.Instance == "" {
+		t.Errorf("restored instance %q (previous %q), live %q: a restore must get a new instance id", res.Instance, res.PreviousInstance, live.ID)
 	}
 	assertSameRows(t, db.Path(), to)
 }

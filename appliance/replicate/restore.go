@@ -49,6 +49,9 @@ type RestoreResult struct {
 	Tables map[string]int64
 	// ReplicaUpdated is when the newest replica file used was written.
 	ReplicaUpdated time.Time
+	// Instance is the restored database's new instance id, PreviousInstance the replica's
+	// (see store.DB.RenewInstance).
+	Instance, PreviousInstance string
 }
 
 // Restore rebuilds the database from the replica into to, which must not exist and must
@@ -56,6 +59,13 @@ type RestoreResult struct {
 // core/store (which checks the schema version and applies pending migrations, as the
 // daemon would on start). A file that fails verification is left for inspection and the
 // error wraps ErrVerify.
+//
+// The restored database gets a new instance id: the appliance it was replicated from may
+// have sent notifications after the replica's last sync, under keys the restored alert
+// state (its sequence is older) would derive again for new alerts, and a receiver that
+// de-duplicates by key would drop those. Notifications already stored in the copy (alert
+// outbox, queued jobs) keep their keys, so the ones the original delivered are still
+// dropped as duplicates.
 func Restore(ctx context.Context, cfg config.S3Replication, to string, o RestoreOptions) (RestoreResult, error) {
 	res := RestoreResult{Path: to}
 	if err := checkTarget(to, o.LivePath); err != nil {
@@ -158,6 +168,11 @@ func verify(ctx context.Context, res *RestoreResult) (err error) {
 	if res.SchemaVersion, err = db.SchemaVersion(ctx); err != nil {
 		return fmt.Errorf("replicate: restore %s: %w: %w", res.Path, ErrVerify, err)
 	}
+	in, err := db.RenewInstance(ctx)
+	if err != nil {
+		return fmt.Errorf("replicate: restore %s: %w", res.Path, err)
+	}
+	res.Instance, res.PreviousInstance = in.ID, in.Previous
 	res.Tables = map[string]int64{}
 	err = db.Read(ctx, func(tx *sql.Tx) error {
 		names, err := tableNames(ctx, tx)

@@ -168,6 +168,15 @@ func (e *Engine) Pending() []Notification {
 	return slices.Clone(e.outbox)
 }
 
+// OutboxDropped returns how many unconfirmed notifications the outbox has dropped, oldest
+// first, since New: it holds at most 10000, so a caller that cannot confirm for a very
+// long time (its database cannot be written) loses the oldest, and should say so.
+func (e *Engine) OutboxDropped() uint64 {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.outDropped
+}
+
 // Confirm drops notifications from the outbox once they are durably enqueued.
 func (e *Engine) Confirm(keys ...string) {
 	e.mu.Lock()
@@ -184,7 +193,7 @@ func (e *Engine) Confirm(keys ...string) {
 func (e *Engine) Snapshot() State {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	st := State{Version: StateVersion, Seq: e.seq, SilenceSeq: e.silenceSeq}
+	st := State{Version: StateVersion, Instance: e.instance, Seq: e.seq, SilenceSeq: e.silenceSeq}
 	for _, s := range e.list {
 		c := *s
 		if s.Alert != nil {

@@ -2,6 +2,7 @@ package alert
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -291,6 +292,55 @@ func TestNotificationKeys(t *testing.T) {
 	}
 	if len(seen) != 6 {
 		t.Errorf("%d notifications, want 6", len(seen))
+	}
+}
+
+// TestNotificationKeysCarryInstance: two engines with fresh states (two databases) give
+// their first notifications different keys when their instances differ, and a restart from
+// the saved state keeps the instance in the keys it derives.
+func TestNotificationKeysCarryInstance(t *testing.T) {
+	first := func(e *Engine) Notification {
+		t.Helper()
+		e.Observe(Observation{Time: t0, Machine: "m1", Values: map[string]float64{MetricAnomalyScore: 1.5}})
+		ns := e.Tick(t0.Add(10 * time.Second))
+		if len(ns) != 1 {
+			t.Fatalf("%d notifications, want 1", len(ns))
+		}
+		return ns[0]
+	}
+	a := first(mustNew(t, testConfig(), State{Instance: "0123456789abcdef"}))
+	b := first(mustNew(t, testConfig(), State{Instance: "fedcba9876543210"}))
+	if a.Key == b.Key || !strings.HasPrefix(a.Key, "alert:0123456789abcdef:default:") {
+		t.Errorf("keys of two instances' first notifications: %q, %q", a.Key, b.Key)
+	}
+	e := mustNew(t, testConfig(), State{Instance: "0123456789abcdef"})
+	first(e)
+	e = restart(t, testConfig(), e)
+	ns := e.Tick(t0.Add(4*time.Hour + 10*time.Second)) // the repeat, after a restart
+	if len(ns) != 1 || !strings.HasPrefix(ns[0].Key, "alert:0123456789abcdef:default:") || !strings.HasSuffix(ns[0].Key, ":repeat:2") {
+		t.Errorf("after a restart: %v", keys(ns))
+	}
+	if got := e.Snapshot().Instance; got != "0123456789abcdef" {
+		t.Errorf("Snapshot().Instance = %q", got)
+	}
+}
+
+// TestOutboxBounded: notifications nobody confirms (the caller's database cannot be
+// written) are kept up to the outbox's bound; beyond it the oldest go, and are counted.
+func TestOutboxBounded(t *testing.T) {
+	st := State{Outbox: make([]Notification, maxOutbox)}
+	for i := range st.Outbox {
+		st.Outbox[i] = Notification{Key: fmt.Sprintf("old:%d", i), Receiver: "default"}
+	}
+	e := mustNew(t, testConfig(), st)
+	e.Observe(Observation{Time: t0, Machine: "m1", Values: map[string]float64{MetricAnomalyScore: 1.5}})
+	ns := e.Tick(t0.Add(10 * time.Second))
+	if len(ns) != 1 || e.OutboxDropped() != 1 {
+		t.Fatalf("%d notifications, %d dropped; want 1 and 1", len(ns), e.OutboxDropped())
+	}
+	p := e.Pending()
+	if len(p) != maxOutbox || p[0].Key != "old:1" || p[len(p)-1].Key != ns[0].Key {
+		t.Errorf("outbox of %d from %s to %s", len(p), p[0].Key, p[len(p)-1].Key)
 	}
 }
 

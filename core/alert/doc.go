@@ -25,8 +25,11 @@
 //
 // # Exactly once, by idempotency key
 //
-// Every [Notification] has a Key that is unique per (receiver, group, kind, sequence); the
-// sequence comes from a counter kept in [State]. Tick records what it returned in an outbox
+// Every [Notification] has a Key that is unique per (instance, receiver, group, kind,
+// sequence); the sequence comes from a counter kept in [State], the instance names the
+// database that state lives in ([State.Instance]): a fresh install starts its sequence again,
+// and without the instance its first notification would repeat the key of an earlier
+// install's first, which a receiver de-duplicating by key would drop. Tick records what it returned in an outbox
 // inside the state until the caller calls [Engine.Confirm]. The intended loop is:
 //
 //	ns := e.Tick(now)

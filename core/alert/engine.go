@@ -35,10 +35,12 @@ type Engine struct {
 	silences   map[string]*silence
 	routeCache map[string][]*route // fingerprint → routes
 	byFP       map[string]*Alert   // scratch for Tick, reused
+	instance   string              // State.Instance
 	seq        uint64
 	silenceSeq uint64
 	outbox     []Notification
-	restored   bool // reset no-data clocks at the first Tick
+	outDropped uint64 // notifications dropped from a full outbox since New
+	restored   bool   // reset no-data clocks at the first Tick
 }
 
 type crule struct {
@@ -78,7 +80,7 @@ func New(cfg Config, st State) (*Engine, error) {
 		ruleBy: map[string]*crule{}, routes: map[string]*route{}, retain: cfg.SilenceRetention,
 		series: map[string]*Series{}, machines: map[string]*machineRules{}, groups: map[string]*GroupState{},
 		silences: map[string]*silence{}, routeCache: map[string][]*route{},
-		seq: st.Seq, silenceSeq: st.SilenceSeq,
+		instance: st.Instance, seq: st.Seq, silenceSeq: st.SilenceSeq,
 	}
 	for _, r := range cfg.Rules {
 		c := &crule{Rule: r, tmpl: map[string]map[string]*template.Template{}}
@@ -404,6 +406,7 @@ func (e *Engine) Tick(now time.Time) []Notification {
 	e.outbox = append(e.outbox, out...)
 	if n := len(e.outbox) - maxOutbox; n > 0 {
 		e.outbox = slices.Delete(e.outbox, 0, n)
+		e.outDropped += uint64(n)
 	}
 	return out
 }
@@ -705,8 +708,12 @@ func (e *Engine) escalate(g *GroupState, r *route, byFP map[string]*Alert, now t
 
 func (e *Engine) notification(receiver string, g *GroupState, kind Kind, step int, alerts []*Alert, now time.Time) Notification {
 	e.seq++
+	key := "alert:"
+	if e.instance != "" {
+		key += e.instance + ":"
+	}
 	n := Notification{
-		Key:      "alert:" + receiver + ":" + hashString(g.Key) + ":" + string(kind) + ":" + strconv.FormatUint(e.seq, 10),
+		Key:      key + receiver + ":" + hashString(g.Key) + ":" + string(kind) + ":" + strconv.FormatUint(e.seq, 10),
 		Receiver: receiver, GroupKey: g.Key, GroupLabels: maps.Clone(g.Labels), Kind: kind, Step: step, Time: now,
 	}
 	for _, a := range alerts {

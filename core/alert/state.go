@@ -100,8 +100,9 @@ const (
 
 // Notification is one message to deliver to a receiver.
 type Notification struct {
-	// Key is unique per (receiver, group, kind, sequence) and stays the same when the
-	// notification is derived again after a restart: use it as the queue's idempotency key.
+	// Key is unique per (instance, receiver, group, kind, sequence) and stays the same when
+	// the notification is derived again after a restart: use it as the queue's idempotency
+	// key. See State.Instance.
 	Key         string    `json:"key"`
 	Receiver    string    `json:"receiver"`
 	GroupKey    string    `json:"group_key"`
@@ -175,7 +176,12 @@ const StateVersion = 1
 // State is everything the engine needs to continue after a restart; it is plain data that
 // encodes to JSON. The zero State is a fresh start.
 type State struct {
-	Version    int            `json:"version"`
+	Version int `json:"version"`
+	// Instance names the database the engine's state lives in; every notification key
+	// carries it, so that a fresh database (whose Seq starts again at 0) never repeats a key
+	// an earlier one used. The caller sets it before New (the daemon: the store's instance
+	// id); Snapshot returns it. Empty keeps the keys without it.
+	Instance   string         `json:"instance,omitempty"`
 	Seq        uint64         `json:"seq"`         // last notification sequence number used
 	SilenceSeq uint64         `json:"silence_seq"` // last silence number used
 	Series     []Series       `json:"series"`

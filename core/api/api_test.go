@@ -10,7 +10,7 @@ import (
 )
 
 func TestStatusCodeRoundTrip(t *testing.T) {
-	for _, code := range []string{CodeUnauthorized, CodeForbidden, CodeNotFound, CodeInvalid, CodeConflict, CodeInternal} {
+	for _, code := range []string{CodeUnauthorized, CodeForbidden, CodeNotFound, CodeInvalid, CodeConflict, CodeRateLimited, CodeInternal} {
 		if got := CodeOf(StatusOf(code)); got != code {
 			t.Errorf("CodeOf(StatusOf(%q)) = %q", code, got)
 		}
@@ -22,7 +22,7 @@ func TestStatusCodeRoundTrip(t *testing.T) {
 	if got := CodeOf(fieldErr.Status()); got != CodeInvalid {
 		t.Errorf("CodeOf(422) = %q", got)
 	}
-	for status, want := range map[int]string{405: CodeInvalid, 429: CodeInvalid, 502: CodeInternal, 503: CodeInternal} {
+	for status, want := range map[int]string{405: CodeInvalid, 429: CodeRateLimited, 502: CodeInternal, 503: CodeInternal} {
 		if got := CodeOf(status); got != want {
 			t.Errorf("CodeOf(%d) = %q, want %q", status, got, want)
 		}

@@ -71,19 +71,25 @@ func TestEventFilterQuery(t *testing.T) {
 	}
 }
 
-// TestStreamGivesUpOnPermanentErrors: a refused stream is not retried.
+// TestStreamGivesUpOnPermanentErrors: a refused stream is not retried. 429
+// comes only with a token the server refuses, so retrying cannot help either.
 func TestStreamGivesUpOnPermanentErrors(t *testing.T) {
-	var calls atomic.Int32
-	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		calls.Add(1)
-		w.WriteHeader(403)
-		w.Write([]byte(`{"code":"forbidden","message":"no"}`))
-	}))
-	defer ts.Close()
-	c, _ := NewClient(ts.URL, WithReconnect(time.Millisecond, time.Millisecond))
-	err := c.Stream(context.Background(), "", func(Live) {})
-	if !IsCode(err, CodeForbidden) || calls.Load() != 1 {
-		t.Errorf("err = %v after %d calls; want forbidden after 1", err, calls.Load())
+	for _, tt := range []struct {
+		status int
+		code   string
+	}{{403, CodeForbidden}, {429, CodeRateLimited}} {
+		var calls atomic.Int32
+		ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			calls.Add(1)
+			w.WriteHeader(tt.status)
+			w.Write([]byte(`{"code":"` + tt.code + `","message":"no"}`))
+		}))
+		c, _ := NewClient(ts.URL, WithReconnect(time.Millisecond, time.Millisecond))
+		err := c.Stream(context.Background(), "", func(Live) {})
+		if !IsCode(err, tt.code) || calls.Load() != 1 {
+			t.Errorf("%d: err = %v after %d calls; want %s after 1", tt.status, err, calls.Load(), tt.code)
+		}
+		ts.Close()
 	}
 }
 

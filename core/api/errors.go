@@ -15,6 +15,7 @@ const (
 	CodeNotFound     = "not_found"    // 404
 	CodeInvalid      = "invalid"      // 400; 422 when Fields names the invalid fields
 	CodeConflict     = "conflict"     // 409: contradicts the current state (already acknowledged, name taken, ...)
+	CodeRateLimited  = "rate_limited" // 429: too many failed authentications from the client's address; wait Retry-After
 	CodeInternal     = "internal"     // 500: anything else; the message is deliberately vague
 )
 
@@ -82,6 +83,8 @@ func StatusOf(code string) int {
 		return http.StatusBadRequest
 	case CodeConflict:
 		return http.StatusConflict
+	case CodeRateLimited:
+		return http.StatusTooManyRequests
 	}
 	return http.StatusInternalServerError
 }
@@ -100,6 +103,8 @@ func CodeOf(status int) string {
 		return CodeInvalid
 	case http.StatusConflict:
 		return CodeConflict
+	case http.StatusTooManyRequests:
+		return CodeRateLimited
 	}
 	if status >= 400 && status < 500 {
 		return CodeInvalid

@@ -28,7 +28,8 @@ const (
 // still in the server's replay buffer arrive without a gap. It returns
 // ctx.Err() when ctx is done, and an *Error at once when the server refuses
 // the stream for a reason retrying cannot fix (unauthorized, forbidden, not
-// found, invalid). fn should return quickly: a client that falls far behind
+// found, invalid, and rate_limited: the server answers it only to a token it
+// refuses, after repeated failures). fn should return quickly: a client that falls far behind
 // is disconnected by the server and resumes.
 func (c *Client) Stream(ctx context.Context, machine string, fn func(Live)) error {
 	var last string
@@ -39,7 +40,7 @@ func (c *Client) Stream(ctx context.Context, machine string, fn func(Live)) erro
 			return ctx.Err()
 		}
 		switch ErrorCode(err) {
-		case CodeUnauthorized, CodeForbidden, CodeNotFound, CodeInvalid:
+		case CodeUnauthorized, CodeForbidden, CodeNotFound, CodeInvalid, CodeRateLimited:
 			return err
 		}
 		if connected {

@@ -325,6 +325,22 @@ func (d *Detector) Gap() {
 	d.cand, d.above, d.below = false, 0, 0
 }
 
+// InEvent reports whether an anomaly event is open.
+func (d *Detector) InEvent() bool { return d.inEvent }
+
+// DropEvent forgets an open event without closing it, for a caller that ended the event
+// elsewhere: a detector restored from a snapshot saved during an event (a retune) while the
+// store holds no open event, or whose event the store closed after a crash. The next
+// windows above the threshold open a new event, after the persistence rule. It reports
+// whether an event was open.
+func (d *Detector) DropEvent() bool {
+	was := d.inEvent
+	d.inEvent, d.cand, d.above, d.below = false, false, 0, 0
+	d.candStart, d.candEnd = time.Time{}, time.Time{}
+	d.ev = Event{}
+	return was
+}
+
 // Score returns the combined score of x without changing any state (0 while learning).
 func (d *Detector) Score(x []float64) float64 {
 	if len(d.conds) == 0 {

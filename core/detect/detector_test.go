@@ -152,6 +152,51 @@ func TestDetectorEvents(t *testing.T) {
 	}
 }
 
+// TestDetectorDropEvent: a detector restored from a snapshot taken during an event thinks
+// the event is still open; once the event is dropped it never closes it, and windows still
+// above the threshold open a new event.
+func TestDetectorDropEvent(t *testing.T) {
+	rng := rand.New(rand.NewPCG(21, 22))
+	d, tm := learned(t, learnCfg(), rng)
+	push := func(n int, mu float64) (opened, closed int) {
+		for range n {
+			r := d.Push(tm, vec(rng, 4, mu))
+			if r.Opened != nil {
+				opened++
+			}
+			if r.Closed != nil {
+				closed++
+			}
+			tm = tm.Add(time.Second)
+		}
+		return opened, closed
+	}
+	if o, _ := push(20, 8); o != 1 || !d.InEvent() {
+		t.Fatalf("%d events opened, in event %v", o, d.InEvent())
+	}
+	blob, err := d.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d, err = Restore(blob); err != nil {
+		t.Fatal(err)
+	}
+	if !d.InEvent() {
+		t.Fatal("restored detector forgot the event it was saved in")
+	}
+	if !d.DropEvent() || d.InEvent() || d.DropEvent() {
+		t.Fatal("DropEvent did not report the open event once")
+	}
+	// the sound is still anomalous: a new event opens (the one the caller records) and
+	// closes once the sound is normal again
+	if o, c := push(1, 8); o != 1 || c != 0 {
+		t.Errorf("anomalous window after DropEvent: %d opened, %d closed, want 1 and 0", o, c)
+	}
+	if o, c := push(30, 0); o != 0 || c != 1 {
+		t.Errorf("normal sound: %d opened, %d closed, want 0 and 1", o, c)
+	}
+}
+
 func TestDetectorHysteresisNeedsConsecutive(t *testing.T) {
 	rng := rand.New(rand.NewPCG(9, 10))
 	cfg := learnCfg()

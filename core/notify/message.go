@@ -42,7 +42,9 @@ type AlertInfo struct {
 
 // Message is one notification for one receiver. Key is the idempotency key: delivering the
 // same key twice to the same receiver must not notify twice (webhooks get it as the
-// Idempotency-Key header; the Notifier also remembers recently delivered keys).
+// Idempotency-Key header; the Notifier also remembers recently delivered keys). The alert
+// engine's keys name the appliance's database instance, so they are unique across installs
+// and restores, not only within one database.
 // Title and Body are rendered by the caller; when empty, the default templates for Lang
 // (or the receiver's Lang) are used.
 type Message struct {

@@ -73,6 +73,67 @@ func (db *DB) OpenEvent(ctx context.Context, e Event) (int64, error) {
 	return id, nil
 }
 
+// SaveEvent writes e under its own ID, which the caller reserved (above [DB.LastEventID]):
+// it inserts the event — open while e.End is zero — or, when the row exists, raises its
+// peak score to e.PeakScore if higher and sets its end if e has one. Writing the same event
+// twice changes nothing, so a caller can hold events in memory while the database cannot be
+// written (a full disk) and write them, in order, once it can. A second open event for the
+// machine is ErrConflict; an unknown machine ErrNotFound.
+func (db *DB) SaveEvent(ctx context.Context, e Event) error {
+	if e.Kind == "" {
+		e.Kind = EventAnomaly
+	}
+	wrap := func(err error) error {
+		return fmt.Errorf("store: save %s event %d of machine %q: %w", e.Kind, e.ID, e.MachineID, err)
+	}
+	switch {
+	case e.ID <= 0:
+		return wrap(fmt.Errorf("id %d: %w", e.ID, ErrInvalid))
+	case e.MachineID == "":
+		return wrap(fmt.Errorf("empty machine id: %w", ErrInvalid))
+	case e.Start.IsZero():
+		return wrap(fmt.Errorf("zero start: %w", ErrInvalid))
+	case !finite(e.PeakScore) || !finite(e.Threshold):
+		return wrap(fmt.Errorf("peak %v, threshold %v: %w", e.PeakScore, e.Threshold, ErrInvalid))
+	case len(e.Snapshot) > 0 && !json.Valid(e.Snapshot):
+		return wrap(fmt.Errorf("snapshot is not valid JSON: %w", ErrInvalid))
+	}
+	var snap, end any
+	if len(e.Snapshot) > 0 {
+		snap = string(e.Snapshot)
+	}
+	if !e.End.IsZero() {
+		end = ms(e.End)
+	}
+	err := db.Write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO events (id, machine_id, kind, start_ms, end_ms, peak_score, threshold, snapshot_json)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (id) DO UPDATE SET peak_score = max(peak_score, excluded.peak_score),
+				end_ms = COALESCE(excluded.end_ms, events.end_ms)`,
+			e.ID, e.MachineID, e.Kind, ms(e.Start), end, e.PeakScore, e.Threshold, snap)
+		return err
+	})
+	switch {
+	case isUnique(err):
+		return wrap(fmt.Errorf("an event is already open: %w", ErrConflict))
+	case isForeignKey(err):
+		return wrap(fmt.Errorf("machine: %w", ErrNotFound))
+	case err != nil:
+		return wrap(err)
+	}
+	return nil
+}
+
+// LastEventID returns the highest event id in the database (0 when there is none), for a
+// caller that reserves the ids of the events it writes with [DB.SaveEvent].
+func (db *DB) LastEventID(ctx context.Context) (int64, error) {
+	var id int64
+	if err := db.r.QueryRowContext(ctx, "SELECT COALESCE(max(id), 0) FROM events").Scan(&id); err != nil {
+		return 0, fmt.Errorf("store: last event id: %w", err)
+	}
+	return id, nil
+}
+
 func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
 
 // CloseEvent ends the open event id at end, raising its peak score to peak
@@ -95,6 +156,65 @@ func (db *DB) CloseEvent(ctx context.Context, id int64, end time.Time, peak floa
 		return wrap(err)
 	}
 	return nil
+}
+
+// CloseStaleEvents ends every event still open — events a process that was killed, or lost
+// power, could not close — at the last window stored for its machine (the time of its
+// latest score), or at its start when no window after the start was stored. Only one daemon
+// writes events, so at its start-up every open event is stale; closing them lets the
+// machines open new ones (a machine has at most one open event). It returns the events it
+// closed, as they are now.
+func (db *DB) CloseStaleEvents(ctx context.Context) ([]Event, error) {
+	var ids []int64
+	err := db.Write(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, `UPDATE events SET end_ms = max(start_ms,
+				COALESCE((SELECT max(ts_ms) FROM scores WHERE scores.machine_id = events.machine_id), start_ms))
+			WHERE end_ms IS NULL RETURNING id`)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				return err
+			}
+			ids = append(ids, id)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: close stale events: %w", err)
+	}
+	out := make([]Event, 0, len(ids))
+	for _, id := range ids {
+		e, err := db.Event(ctx, id)
+		if err != nil {
+			return nil, fmt.Errorf("store: close stale events: %w", err)
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}
+
+// CloseOpenEventsBefore ends, at at, the open events of machineID that started before at,
+// and returns how many it ended: an event whose end a writer lost (see [DB.SaveEvent]) ends
+// at the latest when the machine's next event starts.
+func (db *DB) CloseOpenEventsBefore(ctx context.Context, machineID string, at time.Time) (int64, error) {
+	var n int64
+	err := db.Write(ctx, func(tx *sql.Tx) error {
+		r, err := tx.ExecContext(ctx, "UPDATE events SET end_ms = ? WHERE machine_id = ? AND end_ms IS NULL AND start_ms < ?",
+			ms(at), machineID, ms(at))
+		if err != nil {
+			return err
+		}
+		n, err = r.RowsAffected()
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("store: close open events of machine %q: %w", machineID, err)
+	}
+	return n, nil
 }
 
 // UpdateEventPeak raises the peak score of the open event id to peak if

@@ -179,3 +179,106 @@ func TestEventsFilter(t *testing.T) {
 		})
 	}
 }
+
+// TestCloseStaleEvents: events a killed process left open end at their machine's last stored
+// window (never before they started), closed events are untouched, and each machine can open
+// an event again.
+func TestCloseStaleEvents(t *testing.T) {
+	ctx := context.Background()
+	db, _ := openTest(t)
+	mustMachine(t, db, "m1", "m2", "m3")
+	if _, err := db.WriteScores(ctx, genScores("m1", t0, 60)); err != nil { // windows up to t0+59s
+		t.Fatal(err)
+	}
+	if _, err := db.WriteScores(ctx, genScores("m2", t0, 10)); err != nil { // up to t0+9s
+		t.Fatal(err)
+	}
+	done, err := db.OpenEvent(ctx, Event{MachineID: "m1", Start: t0, PeakScore: 9, Threshold: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.CloseEvent(ctx, done, t0.Add(5*time.Second), 9); err != nil {
+		t.Fatal(err)
+	}
+	open := func(m string, start time.Time) int64 {
+		t.Helper()
+		id, err := db.OpenEvent(ctx, Event{MachineID: m, Start: start, PeakScore: 10, Threshold: 8})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	e1 := open("m1", t0.Add(40*time.Second)) // windows were stored after it started
+	e2 := open("m2", t0.Add(20*time.Second)) // its windows were still in memory
+	e3 := open("m3", t0)                     // no window stored at all
+	closed, err := db.CloseStaleEvents(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[int64]time.Time{e1: t0.Add(59 * time.Second), e2: t0.Add(20 * time.Second), e3: t0}
+	if len(closed) != len(want) {
+		t.Fatalf("closed %d events, want %d: %+v", len(closed), len(want), closed)
+	}
+	for _, e := range closed {
+		if e.IsOpen() || !e.End.Equal(want[e.ID]) || e.PeakScore != 10 {
+			t.Errorf("event %d of %s: end %v peak %v, want end %v", e.ID, e.MachineID, e.End, e.PeakScore, want[e.ID])
+		}
+	}
+	if e, _ := db.Event(ctx, done); !e.End.Equal(t0.Add(5 * time.Second)) {
+		t.Errorf("an event closed before was changed: %+v", e)
+	}
+	if again, err := db.CloseStaleEvents(ctx); err != nil || len(again) != 0 {
+		t.Errorf("second call closed %v, %v", again, err)
+	}
+	for _, m := range []string{"m1", "m2", "m3"} {
+		open(m, t0.Add(2*time.Minute))
+	}
+}
+
+// TestSaveEvent: an event written under a reserved id opens, rises, closes, and writing the
+// same state again (a retry whose outcome was unknown) changes nothing.
+func TestSaveEvent(t *testing.T) {
+	ctx := context.Background()
+	db, _ := openTest(t)
+	mustMachine(t, db, "m1")
+	if id, err := db.LastEventID(ctx); err != nil || id != 0 {
+		t.Fatalf("LastEventID of an empty database = %d, %v", id, err)
+	}
+	e := Event{ID: 7, MachineID: "m1", Start: t0, PeakScore: 9, Threshold: 8, Snapshot: json.RawMessage(`{"a":1}`)}
+	for range 2 {
+		if err := db.SaveEvent(ctx, e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, err := db.Event(ctx, 7); err != nil || !got.IsOpen() || got.PeakScore != 9 || string(got.Snapshot) != `{"a":1}` {
+		t.Fatalf("saved open event: %+v, %v", got, err)
+	}
+	if id, _ := db.LastEventID(ctx); id != 7 {
+		t.Errorf("LastEventID = %d, want 7", id)
+	}
+	if err := db.SaveEvent(ctx, Event{ID: 8, MachineID: "m1", Start: t0.Add(time.Minute), PeakScore: 9, Threshold: 8}); !errors.Is(err, ErrConflict) {
+		t.Errorf("second open event: %v, want ErrConflict", err)
+	}
+	e.PeakScore = 12
+	if err := db.SaveEvent(ctx, e); err != nil {
+		t.Fatal(err)
+	}
+	e.PeakScore, e.End = 10, t0.Add(30*time.Second) // a peak never falls
+	for range 2 {
+		if err := db.SaveEvent(ctx, e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, _ := db.Event(ctx, 7); got.IsOpen() || !got.End.Equal(e.End) || got.PeakScore != 12 {
+		t.Errorf("closed event: %+v", got)
+	}
+	for _, bad := range []Event{{MachineID: "m1", Start: t0}, {ID: 9, Start: t0}, {ID: 9, MachineID: "m1"},
+		{ID: 9, MachineID: "m1", Start: t0, PeakScore: math.NaN()}} {
+		if err := db.SaveEvent(ctx, bad); !errors.Is(err, ErrInvalid) {
+			t.Errorf("SaveEvent(%+v) = %v, want ErrInvalid", bad, err)
+		}
+	}
+	if err := db.SaveEvent(ctx, Event{ID: 9, MachineID: "nope", Start: t0}); !errors.Is(err, ErrNotFound) {
+		t.Errorf("unknown machine: %v", err)
+	}
+}

@@ -79,6 +79,10 @@ var (
 	ErrSchemaTooNew = errors.New("database schema is newer than this program")
 	// ErrClosed reports use of a closed DB or Batcher.
 	ErrClosed = errors.New("closed")
+	// ErrRevoked reports a revoked token. It wraps ErrNotFound: a revoked
+	// token is not a live one, and callers that only test for ErrNotFound
+	// keep working.
+	ErrRevoked = fmt.Errorf("revoked: %w", ErrNotFound)
 )
 
 // Default pool and timing parameters.

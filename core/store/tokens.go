@@ -74,15 +74,20 @@ func (db *DB) CreateToken(ctx context.Context, t Token, secretSHA256 []byte, aud
 }
 
 // TokenBySecretHash returns the live (not revoked) token whose secret has
-// this SHA-256, or ErrNotFound. Expiry is the caller's to check (Expired).
+// this SHA-256, or ErrNotFound. A revoked token is returned with ErrRevoked
+// (which is also ErrNotFound), so the caller can say whose it was without
+// accepting it. Expiry is the caller's to check (Expired).
 func (db *DB) TokenBySecretHash(ctx context.Context, secretSHA256 []byte) (Token, error) {
 	t, err := scanToken(db.r.QueryRowContext(ctx,
-		"SELECT "+tokenCols+" FROM api_tokens WHERE secret_sha256 = ? AND revoked_at_ms IS NULL", secretSHA256))
+		"SELECT "+tokenCols+" FROM api_tokens WHERE secret_sha256 = ?", secretSHA256))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Token{}, fmt.Errorf("store: token: %w", ErrNotFound)
 	}
 	if err != nil {
 		return Token{}, fmt.Errorf("store: token: %w", err)
+	}
+	if !t.RevokedAt.IsZero() {
+		return t, fmt.Errorf("store: token %q: %w", t.Name, ErrRevoked)
 	}
 	return t, nil
 }

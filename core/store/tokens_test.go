@@ -56,8 +56,12 @@ func TestTokenLifecycle(t *testing.T) {
 	if err := db.RevokeToken(ctx, tok.ID); !errors.Is(err, ErrNotFound) {
 		t.Errorf("second revoke: err = %v, want ErrNotFound", err)
 	}
-	if _, err := db.TokenBySecretHash(ctx, h[:]); !errors.Is(err, ErrNotFound) {
-		t.Errorf("revoked token still found: %v", err)
+	if got, err := db.TokenBySecretHash(ctx, h[:]); !errors.Is(err, ErrNotFound) || !errors.Is(err, ErrRevoked) ||
+		got.Name != "grafana" || got.RevokedAt.IsZero() {
+		t.Errorf("revoked token: %+v, %v; want it with ErrRevoked (and ErrNotFound)", got, err)
+	}
+	if _, err := db.TokenBySecretHash(ctx, other[:]); errors.Is(err, ErrRevoked) {
+		t.Errorf("unknown token reported revoked: %v", err)
 	}
 	if ts, err := db.Tokens(ctx); err != nil || len(ts) != 0 {
 		t.Errorf("Tokens after revoke = %v, %v", ts, err)

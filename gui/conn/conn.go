@@ -88,6 +88,21 @@ func (p Profile) Validate() error {
 	return nil
 }
 
+// Absolute returns p with a relative socket path (the `make run` demo's .demo/api.sock)
+// made absolute from the current directory, so that the saved connection works when the
+// app is started from elsewhere.
+func (p Profile) Absolute() (Profile, error) {
+	if p.Socket == "" || filepath.IsAbs(p.Socket) {
+		return p, nil
+	}
+	abs, err := filepath.Abs(p.Socket)
+	if err != nil {
+		return p, &FieldError{Field: "socket", Msg: err.Error()}
+	}
+	p.Socket = abs
+	return p, nil
+}
+
 // TLS reports whether p connects with TLS.
 func (p Profile) TLS() bool { return p.Socket == "" && strings.HasPrefix(p.URL, "https://") }
 

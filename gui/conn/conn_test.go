@@ -159,3 +159,21 @@ func TestFormatFingerprint(t *testing.T) {
 		t.Error("junk not passed through")
 	}
 }
+
+// TestAbsoluteSocket: a relative socket (the demo's .demo/api.sock) is saved absolute, so
+// the connection still works when the app starts from another folder.
+func TestAbsoluteSocket(t *testing.T) {
+	wd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := Profile{Name: "demo", Socket: ".demo/api.sock"}.Absolute()
+	if err != nil || p.Socket != filepath.Join(wd, ".demo/api.sock") {
+		t.Fatalf("Absolute = %q, %v", p.Socket, err)
+	}
+	for _, q := range []Profile{{Socket: "/run/signalcraft/api.sock"}, {URL: "https://a:8443"}} {
+		if got, err := q.Absolute(); err != nil || got != q {
+			t.Errorf("Absolute(%v) = %v, %v; want it unchanged", q, got, err)
+		}
+	}
+}

@@ -556,7 +556,7 @@ func (u *UI) errorText(err error) string {
 		return u.T("err.notconnected")
 	case errors.Is(err, api.ErrFingerprintMismatch):
 		return u.T("err.fingerprint")
-	case api.IsCode(err, api.CodeUnauthorized):
+	case api.IsCode(err, api.CodeUnauthorized), api.IsCode(err, api.CodeRateLimited): // 429 comes only after failing tokens
 		return u.T("err.unauthorized")
 	case api.IsCode(err, api.CodeForbidden):
 		return u.T("err.forbidden")

@@ -528,7 +528,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 
 func retryable(err error) bool {
 	switch api.ErrorCode(err) {
-	case api.CodeUnauthorized, api.CodeForbidden:
+	case api.CodeUnauthorized, api.CodeForbidden, api.CodeRateLimited:
 		return false
 	}
 	return !errors.Is(err, api.ErrFingerprintMismatch)

@@ -746,6 +746,8 @@ func TestErrorScreens(t *testing.T) {
 		{"unauthorized", &api.Error{Code: api.CodeUnauthorized, Message: "unknown token"},
 			[]string{"401 unauthorized", "SIGNALCRAFT_TOKEN"}},
 		{"forbidden", &api.Error{Code: api.CodeForbidden, Message: "no"}, []string{"403 forbidden", "role viewer"}},
+		{"rate limited", &api.Error{Code: api.CodeRateLimited, Message: "too many failed authentications from 192.0.2.7: retry in 1m0s"},
+			[]string{"429 rate_limited", "retry in 1m0s", "SIGNALCRAFT_TOKEN"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -217,6 +217,11 @@ func (m Model) errorScreen() string {
 		title = "The appliance rejected the credentials (401 unauthorized)."
 		advice = "The token is missing, unknown, revoked or expired. Pass --token or set SIGNALCRAFT_TOKEN;\n" +
 			"an admin creates tokens with: signalcraftd token create --name NAME --role operator"
+	case api.IsCode(err, api.CodeRateLimited):
+		// Only failing credentials are answered 429, after repeated failures from this address.
+		title = "The appliance rejected the credentials too often (429 rate_limited)."
+		advice = "The token is missing, unknown, revoked or expired, and this address failed repeatedly:\n" +
+			err.Error() + "\nA valid token is accepted at once: pass --token or set SIGNALCRAFT_TOKEN."
 	case api.IsCode(err, api.CodeForbidden):
 		title = "The appliance refused access (403 forbidden)."
 		advice = "Reading the appliance needs role viewer or higher; ask an admin for a token with a role."

@@ -89,6 +89,10 @@ func printRestore(w io.Writer, res replicate.RestoreResult, at time.Time) {
 	if !res.ReplicaUpdated.IsZero() {
 		fmt.Fprintf(w, "replica last written: %s\n", res.ReplicaUpdated.UTC().Format(time.RFC3339))
 	}
+	if res.Instance != "" {
+		// new notification keys, so receivers never drop a new alert as one the original sent
+		fmt.Fprintf(w, "instance id: %s (was %s)\n", res.Instance, res.PreviousInstance)
+	}
 	names := make([]string, 0, len(res.Tables))
 	for n := range res.Tables {
 		if !strings.HasPrefix(n, "_litestream") {

@@ -10,6 +10,7 @@
 //
 //	signalcraft-desktop [-url https://host:8443 -token sc_… [-fingerprint AB:CD:…]]
 //	                    [-socket /run/signalcraft/api.sock] [-lang en|ko]
+//	signalcraft-desktop -socket .demo/api.sock     the `make run` demo (from the repository)
 //	                    [-machine ID] [-tab alerts|events|settings|notifications|rules|connections]
 //	                    [-size 1280x800] [-config FILE]
 //
@@ -71,7 +72,10 @@ func run(args []string) error {
 		return err
 	}
 	if *url != "" || *socket != "" {
-		p := conn.Profile{Name: *name, URL: *url, Socket: *socket, Token: *token, Fingerprint: *fingerprint}
+		p, err := conn.Profile{Name: *name, URL: *url, Socket: *socket, Token: *token, Fingerprint: *fingerprint}.Absolute()
+		if err != nil {
+			return fmt.Errorf("-socket %q: %w", *socket, err)
+		}
 		if p.Name == "" {
 			p.Name = *url + *socket
 		}
