@@ -174,7 +174,8 @@ machines:
 	}
 
 	waitScreen("the machine row", 15*time.Second, func(s string) bool { return strings.Contains(s, "E2E test pump") })
-	score := regexp.MustCompile(`\d+\.\d\d / (\d+\.\d\d|—)`)
+	// A live update shows the level, and the score in multiples of the threshold once learnt.
+	score := regexp.MustCompile(`-?\d+\.\d dB +(\d+\.\d\d×|—)`)
 	waitScreen("a live score", 15*time.Second, func(s string) bool {
 		return score.MatchString(s) && strings.Contains(s, "● live")
 	})

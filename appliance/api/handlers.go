@@ -441,7 +441,11 @@ func (s *Server) acknowledge(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	target := fmt.Sprintf("event/%d", id)
-	err = s.d.DB.AcknowledgeEventComment(r.Context(), id, actor(r), req.Comment,
+	ack := s.d.DB.AcknowledgeEventComment
+	if s.d.AcknowledgeEvent != nil {
+		ack = s.d.AcknowledgeEvent
+	}
+	err = ack(r.Context(), id, actor(r), req.Comment,
 		store.AuditEntry{Time: s.o.Now(), Actor: actor(r), Action: "event.acknowledge", Target: target, Detail: req.Comment})
 	if err != nil {
 		s.writeError(w, r, err)

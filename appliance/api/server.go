@@ -57,6 +57,10 @@ type Deps struct {
 	// windows, rules, receivers, the job queue); nil makes them answer 404
 	// "alerting is not configured".
 	Alerting Alerting
+	// AcknowledgeEvent acknowledges an event with the audit entries, and with it
+	// whatever the appliance links to it (its machine's anomaly alerts); nil
+	// acknowledges the event alone in DB. Errors as DB.AcknowledgeEventComment.
+	AcknowledgeEvent func(ctx context.Context, id int64, who, comment string, audit ...store.AuditEntry) error
 }
 
 // Options tune the server. Zero values take the defaults.

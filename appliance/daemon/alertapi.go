@@ -138,6 +138,11 @@ func storedAlertSettings(ctx context.Context, db *store.DB, cfg alert.Config, rs
 
 // saveState stores the engine's state now, with audit entries in the same transaction.
 func (a *alerting) saveState(ctx context.Context, audit ...store.AuditEntry) error {
+	return a.saveStateWith(ctx, nil, audit...)
+}
+
+// saveStateWith is saveState with more writes (also, unless nil) in the same transaction.
+func (a *alerting) saveStateWith(ctx context.Context, also func(*sql.Tx) error, audit ...store.AuditEntry) error {
 	a.saveMu.Lock()
 	defer a.saveMu.Unlock()
 	a.mu.Lock()
@@ -149,7 +154,14 @@ func (a *alerting) saveState(ctx context.Context, audit ...store.AuditEntry) err
 	if err != nil {
 		return fmt.Errorf("encode alert state: %w", err)
 	}
-	err = a.db.WriteAudited(ctx, func(tx *sql.Tx) error { return a.db.SaveAlertStateTx(ctx, tx, state) }, audit...)
+	err = a.db.WriteAudited(ctx, func(tx *sql.Tx) error {
+		if also != nil {
+			if err := also(tx); err != nil {
+				return err
+			}
+		}
+		return a.db.SaveAlertStateTx(ctx, tx, state)
+	}, audit...)
 	if err != nil {
 		a.mu.Lock()
 		a.dirty = true
@@ -230,6 +242,15 @@ func (a *alerting) alertToWire(al alert.Alert) wire.Alert {
 		t := al.Ack.At
 		out.AcknowledgedBy, out.AcknowledgedAt, out.AckComment = al.Ack.By, &t, al.Ack.Comment
 	}
+	for lang, m := range al.Annotations {
+		if out.Annotations == nil {
+			out.Annotations = map[string]map[string]string{}
+		}
+		out.Annotations[lang] = make(map[string]string, len(m))
+		for k, v := range m {
+			out.Annotations[lang][k] = strings.TrimSpace(v)
+		}
+	}
 	return out
 }
 
@@ -273,11 +294,21 @@ func (a *alerting) AcknowledgeAlert(ctx context.Context, fp, who, comment string
 			al, _ = a.find(fp)
 		}
 	}
+	anomaly := err == nil && a.anomalyRule(al.Rule)
 	a.mu.Unlock()
 	if err != nil {
 		return wire.Alert{}, err
 	}
-	if err := a.saveState(ctx, audit...); err != nil {
+	// One acknowledgement settles both: the machine's anomaly events this alert fires for
+	// are acknowledged with it, in the same transaction (acklink.go).
+	var events []int64
+	if anomaly {
+		if events, err = a.linkedEvents(ctx, al); err != nil {
+			a.log.Warn("events of an acknowledged alert not found; acknowledging the alert alone", "alert", fp, "err", err)
+		}
+	}
+	audit = append(slices.Clone(audit), linkedAudits(audit, who, a.now(), "event.acknowledge", eventTargets(events), "alert/"+fp, comment)...)
+	if err := a.saveStateWith(ctx, a.ackEventsTx(ctx, events, who, comment), audit...); err != nil {
 		return wire.Alert{}, err
 	}
 	return a.alertToWire(al), nil

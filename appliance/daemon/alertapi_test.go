@@ -188,6 +188,10 @@ func TestAlertingAPIAlertsSilencesAndJobs(t *testing.T) {
 	if a.Rule != "Probe" || a.Severity != wire.SeverityCritical || a.Summary != "pump-2: probe high" || a.FiredAt == nil || a.Value != 20 {
 		t.Fatalf("alert %+v", a)
 	}
+	// Every language's annotations come rendered, so clients need not render the templates.
+	if got := a.Annotations["ko"]; got["summary"] != "pump-2: 프로브 높음" || got["description"] != "프로브 20" || a.Annotations["en"]["summary"] != "pump-2: probe high" {
+		t.Errorf("annotations %+v", a.Annotations)
+	}
 
 	// The notification goes out as a job; the alert lists it as a delivery.
 	var ds []wire.Delivery

@@ -37,6 +37,8 @@ func (m *Main) serveAPI(ctx context.Context) error {
 		Sensors:       m.Sensors,
 		Health:        m.Health,
 		Alerting:      m.alerts,
+		// Acknowledging an event also acknowledges its machine's anomaly alerts (acklink.go).
+		AcknowledgeEvent: m.alerts.AcknowledgeEvent,
 	}, api.Options{Logger: m.log.With("component", "api"), Now: m.o.Now, BuildVersion: m.o.Version,
 		AuthFailed: m.obs.metrics.AuthFailed, ConnRefused: m.obs.metrics.ConnRefused})
 	if err != nil {

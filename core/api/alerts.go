@@ -26,7 +26,7 @@ const (
 // AlertRoutes are the alerting routes, the tail of Routes.
 var AlertRoutes = []Route{
 	{"GET", PathAlerts, RoleViewer, false, "Alerts: pending, firing and recently resolved ([]Alert); ?state=, ?machine=, ?severity=."},
-	{"POST", PathAlertAck, RoleOperator, true, "Acknowledge an alert by fingerprint (AcknowledgeRequest → Alert); stops its repeats and escalation."},
+	{"POST", PathAlertAck, RoleOperator, true, "Acknowledge an alert by fingerprint (AcknowledgeRequest → Alert), and for an anomaly alert its machine's events it fires for; stops its repeats and escalation."},
 	{"GET", PathAlertDeliveries, RoleViewer, false, "Notification deliveries of an alert, newest first ([]Delivery)."},
 	{"GET", PathSilences, RoleViewer, false, "Silences, active and pending first ([]Silence)."},
 	{"POST", PathSilences, MinRoleSilence, true, "Create a silence (Silence → 201 Silence); matchers on alert labels."},
@@ -64,12 +64,17 @@ type Alert struct {
 	State       string            `json:"state"` // AlertPending, AlertFiring, AlertResolved
 	Value       float64           `json:"value"`
 	Labels      map[string]string `json:"labels"`
-	Summary     string            `json:"summary"`
-	ActiveAt    time.Time         `json:"active_at"`
-	FiredAt     *time.Time        `json:"fired_at,omitempty"`
-	ResolvedAt  *time.Time        `json:"resolved_at,omitempty"`
-	Silenced    bool              `json:"silenced"`  // muted by a silence or a maintenance window
-	Inhibited   bool              `json:"inhibited"` // muted by another alert (e.g. the sensor is lost)
+	// Summary is the rendered summary in the appliance's notification language.
+	Summary string `json:"summary"`
+	// Annotations are the rule's annotations rendered for this alert, by language and key
+	// ("en" → "summary", "description"), so a client shows the alert in its own language
+	// rather than the rule's templates ({{.Machine}} …).
+	Annotations map[string]map[string]string `json:"annotations,omitempty"`
+	ActiveAt    time.Time                    `json:"active_at"`
+	FiredAt     *time.Time                   `json:"fired_at,omitempty"`
+	ResolvedAt  *time.Time                   `json:"resolved_at,omitempty"`
+	Silenced    bool                         `json:"silenced"`  // muted by a silence or a maintenance window
+	Inhibited   bool                         `json:"inhibited"` // muted by another alert (e.g. the sensor is lost)
 	// MutedBy says why the alert's notifications are muted: "silence:<id>",
 	// "maintenance:<name>", "inhibited".
 	MutedBy        []string   `json:"muted_by,omitempty"`

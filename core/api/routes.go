@@ -65,7 +65,7 @@ var Routes = append([]Route{
 	{"GET", PathLiveNow, RoleViewer, false, "The latest Live state of every machine ([]Live); ?machine=id."},
 	{"GET", PathEvents, RoleViewer, false, "Events, newest first ([]Event); filters: machine, kind, from, to, open, unacknowledged, limit."},
 	{"GET", PathEvent, RoleViewer, false, "One event (Event)."},
-	{"POST", PathAcknowledge, RoleOperator, true, "Acknowledge an event (AcknowledgeRequest → Event); 409 if already acknowledged."},
+	{"POST", PathAcknowledge, RoleOperator, true, "Acknowledge an event (AcknowledgeRequest → Event), and its machine's anomaly alerts firing for it; 409 if already acknowledged."},
 	{"POST", PathLabel, RoleOperator, true, "Label an event with a fault type or \"false_alarm\" (LabelRequest → Event)."},
 	{"GET", PathTokens, RoleAdmin, false, "API tokens, without their secrets ([]Token)."},
 	{"POST", PathTokens, RoleAdmin, true, "Create a token (CreateTokenRequest → 201 CreatedToken); the secret is shown only here."},

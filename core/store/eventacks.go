@@ -12,30 +12,34 @@ import (
 // and audit entries written in the same transaction. It returns ErrNotFound
 // for an unknown id and ErrConflict if the event was already acknowledged.
 func (db *DB) AcknowledgeEventComment(ctx context.Context, id int64, by, comment string, audit ...AuditEntry) error {
-	wrap := func(err error) error { return fmt.Errorf("store: acknowledge event %d: %w", id, err) }
-	if by == "" {
-		return wrap(fmt.Errorf("empty operator: %w", ErrInvalid))
-	}
-	err := db.WriteAudited(ctx, func(tx *sql.Tx) error {
-		var ackBy sql.NullString
-		err := tx.QueryRowContext(ctx, "SELECT acknowledged_by FROM events WHERE id = ?", id).Scan(&ackBy)
-		if errors.Is(err, sql.ErrNoRows) {
-			return ErrNotFound
-		}
-		if err != nil {
-			return err
-		}
-		if ackBy.Valid {
-			return fmt.Errorf("already acknowledged by %q: %w", ackBy.String, ErrConflict)
-		}
-		_, err = tx.ExecContext(ctx, "UPDATE events SET acknowledged_by = ?, acknowledged_at_ms = ?, ack_comment = ? WHERE id = ?",
-			by, db.nowMS(), nullString(comment), id)
-		return err
-	}, audit...)
+	err := db.WriteAudited(ctx, func(tx *sql.Tx) error { return db.AcknowledgeEventTx(ctx, tx, id, by, comment) }, audit...)
 	if err != nil {
-		return wrap(err)
+		return fmt.Errorf("store: acknowledge event %d: %w", id, err)
 	}
 	return nil
+}
+
+// AcknowledgeEventTx acknowledges an event inside tx, so that it commits together with
+// other changes (the daemon acknowledges an event and its alerts as one). It returns
+// ErrNotFound for an unknown id and ErrConflict if the event was already acknowledged.
+func (db *DB) AcknowledgeEventTx(ctx context.Context, tx *sql.Tx, id int64, by, comment string) error {
+	if by == "" {
+		return fmt.Errorf("empty operator: %w", ErrInvalid)
+	}
+	var ackBy sql.NullString
+	err := tx.QueryRowContext(ctx, "SELECT acknowledged_by FROM events WHERE id = ?", id).Scan(&ackBy)
+	if errors.Is(err, sql.ErrNoRows) {
+		return ErrNotFound
+	}
+	if err != nil {
+		return err
+	}
+	if ackBy.Valid {
+		return fmt.Errorf("already acknowledged by %q: %w", ackBy.String, ErrConflict)
+	}
+	_, err = tx.ExecContext(ctx, "UPDATE events SET acknowledged_by = ?, acknowledged_at_ms = ?, ack_comment = ? WHERE id = ?",
+		by, db.nowMS(), nullString(comment), id)
+	return err
 }
 
 // LabelEventAudited is SetEventLabel with audit entries written in the same

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 )
 
 // Lang is a language the client speaks, as a BCP 47 primary subtag.
@@ -94,6 +95,43 @@ func (t Translator) T(key string, args ...any) string {
 		return fmt.Sprintf(msg, args...)
 	}
 	return msg
+}
+
+// N is T for a message counting n things: when n is 1 and the language has
+// a singular form (key + ".one"), that form is used — "1 event", not
+// "1 events". Languages without plurals, like Korean, leave it out.
+func (t Translator) N(key string, n int, args ...any) string {
+	if n == 1 {
+		if _, ok := catalog(t.Lang())[key+".one"]; ok {
+			return t.T(key+".one", args...)
+		}
+	}
+	return t.T(key, args...)
+}
+
+// Duration renders d for people in the translator's units, to the second
+// under an hour and to the minute above: "45s", "3m 05s", "2h", "2h 07m"
+// in English, "45초", "3분 05초", "2시간", "2시간 07분" in Korean. Negative
+// durations render as zero.
+func (t Translator) Duration(d time.Duration) string {
+	d = max(d, 0)
+	sec, min, hour := "s", "m", "h"
+	if t.Lang() == Korean {
+		sec, min, hour = "초", "분", "시간"
+	}
+	two := func(a int, ua string, b int, ub string) string {
+		if b == 0 {
+			return fmt.Sprintf("%d%s", a, ua)
+		}
+		return fmt.Sprintf("%d%s %02d%s", a, ua, b, ub)
+	}
+	switch {
+	case d < time.Minute:
+		return fmt.Sprintf("%d%s", int(d.Seconds()), sec)
+	case d < time.Hour:
+		return two(int(d.Minutes()), min, int(d.Seconds())%60, sec)
+	}
+	return two(int(d.Hours()), hour, int(d.Minutes())%60, min)
 }
 
 // Has reports whether key is in the catalog of the translator's language.

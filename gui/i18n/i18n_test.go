@@ -4,12 +4,17 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestEveryKeyInEveryLanguage(t *testing.T) {
 	for _, a := range Langs() {
 		for _, b := range Langs() {
 			for _, k := range Keys(a) {
+				// Singular forms (".one") exist only in languages with plurals.
+				if strings.HasSuffix(k, ".one") {
+					continue
+				}
 				if !New(b).Has(k) {
 					t.Errorf("key %q is in %s but not in %s", k, a, b)
 				}
@@ -87,6 +92,47 @@ func TestParse(t *testing.T) {
 		got, err := Parse(tt.in)
 		if got != tt.want || (err != nil) != tt.wantErr {
 			t.Errorf("Parse(%q) = %q, %v; want %q, error %v", tt.in, got, err, tt.want, tt.wantErr)
+		}
+	}
+}
+
+func TestDuration(t *testing.T) {
+	tests := []struct {
+		d      time.Duration
+		en, ko string
+	}{
+		{-time.Second, "0s", "0초"},
+		{45 * time.Second, "45s", "45초"},
+		{time.Minute, "1m", "1분"},
+		{3*time.Minute + 5*time.Second, "3m 05s", "3분 05초"},
+		{2 * time.Hour, "2h", "2시간"},
+		{2*time.Hour + 7*time.Minute + 30*time.Second, "2h 07m", "2시간 07분"},
+	}
+	for _, tt := range tests {
+		if got := New(English).Duration(tt.d); got != tt.en {
+			t.Errorf("English Duration(%v) = %q, want %q", tt.d, got, tt.en)
+		}
+		if got := New(Korean).Duration(tt.d); got != tt.ko {
+			t.Errorf("Korean Duration(%v) = %q, want %q", tt.d, got, tt.ko)
+		}
+	}
+}
+
+func TestN(t *testing.T) {
+	tests := []struct {
+		lang Lang
+		n    int
+		want string
+	}{
+		{English, 1, "1 event"},
+		{English, 2, "2 events"},
+		{English, 0, "0 events"},
+		{Korean, 1, "이벤트 1건"},
+		{Korean, 2, "이벤트 2건"},
+	}
+	for _, tt := range tests {
+		if got := New(tt.lang).N("events.count", tt.n, tt.n); got != tt.want {
+			t.Errorf("%s N(events.count, %d) = %q, want %q", tt.lang, tt.n, got, tt.want)
 		}
 	}
 }

@@ -142,18 +142,48 @@ func (u *UI) updateAlertTab() {
 	}
 }
 
-// summary returns an alert's "what is wrong" in the UI's language: the
-// rule's summary in that language, else the appliance's.
+// summary returns an alert's "what is wrong" in the UI's language. Rule
+// summaries are templates ({{.Machine}} …) only the appliance renders, so
+// the alert's rendered summary in the UI's language comes first; then, from
+// an appliance that sends no annotations, the rule's summary in that
+// language if it is plain text; then the alert's summary in the appliance's
+// notification language, its English one, and last the rule's name.
 func (u *UI) summary(a api.Alert) string {
+	lang := string(u.Lang())
+	if s := strings.TrimSpace(a.Annotations[lang]["summary"]); s != "" {
+		return s
+	}
 	if r, ok := u.al.rules[a.Rule]; ok {
-		if s := r.Summary[string(u.Lang())]; s != "" {
+		if s := r.Summary[lang]; s != "" && !isTemplate(s) {
 			return s
 		}
 	}
 	if a.Summary != "" {
 		return a.Summary
 	}
+	if s := strings.TrimSpace(a.Annotations["en"]["summary"]); s != "" {
+		return s
+	}
 	return a.Rule
+}
+
+// isTemplate reports whether s holds template actions the client cannot render.
+func isTemplate(s string) bool { return strings.Contains(s, "{{") }
+
+// ruleWords names a rule for people: the summary of one of its alerts (on
+// machine, if given), else its plain-text summary, else its name.
+func (u *UI) ruleWords(rule, machine string) string {
+	for _, a := range u.al.alerts {
+		if a.Rule == rule && (machine == "" || alertMachine(a) == machine) {
+			return u.summary(a)
+		}
+	}
+	if r, ok := u.al.rules[rule]; ok {
+		if s := r.Summary[string(u.Lang())]; s != "" && !isTemplate(s) {
+			return s
+		}
+	}
+	return rule
 }
 
 func (u *UI) machineName(id string) string {
@@ -432,11 +462,11 @@ func (u *UI) alertCard(a api.Alert) fyne.CanvasObject {
 	}
 	switch {
 	case a.State == api.AlertResolved && a.ResolvedAt != nil:
-		lines = append(lines, u.T("alert.resolvedat", u.formatTime(*a.ResolvedAt), fmtDuration(a.ResolvedAt.Sub(since))))
+		lines = append(lines, u.T("alert.resolvedat", u.formatTime(*a.ResolvedAt), u.tr.Duration(a.ResolvedAt.Sub(since))))
 	case a.State == api.AlertPending:
 		lines = append(lines, u.T("alert.pendingsince", u.formatTime(a.ActiveAt)))
 	default:
-		lines = append(lines, u.T("alert.since", u.formatTime(since), fmtDuration(now.Sub(since))))
+		lines = append(lines, u.T("alert.since", u.formatTime(since), u.tr.Duration(now.Sub(since))))
 	}
 	if a.AcknowledgedAt != nil {
 		ack := u.T("event.acked", a.AcknowledgedBy, u.formatTime(*a.AcknowledgedAt))
@@ -511,6 +541,11 @@ func (u *UI) askAcknowledgeAlert(a api.Alert) {
 	q := widget.NewLabel(u.T("alertack.question"))
 	q.Wrapping = fyne.TextWrapWord
 	content := container.NewVBox(what, q, comment, errText)
+	if u.linkedEvents(a) { // the appliance acknowledges them with the alert
+		l := widget.NewLabel(u.T("alertack.linked"))
+		l.Wrapping = fyne.TextWrapWord
+		content.Add(l)
+	}
 	var dlg *dialog.CustomDialog
 	confirm := widget.NewButtonWithIcon(u.T("event.acknowledge"), fynetheme.ConfirmIcon(), nil)
 	confirm.Importance = widget.HighImportance
@@ -532,6 +567,9 @@ func (u *UI) askAcknowledgeAlert(a api.Alert) {
 			}
 			dlg.Hide()
 			u.loadAlerts()
+			if u.anomalyRule(a.Rule) { // its events were acknowledged with it
+				u.eventsOfMachineChanged(alertMachine(a))
+			}
 		})
 	}
 	dlg = dialog.NewCustomWithoutButtons(u.T("alertack.title"), content, u.win)
@@ -778,19 +816,19 @@ func (u *UI) deliveryRow(d api.Delivery) fyne.CanvasObject {
 // describeMatchers writes matchers for people: machine names and rule
 // summaries instead of label values where it can.
 func (u *UI) describeMatchers(ms []api.Matcher) string {
+	machine := ""
+	for _, m := range ms {
+		if m.Label == "machine" && (m.Op == "=" || m.Op == "") {
+			machine = m.Value
+		}
+	}
 	var parts []string
 	for _, m := range ms {
 		switch {
 		case m.Label == "machine" && (m.Op == "=" || m.Op == ""):
 			parts = append(parts, u.T("match.machine", u.machineName(m.Value)))
 		case m.Label == "alertname" && (m.Op == "=" || m.Op == ""):
-			what := m.Value
-			if r, ok := u.al.rules[m.Value]; ok {
-				if s := r.Summary[string(u.Lang())]; s != "" {
-					what = s
-				}
-			}
-			parts = append(parts, u.T("match.alert", what))
+			parts = append(parts, u.T("match.alert", u.ruleWords(m.Value, machine)))
 		default:
 			parts = append(parts, m.Label+" "+m.Op+" "+m.Value)
 		}
@@ -812,7 +850,7 @@ func (u *UI) silenceRow(s api.Silence) fyne.CanvasObject {
 	case "pending":
 		lines = append(lines, u.T("silence.starts", u.formatTime(s.StartsAt), u.formatTime(s.EndsAt)))
 	default:
-		lines = append(lines, u.T("silence.active", u.formatTime(s.EndsAt), fmtDuration(s.EndsAt.Sub(u.opt.Now()))))
+		lines = append(lines, u.T("silence.active", u.formatTime(s.EndsAt), u.tr.Duration(s.EndsAt.Sub(u.opt.Now()))))
 	}
 	by := u.T("silence.by", s.CreatedBy)
 	if s.Comment != "" {

@@ -77,7 +77,7 @@ func TestAlertsTabCardsAndBadge(t *testing.T) {
 		"Alerts needing attention: 1",
 		"Firing now (1)", "Notifications off (3)", "Resolved (1)",
 		"CRITICAL", "WARNING", "Muted", "Resolved",
-		"Feed pump 2", "Sounds very different from normal — check the machine now",
+		"Feed pump 2", "pump-2 sounds very different from normal (2.05× threshold) — check the machine now",
 		"Since 08:00:25 (15s ago)", "Not acknowledged yet",
 		"Notifications silenced until 2025-06-03 06:00 by lee — “microphone on order, arrives tomorrow”",
 		"Notifications off: maintenance window “Line C overhaul” is open.",
@@ -325,7 +325,7 @@ func TestNotificationsAdmin(t *testing.T) {
 
 func TestCriticalBannerOnOverview(t *testing.T) {
 	r := newRig(t, api.RoleOperator, i18n.English)
-	want := "CRITICAL — Feed pump 2: Sounds very different from normal — check the machine now"
+	want := "CRITICAL — Feed pump 2: pump-2 sounds very different from normal (2.05× threshold) — check the machine now"
 	if got := r.ui.CriticalBanner(); got != want {
 		t.Fatalf("banner = %q, want %q", got, want)
 	}
@@ -334,7 +334,7 @@ func TestCriticalBannerOnOverview(t *testing.T) {
 		t.Errorf("Show alerts opened tab %d", r.ui.tabIndex)
 	}
 	r.ui.SetLang(i18n.Korean)
-	if got := r.ui.CriticalBanner(); got != "긴급 — Feed pump 2: 평소와 소리가 크게 다릅니다 — 지금 설비를 점검하세요" {
+	if got := r.ui.CriticalBanner(); got != "긴급 — Feed pump 2: pump-2 소리가 평소와 크게 다릅니다 (임계값의 2.05배) — 지금 설비를 점검하세요" {
 		t.Errorf("Korean banner = %q", got)
 	}
 }
@@ -350,7 +350,7 @@ func TestLanguageSwitchRelabelsAlerts(t *testing.T) {
 		t.Errorf("notifications tab in Korean = %q", got)
 	}
 	all := texts(r.win)
-	for _, want := range []string{"긴급", "주의", "발생 중", "알림 꺼짐", "평소와 소리가 크게 다릅니다 — 지금 설비를 점검하세요",
+	for _, want := range []string{"긴급", "주의", "발생 중", "알림 꺼짐", "pump-2 소리가 평소와 크게 다릅니다 (임계값의 2.05배) — 지금 설비를 점검하세요",
 		"확인", "알림 끄기…", "자세히", "알림 꺼짐: 정비 시간 “Line C overhaul” 중입니다.", "지금 끝내기"} {
 		if !strings.Contains(all, want) {
 			t.Errorf("Korean alerts tab lacks %q", want)
@@ -405,6 +405,68 @@ func TestAlertsUnsupportedAppliance(t *testing.T) {
 	}
 }
 
+// The appliance's rules have templated summaries ({{.Machine}} …); the banner, the cards
+// and the acknowledge dialog show the alert's rendered summary in the UI's language, never
+// the template (issue 9).
+func TestAlertSummariesRenderedNotTemplates(t *testing.T) {
+	for _, tt := range []struct {
+		lang i18n.Lang
+		want string
+	}{
+		{i18n.English, "pump-2 sounds very different from normal (2.05× threshold) — check the machine now"},
+		{i18n.Korean, "pump-2 소리가 평소와 크게 다릅니다 (임계값의 2.05배) — 지금 설비를 점검하세요"},
+	} {
+		r := newRig(t, api.RoleOperator, tt.lang)
+		if b := r.ui.CriticalBanner(); !strings.HasSuffix(b, "Feed pump 2: "+tt.want) {
+			t.Errorf("%s banner = %q, want it to end with %q", tt.lang, b, tt.want)
+		}
+		r.ui.SelectTab(TabAlerts)
+		test.Tap(enabled(t, r.win, r.ui.T("event.acknowledge")))
+		all := texts(r.win)
+		if strings.Contains(all, "{{") || strings.Contains(r.ui.CriticalBanner(), "{{") {
+			t.Errorf("%s: a template is shown:\n%s", tt.lang, all)
+		}
+		if !strings.Contains(all, "Feed pump 2 — "+tt.want) {
+			t.Errorf("%s acknowledge dialog lacks %q", tt.lang, "Feed pump 2 — "+tt.want)
+		}
+		// A silence of the rule is described with the words of its alert, not the template.
+		ms := []api.Matcher{{Label: "machine", Op: "=", Value: fakeappliance.Pump}, {Label: "alertname", Op: "=", Value: "anomaly_critical"}}
+		if got := r.ui.describeMatchers(ms); !strings.HasSuffix(got, r.ui.T("match.alert", tt.want)) {
+			t.Errorf("%s silence described as %q", tt.lang, got)
+		}
+		ms[0].Value = fakeappliance.Fan // no alert of the rule there: its name
+		if got := r.ui.describeMatchers(ms); !strings.HasSuffix(got, r.ui.T("match.alert", "anomaly_critical")) {
+			t.Errorf("%s silence without an alert described as %q", tt.lang, got)
+		}
+	}
+}
+
+// An older appliance sends no annotations: the alert's own (rendered) summary is shown,
+// and a rule summary only when it is plain text.
+func TestAlertSummaryFallbacks(t *testing.T) {
+	r := newRig(t, api.RoleOperator, i18n.Korean)
+	r.ui.al.rules = map[string]api.AlertRule{
+		"tmpl":  {Name: "tmpl", Summary: map[string]string{"ko": "{{.Machine}} 이상음"}},
+		"plain": {Name: "plain", Summary: map[string]string{"ko": "평소와 다릅니다"}},
+	}
+	tests := []struct {
+		a    api.Alert
+		want string
+	}{
+		{api.Alert{Rule: "tmpl", Summary: "pump-2 sounds unusual",
+			Annotations: map[string]map[string]string{"ko": {"summary": "pump-2 이상음"}, "en": {"summary": "pump-2 sounds unusual"}}}, "pump-2 이상음"},
+		{api.Alert{Rule: "tmpl", Summary: "pump-2 sounds unusual"}, "pump-2 sounds unusual"},
+		{api.Alert{Rule: "tmpl", Annotations: map[string]map[string]string{"en": {"summary": "pump-2 sounds unusual"}}}, "pump-2 sounds unusual"},
+		{api.Alert{Rule: "plain", Summary: "pump-2 sounds different"}, "평소와 다릅니다"},
+		{api.Alert{Rule: "tmpl"}, "tmpl"},
+	}
+	for _, tt := range tests {
+		if got := r.ui.summary(tt.a); got != tt.want {
+			t.Errorf("summary(%+v) = %q, want %q", tt.a, got, tt.want)
+		}
+	}
+}
+
 func TestGoldenAlerts(t *testing.T) {
 	r := newRig(t, api.RoleOperator, i18n.English)
 	r.win.Resize(fyne.NewSize(1280, 900))
@@ -412,9 +474,63 @@ func TestGoldenAlerts(t *testing.T) {
 	golden(t, r.win, "alerts.png")
 }
 
+func TestGoldenAlertsKorean(t *testing.T) {
+	r := newRig(t, api.RoleOperator, i18n.Korean)
+	r.win.Resize(fyne.NewSize(1280, 900))
+	r.ui.SelectTab(TabAlerts)
+	golden(t, r.win, "alerts-ko.png")
+}
+
 func TestGoldenNotifications(t *testing.T) {
 	r := newRig(t, api.RoleAdmin, i18n.English)
 	r.win.Resize(fyne.NewSize(1280, 800))
 	r.ui.SelectTab(TabNotifications)
 	golden(t, r.win, "notifications.png")
+}
+
+// One acknowledgement settles an anomaly (issue 9): acknowledging the pump's open event
+// says it takes the alert along, and afterwards the alert card and the banner show the
+// acknowledgement without a second action.
+func TestAcknowledgeEventSettlesItsAlert(t *testing.T) {
+	r := newRig(t, api.RoleOperator, i18n.English)
+	r.ui.ShowMachine(fakeappliance.Pump)
+	test.Tap(enabled(t, r.win, "Acknowledge"))
+	want := "Its alert is acknowledged with it: pump-2 sounds very different from normal (2.05× threshold) — check the machine now"
+	if !strings.Contains(texts(r.win), want) {
+		t.Errorf("the acknowledge dialog does not say the alert goes with it (%q)", want)
+	}
+	test.Tap(dialogButton(t, r.win, "Acknowledge"))
+	if lastRequest(r.fake, "POST", api.Expand(api.PathAlertAck, fakeappliance.PumpAlert)) != nil {
+		t.Error("the client acknowledged the alert itself: the appliance does that")
+	}
+	if !strings.Contains(r.ui.CriticalBanner(), "(acknowledged by floor-tablet)") {
+		t.Errorf("banner after acknowledging the event = %q", r.ui.CriticalBanner())
+	}
+	r.ui.SelectTab(TabAlerts)
+	if b := buttons(r.win, "Acknowledge"); len(b) == 0 || !b[0].Disabled() {
+		t.Error("the pump's alert can still be acknowledged after its event was")
+	}
+	if !strings.Contains(texts(r.win), "Acknowledged by floor-tablet at 08:00:40") {
+		t.Error("the alert card does not show the acknowledgement")
+	}
+}
+
+// And the reverse: acknowledging the alert settles its event in the lists shown.
+func TestAcknowledgeAlertSettlesItsEvent(t *testing.T) {
+	r := newRig(t, api.RoleOperator, i18n.Korean)
+	r.ui.SelectTab(TabAlerts)
+	test.Tap(enabled(t, r.win, "확인"))
+	if want := "이 경보의 원인인 설비 이상 이벤트도 함께 확인됩니다."; !strings.Contains(texts(r.win), want) {
+		t.Errorf("the acknowledge dialog does not say the event goes with it (%q)", want)
+	}
+	test.Tap(dialogButton(t, r.win, "확인"))
+	for _, e := range r.ui.events {
+		if e.ID == fakeappliance.OpenEvent && e.AcknowledgedAt == nil {
+			t.Errorf("event %d still unacknowledged in the list after its alert was acknowledged", e.ID)
+		}
+	}
+	r.ui.ShowMachine(fakeappliance.Pump)
+	if b := buttons(r.win, "확인"); len(b) == 0 || !b[0].Disabled() {
+		t.Error("the pump's open event can still be acknowledged after its alert was")
+	}
 }

@@ -17,6 +17,7 @@ type plot struct {
 	bg, line, hot  color.Color
 	thrColour      color.Color
 	grid           color.Color // nil: no grid
+	gridAt         []float64   // values the grid lines are drawn at; nil: quarters of the height
 	width, dashLen int
 }
 
@@ -36,8 +37,16 @@ func (p plot) draw(w, h int) image.Image {
 		return float64(h-1) - f*float64(h-1)
 	}
 	if p.grid != nil {
-		for i := 1; i < 4; i++ {
-			gy := i * h / 4
+		var rows []int
+		for i := 1; i < 4 && p.gridAt == nil; i++ {
+			rows = append(rows, i*h/4)
+		}
+		for _, v := range p.gridAt { // beside the y axis' values
+			if v > p.lo && v < p.hi {
+				rows = append(rows, int(math.Round(y(v))))
+			}
+		}
+		for _, gy := range rows {
 			for x := 0; x < w; x++ {
 				img.Set(x, gy, p.grid)
 			}

@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"image"
 	"image/color"
+	"math"
+	"slices"
+	"strconv"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -23,6 +26,7 @@ var (
 	chartLine = color.NRGBA{0x15, 0x65, 0xc0, 0xff}
 	chartHot  = color.NRGBA{0xc6, 0x28, 0x28, 0xff}
 	chartThr  = color.NRGBA{0xc6, 0x28, 0x28, 0xb0}
+	chartAxis = color.NRGBA{0x61, 0x61, 0x61, 0xff}
 	meterBG   = color.NRGBA{0xe0, 0xe0, 0xe0, 0xff}
 	meterFG   = color.NRGBA{0x2e, 0x7d, 0x32, 0xff}
 	meterHot  = color.NRGBA{0xef, 0x6c, 0x00, 0xff}
@@ -32,17 +36,20 @@ type detailScreen struct {
 	u *UI
 	m *machine
 
-	root      fyne.CanvasObject
-	badge     *canvas.Rectangle
-	badgeText *canvas.Text
-	spectro   *canvas.Image
-	freqTop   *canvas.Text
-	freqBot   *canvas.Text
-	chart     *canvas.Raster
-	scoreText *widget.Label
-	meter     *levelMeter
-	sensor    *widget.Label
-	events    *fyne.Container
+	root       fyne.CanvasObject
+	badge      *canvas.Rectangle
+	badgeText  *canvas.Text
+	spectro    *canvas.Image
+	freqTop    *canvas.Text
+	freqBot    *canvas.Text
+	chart      *canvas.Raster
+	axis       *fyne.Container // the chart's y axis values (axisLayout)
+	axisHi     float64         // the range the axis shows
+	axisValues []float64       // the value of each label in axis
+	scoreText  *widget.Label
+	meter      *levelMeter
+	sensor     *widget.Label
+	events     *fyne.Container
 }
 
 func newDetailScreen(u *UI, m *machine) *detailScreen {
@@ -72,7 +79,8 @@ func newDetailScreen(u *UI, m *machine) *detailScreen {
 	d.chart = canvas.NewRaster(d.drawChart)
 	d.chart.SetMinSize(fyne.NewSize(560, 160))
 	d.scoreText = widget.NewLabel("")
-	chart := container.NewBorder(nil, d.scoreText, nil, nil, d.chart)
+	d.axis = container.New(&axisLayout{hi: &d.axisHi, values: &d.axisValues})
+	chart := container.NewBorder(nil, d.scoreText, nil, nil, container.NewBorder(nil, nil, d.axis, nil, d.chart))
 
 	left := container.NewVBox(
 		widget.NewCard(u.T("detail.spectrum"), "", spectro),
@@ -116,13 +124,15 @@ func (d *detailScreen) refresh() {
 		d.spectro.Refresh()
 		d.chart.Refresh()
 	}
+	d.refreshAxis()
 	switch {
 	case !m.have:
 		d.scoreText.SetText(u.T("detail.nodata"))
 	case m.live.State == api.StateLearning:
 		d.scoreText.SetText(u.T("detail.learning", status.Percent(m.live)))
 	default:
-		d.scoreText.SetText(u.T("detail.scoreline", m.live.Smoothed, m.thr))
+		r, _ := ratio(m.live.Smoothed, m.live.Threshold)
+		d.scoreText.SetText(u.T("detail.scoreline", u.T("score.times", r)))
 	}
 	d.meter.set(m.live.LevelDBFS, m.have)
 	sensor := m.live.Sensor
@@ -140,9 +150,107 @@ func fmtHz(hz float64) string {
 }
 
 func (d *detailScreen) drawChart(w, h int) image.Image {
-	lo, hi := scoreRange(d.m.scores, d.m.thr)
-	return plot{values: d.m.scores, n: HistoryLen, lo: lo, hi: hi, thr: d.m.thr, bg: chartBG, grid: chartGrid,
-		line: chartLine, hot: chartHot, thrColour: chartThr, width: 2, dashLen: 8}.draw(w, h)
+	lo, hi := scoreRange(d.m.scores, d.m.alarmLine())
+	return plot{values: d.m.scores, n: HistoryLen, lo: lo, hi: hi, thr: d.m.alarmLine(), bg: chartBG, grid: chartGrid,
+		gridAt: axisTicks(hi, 0),
+		line:   chartLine, hot: chartHot, thrColour: chartThr, width: 2, dashLen: 8}.draw(w, h)
+}
+
+// refreshAxis labels the chart's y axis for its current range: round values
+// in the unit of the scores (multiples of the threshold), the threshold among them.
+func (d *detailScreen) refreshAxis() {
+	_, hi := scoreRange(d.m.scores, d.m.alarmLine())
+	if hi == d.axisHi && len(d.axis.Objects) > 0 {
+		return
+	}
+	d.axisHi = hi
+	d.axis.Objects = nil
+	d.axisValues = axisTicks(hi, d.m.alarmLine())
+	for _, v := range d.axisValues {
+		label := "0"
+		if v != 0 {
+			label = d.u.T("axis.times", strconv.FormatFloat(v, 'f', -1, 64))
+		}
+		t := canvas.NewText(label, chartAxis)
+		t.TextSize = 11
+		t.Alignment = fyne.TextAlignTrailing
+		if v > 0 && v == d.m.alarmLine() {
+			t.Color, t.TextStyle.Bold = chartHot, true
+		}
+		d.axis.Add(t)
+	}
+	d.axis.Refresh()
+}
+
+// AxisLabels returns the values written on the score chart's y axis, bottom up.
+func (d *detailScreen) AxisLabels() []string {
+	var out []string
+	for _, o := range d.axis.Objects {
+		out = append(out, o.(*canvas.Text).Text)
+	}
+	return out
+}
+
+// axisTicks returns the values to label on a 0…hi axis: multiples of a round
+// step (1, 2, 2.5 or 5 × 10ⁿ) giving at most five intervals, and thr (if in
+// range and not 0) so the threshold is always labelled.
+func axisTicks(hi, thr float64) []float64 {
+	if hi <= 0 {
+		return []float64{0}
+	}
+	step := math.Pow(10, math.Floor(math.Log10(hi/5)))
+	for _, f := range []float64{1, 2, 2.5, 5, 10} {
+		if hi/(step*f) <= 5+1e-9 {
+			step *= f
+			break
+		}
+	}
+	var out []float64
+	for i := 0; ; i++ {
+		v := math.Round(float64(i)*step*1e9) / 1e9
+		if v > hi+1e-9 {
+			break
+		}
+		out = append(out, v)
+	}
+	if thr > 0 && thr <= hi && !slices.Contains(out, thr) {
+		out = append(out, thr)
+		slices.Sort(out)
+	}
+	return out
+}
+
+// axisLayout puts each label of the chart's y axis beside the height of the
+// chart where its value (values, in order) is drawn (plot.draw's scale, 0…hi),
+// clamped inside the chart.
+type axisLayout struct {
+	hi     *float64
+	values *[]float64
+}
+
+func (l *axisLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	hi := *l.hi
+	for i, o := range objs {
+		if i >= len(*l.values) {
+			break
+		}
+		ts := o.MinSize()
+		y := size.Height / 2
+		if hi > 0 {
+			y = (size.Height - 1) * float32(1-(*l.values)[i]/hi)
+		}
+		y = min(max(y-ts.Height/2, 0), size.Height-ts.Height)
+		o.Move(fyne.NewPos(0, y))
+		o.Resize(fyne.NewSize(size.Width-4, ts.Height))
+	}
+}
+
+func (l *axisLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	w := float32(0)
+	for _, o := range objs {
+		w = max(w, o.MinSize().Width)
+	}
+	return fyne.NewSize(w+6, 0)
 }
 
 // showEvents lists the machine's recent events with their buttons.

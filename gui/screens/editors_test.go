@@ -77,7 +77,7 @@ func TestRuleEditorSavesWholeList(t *testing.T) {
 		t.Error("the editor is still open after saving")
 	}
 	all := texts(r.win)
-	if !strings.Contains(all, "Anomaly score above 1.8 for 15s\nBack to normal below 1.1\nStays on 1m after it clears") {
+	if !strings.Contains(all, "Anomaly score above 1.8× the threshold for 15s\nBack to normal below 1.1× the threshold\nStays on 1m after it clears") {
 		t.Errorf("the rule card does not show the change:\n%s", all)
 	}
 }
@@ -356,8 +356,8 @@ func TestEditorsInKorean(t *testing.T) {
 		t.Errorf("rules tab in Korean = %q", got)
 	}
 	all := texts(r.win)
-	for _, want := range []string{"규칙 추가", "정비 시간 추가", "편집", "삭제", "평소와 소리가 크게 다릅니다 — 지금 설비를 점검하세요",
-		"이상 점수 초과 1.5, 10s 동안", "마이크 무음, 1m 동안", "긴급", "매일, 00:00–23:59 (Asia/Seoul)"} {
+	for _, want := range []string{"규칙 추가", "정비 시간 추가", "편집", "삭제", "소리가 평소와 크게 다릅니다 (임계값의 {{printf \"%.2f\" .Value}}배) — 지금 설비를 점검하세요",
+		"이상 점수 초과 임계값의 1.5배, 10초 동안", "마이크 무음, 1분 동안", "긴급", "매일, 00:00–23:59 (Asia/Seoul)"} {
 		if !strings.Contains(all, want) {
 			t.Errorf("Korean rules tab lacks %q", want)
 		}

@@ -2,10 +2,8 @@ package screens
 
 import (
 	"context"
-	"fmt"
 	"image/color"
 	"slices"
-	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -107,7 +105,7 @@ func (u *UI) loadEvents() {
 			return
 		}
 		u.events = evs
-		u.eventsUI.status.SetText(u.T("events.count", len(evs)))
+		u.eventsUI.status.SetText(u.tr.N("events.count", len(evs), len(evs)))
 		u.eventsUI.show()
 	})
 }
@@ -168,11 +166,14 @@ func (u *UI) eventCard(e api.Event, withMachine bool) fyne.CanvasObject {
 	}
 	var when string
 	if e.Open() {
-		when = u.T("event.ongoing", fmtDuration(u.opt.Now().Sub(e.Start)))
+		when = u.T("event.ongoing", u.tr.Duration(u.opt.Now().Sub(e.Start)))
 	} else {
-		when = u.T("event.lasted", fmtDuration(e.End.Sub(e.Start)))
+		when = u.T("event.lasted", u.tr.Duration(e.End.Sub(e.Start)))
 	}
-	lines := []string{when, u.T("event.peak", e.PeakScore, e.Threshold)}
+	lines := []string{when}
+	if r, ok := ratio(e.PeakScore, e.Threshold); ok {
+		lines = append(lines, u.T("event.peak", u.T("score.times", r)))
+	}
 	if e.AcknowledgedAt != nil {
 		ack := u.T("event.acked", e.AcknowledgedBy, u.formatTime(*e.AcknowledgedAt))
 		if e.AckComment != "" {
@@ -229,17 +230,6 @@ func joinLines(ls []string) string {
 	return s
 }
 
-func fmtDuration(d time.Duration) string {
-	switch {
-	case d < time.Minute:
-		return fmt.Sprintf("%ds", int(d.Seconds()))
-	case d < time.Hour:
-		return fmt.Sprintf("%dm %02ds", int(d.Minutes()), int(d.Seconds())%60)
-	default:
-		return fmt.Sprintf("%dh %02dm", int(d.Hours()), int(d.Minutes())%60)
-	}
-}
-
 // labelName translates a label value.
 func (u *UI) labelName(l string) string {
 	if l == api.LabelFalseAlarm || slices.Contains(FaultLabels, l) {
@@ -257,6 +247,11 @@ func (u *UI) askAcknowledge(e api.Event) {
 	errText.Importance = widget.DangerImportance
 	errText.Wrapping = fyne.TextWrapWord
 	content := container.NewVBox(widget.NewLabel(u.T("ack.question")), comment, errText)
+	for _, a := range u.linkedAlerts(e) { // the appliance acknowledges them with the event
+		l := widget.NewLabel(u.T("ack.linked", u.summary(a)))
+		l.Wrapping = fyne.TextWrapWord
+		content.Add(l)
+	}
 	var dlg *dialog.CustomDialog
 	confirm := widget.NewButtonWithIcon(u.T("event.acknowledge"), fynetheme.ConfirmIcon(), nil)
 	confirm.Importance = widget.HighImportance
@@ -276,6 +271,7 @@ func (u *UI) askAcknowledge(e api.Event) {
 			}
 			dlg.Hide()
 			u.eventChanged(got)
+			u.loadAlerts() // its alerts were acknowledged with it
 		})
 	}
 	dlg = dialog.NewCustomWithoutButtons(u.T("ack.title"), content, u.win)
@@ -326,4 +322,51 @@ func (u *UI) askLabel(e api.Event) {
 	dlg = dialog.NewCustomWithoutButtons(u.T("label.title"), content, u.win)
 	dlg.SetButtons([]fyne.CanvasObject{cancel, save})
 	dlg.Show()
+}
+
+// anomalyRule reports whether a rule reads the anomaly score: its alerts are
+// acknowledged together with the machine's anomaly events.
+func (u *UI) anomalyRule(name string) bool {
+	m := u.al.rules[name].Metric
+	return m == "anomaly_score" || m == "score"
+}
+
+// acknowledgedTogether reports whether the appliance acknowledges alert a and
+// event e together (appliance/daemon/acklink.go): an anomaly event and an
+// unacknowledged anomaly alert of its machine, pending or firing, that
+// overlap in time.
+func (u *UI) acknowledgedTogether(a api.Alert, e api.Event) bool {
+	return e.Kind == "anomaly" && alertMachine(a) == e.MachineID && a.State != api.AlertResolved && a.AcknowledgedAt == nil &&
+		u.anomalyRule(a.Rule) && (e.Open() || !a.ActiveAt.After(*e.End))
+}
+
+// linkedAlerts returns the alerts acknowledging e acknowledges too.
+func (u *UI) linkedAlerts(e api.Event) []api.Alert {
+	var out []api.Alert
+	for _, a := range u.al.alerts {
+		if u.acknowledgedTogether(a, e) {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// linkedEvents reports whether acknowledging a acknowledges an event shown.
+func (u *UI) linkedEvents(a api.Alert) bool {
+	evs := slices.Clone(u.events)
+	if m := u.byID[alertMachine(a)]; m != nil {
+		evs = append(evs, m.events...)
+	}
+	return slices.ContainsFunc(evs, func(e api.Event) bool { return e.AcknowledgedAt == nil && u.acknowledgedTogether(a, e) })
+}
+
+// eventsOfMachineChanged fetches again the events of the lists shown that
+// are of machine id (the appliance acknowledged some with an alert).
+func (u *UI) eventsOfMachineChanged(id string) {
+	if slices.ContainsFunc(u.events, func(e api.Event) bool { return e.MachineID == id }) {
+		u.loadEvents()
+	}
+	if m := u.byID[id]; m != nil && len(m.events) > 0 {
+		u.loadMachineEvents(m)
+	}
 }

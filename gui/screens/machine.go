@@ -19,7 +19,7 @@ type machine struct {
 	cfg    api.Machine
 	live   api.Live
 	have   bool
-	scores []float64 // smoothed scores, oldest first, at most HistoryLen
+	scores []float64 // decision scores in multiples of their threshold (ratio), oldest first, at most HistoryLen
 	levels []float64
 	thr    float64
 	wf     *waterfall.Waterfall
@@ -41,7 +41,9 @@ func (m *machine) add(l api.Live) {
 	if !m.have || l.Seq >= m.live.Seq {
 		m.live, m.have = l, true
 	}
-	m.scores = appendCapped(m.scores, l.Smoothed)
+	if r, ok := ratio(l.Smoothed, l.Threshold); ok {
+		m.scores = appendCapped(m.scores, r)
+	}
 	m.levels = appendCapped(m.levels, l.LevelDBFS)
 	if l.Threshold > 0 {
 		m.thr = l.Threshold
@@ -52,7 +54,9 @@ func (m *machine) add(l api.Live) {
 // seed starts the charts from stored score history (oldest first).
 func (m *machine) seed(ps []api.ScorePoint) {
 	for _, p := range ps {
-		m.scores = appendCapped(m.scores, p.Smoothed)
+		if r, ok := ratio(p.Smoothed, p.Threshold); ok {
+			m.scores = appendCapped(m.scores, r)
+		}
 		m.levels = appendCapped(m.levels, p.LevelDBFS)
 		if p.Threshold > 0 {
 			m.thr = p.Threshold
@@ -70,6 +74,25 @@ func (m *machine) latest(l api.Live) {
 			m.thr = l.Threshold
 		}
 	}
+}
+
+// ratio is a decision score in multiples of its threshold: the one unit every
+// score is shown in (alerts' anomaly_score values too), so the alarm line is
+// always at 1. ok is false while learning (no threshold yet).
+func ratio(score, thr float64) (float64, bool) {
+	if thr <= 0 {
+		return 0, false
+	}
+	return score / thr, true
+}
+
+// alarmLine is where the charts draw the threshold: at 1 (ratio), or nowhere
+// before the machine has one.
+func (m *machine) alarmLine() float64 {
+	if m.thr > 0 {
+		return 1
+	}
+	return 0
 }
 
 func appendCapped(s []float64, v float64) []float64 {

@@ -285,7 +285,7 @@ func (u *UI) jobStats(st api.JobStats) fyne.CanvasObject {
 	}
 	lines := []string{u.T("jobs.done", st.Done)}
 	if st.OldestQueue > 0 {
-		lines = append(lines, u.T("jobs.oldest", fmtDuration(time.Duration(st.OldestQueue*float64(time.Second)))))
+		lines = append(lines, u.T("jobs.oldest", u.tr.Duration(time.Duration(st.OldestQueue*float64(time.Second)))))
 	}
 	if st.LastError != "" {
 		at := ""

@@ -77,7 +77,7 @@ func (o *overviewScreen) refresh() {
 			sub += u.T("kind." + m.cfg.Kind)
 		}
 		if t := o.tiles[m.cfg.ID]; t != nil {
-			t.Set(m.name(), sub, word, k, m.scores, m.thr)
+			t.Set(m.name(), sub, word, k, m.scores, m.alarmLine())
 		}
 	}
 	switch {
@@ -88,9 +88,9 @@ func (o *overviewScreen) refresh() {
 	case len(u.machines) == 0:
 		o.summary.Text = u.T("overview.nomachines")
 	case attention == 0:
-		o.summary.Text = u.T("overview.allgood", len(u.machines))
+		o.summary.Text = u.tr.N("overview.allgood", len(u.machines), len(u.machines))
 	default:
-		o.summary.Text = u.T("overview.attention", len(u.machines), attention)
+		o.summary.Text = u.tr.N("overview.attention", len(u.machines), len(u.machines), attention)
 	}
 	o.summary.Refresh()
 	o.empty.Hidden = u.app != nil
@@ -154,8 +154,8 @@ type Tile struct {
 	word        *canvas.Text
 	spark       *canvas.Raster
 	kind        status.Kind
-	scores      []float64
-	thr         float64
+	scores      []float64 // multiples of the threshold
+	thr         float64   // where the alarm line is: 1, or 0 for none
 	wordDefault string
 }
 

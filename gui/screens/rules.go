@@ -135,7 +135,7 @@ func (u *UI) metricName(m string) string {
 
 // ruleCondition says when a rule fires, in words.
 func (u *UI) ruleCondition(r api.AlertRule) string {
-	forText := durText(r.For)
+	forText := u.durText(r.For)
 	var lines []string
 	if len(r.SensorStates) > 0 {
 		var ss []string
@@ -148,25 +148,33 @@ func (u *UI) ruleCondition(r api.AlertRule) string {
 		}
 		lines = append(lines, u.T("rule.when.sensor", strings.Join(ss, u.T("rule.or")), forText))
 	} else {
-		lines = append(lines, u.T("rule.when.metric", u.metricName(r.Metric), u.T("op.word."+r.Op), formatNumber(r.Enter, false), forText))
+		value := func(v float64) string {
+			s := formatNumber(v, false)
+			if r.Metric == "anomaly_score" { // scores are shown in multiples of the threshold everywhere
+				s = u.T("unit.times", s)
+			}
+			return s
+		}
+		lines = append(lines, u.T("rule.when.metric", u.metricName(r.Metric), u.T("op.word."+r.Op), value(r.Enter), forText))
 		if r.Exit != 0 {
 			back := "op.word.<"
 			if r.Op == "<" || r.Op == "<=" {
 				back = "op.word.>"
 			}
-			lines = append(lines, u.T("rule.exit", u.T(back), formatNumber(r.Exit, false)))
+			lines = append(lines, u.T("rule.exit", u.T(back), value(r.Exit)))
 		}
 	}
 	if r.KeepFiringFor != "" {
-		lines = append(lines, u.T("rule.keep", durText(r.KeepFiringFor)))
+		lines = append(lines, u.T("rule.keep", u.durText(r.KeepFiringFor)))
 	}
 	return joinLines(lines)
 }
 
-// durText prints a Go duration short: "1m0s" as "1m", "" as "0s".
-func durText(s string) string {
+// durText prints a rule's Go duration in the UI's units: "1m0s" as "1m 00s"
+// ("1분 00초" in Korean), "" as "0s". A value that does not parse is shown as is.
+func (u *UI) durText(s string) string {
 	if d, err := time.ParseDuration(s); err == nil || s == "" {
-		return shortDuration(d.String())
+		return u.tr.Duration(d)
 	}
 	return s
 }

@@ -4,10 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"image/png"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -462,6 +464,68 @@ func TestDetailExplainsDCOffset(t *testing.T) {
 		}
 		if got := r.ui.Tile(fakeappliance.Fan).Word(); lang == i18n.English && got != "Check microphone" {
 			t.Errorf("fan tile %q, want Check microphone", got)
+		}
+	}
+}
+
+// Scores carry one unit on every page (issue 9): multiples of the machine's alarm
+// threshold, as the alerts' anomaly_score values are. The fake's thresholds are not 1, so a
+// raw score would show.
+func TestScoresInMultiplesOfThreshold(t *testing.T) {
+	for _, tt := range []struct {
+		lang             i18n.Lang
+		detail, ev, alrt string
+	}{
+		{i18n.English, "Score %.2f× the alarm threshold · alarm above 1× (dashed line)", "Peak 2.05× the alarm threshold", "(2.05× threshold)"},
+		{i18n.Korean, "점수: 경보 임계값의 %.2f배 · 1배 초과 시 경보 (점선)", "최고 점수: 경보 임계값의 2.05배", "(임계값의 2.05배)"},
+	} {
+		r := newRig(t, api.RoleOperator, tt.lang)
+		r.ui.ShowMachine(fakeappliance.Pump)
+		l := r.fake.Live(1, lastTick)
+		if l.Threshold == 1 {
+			t.Fatal("the fake's threshold is 1: raw scores and multiples look alike")
+		}
+		all := texts(r.win)
+		for _, want := range []string{fmt.Sprintf(tt.detail, l.Smoothed/l.Threshold), tt.ev} {
+			if !strings.Contains(all, want) {
+				t.Errorf("%s detail lacks %q:\n%s", tt.lang, want, all)
+			}
+		}
+		if raw := fmt.Sprintf("%.2f", l.Threshold); strings.Contains(all, raw) {
+			t.Errorf("%s detail shows the raw threshold %s", tt.lang, raw)
+		}
+		if !strings.Contains(r.ui.CriticalBanner(), tt.alrt) {
+			t.Errorf("%s banner %q lacks the alert's value in the same unit %q", tt.lang, r.ui.CriticalBanner(), tt.alrt)
+		}
+	}
+}
+
+// The detail's score chart has values on its y axis, in the unit of the scores (issue 9),
+// with the threshold (1×) among them.
+func TestDetailChartHasYAxisValues(t *testing.T) {
+	for lang, want := range map[i18n.Lang][]string{i18n.English: {"0", "1×", "2×"}, i18n.Korean: {"0", "1배", "2배"}} {
+		r := newRig(t, api.RoleOperator, lang)
+		r.ui.ShowMachine(fakeappliance.Pump)
+		got := r.ui.detail.AxisLabels()
+		for _, w := range want {
+			if !slices.Contains(got, w) {
+				t.Errorf("%s y axis %q lacks %q", lang, got, w)
+			}
+		}
+	}
+	// Ticks: round steps from 0 to the top, the threshold always labelled.
+	tests := []struct {
+		hi   float64
+		want []float64
+	}{
+		{1.6, []float64{0, 0.5, 1, 1.5}},
+		{3.5, []float64{0, 1, 2, 3}},
+		{9, []float64{0, 1, 2, 4, 6, 8}},
+		{0.3, []float64{0, 0.1, 0.2, 0.3}},
+	}
+	for _, tt := range tests {
+		if got := axisTicks(tt.hi, 1); !slices.Equal(got, tt.want) {
+			t.Errorf("axisTicks(%v) = %v, want %v", tt.hi, got, tt.want)
 		}
 	}
 }

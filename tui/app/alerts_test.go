@@ -133,7 +133,7 @@ func TestSilenceForm(t *testing.T) {
 	m, cmd := step(t, m, press("6"))
 	m = settle(t, m, cmd)
 	m = keys(t, m, "s")
-	mustContain(t, m, "machine=pump-2, alertname=PumpHighScore", "Duration  1h", "Mutes the notifications of 1 active alert(s) now until 11:30")
+	mustContain(t, m, "machine=pump-2, alertname=PumpHighScore", "Duration  1h", "Mutes the notifications of 1 active alert now until 11:30")
 	// Digits and q are text while the form is open.
 	m = keys(t, m, "tab", "tab")
 	golden(t, "silence_form_80x24", m.Render())
@@ -240,13 +240,13 @@ func TestReceiverTestAndMaskedSecrets(t *testing.T) {
 		t.Fatalf("POSTs %+v", posts)
 	}
 	// The appliance sends it at once and answers done (no job to follow).
-	mustContain(t, m, "Last test through night-kakao · test · done · 1 attempt(s)", "Test notification through night-kakao sent.")
+	mustContain(t, m, "Last test through night-kakao · test · done · 1 attempt", "Test notification through night-kakao sent.")
 	// A failed one says why.
 	m = keys(t, m, "down")
 	m, cmd = step(t, m, press("t"))
 	m = settle(t, m, cmd)
 	mustContain(t, m, "Test notification through scada-hook failed: webhook: dial tcp 10.0.0.9:443: connect: connection refused",
-		"Last test through scada-hook · test · failed · 1 attempt(s)")
+		"Last test through scada-hook · test · failed · 1 attempt")
 }
 
 func TestQueueRetry(t *testing.T) {
@@ -391,5 +391,44 @@ func TestTabBarAbbreviates(t *testing.T) {
 			t.Errorf("at %d columns the tab bar is %q; want it to start %q without %q", c.w, top, c.want, c.lack)
 		}
 		checkSize(t, m.Render(), c.w, 24)
+	}
+}
+
+// One acknowledgement settles an anomaly (issue 9): the appliance acknowledges an event's
+// anomaly alert with it and the reverse; the pages say so before, and show it after without
+// a second action.
+func TestAcknowledgeEventSettlesItsAlert(t *testing.T) {
+	m, srv := serve(t, fakeappliance.NewFixture(), 100, 30)
+	mustContain(t, m, "3 alerts firing · 1 critical · 2 muted · 1 pending", "2 unacknowledged")
+	m, cmd := step(t, m, press("3"))
+	m = settle(t, m, cmd)
+	m = keys(t, m, "a") // event #7 of pump-2, open
+	mustContain(t, m, "Acknowledge event #7 of pump-2 and its anomaly alerts")
+	m, cmd = step(t, m, press("enter"))
+	m = settle(t, m, cmd)
+	if a, _ := srv.Alert(fakeappliance.FPPumpScore); a.AcknowledgedAt == nil {
+		t.Fatalf("the appliance did not acknowledge the alert with its event: %+v", a)
+	}
+	m, cmd = step(t, m, press("1"))
+	m = settle(t, m, cmd)
+	mustContain(t, m, "3 alerts firing · 1 critical · 2 muted · 1 acknowledged · 1 pending")
+}
+
+func TestAcknowledgeAlertSettlesItsEvent(t *testing.T) {
+	m, srv := serve(t, fakeappliance.NewFixture(), 100, 30)
+	m, cmd := step(t, m, press("6"))
+	m = settle(t, m, cmd)
+	m = keys(t, m, "a") // the pump's critical anomaly alert
+	mustContain(t, m, "Acknowledge PumpHighScore on pump-2 and its anomaly event")
+	m, cmd = step(t, m, press("enter"))
+	m = settle(t, m, cmd)
+	if e, _ := srv.Event(7); e.AcknowledgedAt == nil {
+		t.Fatalf("the appliance did not acknowledge the event with its alert: %+v", e)
+	}
+	m, cmd = step(t, m, press("1"))
+	m = settle(t, m, cmd)
+	mustContain(t, m, "1 unacknowledged")
+	if strings.Contains(screenOf(m), "2 unacknowledged") {
+		t.Errorf("the overview still counts the event as unacknowledged:\n%s", screenOf(m))
 	}
 }

@@ -484,7 +484,12 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		var cmd tea.Cmd
 		m.alerts, cmd = m.alerts.Update(msg)
 		return m, cmd
-	case alerts.AcknowledgedMsg, alerts.SilencedMsg, alerts.ExpiredMsg:
+	case alerts.AcknowledgedMsg:
+		// The appliance acknowledges an anomaly alert's events with it: read them again too.
+		var cmd tea.Cmd
+		m.alerts, cmd = m.alerts.Update(msg)
+		return m, tea.Batch(cmd, m.loadAlerts(), m.loadRecentEvents(), m.events.Load())
+	case alerts.SilencedMsg, alerts.ExpiredMsg:
 		var cmd tea.Cmd
 		m.alerts, cmd = m.alerts.Update(msg)
 		return m, tea.Batch(cmd, m.loadAlerts())
@@ -502,6 +507,9 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case events.ChangedMsg:
 		var cmd tea.Cmd
 		m.events, cmd = m.events.Update(msg)
+		if msg.Action == "acknowledge" { // the appliance acknowledges an event's anomaly alerts with it
+			return m, tea.Batch(cmd, m.loadRecentEvents(), m.loadAlerts(), m.alerts.Load())
+		}
 		return m, tea.Batch(cmd, m.loadRecentEvents())
 	case devices.LoadedMsg:
 		var cmd tea.Cmd

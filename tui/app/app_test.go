@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -788,5 +789,49 @@ func TestStatusBarReconnecting(t *testing.T) {
 	m = feed(t, m, app.TickMsg(now))
 	if !strings.Contains(ansi.Strip(m.Render()), "reconnecting… (no update for 12s)") {
 		t.Errorf("after 12 s of silence:\n%s", ansi.Strip(m.Render()))
+	}
+}
+
+// Scores carry one unit on every page (issue 9): multiples of the machine's alarm
+// threshold — the unit of the alerts' anomaly_score values — with the chart's threshold
+// line at 1.
+func TestScoresInMultiplesOfThreshold(t *testing.T) {
+	fx := fakeappliance.NewFixture()
+	m, _ := serve(t, fx, 120, 40)
+	var pump api.Live
+	for _, l := range fx.Live {
+		if l.MachineID == "pump-2" {
+			pump = l
+		}
+	}
+	now := fmt.Sprintf("%.2f×", pump.Smoothed/pump.Threshold)
+	raw := fmt.Sprintf("%.2f", pump.Threshold)
+	mustContain(t, m, "SCORE ×THR", now)
+	for page, wants := range map[string][]string{
+		"3": {"PEAK ×THR", "1.42×"}, // event #7: peak 4.82 against 3.40
+		"6": {"1.43×"},              // the pump's anomaly_score alert
+		"2": {"Score   " + now + " threshold", "Score × threshold, last 2 min", "  1.00┤"},
+	} {
+		if page == "2" {
+			m = keys(t, m, "1", "down") // the pump
+		}
+		var cmd tea.Cmd
+		m, cmd = step(t, m, press(page))
+		m = settle(t, m, cmd)
+		mustContain(t, m, wants...)
+		if s := screenOf(m); strings.Contains(s, "/ "+raw) || strings.Contains(s, "4.82") {
+			t.Errorf("page %s shows a raw score or threshold:\n%s", page, s)
+		}
+	}
+}
+
+// "1 machine", not "1 machines" (issue 9).
+func TestOneMachineIsSingular(t *testing.T) {
+	fx := fakeappliance.NewFixture()
+	fx.Machines, fx.Live, fx.History, fx.Events = fx.Machines[:1], fx.Live[:1], nil, fx.Events[1:2]
+	m, _ := serve(t, fx, 100, 30)
+	mustContain(t, m, "1 machine · ")
+	if strings.Contains(screenOf(m), "1 machines") {
+		t.Errorf("plural for one machine:\n%s", screenOf(m))
 	}
 }

@@ -47,6 +47,7 @@ type Fleet struct {
 type AlertCount struct {
 	Critical, Warning int // firing and not muted, by severity
 	Muted             int // firing but silenced or inhibited
+	Acked             int // firing and acknowledged (muted or not)
 	Pending           int
 }
 
@@ -58,6 +59,9 @@ func (c AlertCount) Firing() int { return c.Critical + c.Warning + c.Muted }
 func (f *Fleet) CountAlerts() AlertCount {
 	var c AlertCount
 	for _, a := range f.Alerts {
+		if a.State == api.AlertFiring && a.AcknowledgedAt != nil {
+			c.Acked++
+		}
 		switch {
 		case a.State == api.AlertPending:
 			c.Pending++

@@ -55,6 +55,14 @@ func Span(d time.Duration) string {
 	return fmt.Sprintf("%dd", int(d.Hours()/24))
 }
 
+// Count renders n with the singular or plural noun: "1 machine", "2 machines".
+func Count(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
 // Clock renders t as local wall-clock time, with the date when it is not
 // the same day as now.
 func Clock(now, t time.Time) string {
@@ -83,14 +91,19 @@ func State(l api.Live) string {
 	return l.State
 }
 
-// Score renders a score against its threshold: "2.31 / 3.10", or the score
-// alone while learning (no threshold yet).
+// Score renders a score in multiples of its threshold, the one unit scores
+// are shown in on every page (and the unit of alerts' anomaly_score values):
+// "1.43×" is 1.43 times the alarm threshold; "—" while learning (no
+// threshold yet).
 func Score(score, threshold float64) string {
 	if threshold <= 0 {
-		return fmt.Sprintf("%.2f / —", score)
+		return "—"
 	}
-	return fmt.Sprintf("%.2f / %.2f", score, threshold)
+	return Times(score / threshold)
 }
+
+// Times renders a multiple of the threshold: "1.43×".
+func Times(v float64) string { return fmt.Sprintf("%.2f×", v) }
 
 // Label renders an event label for people: "false_alarm" is "false alarm".
 func Label(l string) string {

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
+	"text/template"
 	"time"
 
 	"signalcraft/core/api"
@@ -57,10 +59,13 @@ func newAlerting(st time.Time, iv time.Duration) alerting {
 	}
 	a := alerting{nextSilence: 3, deliveries: map[string][]api.Delivery{}}
 	a.rules = []api.AlertRule{
+		// Summaries are templates, as the appliance's rules are (core/alert's defaults);
+		// alerts carry them rendered (render).
 		{Name: "anomaly_critical", Metric: "anomaly_score", Op: ">", Enter: 1.5, Exit: 1.1, For: "10s", KeepFiringFor: "1m", Severity: api.SeverityCritical,
-			Summary: map[string]string{"en": "Sounds very different from normal — check the machine now", "ko": "평소와 소리가 크게 다릅니다 — 지금 설비를 점검하세요"}},
+			Summary: map[string]string{"en": `{{.Machine}} sounds very different from normal ({{printf "%.2f" .Value}}× threshold) — check the machine now`,
+				"ko": `{{.Machine}} 소리가 평소와 크게 다릅니다 (임계값의 {{printf "%.2f" .Value}}배) — 지금 설비를 점검하세요`}},
 		{Name: "anomaly_warning", Metric: "anomaly_score", Op: ">", Enter: 1, Exit: 0.8, For: "30s", Severity: api.SeverityWarning,
-			Summary: map[string]string{"en": "Sounds different from normal", "ko": "평소와 소리가 다릅니다"}},
+			Summary: map[string]string{"en": "{{.Machine}} sounds different from normal", "ko": "{{.Machine}} 소리가 평소와 다릅니다"}},
 		{Name: "microphone_silent", SensorStates: []string{api.SensorSilent}, For: "1m", Severity: api.SeverityWarning,
 			Summary: map[string]string{"en": "The microphone hears nothing — unplugged or muted?", "ko": "마이크에 소리가 없습니다 — 빠졌거나 음소거되었나요?"}},
 		{Name: "sensor_lost", SensorStates: []string{api.SensorLost}, For: "30s", Severity: api.SeverityWarning,
@@ -70,7 +75,7 @@ func newAlerting(st time.Time, iv time.Duration) alerting {
 	}
 	a.alerts = []api.Alert{
 		{Fingerprint: PumpAlert, Rule: "anomaly_critical", MachineID: Pump, Severity: api.SeverityCritical, State: api.AlertFiring, Value: 2.05,
-			Labels: lbl("anomaly_critical", Pump, api.SeverityCritical), Summary: "Sounds very different from normal — check the machine now",
+			Labels:   lbl("anomaly_critical", Pump, api.SeverityCritical),
 			ActiveAt: anomaly, FiredAt: at(AnomalyTick*iv + 10*time.Second)},
 		{Fingerprint: ConveyorAlert, Rule: "microphone_silent", MachineID: Conveyor, Severity: api.SeverityWarning, State: api.AlertFiring,
 			Labels: lbl("microphone_silent", Conveyor, api.SeverityWarning), Summary: "The microphone hears nothing — unplugged or muted?",
@@ -82,7 +87,7 @@ func newAlerting(st time.Time, iv time.Duration) alerting {
 			Labels: lbl("level_low", Conveyor, api.SeverityWarning), Summary: "Much quieter than usual — is the machine stopped?",
 			ActiveAt: st.Add(-3 * time.Hour), FiredAt: at(-3*time.Hour + time.Minute), Inhibited: true},
 		{Fingerprint: FanAlert, Rule: "anomaly_warning", MachineID: Fan, Severity: api.SeverityWarning, State: api.AlertResolved, Value: 1.31,
-			Labels: lbl("anomaly_warning", Fan, api.SeverityWarning), Summary: "Sounds different from normal",
+			Labels:   lbl("anomaly_warning", Fan, api.SeverityWarning),
 			ActiveAt: st.Add(-26 * time.Hour), FiredAt: at(-26*time.Hour + 30*time.Second), ResolvedAt: at(-26*time.Hour + 2*time.Minute),
 			AcknowledgedBy: "kim", AcknowledgedAt: at(-26*time.Hour + time.Minute), AckComment: "door left open"},
 	}
@@ -172,6 +177,44 @@ func (a *alerting) recount(now time.Time) []api.JobStats {
 	return []api.JobStats{st}
 }
 
+// templateData is what an annotation template sees, as core/alert.TemplateData.
+type templateData struct {
+	Rule, Machine, Line, Sensor string
+	Severity                    string
+	Metric                      string
+	Value                       float64
+	Threshold                   float64
+	SensorState                 string
+	NoData                      bool
+	Labels                      map[string]string
+}
+
+// render returns alert a as the appliance answers it: its rule's summaries rendered in
+// every language (Annotations), and Summary in the notification language (English). A
+// template that fails stays as written, as in the appliance.
+func (al *alerting) render(a api.Alert) api.Alert {
+	i := slices.IndexFunc(al.rules, func(r api.AlertRule) bool { return r.Name == a.Rule })
+	if i < 0 {
+		return a
+	}
+	r := al.rules[i]
+	d := templateData{Rule: a.Rule, Machine: a.MachineID, Severity: a.Severity, Metric: r.Metric, Value: a.Value,
+		Threshold: r.Enter, Labels: a.Labels}
+	a.Annotations = map[string]map[string]string{}
+	for lang, src := range r.Summary {
+		text := src
+		var b strings.Builder
+		if t, err := template.New("summary").Option("missingkey=zero").Parse(src); err == nil && t.Execute(&b, d) == nil {
+			text = b.String()
+		}
+		a.Annotations[lang] = map[string]string{"summary": text}
+	}
+	if s := a.Annotations["en"]["summary"]; s != "" {
+		a.Summary = s
+	}
+	return a
+}
+
 // Match reports whether every matcher matches the labels (api.MatchLabels).
 func Match(ms []api.Matcher, labels map[string]string) bool { return api.MatchLabels(ms, labels) }
 
@@ -257,7 +300,7 @@ func (s *Server) listAlerts(w http.ResponseWriter, r *http.Request) {
 			q.Get("severity") != "" && a.Severity != q.Get("severity"):
 			continue
 		}
-		out = append(out, a)
+		out = append(out, s.al.render(a))
 	}
 	slices.SortStableFunc(out, func(a, b api.Alert) int { return stateRank(a.State) - stateRank(b.State) })
 	writeJSON(w, 200, out)
@@ -294,8 +337,13 @@ func (s *Server) ackAlert(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := s.opt.Now().UTC()
+	for j, e := range s.events { // and its events, as the appliance does
+		if e.AcknowledgedAt == nil && linked(s.al.rules, *a, e) {
+			s.events[j].AcknowledgedAt, s.events[j].AcknowledgedBy, s.events[j].AckComment = &now, Actor, req.Comment
+		}
+	}
 	a.AcknowledgedAt, a.AcknowledgedBy, a.AckComment = &now, Actor, req.Comment
-	writeJSON(w, 200, *a)
+	writeJSON(w, 200, s.al.render(*a))
 }
 
 func (s *Server) alertDeliveries(w http.ResponseWriter, r *http.Request) {

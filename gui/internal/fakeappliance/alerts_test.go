@@ -38,6 +38,11 @@ func TestAlertRoutesThroughTheRealClient(t *testing.T) {
 			t.Errorf("%s: %+v", tt.fp, a)
 		}
 	}
+	// Like the appliance, alerts carry their rule's summary templates rendered, in every language.
+	if a := byFP[PumpAlert]; a.Summary != "pump-2 sounds very different from normal (2.05× threshold) — check the machine now" ||
+		a.Annotations["ko"]["summary"] != "pump-2 소리가 평소와 크게 다릅니다 (임계값의 2.05배) — 지금 설비를 점검하세요" {
+		t.Errorf("pump alert not rendered: %q, %+v", a.Summary, a.Annotations)
+	}
 	if as[len(as)-1].State != api.AlertResolved {
 		t.Error("resolved alert not listed last")
 	}

@@ -63,6 +63,10 @@ const (
 	OpenEvent = 7 // the pump's open anomaly event
 )
 
+// Thresholds are the machines' decision thresholds, in the raw units of their models (the
+// compressor is still learning: none). Scores are these times the multiples scoreAt draws.
+var Thresholds = map[string]float64{Fan: 3.1, Pump: 3.4, Conveyor: 2.2, Valve: 2.8}
+
 // AnomalyTick is the tick from which the pump sounds wrong.
 const AnomalyTick = 150
 
@@ -102,11 +106,12 @@ func New(opt Options) *Server {
 	s.al = newAlerting(st, opt.Interval)
 	at := func(d time.Duration) *time.Time { t := st.Add(d); return &t }
 	s.events = []api.Event{
-		{ID: OpenEvent, MachineID: Pump, Kind: "anomaly", Start: st.Add(AnomalyTick * opt.Interval), PeakScore: 2.05, Threshold: 1},
-		{ID: 6, MachineID: Fan, Kind: "anomaly", Start: st.Add(-26 * time.Hour), End: at(-26*time.Hour + 95*time.Second), PeakScore: 1.31, Threshold: 1,
+		// Raw peaks against raw thresholds, as the appliance stores them: 2.05×, 1.31×, …
+		{ID: OpenEvent, MachineID: Pump, Kind: "anomaly", Start: st.Add(AnomalyTick * opt.Interval), PeakScore: 2.05 * Thresholds[Pump], Threshold: Thresholds[Pump]},
+		{ID: 6, MachineID: Fan, Kind: "anomaly", Start: st.Add(-26 * time.Hour), End: at(-26*time.Hour + 95*time.Second), PeakScore: 1.31 * Thresholds[Fan], Threshold: Thresholds[Fan],
 			AcknowledgedBy: "kim", AcknowledgedAt: at(-25 * time.Hour), AckComment: "door left open", Label: api.LabelFalseAlarm},
-		{ID: 5, MachineID: Conveyor, Kind: "anomaly", Start: st.Add(-50 * time.Hour), End: at(-50*time.Hour + 12*time.Minute), PeakScore: 1.62, Threshold: 1},
-		{ID: 4, MachineID: Pump, Kind: "anomaly", Start: st.Add(-75 * time.Hour), End: at(-75*time.Hour + 40*time.Minute), PeakScore: 2.4, Threshold: 1,
+		{ID: 5, MachineID: Conveyor, Kind: "anomaly", Start: st.Add(-50 * time.Hour), End: at(-50*time.Hour + 12*time.Minute), PeakScore: 1.62 * Thresholds[Conveyor], Threshold: Thresholds[Conveyor]},
+		{ID: 4, MachineID: Pump, Kind: "anomaly", Start: st.Add(-75 * time.Hour), End: at(-75*time.Hour + 40*time.Minute), PeakScore: 2.4 * Thresholds[Pump], Threshold: Thresholds[Pump],
 			AcknowledgedBy: "lee", AcknowledgedAt: at(-74 * time.Hour), Label: "bearing"},
 	}
 	return s
@@ -355,6 +360,11 @@ func (s *Server) acknowledge(w http.ResponseWriter, r *http.Request) {
 	}
 	now := s.opt.Now().UTC()
 	e.AcknowledgedAt, e.AcknowledgedBy, e.AckComment = &now, "floor-tablet", req.Comment
+	for j, a := range s.al.alerts { // its anomaly alerts with it, as the appliance does
+		if linked(s.al.rules, a, *e) {
+			s.al.alerts[j].AcknowledgedAt, s.al.alerts[j].AcknowledgedBy, s.al.alerts[j].AckComment = &now, e.AcknowledgedBy, e.AckComment
+		}
+	}
 	writeJSON(w, 200, *e)
 }
 
@@ -477,7 +487,7 @@ func (s *Server) Live(i int, k uint64) api.Live {
 	s.mu.Unlock()
 	l := api.Live{
 		MachineID: m.ID, Time: s.opt.Start.Add(time.Duration(k) * s.opt.Interval).UTC(),
-		State: api.StateMonitoring, Progress: 1, Sensor: api.SensorOK, Threshold: 1,
+		State: api.StateMonitoring, Progress: 1, Sensor: api.SensorOK, Threshold: Thresholds[m.ID],
 		SpectrumFMinHz: 50, SpectrumFMaxHz: 8000, Seq: k*uint64(n) + uint64(i) + 1,
 	}
 	r := func(salt uint64) float64 { return noise(uint64(i), k, salt) }
@@ -535,11 +545,19 @@ func (s *Server) Live(i int, k uint64) api.Live {
 }
 
 // scoreAt recomputes the raw score of machine i at tick k (Live without the
-// spectrum), for the smoother.
+// spectrum), for the smoother: a multiple of its threshold times the threshold.
 func (s *Server) scoreAt(i int, k uint64) float64 {
 	s.mu.Lock()
 	id := s.machines[i].ID
 	s.mu.Unlock()
+	if thr := Thresholds[id]; thr > 0 {
+		return thr * s.multipleAt(id, i, k)
+	}
+	return s.multipleAt(id, i, k)
+}
+
+// multipleAt is the score of machine id (index i) at tick k in multiples of its threshold.
+func (s *Server) multipleAt(id string, i int, k uint64) float64 {
 	r := noise(uint64(i), k, 1)
 	switch id {
 	case Fan:

@@ -1,6 +1,7 @@
 // Package chart draws a score-over-time chart with the threshold as a
 // horizontal line: each column is a slice of time holding the largest score
-// seen in it, drawn as a bar, red above the threshold.
+// seen in it, drawn as a bar, red above the threshold. The line is drawn
+// across the bars too, so it shows when every score is above it.
 package chart
 
 import (
@@ -37,6 +38,10 @@ func New(width, height int, span time.Duration, s Styles) Model {
 }
 
 const axisWidth = 7 // "12.34 ┤"
+
+// Crossing is the threshold line where a bar crosses it: in the threshold's style, so the
+// line stays visible when every score is above it.
+const Crossing = "▓"
 
 // Render draws samples in (end-Span, end]. The threshold drawn is the last
 // sample's (0: none, while learning).
@@ -106,6 +111,8 @@ func (m Model) Render(samples []Sample, end time.Time) string {
 		for i := 0; i < w; i++ {
 			filled := has[i] && cols[i] >= level && (cols[i] > 0 || r == m.Height-1)
 			switch {
+			case filled && r == thrRow:
+				put(2, Crossing)
 			case filled && thr > 0 && cols[i] > thr:
 				put(1, "█")
 			case filled:

@@ -32,8 +32,8 @@ func addAlerting(f *Fixture) {
 	}
 	f.Alerts = []api.Alert{
 		{Fingerprint: FPPumpScore, Rule: "PumpHighScore", MachineID: "pump-2", Severity: api.SeverityCritical, State: api.AlertFiring,
-			Value: 4.87, Labels: labels("PumpHighScore", "pump-2", "line-a", api.SeverityCritical),
-			Summary: "Coolant pump 2: anomaly score 4.87 above 3.40", ActiveAt: Now.Add(-28 * time.Second), FiredAt: tp(Now.Add(-18 * time.Second))},
+			Value: 1.43, Labels: labels("PumpHighScore", "pump-2", "line-a", api.SeverityCritical),
+			Summary: "pump-2: anomaly score 1.43× the threshold", ActiveAt: Now.Add(-28 * time.Second), FiredAt: tp(Now.Add(-18 * time.Second))},
 		{Fingerprint: FPMotorSilent, Rule: "SensorSilent", MachineID: "motor-3", Severity: api.SeverityWarning, State: api.AlertFiring,
 			Value: 0, Labels: labels("SensorSilent", "motor-3", "line-b", api.SeverityWarning), Silenced: true, MutedBy: []string{"silence:s-1"},
 			Summary: "Conveyor motor 3: sensor silent", ActiveAt: Now.Add(-4 * time.Minute), FiredAt: tp(Now.Add(-3 * time.Minute))},
@@ -44,8 +44,8 @@ func addAlerting(f *Fixture) {
 			Value: -17.6, Labels: labels("LevelHigh", "pump-2", "line-a", api.SeverityWarning),
 			Summary: "Coolant pump 2: level -17.6 dBFS above -20", ActiveAt: Now.Add(-10 * time.Second)},
 		{Fingerprint: FPFanScore, Rule: "FanHighScore", MachineID: "fan-1", Severity: api.SeverityWarning, State: api.AlertResolved,
-			Value: 2.1, Labels: labels("FanHighScore", "fan-1", "line-a", api.SeverityWarning),
-			Summary: "Supply fan 1: anomaly score 3.90 above 3.10", ActiveAt: Now.Add(-47 * time.Minute), FiredAt: tp(Now.Add(-46 * time.Minute)),
+			Value: 1.26, Labels: labels("FanHighScore", "fan-1", "line-a", api.SeverityWarning),
+			Summary: "fan-1: anomaly score 1.26× the threshold", ActiveAt: Now.Add(-47 * time.Minute), FiredAt: tp(Now.Add(-46 * time.Minute)),
 			ResolvedAt: tp(Now.Add(-45 * time.Minute)), AcknowledgedBy: "ben", AcknowledgedAt: tp(Now.Add(-44 * time.Minute)), AckComment: "filter swapped"},
 	}
 	f.Silences = []api.Silence{
@@ -223,6 +223,11 @@ func (s *Server) alerting(w http.ResponseWriter, method, path string, q url.Valu
 				case a.AcknowledgedAt != nil:
 					writeErr(w, api.Errorf(api.CodeConflict, "alert %s was acknowledged by %s", a.Fingerprint, a.AcknowledgedBy))
 					return true
+				}
+				for j, e := range d.Events { // and its events, as the appliance does
+					if e.AcknowledgedAt == nil && linked(d.Rules, a, e) {
+						d.Events[j].AcknowledgedBy, d.Events[j].AcknowledgedAt, d.Events[j].AckComment = d.Me.Actor, tp(Now), req.Comment
+					}
 				}
 				a.AcknowledgedBy, a.AcknowledgedAt, a.AckComment = d.Me.Actor, tp(Now), req.Comment
 				d.Alerts[i] = a

@@ -356,6 +356,11 @@ func (s *Server) eventAction(w http.ResponseWriter, idText, action string, body 
 			var req api.AcknowledgeRequest
 			_ = json.Unmarshal(body, &req)
 			e.AcknowledgedBy, e.AcknowledgedAt, e.AckComment = s.data.Me.Actor, tp(Now), req.Comment
+			for j, a := range s.data.Alerts { // its anomaly alerts with it, as the appliance does
+				if linked(s.data.Rules, a, e) {
+					s.data.Alerts[j].AcknowledgedBy, s.data.Alerts[j].AcknowledgedAt, s.data.Alerts[j].AckComment = e.AcknowledgedBy, e.AcknowledgedAt, e.AckComment
+				}
+			}
 		case "label":
 			var req api.LabelRequest
 			_ = json.Unmarshal(body, &req)

@@ -179,7 +179,7 @@ func (m Model) alertsView(w int) (body, footer []string) {
 			}
 		}
 		cells := []string{format.Fit(sev, 5), format.Fit(a.State, 9), format.Fit(a.MachineID, 10), format.Fit(a.Rule, ruleW),
-			format.FitRight(fmt.Sprintf("%.2f", a.Value), 7) + " ", format.FitRight(format.Span(now.Sub(since)), 6) + " "}
+			format.FitRight(m.value(a), 7) + " ", format.FitRight(format.Span(now.Sub(since)), 6) + " "}
 		var note string
 		var row string
 		if mu := Why(a, m.data.Silences, m.data.Maintenance, m.data.Alerts, now); mu.Short != "" {
@@ -221,7 +221,11 @@ func (m Model) alertFooter(w int) []string {
 	now := m.fleet.Now()
 	switch m.mode {
 	case commenting:
-		return []string{m.st.Header.Render(format.Fit(fmt.Sprintf("Acknowledge %s on %s", a.Rule, a.MachineID), w)), m.comment.View()}
+		what := fmt.Sprintf("Acknowledge %s on %s", a.Rule, a.MachineID)
+		if m.anomalyRule(a.Rule) {
+			what += " and its anomaly event" // the appliance acknowledges the events it fires for too
+		}
+		return []string{m.st.Header.Render(format.Fit(what, w)), m.comment.View()}
 	case silencing:
 		return m.formView(w)
 	}
@@ -275,7 +279,7 @@ func (m Model) formView(w int) []string {
 				n++
 			}
 		}
-		preview = fmt.Sprintf("Mutes the notifications of %d active alert(s) now", n)
+		preview = fmt.Sprintf("Mutes the notifications of %s now", format.Count(n, "active alert", "active alerts"))
 		if d, err := parseDuration(m.form[fieldDuration].Value()); err == nil {
 			preview += " until " + clock(m.fleet.Now(), m.fleet.Now().Add(d))
 		}
@@ -307,7 +311,11 @@ func (m Model) detailsView(w int) []string {
 		out = append(out, format.Fit(m.st.Label.Render(format.Fit(label, formLabelW))+value, w))
 	}
 	row("Summary", a.Summary)
-	row("Value", fmt.Sprintf("%.2f", a.Value))
+	v := m.value(a)
+	if strings.HasSuffix(v, "×") {
+		v += " threshold"
+	}
+	row("Value", v)
 	times := "active since " + format.Clock(now, a.ActiveAt)
 	if a.FiredAt != nil {
 		times += " · fired " + format.Clock(now, *a.FiredAt)
@@ -378,8 +386,8 @@ func (m Model) silencesView(w int) (body, footer []string) {
 				n++
 			}
 		}
-		footer = append(footer, format.Fit(fmt.Sprintf("%s: %s · %s – %s · matches %d active alert(s)", s.ID, FormatMatchers(s.Matchers),
-			format.Clock(now, s.StartsAt), format.Clock(now, s.EndsAt), n), w))
+		footer = append(footer, format.Fit(fmt.Sprintf("%s: %s · %s – %s · matches %s", s.ID, FormatMatchers(s.Matchers),
+			format.Clock(now, s.StartsAt), format.Clock(now, s.EndsAt), format.Count(n, "active alert", "active alerts")), w))
 		if !m.canOperate() {
 			footer = append(footer, m.st.Muted.Render(format.Fit(fmt.Sprintf("Read-only: expiring silences needs role %s (you are %s).", api.MinRoleSilence, m.fleet.Me.Role), w)))
 		}
@@ -490,7 +498,7 @@ func (m Model) receiversView(w int) (body, footer []string) {
 		if d.JobID != 0 {
 			line = fmt.Sprintf("Last test: job #%d through %s", d.JobID, d.Receiver)
 		}
-		line += fmt.Sprintf(" · %s · %s · %d attempt(s)", d.Kind, d.State, d.Attempts)
+		line += fmt.Sprintf(" · %s · %s · %s", d.Kind, d.State, format.Count(d.Attempts, "attempt", "attempts"))
 		if d.LastError != "" {
 			line += " · " + d.LastError
 		}
@@ -622,4 +630,26 @@ func (m Model) editorView(w int) (body, footer []string) {
 	}
 	end := min(first+room, len(lines))
 	return append(body, lines[first:end]...), footer
+}
+
+// anomalyRule reports whether a rule reads the anomaly score: the appliance acknowledges its
+// alerts together with the machine's anomaly events.
+func (m Model) anomalyRule(name string) bool {
+	for _, r := range m.data.Rules {
+		if r.Name == name {
+			return r.Metric == "anomaly_score" || r.Metric == "score"
+		}
+	}
+	return false
+}
+
+// value renders an alert's value in the unit of its rule's metric: anomaly_score in
+// multiples of the threshold ("1.43×"), as scores are shown on every page.
+func (m Model) value(a api.Alert) string {
+	for _, r := range m.data.Rules {
+		if r.Name == a.Rule && r.Metric == "anomaly_score" {
+			return format.Times(a.Value)
+		}
+	}
+	return fmt.Sprintf("%.2f", a.Value)
 }

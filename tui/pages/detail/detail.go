@@ -125,13 +125,14 @@ func (m Model) View() string {
 	if l.Threshold > 0 && l.Smoothed > l.Threshold {
 		scoreStyle = m.st.Error
 	}
-	thr := "learning"
+	// Scores are shown in multiples of the threshold on every page (alerts' anomaly_score
+	// too): above 1× is above the alarm threshold.
+	score := m.st.Muted.Render("learning, no threshold yet")
 	if l.Threshold > 0 {
-		thr = fmt.Sprintf("%.2f", l.Threshold)
+		score = scoreStyle.Render(format.Score(l.Smoothed, l.Threshold)) + " threshold" +
+			m.st.Muted.Render(" (this window "+format.Score(l.Score, l.Threshold)+")")
 	}
-	add(m.st.Label.Render("Score ") + "  " + scoreStyle.Render(fmt.Sprintf("%.2f", l.Smoothed)) +
-		m.st.Muted.Render(fmt.Sprintf(" (raw %.2f)", l.Score)) + "  threshold " + m.st.Threshold.Render(thr) +
-		"  sensor " + m.st.SensorState(l.Sensor).Render(l.Sensor))
+	add(m.st.Label.Render("Score ") + "  " + score + "  sensor " + m.st.SensorState(l.Sensor).Render(l.Sensor))
 
 	// Rows left for spectrum, chart and events, each with a heading.
 	avail := max(m.height-len(lines)-3, 9)
@@ -146,11 +147,13 @@ func (m Model) View() string {
 	add(m.st.Header.Render("Spectrum") + m.st.Muted.Render(band+", dB"))
 	add(spectrum.New(w, specRows, m.st.Info).Render(l.Spectrum))
 
-	add(m.st.Header.Render("Score, last 2 min") + m.st.Muted.Render(" — threshold ") + m.st.Threshold.Render("───"))
+	add(m.st.Header.Render("Score × threshold, last 2 min") + m.st.Muted.Render(" — threshold (1×) ") + m.st.Threshold.Render("───"))
 	h := f.History(id)
-	samples := make([]chart.Sample, len(h))
-	for i, p := range h {
-		samples[i] = chart.Sample{Time: p.Time, Score: p.Smoothed, Threshold: p.Threshold}
+	samples := make([]chart.Sample, 0, len(h))
+	for _, p := range h {
+		if p.Threshold > 0 { // learning windows have no threshold to measure against
+			samples = append(samples, chart.Sample{Time: p.Time, Score: p.Smoothed / p.Threshold, Threshold: 1})
+		}
 	}
 	ch := chart.New(w, chartRows, ChartSpan, chart.Styles{Bar: m.st.OK, Above: m.st.Error, Threshold: m.st.Threshold, Axis: m.st.Muted})
 	add(ch.Render(samples, l.Time))
@@ -173,7 +176,7 @@ func EventLine(st theme.Styles, now time.Time, e api.Event) string {
 	if e.End != nil {
 		dur = format.Span(e.End.Sub(e.Start))
 	}
-	s := fmt.Sprintf("#%-4d %s  %-5s peak %.2f / %.2f", e.ID, format.Clock(now, e.Start), dur, e.PeakScore, e.Threshold)
+	s := fmt.Sprintf("#%-4d %s  %-5s peak %s", e.ID, format.Clock(now, e.Start), dur, format.Score(e.PeakScore, e.Threshold))
 	switch {
 	case e.Open():
 		s = st.Error.Render(s)

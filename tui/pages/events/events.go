@@ -355,7 +355,7 @@ func (m Model) View() string {
 	}
 	const machW = 12
 	head := "  " + format.Fit("#", 6) + format.Fit("MACHINE", machW) + " " + format.Fit("STARTED", 12) + " " +
-		format.Fit("LASTED", 6) + " " + format.FitRight("PEAK / THR", 15) + "  " + "ACK / LABEL"
+		format.Fit("LASTED", 6) + " " + format.FitRight("PEAK ×THR", 15) + "  " + "ACK / LABEL"
 	lines = append(lines, m.st.Header.Render(format.Fit(head, w)))
 
 	footer := m.footer(w)
@@ -380,7 +380,7 @@ func (m Model) View() string {
 		}
 		base := format.Fit(fmt.Sprintf("#%d", e.ID), 6) + format.Fit(e.MachineID, machW) + " " +
 			format.Fit(format.Clock(now, e.Start), 12) + " " + format.Fit(dur, 6) + " " +
-			format.FitRight(fmt.Sprintf("%.2f / %.2f", e.PeakScore, e.Threshold), 15) + "  "
+			format.FitRight(format.Score(e.PeakScore, e.Threshold), 15) + "  "
 		switch {
 		case e.Open():
 			base = m.st.Error.Render(base)
@@ -409,7 +409,11 @@ func (m Model) footer(w int) []string {
 	e, ok := m.selected()
 	switch m.mode {
 	case commenting:
-		out = append(out, m.st.Header.Render(fmt.Sprintf("Acknowledge event #%d of %s", e.ID, e.MachineID)),
+		what := fmt.Sprintf("Acknowledge event #%d of %s", e.ID, e.MachineID)
+		if e.Kind == "anomaly" {
+			what += " and its anomaly alerts" // the appliance acknowledges those firing for it too
+		}
+		out = append(out, m.st.Header.Render(format.Fit(what, w)),
 			m.comment.View())
 	case labelling:
 		var b strings.Builder

@@ -113,7 +113,7 @@ func (m Model) View() string {
 	nameW, trendW, lastW := m.columns()
 	var b strings.Builder
 	head := "  " + format.Fit("MACHINE", nameW) + " " + format.Fit("STATE", 13) + " " + format.FitRight("LEVEL", 8) +
-		" " + format.FitRight("SCORE / THR", 13) + " " + format.Fit("TREND", trendW) + " " + format.Fit("LAST EVENT", lastW)
+		" " + format.FitRight("SCORE ×THR", 13) + " " + format.Fit("TREND", trendW) + " " + format.Fit("LAST EVENT", lastW)
 	b.WriteString(m.st.Header.Render(head))
 	b.WriteByte('\n')
 	spark := sparkline.New(trendW, sparkline.Styles{Normal: m.st.OK, Above: m.st.Error})
@@ -200,7 +200,7 @@ func (m Model) summary() string {
 			unack++
 		}
 	}
-	parts := []string{m.st.Muted.Render(fmt.Sprintf("%d machines", len(m.fleet.Machines)))}
+	parts := []string{m.st.Muted.Render(format.Count(len(m.fleet.Machines), "machine", "machines"))}
 	add := func(n int, what string, st lipgloss.Style) {
 		if n > 0 {
 			parts = append(parts, st.Render(fmt.Sprintf("%d %s", n, what)))
@@ -243,6 +243,7 @@ func (m Model) alertSummary() string {
 	add(c.Critical, "critical", m.st.Anomaly)
 	add(c.Warning, "warning", m.st.Warning)
 	add(c.Muted, "muted", m.st.Muted)
+	add(c.Acked, "acknowledged", m.st.OK)
 	add(c.Pending, "pending", m.st.Info)
 	return strings.Join(parts, m.st.Muted.Render(" · "))
 }

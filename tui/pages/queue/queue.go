@@ -313,7 +313,7 @@ func (m Model) View() string {
 func (m Model) footer(w int) []string {
 	var out []string
 	if j, ok := m.selected(); ok && j.LastError != "" {
-		out = append(out, format.Fit(fmt.Sprintf("#%d after %d attempt(s): %s", j.ID, j.Attempts, j.LastError), w))
+		out = append(out, format.Fit(fmt.Sprintf("#%d after %s: %s", j.ID, format.Count(j.Attempts, "attempt", "attempts"), j.LastError), w))
 	}
 	if !m.admin() {
 		out = append(out, m.st.Muted.Render(format.Fit(fmt.Sprintf("Read-only: retrying dead jobs needs role admin (you are %s).", m.fleet.Me.Role), w)))
