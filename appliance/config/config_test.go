@@ -232,3 +232,28 @@ alerting:
 		t.Fatalf("default alerting: %+v, %v", ac.Receivers, err)
 	}
 }
+
+func TestRetrainingErrorsNameTheField(t *testing.T) {
+	tests := []struct {
+		yaml, want string
+	}{
+		{"retraining: {cpu_share: 2}", "retraining.cpu_share"},
+		{"retraining: {every: 10m}", "retraining.every"},
+		{"retraining: {test_fraction: 0.9}", "retraining.test_fraction"},
+		{"retraining: {labels: -1}", "retraining.labels"},
+		{"retraining: {drift_psi: -0.1}", "retraining.drift_psi"},
+	}
+	for _, tt := range tests {
+		_, err := Parse([]byte(base + tt.yaml + "\n"))
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: err %v, want one naming %s", tt.yaml, err, tt.want)
+		}
+	}
+	c, err := Parse([]byte(base))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Retraining != DefaultRetraining() {
+		t.Errorf("defaults %+v, want %+v", c.Retraining, DefaultRetraining())
+	}
+}
