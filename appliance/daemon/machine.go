@@ -72,6 +72,7 @@ type machine struct {
 	latency interface{ Observe(float64) }
 
 	rec    *clips.Recorder // keeps the recent sound and cuts event clips; nil when clips are off
+	tape   *learnTape      // hands the learning sound to the learning loop; nil when it is off
 	winEnd uint64          // stream position just after the window being handled
 
 	events *eventLog   // writes events, holding them while the database cannot be written
@@ -297,6 +298,9 @@ func (m *machine) process(x []float32, pos uint64, out sinks) {
 	if m.rec != nil { // before the windows: an event opened in this block finds its pre-roll
 		m.rec.Feed(pos, t0, x)
 	}
+	if m.tape != nil { // the sound of a learning period becomes dataset items
+		m.tape.feed(m.det.State() == detect.StateLearning, t0, x)
+	}
 	fc := m.chain.Config().DSP
 	m.chain.Push(x, func(vec []float64) {
 		end := m.base + uint64((m.chain.Frames()-1)*int64(fc.Hop)+int64(fc.FrameSize))
@@ -521,6 +525,9 @@ func (m *machine) saveModel(out sinks) {
 	}
 	m.model = v
 	m.log.Info("model learned", "version", v, "threshold", m.det.Threshold())
+	if m.tape != nil { // learning is over: the last piece of its sound goes to the dataset
+		m.tape.feed(false, time.Time{}, nil)
+	}
 	if out.onModel != nil {
 		out.onModel(m.cfg.ID)
 	}
