@@ -236,7 +236,8 @@ func (m *Main) Relearn(ctx context.Context, machine, note string) error {
 	m.mu.Unlock()
 	return mm.do(ctx, func() {
 		mm.det.Relearn()
-		mm.model, mm.note = 0, note
+		mm.note = note
+		mm.setModel(0)
 		mm.closeOpenEvent(ctx, m.o.Now())
 		mm.mu.Lock()
 		mm.view.State, mm.view.Progress, mm.view.History = "learning", 0, nil

@@ -17,7 +17,7 @@ import (
 
 // fan is the DCASE 2020 id_00 machine (fan): its clips and the detector settings a fan
 // machine of the daemon would run with.
-func fan(t *testing.T) (Machine, detect.DetectorConfig, func(i int) Clip) {
+func fan(t testing.TB) (Machine, detect.DetectorConfig, func(i int) Clip) {
 	t.Helper()
 	dir := shareddata.Require(t, "dcase2020-id00", "labels.csv")
 	m := Machine{Profile: detect.ProfileFor("fan"), Rate: 16000}
