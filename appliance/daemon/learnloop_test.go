@@ -11,6 +11,7 @@ import (
 
 	"signalcraft/appliance/config"
 	"signalcraft/core/dataset"
+	"signalcraft/core/shareddata"
 	"signalcraft/core/store"
 	"signalcraft/core/truth"
 )
@@ -227,4 +228,87 @@ func TestLabelledFalseAlarmsRetrainAndPromote(t *testing.T) {
 	if len(afterEvents) >= len(before) {
 		t.Errorf("retraining did not lower the false alarms: %d before, %d after", len(before), len(afterEvents))
 	}
+}
+
+// TestCorruptedLabelsAreRejected: a valve (DCASE 2022, section 00) whose real anomalies
+// were labelled false alarms by mistake. Labelled leak recordings imported earlier hold the
+// gate's fault clips; the challenger that learned the anomalies as normal finds fewer of
+// them than the champion and is kept as a candidate with the reason, and the champion stays.
+func TestCorruptedLabelsAreRejected(t *testing.T) {
+	if testing.Short() {
+		t.Skip("replays real recordings and trains")
+	}
+	const folder = "dcase2022-valve-sec00-source"
+	fit := readClips(t, folder, func(label, split string) bool { return split == "dev-fit" }, 25)
+	normals := readClips(t, folder, func(label, split string) bool { return split == "dev-test" && label == "normal" }, 10)
+	anomalies := readClips(t, folder, func(label, split string) bool { return label == "anomaly" }, 20)
+	stream, _ := writeStream(t, part{concat(fit...), truth.Learning, ""}, part{concat(normals...), truth.Normal, ""},
+		part{concat(anomalies...), truth.Fault, ""})
+	dir := t.TempDir()
+	d := startDaemon(t, loopConfig(t, dir, stream, "valve", "240s", ", labels: 1"))
+	db := d.m.db
+	champion := d.m.Status()[0].Model
+	if champion == 0 {
+		t.Fatal("no model learned")
+	}
+	// The labelled leak recordings: the 30 anomalies the stream did not play, imported as
+	// `signalcraftd dataset import` does.
+	leaks := importAnomalies(t, d.m, folder, 20)
+	evs := eventsAfter(t, db, 0)
+	if len(evs) == 0 {
+		t.Fatal("the anomalies raised no event")
+	}
+	labelAll(t, db, evs, "false_alarm") // wrong: they are leaks
+	d.m.learning.check(context.Background())
+	got := waitTrained(t, db, champion)
+	t.Logf("%d events labelled false alarms, %d leak clips imported; challenger v%d: stage %s, reason %q, metrics %+v",
+		len(evs), leaks, got.Version, got.Stage, got.Reason, got.Metrics)
+	if got.Stage != "candidate" || !strings.Contains(got.Reason, "fewer faults found") {
+		t.Fatalf("challenger trained on corrupted labels: stage %s, reason %q; want a candidate with fewer faults found", got.Stage, got.Reason)
+	}
+	if v := d.m.Status()[0].Model; v != champion {
+		t.Errorf("the machine listens with model %d, want the champion %d", v, champion)
+	}
+}
+
+// importAnomalies imports the anomalies of a DCASE folder after the first skip, labelled
+// leak, into machine m1's dataset, as `signalcraftd dataset import --fault leak` does, and
+// returns how many.
+func importAnomalies(t *testing.T, m *Main, folder string, skip int) int {
+	t.Helper()
+	labels := shareddata.Require(t, folder, "labels.csv")
+	b, err := os.ReadFile(labels)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	keep := []string{lines[0]}
+	seen := 0
+	for _, l := range lines[1:] {
+		f := strings.Split(l, ",")
+		if f[1] != "anomaly" {
+			continue
+		}
+		if seen++; seen <= skip {
+			continue
+		}
+		keep = append(keep, l)
+		if err := os.Symlink(filepath.Join(filepath.Dir(labels), f[0]), filepath.Join(dir, f[0])); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, "labels.csv"), []byte(strings.Join(keep, "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	items, err := dataset.Import(dir, "m1", "leak", m.learning.objects, time.Now().Add(-time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, it := range items {
+		if err := m.db.PutDatasetItem(context.Background(), it); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return len(items)
 }
