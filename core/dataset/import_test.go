@@ -105,7 +105,7 @@ func TestImportErrors(t *testing.T) {
 			want: []string{"x.mat", "convert it to WAV"}, target: ErrNotWAV},
 		{name: "fault not of the kind", kind: "valve", fault: "cavitation",
 			files: map[string]string{"labels.csv": "file,label\na.wav,normal\n", "a.wav": "WAV"},
-			want: []string{`"cavitation"`, `"valve"`}, target: ErrLabel},
+			want:  []string{`"cavitation"`, `"valve"`}, target: ErrLabel},
 		{name: "no label column", files: map[string]string{"labels.csv": "file,class\na.wav,normal\n", "a.wav": "WAV"},
 			want: []string{`"label"`}},
 	} {
