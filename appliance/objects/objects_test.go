@@ -162,4 +162,3 @@ func waitState(t *testing.T, q *jobs.Queue, key string, want jobs.State) {
 	}
 	t.Fatalf("job %s never reached %s", key, want)
 }
-
