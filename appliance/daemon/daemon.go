@@ -77,6 +77,7 @@ type Main struct {
 	onModel   func(string)
 	obs       observability
 	clips     *clips.Library // nil when clips are off
+	objects   *objectStore   // the dataset objects (objects.go)
 	events    *eventLog      // writes the machines' events, holding them while the disk is full
 	retention *retention.Pruner
 	stream    *streamClock  // the replay's time when every source replays as fast as possible; nil otherwise
@@ -173,6 +174,9 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*Main, error) {
 		return nil, err
 	}
 	if err := m.setupClips(ctx); err != nil {
+		return nil, err
+	}
+	if err := m.setupObjects(ctx); err != nil {
 		return nil, err
 	}
 	if err := m.closeStaleEvents(ctx); err != nil {
