@@ -77,6 +77,7 @@ type Main struct {
 	onModel   func(string)
 	obs       observability
 	clips     *clips.Library // nil when clips are off
+	objects   *objectStore   // the dataset objects (objects.go)
 	learning  *learnLoop     // nil when retraining is off
 	events    *eventLog      // writes the machines' events, holding them while the disk is full
 	retention *retention.Pruner
@@ -174,6 +175,9 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*Main, error) {
 		return nil, err
 	}
 	if err := m.setupClips(ctx); err != nil {
+		return nil, err
+	}
+	if err := m.setupObjects(ctx); err != nil {
 		return nil, err
 	}
 	if err := m.setupLearning(); err != nil {

@@ -7,8 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -30,9 +28,6 @@ import (
 
 // JobTrain is the job kind of a retraining.
 const JobTrain = "train"
-
-// objectsDir holds the dataset objects (core/dataset.Objects) inside data_dir.
-const objectsDir = "objects"
 
 // trainPayload is a train job's payload.
 type trainPayload struct {
@@ -63,11 +58,7 @@ func (m *Main) setupLearning() error {
 	if !rc.Enabled {
 		return nil
 	}
-	dir := filepath.Join(m.cfg.DataDir, objectsDir)
-	if err := os.MkdirAll(dir, 0o750); err != nil {
-		return fmt.Errorf("retraining: objects directory: %w", err)
-	}
-	l := &learnLoop{m: m, cfg: rc, objects: dataset.Objects{Dir: dir}, log: m.log.With("component", "learning"),
+	l := &learnLoop{m: m, cfg: rc, objects: m.objects.o, log: m.log.With("component", "learning"),
 		tape: make(chan tapeMsg, 64), deciles: map[string]decileCache{}}
 	m.learning = l
 	// One training at a time: it is bounded to cfg.CPUShare of a core, and two would double it.
@@ -140,6 +131,9 @@ func (l *learnLoop) keep(ctx context.Context, msg tapeMsg) {
 	if err != nil {
 		l.log.Error("keep learning sound", "machine", msg.machine, "err", err)
 		return
+	}
+	if err := l.m.queueObjects(ctx, sha); err != nil {
+		l.log.Warn("queue the upload of learning sound", "machine", msg.machine, "err", err)
 	}
 	it := dataset.Item{SHA256: sha, Machine: msg.machine, Label: dataset.Normal, Start: msg.start.UTC().Truncate(time.Millisecond),
 		Seconds: float64(len(msg.samples)) / float64(msg.rate), Source: learningSource(msg.start)}
@@ -255,7 +249,7 @@ func (l *learnLoop) linkClip(ctx context.Context, it dataset.Item) {
 		l.log.Warn("labelled event has no clip to learn from", "machine", it.Machine, "event", id, "err", err)
 		return
 	}
-	if err := dataset.LinkClip(l.objects, l.m.clips.Path(c), c.SHA256); err != nil {
+	if err := l.m.StoreClipObject(ctx, l.m.clips.Path(c), c.SHA256); err != nil {
 		l.log.Warn("labelled event's clip not kept", "machine", it.Machine, "event", id, "err", err)
 	}
 }

@@ -192,7 +192,7 @@ func TestLabelledFalseAlarmsRetrainAndPromote(t *testing.T) {
 		t.Errorf("dataset %s holds %d normal items, want the learning sound and %d labelled clips", got.Dataset[:12], n, len(before))
 	}
 	for _, it := range man.Items {
-		if _, err := os.Stat(filepath.Join(dir, objectsDir, it.SHA256[:2], it.SHA256+".wav")); err != nil {
+		if _, err := os.Stat(d.m.Objects().Path(it.SHA256)); err != nil {
 			t.Errorf("item %s (%s): %v", it.Source, it.SHA256[:12], err)
 		}
 	}
@@ -301,7 +301,7 @@ func importAnomalies(t *testing.T, m *Main, folder string, skip int) int {
 	if err := os.WriteFile(filepath.Join(dir, "labels.csv"), []byte(strings.Join(keep, "\n")+"\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	items, err := dataset.Import(dir, "m1", "leak", m.learning.objects, time.Now().Add(-time.Hour))
+	items, err := dataset.ImportWith(dir, "m1", "valve", m.Objects(), dataset.ImportOptions{Fault: "leak", Start: time.Now().Add(-time.Hour)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -67,6 +67,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runToken(ctx, args, stdout, stderr)
 	case "restore":
 		return runRestore(ctx, args, stdout, stderr)
+	case "dataset":
+		return runDataset(ctx, args, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "signalcraftd", version)
 		return nil
@@ -88,5 +90,6 @@ const usage = `Usage:
   signalcraftd token create|list|revoke ...                API tokens (viewer, operator, admin)
   signalcraftd restore [--config FILE] --to PATH [--timestamp T]
                                                            rebuild the database from the S3 replica
+  signalcraftd dataset import|ls|show|diff|snapshot|export ...  dataset versions (dataset --help)
   signalcraftd --version
 `
