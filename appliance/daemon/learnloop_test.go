@@ -2,15 +2,22 @@ package daemon
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
 
 	"signalcraft/appliance/config"
+	"signalcraft/appliance/objects"
+	"signalcraft/appliance/replicate"
+	"signalcraft/appliance/replicate/s3test"
 	"signalcraft/core/dataset"
+	"signalcraft/core/jobs"
 	"signalcraft/core/shareddata"
 	"signalcraft/core/store"
 	"signalcraft/core/truth"
@@ -142,7 +149,9 @@ func waitListening(t *testing.T, m *Main, v int64) time.Duration {
 // labels trigger a train job whose challenger, trained on the learning sound and the labelled
 // clips, beats the champion on the held-back clips and is promoted; the running machine takes
 // it without a restart; a rollback returns the old champion within seconds; and the same
-// normal sound replayed through a new daemon raises fewer false alarms.
+// normal sound replayed through a new daemon raises fewer false alarms. A restore from the
+// S3 replica holds the same dataset versions and model registry, and the dataset's sound
+// comes back from the bucket.
 func TestLabelledFalseAlarmsRetrainAndPromote(t *testing.T) {
 	if testing.Short() {
 		t.Skip("replays real recordings and trains")
@@ -156,8 +165,13 @@ func TestLabelledFalseAlarmsRetrainAndPromote(t *testing.T) {
 	stream, _ := writeStream(t, part{concat(c[0], c[1]), truth.Learning, ""}, part{after, truth.Normal, ""})
 	replay := writeWAV(t, after)
 	dir := t.TempDir()
+	s3 := s3test.Start(t)
+	cfg := loopConfig(t, dir, stream, "fan", "20s", ", labels: 3")
+	cfg.Replication.S3 = &config.S3Replication{Endpoint: s3.Endpoint(), Region: "us-east-1", Bucket: "signalcraft-test",
+		Prefix: "line-a", PathStyle: true, AccessKeyID: s3test.KeyID, SecretAccessKey: config.Secret(s3test.Secret),
+		SyncInterval: 100 * time.Millisecond}
 
-	d := startDaemon(t, loopConfig(t, dir, stream, "fan", "20s", ", labels: 3"))
+	d := startDaemon(t, cfg)
 	db := d.m.db
 	champion := d.m.Status()[0].Model
 	if champion == 0 {
@@ -220,7 +234,9 @@ func TestLabelledFalseAlarmsRetrainAndPromote(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitListening(t, d.m, got.Version)
-	d.stop()
+	waitUploads(t, d.m)
+	d.stop() // closing the daemon syncs the replica last
+	checkRestore(t, cfg, got.Dataset)
 
 	// The same normal sound, through a new daemon on the same database, learning loop off.
 	last := before[len(before)-1].ID
@@ -337,4 +353,79 @@ func writeWAV(t *testing.T, x []float32) string {
 		t.Fatal(err)
 	}
 	return path
+}
+
+// waitUploads waits until every dataset object the daemon stored is uploaded.
+func waitUploads(t *testing.T, m *Main) {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for time.Now().Before(deadline) {
+		js, err := m.alerts.queue.List(context.Background(), jobs.Filter{Kind: objects.JobUpload, Limit: 1000})
+		if err != nil {
+			t.Fatal(err)
+		}
+		done := len(js) > 0
+		for _, j := range js {
+			done = done && j.State == jobs.StateDone
+		}
+		if done {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatal("dataset objects not uploaded within a minute")
+}
+
+// checkRestore restores the database from the S3 replica and checks that it holds the same
+// dataset versions and model registry as the live one, and that every object of the
+// dataset version comes back from the bucket, hash checked.
+func checkRestore(t *testing.T, cfg *config.Config, version string) {
+	t.Helper()
+	ctx := context.Background()
+	to := filepath.Join(t.TempDir(), "restored.db")
+	if _, err := replicate.Restore(ctx, *cfg.Replication.S3, to, replicate.RestoreOptions{LivePath: cfg.DatabasePath()}); err != nil {
+		t.Fatal(err)
+	}
+	live, err := store.Open(ctx, cfg.DatabasePath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer live.Close()
+	restored, err := store.Open(ctx, to)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer restored.Close()
+	lv, err1 := live.DatasetVersions(ctx, "m1")
+	rv, err2 := restored.DatasetVersions(ctx, "m1")
+	if err := errors.Join(err1, err2); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(lv, rv) || len(rv) == 0 {
+		t.Errorf("dataset versions: restored %+v, live %+v", rv, lv)
+	}
+	lm, err1 := live.Models(ctx, "m1")
+	rm, err2 := restored.Models(ctx, "m1")
+	if err := errors.Join(err1, err2); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(lm, rm) {
+		t.Errorf("model registry: restored %+v, live %+v", rm, lm)
+	}
+	man, _, err := restored.DatasetVersion(ctx, version)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s3 := *cfg.Replication.S3
+	creds, err := replicate.ResolveCredentials(s3, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bucket := objects.NewS3(replicate.NewS3Client(s3, creds, &http.Client{Timeout: time.Minute}), s3.Bucket, s3.Prefix)
+	fresh := dataset.Objects{Dir: filepath.Join(t.TempDir(), "objects")}
+	n, err := dataset.Fetch(ctx, man, fresh, bucket)
+	if err != nil || n != len(man.Items) {
+		t.Fatalf("fetched %d of %d objects of dataset %s from S3: %v", n, len(man.Items), version[:12], err)
+	}
+	t.Logf("restore from S3: %d dataset versions, %d models, %d objects of dataset %s fetched", len(rv), len(rm), n, version[:12])
 }
