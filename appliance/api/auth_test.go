@@ -12,6 +12,7 @@ import (
 
 	"signalcraft/core/alert"
 	wire "signalcraft/core/api"
+	"signalcraft/core/store"
 )
 
 // requestFor builds a valid request for route rt (path parameters filled,
@@ -21,6 +22,19 @@ func (e *env) requestFor(t *testing.T, rt wire.Route, n int) *http.Request {
 	var path, body string
 	switch rt.Path {
 	case wire.PathMachine, wire.PathModels, wire.PathScores, wire.PathRelearn:
+		path = wire.Expand(rt.Path, "pump-1")
+	case wire.PathModel:
+		path = wire.Expand(rt.Path, "pump-1", "1")
+	case wire.PathPromote: // a fresh candidate each time
+		v, err := e.db.SaveCandidate(context.Background(), "pump-1", "gmm", 1, nil, store.ModelInfo{}, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		path = wire.Expand(rt.Path, "pump-1", fmt.Sprint(v))
+	case wire.PathRollback: // a new champion to roll back each time
+		if _, err := e.db.SaveModel(context.Background(), "pump-1", "gmm", 1, nil, ""); err != nil {
+			t.Fatal(err)
+		}
 		path = wire.Expand(rt.Path, "pump-1")
 	case wire.PathEvent, wire.PathAcknowledge, wire.PathLabel:
 		path = wire.Expand(rt.Path, fmt.Sprint(e.event))
@@ -56,6 +70,8 @@ func (e *env) requestFor(t *testing.T, rt wire.Route, n int) *http.Request {
 		body = fmt.Sprintf(`{"name":"new-%d","role":"viewer"}`, n)
 	case "POST " + wire.PathLabel:
 		body = `{"label":"bearing_outer"}`
+	case "POST " + wire.PathPromote, "POST " + wire.PathRollback:
+		body = `{"reason":"authorization test"}`
 	case "POST " + wire.PathAcknowledge, "POST " + wire.PathAlertAck:
 		body = `{"comment":"seen"}`
 	case "POST " + wire.PathSilences:
