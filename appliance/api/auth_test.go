@@ -12,6 +12,7 @@ import (
 
 	"signalcraft/core/alert"
 	wire "signalcraft/core/api"
+	"signalcraft/core/dataset"
 	"signalcraft/core/store"
 )
 
@@ -21,10 +22,12 @@ func (e *env) requestFor(t *testing.T, rt wire.Route, n int) *http.Request {
 	t.Helper()
 	var path, body string
 	switch rt.Path {
-	case wire.PathMachine, wire.PathModels, wire.PathScores, wire.PathRelearn:
+	case wire.PathMachine, wire.PathModels, wire.PathScores, wire.PathRelearn, wire.PathRetrain, wire.PathDatasets:
 		path = wire.Expand(rt.Path, "pump-1")
 	case wire.PathModel:
 		path = wire.Expand(rt.Path, "pump-1", "1")
+	case wire.PathDataset:
+		path = wire.Expand(rt.Path, e.datasetVersion(t))
 	case wire.PathPromote: // a fresh candidate each time
 		v, err := e.db.SaveCandidate(context.Background(), "pump-1", "gmm", 1, nil, store.ModelInfo{}, "")
 		if err != nil {
@@ -238,4 +241,16 @@ func TestSecretHashing(t *testing.T) {
 			t.Errorf("HashSecret(%q) accepted", bad)
 		}
 	}
+}
+
+// datasetVersion saves a one-item dataset version of pump-1 and returns its id.
+func (e *env) datasetVersion(t *testing.T) string {
+	t.Helper()
+	it := dataset.Item{SHA256: strings.Repeat("ab", 32), Machine: "pump-1", Label: dataset.Normal,
+		Start: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), Seconds: 10, Source: "import:a.wav"}
+	v, _, err := e.db.SaveDatasetVersion(context.Background(), dataset.New("pump-1", []dataset.Item{it}, 0.25), "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v.ID
 }

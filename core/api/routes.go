@@ -21,6 +21,9 @@ const (
 	PathModel       = Prefix + "machines/{id}/models/{version}"
 	PathPromote     = Prefix + "machines/{id}/models/{version}/promote"
 	PathRollback    = Prefix + "machines/{id}/models/rollback"
+	PathRetrain     = Prefix + "machines/{id}/retrain"
+	PathDatasets    = Prefix + "machines/{id}/datasets"
+	PathDataset     = Prefix + "datasets/{id}"
 	PathScores      = Prefix + "machines/{id}/scores"
 	PathRelearn     = Prefix + "machines/{id}/relearn"
 	PathSensors     = Prefix + "sensors"
@@ -63,6 +66,9 @@ var Routes = append([]Route{
 	{"GET", PathModel, RoleViewer, false, "One model version with its training record and metrics (Model)."},
 	{"POST", PathPromote, RoleAdmin, true, "Make a candidate or retired model the champion (ModelChangeRequest → Model); 409 if it is the champion already."},
 	{"POST", PathRollback, RoleAdmin, true, "Re-promote the champion before the current one (ModelChangeRequest → Model); again walks further back; 404 if there is none."},
+	{"POST", PathRetrain, RoleAdmin, true, "Queue a retraining of the machine on its current dataset (ModelChangeRequest → 202 RetrainResponse); queued false when that dataset was trained on already; 404 when retraining is off."},
+	{"GET", PathDatasets, RoleViewer, false, "A machine's dataset versions, newest first ([]DatasetVersion)."},
+	{"GET", PathDataset, RoleViewer, false, "One dataset version with its items (DatasetManifest); an id prefix of 8 or more hex digits works."},
 	{"POST", PathRelearn, RoleAdmin, true, "Discard the machine's model and learn a new one (RelearnRequest → 202)."},
 	{"GET", PathScores, RoleViewer, false, "Score history of a machine, oldest first ([]ScorePoint); from, to, limit (the latest N)."},
 	{"GET", PathSensors, RoleViewer, false, "Sensor channels and their health ([]Sensor); ?machine=id."},
