@@ -64,7 +64,7 @@ func (m *Main) setupLearning() error {
 	// One training at a time: it is bounded to cfg.CPUShare of a core, and two would double it.
 	m.alerts.queue.Handle(JobTrain, m.o.Metrics.JobHandler(JobTrain, l.train),
 		jobs.WorkerConfig{Concurrency: 1, Lease: 30 * time.Minute, MaxAttempts: 3,
-			Backoff: jobs.Backoff{Base: time.Minute, Max: time.Hour, Jitter: 0.2}})
+			Backoff: jobs.Backoff{Base: 5 * time.Second, Max: time.Hour, Jitter: 0.2}})
 	return nil
 }
 
