@@ -86,6 +86,13 @@ func (m *Main) StoreClipObject(ctx context.Context, clipPath, sha string) error 
 	return m.queueObjects(ctx, sha)
 }
 
+// QueueObjectUploads queues the upload of objects the daemon put into Objects() itself (with
+// Objects().Put, as the learning loop keeps its sound): call it after the Put. Nothing
+// happens without replication to S3; an object queued or uploaded already is not sent twice.
+func (m *Main) QueueObjectUploads(ctx context.Context, shas ...string) error {
+	return m.queueObjects(ctx, shas...)
+}
+
 // queueObjects queues the upload of objects stored by the daemon; nothing without S3.
 func (m *Main) queueObjects(ctx context.Context, shas ...string) error {
 	if m.objects.queue == nil {

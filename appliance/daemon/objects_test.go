@@ -20,7 +20,8 @@ import (
 )
 
 // TestDaemonUploadsObjects: an object stored before the daemon starts (as `signalcraftd
-// dataset import` does) and a clip stored through StoreClipObject both reach the bucket.
+// dataset import` does), a clip stored through StoreClipObject and an object put by the
+// daemon and queued with QueueObjectUploads all reach the bucket.
 func TestDaemonUploadsObjects(t *testing.T) {
 	srv := s3test.Start(t)
 	dir := t.TempDir()
@@ -57,6 +58,13 @@ func TestDaemonUploadsObjects(t *testing.T) {
 	if !m.Objects().Has(sum) {
 		t.Fatal("the clip is not in the object store")
 	}
+	kept, _, err := m.Objects().Put(strings.NewReader("learning sound"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.QueueObjectUploads(ctx, kept); err != nil {
+		t.Fatal(err)
+	}
 
 	s3 := *cfg.Replication.S3
 	creds, err := replicate.ResolveCredentials(s3, nil)
@@ -64,7 +72,7 @@ func TestDaemonUploadsObjects(t *testing.T) {
 		t.Fatal(err)
 	}
 	bucket := objects.NewS3(replicate.NewS3Client(s3, creds, http.DefaultClient), s3.Bucket, s3.Prefix)
-	for _, want := range []struct{ sha, body string }{{early, "imported before the daemon started"}, {sum, "an event's clip"}} {
+	for _, want := range []struct{ sha, body string }{{early, "imported before the daemon started"}, {sum, "an event's clip"}, {kept, "learning sound"}} {
 		deadline := time.Now().Add(30 * time.Second)
 		for {
 			r, err := bucket.Get(ctx, want.sha)

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -29,23 +30,27 @@ type ImportOptions struct {
 
 // Import stores the recordings listed in dir/labels.csv (the layouts of ../shared/data read
 // by eval.ReadLabels: columns file,label[,…], labels normal, anomaly or fault) in o and
-// returns them as items of machine, a machine of the kind given, labelled Normal or, for
-// anomaly and fault rows, Other. ImportWith chooses another fault label.
+// returns them as items of machine: rows labelled normal become Normal items, anomaly and
+// fault rows items labelled fault (Other when fault is ""; it must be a label of the
+// taxonomy, and not Normal). ImportWith also checks fault against the machine's kind.
 //
 // The files carry no recording time, so each item gets a synthetic Start that keeps the
-// order of labels.csv: the first file starts at the import time, and each next one when the
-// previous ends (import time + the durations before it: index × 10 s for DCASE's 10-s
-// clips). The time split of the manifest therefore holds out the last rows of each class,
-// whatever the import time. Source is "import:<file name>" and Split is left to New.
+// order of labels.csv: the first file starts at start (now when start is zero), and each
+// next one when the previous ends (start + index × 10 s for DCASE's 10-s clips). The time
+// split of the manifest therefore holds out the last rows of each class, and the same
+// import with the same start gives the same version id on any appliance. Source is
+// "import:<file name>" and Split is left to New.
 //
-// Only WAV files are imported; CWRU's MATLAB recordings (.mat) are refused with an error
-// naming the file. Errors name the file and the value at fault; nothing is half-imported
-// into the result (objects already stored stay: they are content-addressed and harmless).
-func Import(dir string, machine string, kind string, o Objects) ([]Item, error) {
-	return ImportWith(dir, machine, kind, o, ImportOptions{})
+// Only WAV files are imported: another file (such as CWRU's MATLAB recordings, .mat) is an
+// error naming it, which says so when labels.csv is CWRU's layout. Errors name the file and
+// the value at fault; nothing is half-imported into the result (objects already stored
+// stay: they are content-addressed and harmless).
+func Import(dir, machine, fault string, o Objects, start time.Time) ([]Item, error) {
+	return ImportWith(dir, machine, "", o, ImportOptions{Fault: fault, Start: start})
 }
 
-// ImportWith is Import with options.
+// ImportWith is Import for a machine of the kind given (its fault label must be one of the
+// kind's, see FaultsFor; "" accepts every fault), with options.
 func ImportWith(dir string, machine string, kind string, o Objects, opt ImportOptions) ([]Item, error) {
 	if machine == "" {
 		return nil, fmt.Errorf("%w: import %s: empty machine id", ErrInvalid, dir)
@@ -65,7 +70,7 @@ func ImportWith(dir string, machine string, kind string, o Objects, opt ImportOp
 	if opt.Start.IsZero() {
 		opt.Start = opt.Now()
 	}
-	_, rows, err := eval.ReadLabels(dir)
+	cols, rows, err := eval.ReadLabels(dir)
 	if err != nil {
 		return nil, err
 	}
@@ -77,8 +82,11 @@ func ImportWith(dir string, machine string, kind string, o Objects, opt ImportOp
 		seconds, err := wavSeconds(row.Path)
 		if err != nil {
 			hint := ""
-			if strings.EqualFold(filepath.Ext(row.File), ".mat") {
-				hint = " (a MATLAB recording, such as CWRU's: convert it to WAV first)"
+			switch {
+			case slices.Contains(cols, "de_variable"):
+				hint = " (labels.csv is the CWRU layout, whose recordings are MATLAB .mat files: convert them to WAV first)"
+			case strings.EqualFold(filepath.Ext(row.File), ".mat"):
+				hint = " (a MATLAB recording: convert it to WAV first)"
 			}
 			return nil, fmt.Errorf("%s line %d: %s: %w%s", labels, row.Line, row.File, err, hint)
 		}

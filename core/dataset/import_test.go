@@ -57,8 +57,8 @@ func TestImportSharedValve(t *testing.T) {
 		}
 	}
 
-	// Importing again, elsewhere, gives the same version id.
-	again, err := ImportWith(dir, "valve-1", "valve", Objects{Dir: t.TempDir()}, ImportOptions{Fault: "leak", Start: t0})
+	// Importing again, elsewhere (through Import, without the kind), gives the same version id.
+	again, err := Import(dir, "valve-1", "leak", Objects{Dir: t.TempDir()}, t0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,7 +69,7 @@ func TestImportSharedValve(t *testing.T) {
 
 func TestImportSharedDCASE2020(t *testing.T) {
 	dir := shareddata.Require(t, "dcase2020-id00")
-	items, err := Import(dir, "fan-1", "fan", Objects{Dir: t.TempDir()})
+	items, err := Import(dir, "fan-1", "", Objects{Dir: t.TempDir()}, t0) // fault "" → Other
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -142,8 +142,14 @@ func TestImportErrors(t *testing.T) {
 
 func TestImportCWRURefused(t *testing.T) {
 	dir := shareddata.Require(t, "cwru-12k-de-0hp")
-	_, err := Import(dir, "motor-1", "motor", Objects{Dir: t.TempDir()})
-	if !errors.Is(err, ErrNotWAV) || !strings.Contains(err.Error(), ".mat") {
-		t.Errorf("Import of CWRU = %v, want ErrNotWAV naming the .mat file", err)
+	_, err := Import(dir, "motor-1", "bearing_ball", Objects{Dir: t.TempDir()}, t0)
+	if !errors.Is(err, ErrNotWAV) || !strings.Contains(err.Error(), ".mat") || !strings.Contains(err.Error(), "CWRU") {
+		t.Errorf("Import of CWRU = %v, want ErrNotWAV naming the .mat file and saying the layout is CWRU's", err)
+	}
+	// Import refuses a fault label outside the taxonomy, and normal.
+	for _, fault := range []string{"broken", Normal} {
+		if _, err := Import(dir, "motor-1", fault, Objects{Dir: t.TempDir()}, t0); !errors.Is(err, ErrLabel) {
+			t.Errorf("Import with fault %q = %v, want ErrLabel", fault, err)
+		}
 	}
 }
