@@ -45,9 +45,12 @@ const (
 // Other labels name the fault type (FaultLabels).
 const LabelFalseAlarm = "false_alarm"
 
-// FaultLabels are the fault types clients offer when labelling an event; the server accepts
-// any label of lowercase letters, digits, '_', '.' and '-' so sites can add their own.
-var FaultLabels = []string{"bearing", "imbalance", "misalignment", "cavitation", "leak", "looseness", "other"}
+// FaultLabels are the fault types clients offer when labelling an event: the taxonomy the
+// learning loop's datasets use (core/dataset.Faults, per machine kind FaultsFor). The server
+// accepts any label of lowercase letters, digits, '_', '.' and '-' so sites can add their own
+// (and labels of earlier versions, such as "bearing", stay valid).
+var FaultLabels = []string{"bearing_outer_race", "bearing_inner_race", "bearing_ball", "imbalance",
+	"misalignment", "looseness", "cavitation", "leak", "belt", "electrical", "other"}
 
 // Health is GET /api/v1/health.
 type Health struct {

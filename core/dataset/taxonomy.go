@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"signalcraft/core/api"
 )
 
 // Normal is the label of normal sound; every other label names a fault type.
@@ -12,9 +14,9 @@ const Normal = "normal"
 // Other is the fault label every machine kind accepts: a fault whose type is not known.
 const Other = "other"
 
-// Faults are the fault labels of the taxonomy (issue 10), in the order clients offer them.
-var Faults = []string{"bearing_outer_race", "bearing_inner_race", "bearing_ball", "imbalance",
-	"misalignment", "looseness", "cavitation", "leak", "belt", "electrical", Other}
+// Faults are the fault labels of the taxonomy, in the order clients offer them: the API's
+// list (core/api.FaultLabels), so what an operator can pick is what datasets know.
+var Faults = slices.Clone(api.FaultLabels)
 
 var bearing = []string{"bearing_outer_race", "bearing_inner_race", "bearing_ball"}
 

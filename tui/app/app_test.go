@@ -387,7 +387,7 @@ func TestAcknowledgeFlow(t *testing.T) {
 		t.Errorf("second acknowledge not refused locally:\n%s", ansi.Strip(m.Render()))
 	}
 	// Label it as a leak.
-	m = keys(t, m, "L", "down", "down", "down", "down")
+	m = keys(t, m, "L", "down", "down", "down", "down", "down", "down", "down") // leak is the 8th fault type
 	m, cmd = step(t, m, press("enter"))
 	m = settle(t, m, cmd)
 	if e, _ := srv.Event(7); e.Label != "leak" {
