@@ -19,6 +19,7 @@ import (
 	"signalcraft/tui/app"
 	"signalcraft/tui/internal/fakeappliance"
 	"signalcraft/tui/pages/alerts"
+	"signalcraft/tui/pages/detail"
 	"signalcraft/tui/pages/devices"
 	"signalcraft/tui/pages/events"
 	"signalcraft/tui/pages/overview"
@@ -134,7 +135,7 @@ func settle(t *testing.T, m app.Model, cmd tea.Cmd) app.Model {
 		case events.LoadedMsg, events.ChangedMsg, devices.LoadedMsg, settings.SavedMsg, settings.RelearnedMsg,
 			app.RecentEventsMsg, overview.OpenMachineMsg, app.AlertsMsg,
 			alerts.LoadedMsg, alerts.DeliveriesMsg, alerts.AcknowledgedMsg, alerts.SilencedMsg, alerts.ExpiredMsg, alerts.TestedMsg, alerts.SavedMsg,
-			queue.LoadedMsg, queue.RetriedMsg:
+			queue.LoadedMsg, queue.RetriedMsg, detail.ModelsLoadedMsg, detail.ModelChangedMsg:
 			var next tea.Cmd
 			m, next = step(t, m, msg)
 			m = settle(t, m, next)
@@ -217,6 +218,12 @@ func TestPagesGolden(t *testing.T) {
 			m, cmd := step(t, m, press("enter"))
 			return settle(t, m, cmd)
 		}},
+		{"models", admin, func(t *testing.T, m app.Model) app.Model {
+			return modelHistory(t, m, admin, "pump-2")
+		}},
+		{"models_confirm", admin, func(t *testing.T, m app.Model) app.Model {
+			return keys(t, modelHistory(t, m, admin, "pump-2"), "down", "down", "p")
+		}},
 		{"events", fx, func(t *testing.T, m app.Model) app.Model {
 			m = keys(t, m, "3")
 			return feed(t, m, events.LoadedMsg{Events: fx.Events})
@@ -258,6 +265,16 @@ func TestPagesGolden(t *testing.T) {
 			})
 		}
 	}
+}
+
+// modelHistory opens pump-2's detail page and its model history with the fixture's models.
+func modelHistory(t *testing.T, m app.Model, fx fakeappliance.Fixture, machine string) app.Model {
+	t.Helper()
+	m = keys(t, m, "down")
+	m, cmd := step(t, m, press("enter"))
+	m = settle(t, m, cmd)
+	m = keys(t, m, "m")
+	return feed(t, m, detail.ModelsLoadedMsg{MachineID: machine, Models: fx.Models[machine]})
 }
 
 // loadAlerts shows the alerts page with the fixture's alerting data.

@@ -69,6 +69,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runRestore(ctx, args, stdout, stderr)
 	case "dataset":
 		return runDataset(ctx, args, stdout, stderr)
+	case "model":
+		return runModel(ctx, args, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "signalcraftd", version)
 		return nil
@@ -76,7 +78,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fmt.Fprint(stdout, usage)
 		return nil
 	}
-	return usageError{fmt.Errorf("unknown command %q (commands: run, devices, eval, adapt, token, restore, version, help)", cmd)}
+	return usageError{fmt.Errorf("unknown command %q (commands: run, devices, eval, adapt, token, dataset, model, restore, version, help)", cmd)}
 }
 
 const usage = `Usage:
@@ -88,6 +90,8 @@ const usage = `Usage:
   signalcraftd eval streams --out DIR                      test streams from ../shared/data
   signalcraftd adapt --machine ID RECORDING.wav...         learn a new operating condition
   signalcraftd token create|list|revoke ...                API tokens (viewer, operator, admin)
+  signalcraftd model ls|show|promote|rollback --machine ID [--version N] [--reason TEXT]
+                                                           the model registry: stages, metrics, rollback
   signalcraftd restore [--config FILE] --to PATH [--timestamp T]
                                                            rebuild the database from the S3 replica
   signalcraftd dataset import|ls|show|diff|snapshot|export ...  dataset versions (dataset --help)
