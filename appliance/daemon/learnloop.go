@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -444,6 +443,18 @@ func (l *learnLoop) trainMachine(ctx context.Context, j jobs.Job, p trainPayload
 	if err != nil {
 		return "", th.Busy, err
 	}
+	// A job run again after a crash finds the candidate its first run saved (same key): if
+	// that run already decided, the decision stands.
+	if saved, err := l.m.db.Model(ctx, p.Machine, v); err == nil && v != champ.Version {
+		switch {
+		case saved.Stage == store.StageChampion:
+			return "promoted", th.Busy, nil
+		case saved.Stage == store.StageCandidate && saved.Reason != "":
+			return "rejected", th.Busy, nil
+		}
+	} else if v == champ.Version { // promoted before the crash, and the champion since
+		return "promoted", th.Busy, nil
+	}
 	if err := l.m.db.SetModelMetrics(ctx, p.Machine, champ.Version, *storeMetrics(champM, ver.ID)); err != nil {
 		log.Warn("record the champion's metrics", "err", err)
 	}
@@ -457,10 +468,7 @@ func (l *learnLoop) trainMachine(ctx context.Context, j jobs.Job, p trainPayload
 		return "rejected", th.Busy, nil
 	}
 	err = l.m.db.Promote(ctx, p.Machine, v, reason, store.AuditEntry{Time: l.m.o.Now(), Actor: "retraining",
-		Action: "model.promote", Target: fmt.Sprintf("machine/%s/model/%d", p.Machine, v), Detail: reason})
-	if errors.Is(err, store.ErrConflict) { // a restarted job: promoted before the crash
-		err = nil
-	}
+		Action: "model.promote", Target: fmt.Sprintf("model/%s/%d", p.Machine, v), Detail: reason})
 	if err != nil {
 		return "", th.Busy, err
 	}
