@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -20,16 +19,15 @@ import (
 )
 
 func runDaemon(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("signalcraftd", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, usage); fs.PrintDefaults() }
+	fs := newFlagSet("signalcraftd", args, stdout, stderr)
+	fs.Usage = func() { fmt.Fprint(fs.Output(), usage+"\nFlags of run:\n"); fs.PrintDefaults() }
 	cfgPath := fs.String("config", "", "configuration file (default "+DefaultConfigPath+")")
 	demo := fs.Bool("demo", false, "run the embedded demo (simulated machines, plus recordings from ../shared/data when present)")
 	dataDir := fs.String("data-dir", "", "override data_dir from the configuration")
 	status := fs.Bool("status", false, "show a live status table (logs then go to data_dir/signalcraftd.log)")
 	check := fs.Bool("check-config", false, "validate the configuration and exit")
 	showVersion := fs.Bool("version", false, "print the version and exit")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if *showVersion {

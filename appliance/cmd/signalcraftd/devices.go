@@ -1,7 +1,6 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"io"
 
@@ -11,10 +10,19 @@ import (
 // runDevices lists the capture devices PortAudio sees, with their exact names to copy into
 // the configuration.
 func runDevices(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("signalcraftd devices", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	if err := fs.Parse(args); err != nil {
+	fs := newFlagSet("signalcraftd devices", args, stdout, stderr)
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), `Usage: signalcraftd devices
+
+Lists the capture devices PortAudio sees: the NAME column is the exact string to put in a
+portaudio source's device. It takes no flags.
+`)
+	}
+	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if fs.NArg() > 0 {
+		return usageError{fmt.Errorf("devices: unexpected argument %q", fs.Arg(0))}
 	}
 	devs, err := capture.Devices()
 	if err != nil {
