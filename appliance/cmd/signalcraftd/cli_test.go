@@ -112,9 +112,15 @@ func TestConfigBeforeOrAfterCommand(t *testing.T) {
 		name string
 		args func(cfg string) []string
 	}{
-		{"before", func(cfg string) []string { return []string{"--config", cfg, "token", "create", "--name", "anna", "--role", "viewer"} }},
-		{"after", func(cfg string) []string { return []string{"token", "create", "--name", "anna", "--role", "viewer", "--config", cfg} }},
-		{"between", func(cfg string) []string { return []string{"token", "--config=" + cfg, "create", "--name", "anna", "--role", "viewer"} }},
+		{"before", func(cfg string) []string {
+			return []string{"--config", cfg, "token", "create", "--name", "anna", "--role", "viewer"}
+		}},
+		{"after", func(cfg string) []string {
+			return []string{"token", "create", "--name", "anna", "--role", "viewer", "--config", cfg}
+		}},
+		{"between", func(cfg string) []string {
+			return []string{"token", "--config=" + cfg, "create", "--name", "anna", "--role", "viewer"}
+		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()

@@ -70,7 +70,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runRestore(ctx, args, stdout, stderr)
 	case "version":
 		fs := newFlagSet("signalcraftd version", args, stdout, stderr)
-		fs.Usage = func() { fmt.Fprintln(fs.Output(), "Usage: signalcraftd version\nPrints the version. It takes no flags.") }
+		fs.Usage = func() {
+			fmt.Fprintln(fs.Output(), "Usage: signalcraftd version\nPrints the version. It takes no flags.")
+		}
 		if err := parseFlags(fs, args); err != nil {
 			return err
 		}
