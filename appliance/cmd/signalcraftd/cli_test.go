@@ -159,7 +159,7 @@ func TestHelp(t *testing.T) {
 		{[]string{"-h"}, []string{"Usage:", "-check-config"}},
 		{[]string{"help"}, []string{"Usage:", "-check-config"}},
 		{[]string{"run", "--help"}, []string{"Usage:", "-config"}},
-		{[]string{"devices", "--help"}, []string{"Usage: signalcraftd devices", "no flags"}},
+		{[]string{"devices", "--help"}, []string{"Usage: signalcraftd devices", "-verbose"}},
 		{[]string{"eval", "--help"}, []string{"-json", "-kind", "-stream", "-truth", "-machine", "-channel", "-realtime"}},
 		{[]string{"eval", "streams", "--help"}, []string{"-data", "-seed", "-out"}},
 		{[]string{"adapt", "--help"}, []string{"-config", "-machine"}},

@@ -15,16 +15,21 @@ func runDevices(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprint(fs.Output(), `Usage: signalcraftd devices
 
 Lists the capture devices PortAudio sees: the NAME column is the exact string to put in a
-portaudio source's device. It takes no flags.
+portaudio source's device.
+
+Flags:
 `)
+		fs.PrintDefaults()
 	}
+	verbose := fs.Bool("verbose", false, "show the audio libraries' diagnostics (alsa-lib, JACK) on stderr, e.g. why a card does not open")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return usageError{fmt.Errorf("devices: unexpected argument %q", fs.Arg(0))}
 	}
-	devs, err := capture.Devices()
+	h := capture.Host{Verbose: *verbose}
+	devs, err := h.ListDevices()
 	if err != nil {
 		return fmt.Errorf("list devices: %w", err)
 	}
