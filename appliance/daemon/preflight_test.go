@@ -51,7 +51,9 @@ func TestCheck(t *testing.T) {
 	mic := func(id, device string, rate, ch int) string {
 		return "  - {id: " + id + ", kind: portaudio, device: \"" + device + "\", sample_rate: " + itoa(rate) + ", channels: " + itoa(ch) + "}\n"
 	}
-	machine := func(id, src string) string { return "  - {id: " + id + ", sensor: {source: " + src + ", channel: 0}}\n" }
+	machine := func(id, src string) string {
+		return "  - {id: " + id + ", sensor: {source: " + src + ", channel: 0}}\n"
+	}
 
 	tests := []struct {
 		name    string
@@ -113,4 +115,3 @@ func TestCheck(t *testing.T) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
-

@@ -14,8 +14,8 @@ import (
 
 	"signalcraft/appliance/capture"
 	"signalcraft/appliance/config"
-	"signalcraft/appliance/datadir"
 	"signalcraft/appliance/daemon"
+	"signalcraft/appliance/datadir"
 	"signalcraft/appliance/statusview"
 	"signalcraft/core/shareddata"
 )
