@@ -6,8 +6,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	iofs "io/fs"
+	"os"
 
 	"signalcraft/appliance/api"
+	"signalcraft/appliance/datadir"
 	"signalcraft/core/store"
 )
 
@@ -39,9 +42,18 @@ func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
+	// before the daemon's first start there may be no data_dir yet: make it as the daemon
+	// would, or say why it cannot be made and what to do
+	_, statErr := os.Stat(cfg.DataDir)
+	if err := datadir.Prepare(cfg.DataDir); err != nil {
+		return err
+	}
+	if errors.Is(statErr, iofs.ErrNotExist) {
+		fmt.Fprintf(stderr, "created data_dir %s (mode %v)\n", cfg.DataDir, datadir.Perm)
+	}
 	db, err := store.Open(ctx, cfg.DatabasePath())
 	if err != nil {
-		return err
+		return datadir.Explain(cfg.DataDir, cfg.DatabasePath(), err)
 	}
 	defer db.Close()
 	if err := api.TokenCommand(ctx, db, rest, stdout); err != nil {
