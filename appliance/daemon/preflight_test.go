@@ -10,6 +10,7 @@ import (
 
 	"signalcraft/appliance/capture"
 	"signalcraft/appliance/config"
+	"signalcraft/appliance/datadir"
 	"signalcraft/core/wav"
 )
 
@@ -115,3 +116,27 @@ func TestCheck(t *testing.T) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// TestNewDataDirError starts the daemon with a data_dir it cannot create — under a regular
+// file, which fails for root too — and expects the path, the user and the cause, not
+// SQLite's "unable to open database file".
+func TestNewDataDirError(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "file")
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Parse([]byte("data_dir: " + filepath.Join(file, "sc") + `
+sources: [{id: sim, kind: simulator, channels: 1}]
+machines: [{id: m, sensor: {source: sim, channel: 0}}]
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = New(t.Context(), cfg, Options{})
+	var de *datadir.Error
+	if !errors.As(err, &de) || !strings.Contains(err.Error(), filepath.Join(file, "sc")) ||
+		!strings.Contains(err.Error(), datadir.CurrentUser()) || !strings.Contains(err.Error(), "("+file+" is a file)") {
+		t.Fatalf("New: %v", err)
+	}
+}
