@@ -34,7 +34,7 @@ func TestCheckConfigStartupProblems(t *testing.T) {
 		{"devices skipped", "data_dir: " + filepath.Join(file, "data") + "\nsources:\n" + mic + rec + machines, []string{"--no-devices"},
 			[]string{"2 problems", `data_dir "`, `sources[1].paths "`}, ""},
 		{"only the device", "data_dir: " + dir + "\nsources:\n" + mic + "machines:\n  - {id: m0, sensor: {source: mic, channel: 0}}\n", []string{"--no-devices"},
-			nil, "configuration ok: 1 source(s), 1 machine(s); data_dir " + dir + " writable, devices not checked"},
+			nil, "configuration ok: 1 source(s), 1 machine(s); data_dir " + dir + " writable, capture devices not checked (--no-devices)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -55,9 +56,12 @@ func runDaemon(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		if err := daemon.Check(cfg, co); err != nil {
 			return config.InFile(describeConfig(*cfgPath, *demo), err)
 		}
-		devs := "devices checked"
-		if *noDevices {
-			devs = "devices not checked"
+		devs := "no capture device to check"
+		if slices.ContainsFunc(cfg.Sources, func(s config.Source) bool { return s.Kind == config.KindPortAudio }) {
+			devs = "capture devices present"
+			if *noDevices {
+				devs = "capture devices not checked (--no-devices)"
+			}
 		}
 		fmt.Fprintf(stdout, "configuration ok: %d source(s), %d machine(s); data_dir %s writable, %s\n",
 			len(cfg.Sources), len(cfg.Machines), cfg.DataDir, devs)
