@@ -155,10 +155,10 @@ func TestHelp(t *testing.T) {
 		args []string
 		want []string // in stdout
 	}{
-		{[]string{"--help"}, []string{"Usage:", "signalcraftd devices", "-config", "-check-config", "-demo", "-data-dir", "-status"}},
+		{[]string{"--help"}, []string{"Usage:", "signalcraftd devices", "-config", "-check-config", "-no-devices", "-demo", "-data-dir", "-status"}},
 		{[]string{"-h"}, []string{"Usage:", "-check-config"}},
 		{[]string{"help"}, []string{"Usage:", "-check-config"}},
-		{[]string{"run", "--help"}, []string{"Usage:", "-config"}},
+		{[]string{"run", "--help"}, []string{"Usage:", "-config", "-no-devices"}},
 		{[]string{"devices", "--help"}, []string{"Usage: signalcraftd devices", "-verbose"}},
 		{[]string{"eval", "--help"}, []string{"-json", "-kind", "-stream", "-truth", "-machine", "-channel", "-realtime"}},
 		{[]string{"eval", "streams", "--help"}, []string{"-data", "-seed", "-out"}},
