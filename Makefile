@@ -13,8 +13,9 @@ BENCHTIME ?= 1s
 
 .PHONY: help deps test-deps build desktop run test fuzz bench vet clean deb deb-test
 
-help: ## Show this help
-	@awk 'BEGIN{FS=":.*## "} /^[a-zA-Z_-]+:.*## /{printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+help: ## Show this help (colours only on a terminal)
+	@if [ -t 1 ]; then c=$$'\033[36m' r=$$'\033[0m'; else c= r=; fi; \
+	awk -v c="$$c" -v r="$$r" 'BEGIN{FS=":.*## "} /^[a-zA-Z_-]+:.*## /{printf "  %s%-10s%s %s\n", c, $$1, r, $$2}' $(MAKEFILE_LIST)
 
 deps: ## Install missing system packages needed to build and run (apt-get, as root or via sudo)
 	@installer/dev-deps.sh run

@@ -17,6 +17,9 @@ import (
 // TokenUsage documents the token subcommands.
 const TokenUsage = `Usage:
   signalcraftd token create --name NAME --role viewer|operator|admin [--expires DURATION]
+      --name NAME        token name, shown in the audit log
+      --role ROLE        viewer, operator or admin
+      --expires DURATION lifetime (e.g. 720h); default: never expires
   signalcraftd token list
   signalcraftd token revoke ID|NAME
 `

@@ -47,7 +47,10 @@
 // the client.conf the daemon's user reads: with shared memory, libpulse 16.1 can deadlock
 // inside the blocked read when the sound server dies, and the loss is never reported.
 //
-// alsa-lib, libjack and PortAudio print diagnostics on stderr while PortAudio probes the
-// devices (cards that do not exist, no JACK server); they are harmless. Set
+// alsa-lib and libjack print diagnostics on stderr while PortAudio probes the devices (cards
+// that do not exist, no JACK server): about a hundred harmless lines per initialisation. A
+// [Host] silences them by installing discarding handlers in those libraries (not by
+// redirecting stderr, so the process's own messages are never lost); set [Host.Verbose], or
+// run `signalcraftd devices --verbose`, to see them when a card will not open. Set
 // JACK_NO_START_SERVER=1 so that probing never starts a JACK server.
 package capture

@@ -21,6 +21,11 @@ var probeRates = []int{16000, 44100, 48000}
 // plugged devices after every holder has closed it. All PortAudio calls other than
 // stream reads go through a Host, which serialises them. The zero value is ready to use.
 type Host struct {
+	// Verbose leaves alsa-lib's and libjack's diagnostics on stderr while PortAudio probes
+	// devices; by default they are discarded (see setLibraryDiagnostics). Set it before
+	// the first Open.
+	Verbose bool
+
 	mu   sync.Mutex
 	refs int
 }
@@ -41,6 +46,7 @@ func (h *Host) Close() error {
 
 func (h *Host) openLocked() error {
 	if h.refs == 0 {
+		setLibraryDiagnostics(h.Verbose) // before Initialize, which probes every PCM
 		if err := portaudio.Initialize(); err != nil {
 			return fmt.Errorf("initialize portaudio: %w", err)
 		}
@@ -108,6 +114,11 @@ func (h *Host) Devices() ([]Device, error) {
 // Devices opens a Host, lists its input devices and closes it again.
 func Devices() ([]Device, error) {
 	var h Host
+	return h.ListDevices()
+}
+
+// ListDevices opens h, lists its input devices and closes it again.
+func (h *Host) ListDevices() ([]Device, error) {
 	if err := h.Open(); err != nil {
 		return nil, err
 	}

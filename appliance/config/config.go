@@ -288,10 +288,37 @@ func Load(path string) (*Config, error) {
 	}
 	c, err := Parse(b)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, InFile(path, err)
 	}
 	return c, nil
 }
+
+// InFile prefixes err with the file it is about. Several problems (errors.Join) are listed
+// one per indented line under a count, so each stays readable; errors.Is and errors.As
+// still see every one.
+func InFile(path string, err error) error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok && len(j.Unwrap()) > 1 {
+		return &fileErrors{path: path, errs: j.Unwrap()}
+	}
+	return fmt.Errorf("%s: %w", path, err)
+}
+
+type fileErrors struct {
+	path string
+	errs []error
+}
+
+func (e *fileErrors) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s: %d problems:", e.path, len(e.errs))
+	for _, err := range e.errs {
+		b.WriteString("\n  ")
+		b.WriteString(strings.ReplaceAll(err.Error(), "\n", "\n    "))
+	}
+	return b.String()
+}
+
+func (e *fileErrors) Unwrap() []error { return e.errs }
 
 // Parse decodes YAML strictly, applies defaults and validates.
 func Parse(b []byte) (*Config, error) {
@@ -416,122 +443,124 @@ func quote(v any) string {
 	return fmt.Sprint(v)
 }
 
-// Validate reports the first invalid field, naming it and its value.
+// Validate reports every invalid field at once (joined with errors.Join, one per line),
+// each a *FieldError naming the field and its value, so a config needs one fix round, not one per run.
 func (c *Config) Validate() error {
+	var errs []error
+	add := func(err error) {
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
 	if c.DataDir == "" {
-		return fieldErr("data_dir", c.DataDir, "must not be empty")
+		add(fieldErr("data_dir", c.DataDir, "must not be empty"))
 	}
 	if c.Database == "" {
-		return fieldErr("database", c.Database, "must not be empty")
+		add(fieldErr("database", c.Database, "must not be empty"))
 	}
 	if !slices.Contains([]string{"debug", "info", "warn", "error"}, c.LogLevel) {
-		return fieldErr("log_level", c.LogLevel, "must be one of debug, info, warn, error")
+		add(fieldErr("log_level", c.LogLevel, "must be one of debug, info, warn, error"))
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
-		return fieldErr("log_format", c.LogFormat, "must be text or json")
+		add(fieldErr("log_format", c.LogFormat, "must be text or json"))
 	}
 	if c.Metrics.Listen != "" {
 		if _, port, err := net.SplitHostPort(c.Metrics.Listen); err != nil || port == "" {
-			return fieldErr("metrics.listen", c.Metrics.Listen, "must be host:port, e.g. 127.0.0.1:9477")
+			add(fieldErr("metrics.listen", c.Metrics.Listen, "must be host:port, e.g. 127.0.0.1:9477"))
 		}
 	}
-	if err := c.Replication.validate(); err != nil {
-		return err
-	}
+	add(c.Replication.validate())
 	if c.Store.BatchSize < 1 || c.Store.BatchSize > 100000 {
-		return fieldErr("store.batch_size", c.Store.BatchSize, "must be between 1 and 100000")
+		add(fieldErr("store.batch_size", c.Store.BatchSize, "must be between 1 and 100000"))
 	}
 	if c.Store.FlushEvery < 10*time.Millisecond {
-		return fieldErr("store.flush_every", c.Store.FlushEvery, "must be at least 10ms")
+		add(fieldErr("store.flush_every", c.Store.FlushEvery, "must be at least 10ms"))
 	}
 	if c.API.Listen != "" {
 		if _, port, err := net.SplitHostPort(c.API.Listen); err != nil || port == "" {
-			return fieldErr("api.listen", c.API.Listen, "must be host:port or :port, e.g. :8443")
+			add(fieldErr("api.listen", c.API.Listen, "must be host:port or :port, e.g. :8443"))
 		}
 	}
 	if c.Language != notify.LangEnglish && c.Language != notify.LangKorean {
-		return fieldErr("language", c.Language, "must be en or ko")
+		add(fieldErr("language", c.Language, "must be en or ko"))
 	}
-	if err := c.Clips.validate(); err != nil {
-		return err
-	}
+	add(c.Clips.validate())
 	if c.Clips.Upload && c.Replication.S3 == nil {
-		return fieldErr("clips.upload", true, "clips are uploaded to the replication bucket: configure replication.s3")
+		add(fieldErr("clips.upload", true, "clips are uploaded to the replication bucket: configure replication.s3"))
 	}
-	if err := c.Retraining.validate(); err != nil {
-		return err
-	}
-	if err := c.Retention.validate(); err != nil {
-		return err
-	}
+	add(c.Retraining.validate())
+	add(c.Retention.validate())
 	names := map[string]bool{}
 	for i, r := range c.Receivers {
 		if err := r.Validate(); err != nil {
-			return fieldErr(fmt.Sprintf("receivers[%d]", i), r.Name, err.Error())
+			add(fieldErr(fmt.Sprintf("receivers[%d]", i), r.Name, err.Error()))
 		}
 		if names[r.Name] {
-			return fieldErr(fmt.Sprintf("receivers[%d].name", i), r.Name, "is used by an earlier receiver")
+			add(fieldErr(fmt.Sprintf("receivers[%d].name", i), r.Name, "is used by an earlier receiver"))
 		}
 		names[r.Name] = true
 	}
 	if _, err := c.AlertConfig(); err != nil {
-		return fieldErr("alerting", "…", err.Error())
+		add(fieldErr("alerting", "…", err.Error()))
 	}
 	if len(c.Sources) == 0 {
-		return fieldErr("sources", "[]", "at least one source is needed")
+		add(fieldErr("sources", "[]", "at least one source is needed"))
 	}
 	sources := map[string]*Source{}
 	for i := range c.Sources {
 		s := &c.Sources[i]
 		p := fmt.Sprintf("sources[%d]", i)
-		if err := s.validate(p); err != nil {
-			return err
-		}
+		add(s.validate(p))
 		if _, dup := sources[s.ID]; dup {
-			return fieldErr(p+".id", s.ID, "is used by an earlier source")
+			add(fieldErr(p+".id", s.ID, "is used by an earlier source"))
+			continue
 		}
 		sources[s.ID] = s
 	}
 	if c.Replay() {
 		for i, s := range c.Sources {
 			if s.Realtime == nil || *s.Realtime {
-				return fieldErr(fmt.Sprintf("sources[%d].realtime", i), true,
-					"a recording replayed as fast as possible (realtime: false) runs the appliance on the recording's time; every source must then be such a replay")
+				add(fieldErr(fmt.Sprintf("sources[%d].realtime", i), true,
+					"a recording replayed as fast as possible (realtime: false) runs the appliance on the recording's time; every source must then be such a replay"))
 			}
 		}
 	}
 	if len(c.Machines) == 0 {
-		return fieldErr("machines", "[]", "at least one machine is needed")
+		add(fieldErr("machines", "[]", "at least one machine is needed"))
 	}
 	ids := map[string]bool{}
 	bound := map[Binding]string{}
 	for i := range c.Machines {
 		m := &c.Machines[i]
 		p := fmt.Sprintf("machines[%d]", i)
-		if probs := m.Problems(); len(probs) > 0 {
-			fe := *probs[0]
+		for _, pr := range m.Problems() {
+			fe := *pr
 			fe.Path = p + "." + fe.Path
-			return &fe
+			add(&fe)
 		}
 		if ids[m.ID] {
-			return fieldErr(p+".id", m.ID, "is used by an earlier machine")
+			add(fieldErr(p+".id", m.ID, "is used by an earlier machine"))
 		}
 		ids[m.ID] = true
 		s, ok := sources[m.Sensor.Source]
 		if !ok {
-			return fieldErr(p+".sensor.source", m.Sensor.Source, "no source has this id")
+			if validID(m.Sensor.Source) { // an invalid id is reported by Problems
+				add(fieldErr(p+".sensor.source", m.Sensor.Source, "no source has this id"))
+			}
+			continue
 		}
-		if m.Sensor.Channel >= s.Channels {
-			return fieldErr(p+".sensor.channel", m.Sensor.Channel,
-				fmt.Sprintf("source %q has channels 0 to %d", s.ID, s.Channels-1))
+		if m.Sensor.Channel >= s.Channels && s.Channels > 0 {
+			add(fieldErr(p+".sensor.channel", m.Sensor.Channel,
+				fmt.Sprintf("source %q has channels 0 to %d", s.ID, s.Channels-1)))
 		}
 		if other, taken := bound[m.Sensor]; taken {
-			return fieldErr(p+".sensor", fmt.Sprintf("%s channel %d", m.Sensor.Source, m.Sensor.Channel),
-				fmt.Sprintf("already bound to machine %q", other))
+			add(fieldErr(p+".sensor", fmt.Sprintf("%s channel %d", m.Sensor.Source, m.Sensor.Channel),
+				fmt.Sprintf("already bound to machine %q", other)))
+		} else {
+			bound[m.Sensor] = m.ID
 		}
-		bound[m.Sensor] = m.ID
 	}
-	return nil
+	return errors.Join(errs...)
 }
 
 // Problems returns every problem of the machine's own fields, with paths relative to the

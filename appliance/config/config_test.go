@@ -257,3 +257,45 @@ func TestRetrainingErrorsNameTheField(t *testing.T) {
 		t.Errorf("defaults %+v, want %+v", c.Retraining, DefaultRetraining())
 	}
 }
+
+// TestLoadReportsAllErrors checks that one run lists every invalid field, each with its
+// path and value, instead of stopping at the first.
+func TestLoadReportsAllErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		yaml string
+		want []string // each must appear in the message
+	}{
+		{"three fields", strings.NewReplacer("sample_rate: 48000", "sample_rate: 8000",
+			"channels: 2", "channels: 2\nlog_level: loud",
+			"channel: 0}", "channel: 5}").Replace(base),
+			[]string{"3 problems", `sources[0].sample_rate 8000`, `log_level "loud"`, `machines[0].sensor.channel 5`}},
+		{"machine fields and a missing source", strings.NewReplacer("id: fan-1", "id: Fan 1",
+			"source: mic", "source: nope").Replace(base),
+			[]string{"2 problems", `machines[0].id "Fan 1"`, `machines[0].sensor.source "nope"`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "sc.yaml")
+			if err := os.WriteFile(path, []byte(tt.yaml), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			_, err := Load(path)
+			if err == nil {
+				t.Fatal("no error")
+			}
+			if !errors.Is(err, ErrInvalid) || !strings.HasPrefix(err.Error(), path+": ") {
+				t.Errorf("error %q does not wrap ErrInvalid or name the file", err)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error does not contain %q:\n%v", w, err)
+				}
+			}
+			var fe *FieldError
+			if !errors.As(err, &fe) {
+				t.Errorf("no *FieldError in %v", err)
+			}
+		})
+	}
+}

@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"sync"
 	"time"
@@ -17,6 +16,7 @@ import (
 	"signalcraft/appliance/capture"
 	"signalcraft/appliance/clips"
 	"signalcraft/appliance/config"
+	"signalcraft/appliance/datadir"
 	"signalcraft/appliance/health"
 	"signalcraft/appliance/metrics"
 	"signalcraft/appliance/replicate"
@@ -102,12 +102,12 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*Main, error) {
 		// a replay's samples are stamped from the sources' clock as they start
 		m.stream = newStreamClock(o.Clock.Now(), o.Now)
 	}
-	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
-		return nil, fmt.Errorf("data_dir %q: %w", cfg.DataDir, err)
+	if err := datadir.Prepare(cfg.DataDir); err != nil {
+		return nil, err
 	}
 	db, err := store.Open(ctx, cfg.DatabasePath(), store.WithNow(o.Now))
 	if err != nil {
-		return nil, err
+		return nil, datadir.Explain(cfg.DataDir, cfg.DatabasePath(), err)
 	}
 	m.db = db
 	ok := false

@@ -163,7 +163,7 @@ func TestLabelledFalseAlarmsRetrainAndPromote(t *testing.T) {
 		after = append(after, concat(c[0], c[1], c[10+2*k], c[11+2*k])...)
 	}
 	stream, _ := writeStream(t, part{concat(c[0], c[1]), truth.Learning, ""}, part{after, truth.Normal, ""})
-	replay := writeWAV(t, after)
+	replay := writeSamples(t, after)
 	dir := t.TempDir()
 	s3 := s3test.Start(t)
 	cfg := loopConfig(t, dir, stream, "fan", "20s", ", labels: 3")
@@ -338,8 +338,8 @@ func importAnomalies(t *testing.T, m *Main, folder string, skip int) int {
 	return len(items)
 }
 
-// writeWAV writes 16-kHz mono samples to a WAV file in a temporary directory.
-func writeWAV(t *testing.T, x []float32) string {
+// writeSamples writes 16-kHz mono samples to a WAV file in a temporary directory.
+func writeSamples(t *testing.T, x []float32) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "replay.wav")
 	f, err := os.Create(path)

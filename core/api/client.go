@@ -123,7 +123,8 @@ func NewClient(baseURL string, opts ...ClientOption) (*Client, error) {
 			var d net.Dialer
 			tr.Proxy = nil
 			tr.DialContext = func(ctx context.Context, _, _ string) (net.Conn, error) {
-				return d.DialContext(ctx, "unix", path)
+				c, err := d.DialContext(ctx, "unix", path)
+				return c, classifySocketError(path, err)
 			}
 		}
 		if cfg.pin != "" {

@@ -224,6 +224,7 @@ var english = map[string]string{
 	"err.unauthorized": "the access token is wrong, expired or revoked.",
 	"err.forbidden":    "your role may not do this.",
 	"err.fingerprint":  "the appliance's certificate changed. If nobody replaced it, someone may be intercepting the connection.",
+	"err.socketperm":   "this user may not open the appliance's API socket. Join group signalcraft (sudo usermod -aG signalcraft $USER), then log out and in again.",
 	"err.network":      "cannot reach the appliance (%s)",
 	"err.internal":     "the appliance had an internal error; try again.",
 

@@ -221,6 +221,7 @@ var korean = map[string]string{
 	"err.unauthorized": "접근 토큰이 틀렸거나 만료 또는 폐기되었습니다.",
 	"err.forbidden":    "현재 권한으로는 할 수 없습니다.",
 	"err.fingerprint":  "장비 인증서가 바뀌었습니다. 아무도 교체하지 않았다면 누군가 연결을 가로채고 있을 수 있습니다.",
+	"err.socketperm":   "이 사용자는 장비의 API 소켓을 열 수 없습니다. signalcraft 그룹에 가입한 뒤(sudo usermod -aG signalcraft $USER) 로그아웃했다가 다시 로그인하세요.",
 	"err.network":      "장비에 연결할 수 없습니다 (%s)",
 	"err.internal":     "장비 내부 오류입니다. 다시 시도하세요.",
 

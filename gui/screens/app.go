@@ -560,6 +560,8 @@ func (u *UI) errorText(err error) string {
 		return u.T("err.notconnected")
 	case errors.Is(err, api.ErrFingerprintMismatch):
 		return u.T("err.fingerprint")
+	case api.IsSocketPermission(err):
+		return u.T("err.socketperm")
 	case api.IsCode(err, api.CodeUnauthorized), api.IsCode(err, api.CodeRateLimited): // 429 comes only after failing tokens
 		return u.T("err.unauthorized")
 	case api.IsCode(err, api.CodeForbidden):

@@ -538,7 +538,8 @@ func retryable(err error) bool {
 	case api.CodeUnauthorized, api.CodeForbidden, api.CodeRateLimited:
 		return false
 	}
-	return !errors.Is(err, api.ErrFingerprintMismatch)
+	// joining the socket's group takes a new login: retrying cannot help either
+	return !errors.Is(err, api.ErrFingerprintMismatch) && !api.IsSocketPermission(err)
 }
 
 func (m Model) key(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {

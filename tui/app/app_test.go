@@ -5,10 +5,13 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -760,6 +763,9 @@ func TestErrorScreens(t *testing.T) {
 	}{
 		{"unreachable", &os.PathError{Op: "dial", Path: "/run/signalcraft/api.sock", Err: os.ErrNotExist},
 			[]string{"Cannot reach the appliance at unix:/run/signalcraft/api.sock", "Retrying every 5s", "r retry"}},
+		{"socket permission", &url.Error{Op: "Get", URL: "http://unix/api/v1/me", Err: &api.SocketError{Path: "/run/signalcraft/api.sock",
+			Err: &net.OpError{Op: "dial", Net: "unix", Err: os.NewSyscallError("connect", syscall.EACCES)}}},
+			[]string{"Not allowed to use the appliance's API socket", "connect: permission denied", "sudo usermod -aG signalcraft $USER", "log out and in again"}},
 		{"unauthorized", &api.Error{Code: api.CodeUnauthorized, Message: "unknown token"},
 			[]string{"401 unauthorized", "SIGNALCRAFT_TOKEN"}},
 		{"forbidden", &api.Error{Code: api.CodeForbidden, Message: "no"}, []string{"403 forbidden", "role viewer"}},
@@ -780,6 +786,9 @@ func TestErrorScreens(t *testing.T) {
 			checkSize(t, m.Render(), 80, 24)
 			if (cmd != nil) != (c.name == "unreachable") {
 				t.Errorf("retry scheduled: %v", cmd != nil)
+			}
+			if c.name == "socket permission" && strings.Contains(screen, "running") {
+				t.Errorf("a permission error asks whether the daemon runs:\n%s", screen)
 			}
 			if c.name == "unreachable" {
 				golden(t, "unreachable_80x24", m.Render())

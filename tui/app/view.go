@@ -229,6 +229,14 @@ func (m Model) errorScreen() string {
 		title = "The appliance's certificate does not match the pinned fingerprint."
 		advice = "Someone may be intercepting the connection, or the appliance got a new certificate.\n" +
 			"Check the fingerprint in the appliance's log, then remove its line from\n~/.config/signalcraft/known_appliances or pass --fingerprint."
+	case api.IsSocketPermission(err):
+		// The daemon is likely running; this user may not open its socket.
+		title = "Not allowed to use the appliance's API socket (" + m.opts.Target + ")."
+		advice = "Only root and members of group " + api.SocketGroup + " may use it. Join the group with\n" +
+			"  sudo usermod -aG " + api.SocketGroup + " $USER\nthen log out and in again (or run: newgrp " + api.SocketGroup + ")."
+		if se := (*api.SocketError)(nil); errors.As(err, &se) {
+			err = se.Err // the system's words; the advice says what to do
+		}
 	default:
 		title = "Cannot reach the appliance at " + m.opts.Target + "."
 		advice = fmt.Sprintf("Is signalcraftd running and serving its API? Retrying every %s.", format.Span(m.opts.RetryEvery))

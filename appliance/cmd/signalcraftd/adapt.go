@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 
@@ -11,10 +10,9 @@ import (
 
 // runAdapt teaches a machine a new operating condition from a few normal recordings.
 func runAdapt(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("signalcraftd adapt", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("signalcraftd adapt", args, stdout, stderr)
 	fs.Usage = func() {
-		fmt.Fprint(stderr, `Usage: signalcraftd adapt [--config FILE] --machine ID RECORDING.wav...
+		fmt.Fprint(fs.Output(), `Usage: signalcraftd adapt [--config FILE] --machine ID RECORDING.wav...
 
 Teach a machine's model a new normal operating condition (after maintenance, or with a new
 product) from a few recordings of it running normally in that condition, e.g. ten 10-second
@@ -25,7 +23,7 @@ clips. The model keeps what it knew; a running daemon picks up the new model wit
 	}
 	cfgPath := fs.String("config", DefaultConfigPath, "configuration file")
 	machine := fs.String("machine", "", "machine id from the configuration")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if *machine == "" || fs.NArg() == 0 {

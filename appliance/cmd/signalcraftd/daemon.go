@@ -2,34 +2,36 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
 	"golang.org/x/term"
 
+	"signalcraft/appliance/capture"
 	"signalcraft/appliance/config"
 	"signalcraft/appliance/daemon"
+	"signalcraft/appliance/datadir"
 	"signalcraft/appliance/statusview"
 	"signalcraft/core/shareddata"
 )
 
 func runDaemon(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("signalcraftd", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, usage); fs.PrintDefaults() }
+	fs := newFlagSet("signalcraftd", args, stdout, stderr)
+	fs.Usage = func() { fmt.Fprint(fs.Output(), usage+"\nFlags of run:\n"); fs.PrintDefaults() }
 	cfgPath := fs.String("config", "", "configuration file (default "+DefaultConfigPath+")")
 	demo := fs.Bool("demo", false, "run the embedded demo (simulated machines, plus recordings from ../shared/data when present)")
 	dataDir := fs.String("data-dir", "", "override data_dir from the configuration")
 	status := fs.Bool("status", false, "show a live status table (logs then go to data_dir/signalcraftd.log)")
-	check := fs.Bool("check-config", false, "validate the configuration and exit")
+	check := fs.Bool("check-config", false, "validate the configuration, data_dir, WAV files and capture devices, and exit")
+	noDevices := fs.Bool("no-devices", false, "with --check-config: skip the capture device checks (when building an image without the microphones)")
 	showVersion := fs.Bool("version", false, "print the version and exit")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if *showVersion {
@@ -47,14 +49,29 @@ func runDaemon(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		cfg.DataDir = *dataDir
 	}
 	if *check {
-		fmt.Fprintf(stdout, "configuration ok: %d source(s), %d machine(s)\n", len(cfg.Sources), len(cfg.Machines))
+		co := daemon.CheckOptions{Devices: capture.Devices}
+		if *noDevices {
+			co.Devices = nil
+		}
+		if err := daemon.Check(cfg, co); err != nil {
+			return config.InFile(describeConfig(*cfgPath, *demo), err)
+		}
+		devs := "no capture device to check"
+		if slices.ContainsFunc(cfg.Sources, func(s config.Source) bool { return s.Kind == config.KindPortAudio }) {
+			devs = "capture devices present"
+			if *noDevices {
+				devs = "capture devices not checked (--no-devices)"
+			}
+		}
+		fmt.Fprintf(stdout, "configuration ok: %d source(s), %d machine(s); data_dir %s writable, %s\n",
+			len(cfg.Sources), len(cfg.Machines), cfg.DataDir, devs)
 		return nil
 	}
 
 	logOut := stdout
 	if *status {
-		if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
-			return fmt.Errorf("data_dir %q: %w", cfg.DataDir, err)
+		if err := datadir.Prepare(cfg.DataDir); err != nil {
+			return err
 		}
 		f, err := os.OpenFile(filepath.Join(cfg.DataDir, "signalcraftd.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o640)
 		if err != nil {

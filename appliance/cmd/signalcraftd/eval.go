@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"strings"
@@ -40,10 +39,9 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if len(args) > 0 && args[0] == "streams" {
 		return runEvalStreams(ctx, args[1:], stdout, stderr)
 	}
-	fs := flag.NewFlagSet("signalcraftd eval", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("signalcraftd eval", args, stdout, stderr)
 	fs.Usage = func() {
-		fmt.Fprint(stderr, evalUsage+"\nFlags:\n")
+		fmt.Fprint(fs.Output(), evalUsage+"\nFlags:\n")
 		fs.PrintDefaults()
 	}
 	asJSON := fs.Bool("json", false, "print the results as JSON")
@@ -55,7 +53,7 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	machine := fs.String("machine", "", "the machine of --config to evaluate")
 	channel := fs.Int("channel", 0, "the recording's channel the machine is heard on (0-based)")
 	realtime := fs.Bool("realtime", false, "replay at the recording's own pace instead of as fast as possible")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if *stream != "" || *truthPath != "" {

@@ -1,7 +1,7 @@
 // Command signalcraftd is the SignalCraft appliance daemon and its admin commands.
 //
 //	signalcraftd [run] [--config FILE | --demo] [--status]   capture, analyse, store
-//	signalcraftd --check-config --config FILE                validate a configuration
+//	signalcraftd --check-config [--no-devices] --config FILE validate a configuration
 //	signalcraftd devices                                     list capture devices
 //	signalcraftd eval [--json] DIR...                        AUC/pAUC on labelled recordings
 //	signalcraftd eval --stream F.wav --truth F.csv [--kind K] a recording through the live daemon
@@ -41,19 +41,20 @@ func main() {
 
 type usageError struct{ error }
 
+// exitCode is 0 for help the user asked for, 2 for a usage error and 1 for any other error.
 func exitCode(err error) int {
 	var u usageError
-	if errors.As(err, &u) || errors.Is(err, flag.ErrHelp) {
+	switch {
+	case err == nil, errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.As(err, &u):
 		return 2
 	}
 	return 1
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	cmd := "run"
-	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
-		cmd, args = args[0], args[1:]
-	}
+	cmd, args := splitCommand(args)
 	switch cmd {
 	case "run":
 		return runDaemon(ctx, args, stdout, stderr)
@@ -72,18 +73,26 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	case "model":
 		return runModel(ctx, args, stdout, stderr)
 	case "version":
+		fs := newFlagSet("signalcraftd version", args, stdout, stderr)
+		fs.Usage = func() {
+			fmt.Fprintln(fs.Output(), "Usage: signalcraftd version\nPrints the version. It takes no flags.")
+		}
+		if err := parseFlags(fs, args); err != nil {
+			return err
+		}
 		fmt.Fprintln(stdout, "signalcraftd", version)
 		return nil
 	case "help":
-		fmt.Fprint(stdout, usage)
-		return nil
+		return runDaemon(ctx, []string{"--help"}, stdout, stderr)
 	}
 	return usageError{fmt.Errorf("unknown command %q (commands: run, devices, eval, adapt, token, dataset, model, restore, version, help)", cmd)}
 }
 
 const usage = `Usage:
   signalcraftd [run] [--config FILE | --demo] [--status]   capture, analyse and store
-  signalcraftd --check-config [--config FILE]              validate a configuration and exit
+  signalcraftd --check-config [--no-devices] [--config FILE]
+                                                           check a configuration (devices, data_dir,
+                                                           recordings) and exit
   signalcraftd devices                                     list capture devices
   signalcraftd eval [--json] DIR...                        AUC/pAUC on labelled recordings
   signalcraftd eval --stream F.wav --truth F.csv [--kind K] a recording through the live daemon
@@ -96,4 +105,7 @@ const usage = `Usage:
                                                            rebuild the database from the S3 replica
   signalcraftd dataset import|ls|show|diff|snapshot|export ...  dataset versions (dataset --help)
   signalcraftd --version
+
+Flags may come before or after the command: signalcraftd token list --config FILE.
+Each command's flags: signalcraftd COMMAND --help.
 `

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"slices"
@@ -20,17 +19,16 @@ var restoreTimestampLayouts = []string{time.RFC3339Nano, "2006-01-02T15:04:05", 
 // runRestore rebuilds the database from the configured replica into a new file, verifies
 // it and prints what it restored. It never overwrites a file nor the live database.
 func runRestore(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("signalcraftd restore", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("signalcraftd restore", args, stdout, stderr)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: signalcraftd restore [--config FILE] --to PATH [--timestamp T]")
-		fmt.Fprintln(stderr, "Rebuilds the database from the S3 replica (replication.s3) into PATH, a new file, and verifies it.")
+		fmt.Fprintln(fs.Output(), "Usage: signalcraftd restore [--config FILE] --to PATH [--timestamp T]")
+		fmt.Fprintln(fs.Output(), "Rebuilds the database from the S3 replica (replication.s3) into PATH, a new file, and verifies it.")
 		fs.PrintDefaults()
 	}
 	cfgPath := fs.String("config", "", "configuration file (default "+DefaultConfigPath+")")
 	to := fs.String("to", "", "path of the restored database (must not exist)")
 	ts := fs.String("timestamp", "", "restore the state at this time (RFC 3339 such as 2026-03-01T12:00:00Z; without a zone: UTC); default the latest")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -28,20 +27,16 @@ doc of signalcraft/core/eval/synth for what each holds.
 
 // runEvalStreams builds the test streams of core/eval/synth and writes them to --out.
 func runEvalStreams(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("signalcraftd eval streams", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("signalcraftd eval streams", args, stdout, stderr)
 	fs.Usage = func() {
-		fmt.Fprint(stderr, streamsUsage)
+		fmt.Fprint(fs.Output(), streamsUsage)
 		fs.PrintDefaults()
 	}
 	data := fs.String("data", "", "directory of the shared recordings (default: ../shared/data beside the repository, or $"+shareddata.EnvDir+")")
 	seed := fs.Uint64("seed", 0, "seed of every random choice")
 	out := fs.String("out", "", "directory for NAME.wav and NAME.csv (created if missing; existing files are replaced)")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return usageError{err} // a bad flag is a usage error (exit 2), like a missing one
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
 	if *out == "" {
 		fs.Usage()

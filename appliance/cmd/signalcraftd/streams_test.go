@@ -71,7 +71,7 @@ func TestEvalStreamsRefuses(t *testing.T) {
 		})
 	}
 	var out, errb bytes.Buffer
-	if err := run(context.Background(), []string{"eval", "streams", "--help"}, &out, &errb); !errors.Is(err, flag.ErrHelp) || !strings.Contains(errb.String(), "Usage: signalcraftd eval streams") {
-		t.Errorf("--help: %v, %q", err, errb.String())
+	if err := run(context.Background(), []string{"eval", "streams", "--help"}, &out, &errb); !errors.Is(err, flag.ErrHelp) || exitCode(err) != 0 || !strings.Contains(out.String(), "Usage: signalcraftd eval streams") {
+		t.Errorf("--help: %v (exit %d), stdout %q; want the usage on stdout, exit 0", err, exitCode(err), out.String())
 	}
 }

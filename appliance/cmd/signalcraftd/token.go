@@ -6,23 +6,32 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	iofs "io/fs"
+	"os"
 
 	"signalcraft/appliance/api"
+	"signalcraft/appliance/datadir"
 	"signalcraft/core/store"
 )
 
-// runToken manages API tokens: signalcraftd token [--config FILE] create|list|revoke ...
+// runToken manages API tokens: signalcraftd token create|list|revoke ... [--config FILE]
 func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("signalcraftd token", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("signalcraftd token", args, stdout, stderr)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: signalcraftd token [--config FILE] create|list|revoke ...")
-		fmt.Fprint(stderr, api.TokenUsage)
+		fmt.Fprintln(fs.Output(), "Usage: signalcraftd token [--config FILE | --demo] create|list|revoke ...")
+		fmt.Fprint(fs.Output(), api.TokenUsage)
+		fmt.Fprintln(fs.Output(), "\nFlags of every token command (before or after it):")
 		fs.PrintDefaults()
 	}
 	cfgPath := fs.String("config", DefaultConfigPath, "configuration file (for the database path)")
 	demo := fs.Bool("demo", false, "use the demo's database")
-	if err := fs.Parse(args); err != nil {
+	if helpRequested(args) {
+		fs.Usage() // the subcommands' own flags are in api.TokenUsage
+		return flag.ErrHelp
+	}
+	// --config and --demo may come anywhere; the rest is create's, list's or revoke's
+	own, rest := takeFlags(fs, args)
+	if err := fs.Parse(own); err != nil {
 		return err
 	}
 	path := *cfgPath
@@ -33,12 +42,21 @@ func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	db, err := store.Open(ctx, cfg.DatabasePath())
-	if err != nil {
+	// before the daemon's first start there may be no data_dir yet: make it as the daemon
+	// would, or say why it cannot be made and what to do
+	_, statErr := os.Stat(cfg.DataDir)
+	if err := datadir.Prepare(cfg.DataDir); err != nil {
 		return err
 	}
+	if errors.Is(statErr, iofs.ErrNotExist) {
+		fmt.Fprintf(stderr, "created data_dir %s (mode %v)\n", cfg.DataDir, datadir.Perm)
+	}
+	db, err := store.Open(ctx, cfg.DatabasePath())
+	if err != nil {
+		return datadir.Explain(cfg.DataDir, cfg.DatabasePath(), err)
+	}
 	defer db.Close()
-	if err := api.TokenCommand(ctx, db, fs.Args(), stdout); err != nil {
+	if err := api.TokenCommand(ctx, db, rest, stdout); err != nil {
 		if errors.Is(err, api.ErrUsage) {
 			return usageError{err}
 		}
