@@ -12,6 +12,8 @@ import (
 
 	"signalcraft/core/alert"
 	wire "signalcraft/core/api"
+	"signalcraft/core/dataset"
+	"signalcraft/core/store"
 )
 
 // requestFor builds a valid request for route rt (path parameters filled,
@@ -20,7 +22,22 @@ func (e *env) requestFor(t *testing.T, rt wire.Route, n int) *http.Request {
 	t.Helper()
 	var path, body string
 	switch rt.Path {
-	case wire.PathMachine, wire.PathModels, wire.PathScores, wire.PathRelearn:
+	case wire.PathMachine, wire.PathModels, wire.PathScores, wire.PathRelearn, wire.PathRetrain, wire.PathDatasets:
+		path = wire.Expand(rt.Path, "pump-1")
+	case wire.PathModel:
+		path = wire.Expand(rt.Path, "pump-1", "1")
+	case wire.PathDataset:
+		path = wire.Expand(rt.Path, e.datasetVersion(t))
+	case wire.PathPromote: // a fresh candidate each time
+		v, err := e.db.SaveCandidate(context.Background(), "pump-1", "gmm", 1, nil, store.ModelInfo{}, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		path = wire.Expand(rt.Path, "pump-1", fmt.Sprint(v))
+	case wire.PathRollback: // a new champion to roll back each time
+		if _, err := e.db.SaveModel(context.Background(), "pump-1", "gmm", 1, nil, ""); err != nil {
+			t.Fatal(err)
+		}
 		path = wire.Expand(rt.Path, "pump-1")
 	case wire.PathEvent, wire.PathAcknowledge, wire.PathLabel:
 		path = wire.Expand(rt.Path, fmt.Sprint(e.event))
@@ -56,6 +73,8 @@ func (e *env) requestFor(t *testing.T, rt wire.Route, n int) *http.Request {
 		body = fmt.Sprintf(`{"name":"new-%d","role":"viewer"}`, n)
 	case "POST " + wire.PathLabel:
 		body = `{"label":"bearing_outer"}`
+	case "POST " + wire.PathPromote, "POST " + wire.PathRollback:
+		body = `{"reason":"authorization test"}`
 	case "POST " + wire.PathAcknowledge, "POST " + wire.PathAlertAck:
 		body = `{"comment":"seen"}`
 	case "POST " + wire.PathSilences:
@@ -222,4 +241,16 @@ func TestSecretHashing(t *testing.T) {
 			t.Errorf("HashSecret(%q) accepted", bad)
 		}
 	}
+}
+
+// datasetVersion saves a one-item dataset version of pump-1 and returns its id.
+func (e *env) datasetVersion(t *testing.T) string {
+	t.Helper()
+	it := dataset.Item{SHA256: strings.Repeat("ab", 32), Machine: "pump-1", Label: dataset.Normal,
+		Start: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), Seconds: 10, Source: "import:a.wav"}
+	v, _, err := e.db.SaveDatasetVersion(context.Background(), dataset.New("pump-1", []dataset.Item{it}, 0.25), "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v.ID
 }

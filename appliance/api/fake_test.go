@@ -42,6 +42,7 @@ type fakeDaemon struct {
 	subs      map[int]func(wire.Live)
 	next      int
 	relearned []string
+	retrained []string
 	devices   []wire.Device
 }
 
@@ -110,6 +111,12 @@ func (f *fakeDaemon) deps(db *store.DB) Deps {
 			defer f.mu.Unlock()
 			f.relearned = append(f.relearned, machine+":"+note)
 			return nil
+		},
+		Retrain: func(_ context.Context, machine, reason string) (int64, bool, error) {
+			f.mu.Lock()
+			defer f.mu.Unlock()
+			f.retrained = append(f.retrained, machine+":"+reason)
+			return int64(len(f.retrained)), len(f.retrained) == 1, nil
 		},
 		Devices: func(context.Context) ([]wire.Device, error) { return f.devices, nil },
 	}

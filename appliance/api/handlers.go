@@ -27,6 +27,12 @@ func (s *Server) handlers() map[string]http.HandlerFunc {
 		"GET " + wire.PathMachine:      s.getMachine,
 		"PUT " + wire.PathMachine:      s.putMachine,
 		"GET " + wire.PathModels:       s.models,
+		"GET " + wire.PathModel:        s.model,
+		"POST " + wire.PathPromote:     s.promote,
+		"POST " + wire.PathRollback:    s.rollback,
+		"POST " + wire.PathRetrain:     s.retrain,
+		"GET " + wire.PathDatasets:     s.datasets,
+		"GET " + wire.PathDataset:      s.dataset,
 		"GET " + wire.PathScores:       s.scores,
 		"POST " + wire.PathRelearn:     s.relearn,
 		"GET " + wire.PathSensors:      s.sensors,
@@ -154,12 +160,7 @@ func (s *Server) models(w http.ResponseWriter, r *http.Request) {
 		out = append(out, wire.Model{MachineID: m.ID, Kind: m.Detection.Model, CreatedAt: ls[0].Time, State: wire.ModelLearning})
 	}
 	for _, sm := range stored {
-		state := wire.ModelRetired
-		if sm.Active {
-			state = wire.ModelActive
-		}
-		out = append(out, wire.Model{MachineID: sm.MachineID, Version: sm.Version, Kind: sm.Kind, CreatedAt: sm.CreatedAt,
-			Threshold: sm.Threshold, Active: sm.Active, Note: sm.Note, State: state})
+		out = append(out, ModelToWire(sm))
 	}
 	writeJSON(w, http.StatusOK, out)
 }

@@ -46,6 +46,10 @@ type Deps struct {
 	// Relearn discards the machine's model and starts learning a new one;
 	// note goes with the model that results.
 	Relearn func(ctx context.Context, machine, note string) error
+	// Retrain queues a train job on the machine's current dataset (docs/mlo_pipeline.md)
+	// and returns its id, queued false when one for the same data exists; nil when
+	// retraining is off.
+	Retrain func(ctx context.Context, machine, reason string) (jobID int64, queued bool, err error)
 	// Devices lists the capture devices.
 	Devices func(ctx context.Context) ([]wire.Device, error)
 	// Sensors lists sensors with their live counters; nil reads the store

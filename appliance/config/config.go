@@ -68,6 +68,9 @@ type Config struct {
 	Clips Clips `yaml:"clips"`
 	// Retention says how long scores and their rollups are kept.
 	Retention Retention `yaml:"retention"`
+	// Retraining is the learning loop: datasets kept from learning and labels, and what
+	// starts a retraining.
+	Retraining Retraining `yaml:"retraining"`
 }
 
 // Store tunes database writes.
@@ -175,16 +178,17 @@ func (d Detection) Profile() detect.Profile {
 // Defaults returns a configuration holding every default; decoding fills it.
 func Defaults() Config {
 	return Config{
-		DataDir:   "/var/lib/signalcraft",
-		Database:  "signalcraft.db",
-		LogLevel:  "info",
-		LogFormat: "text",
-		Metrics:   Metrics{Listen: DefaultMetricsListen},
-		Language:  notify.LangEnglish,
-		Store:     Store{BatchSize: 256, FlushEvery: time.Second},
-		API:       API{Socket: "/run/signalcraft/api.sock"},
-		Clips:     DefaultClips(),
-		Retention: DefaultRetention(),
+		DataDir:    "/var/lib/signalcraft",
+		Database:   "signalcraft.db",
+		LogLevel:   "info",
+		LogFormat:  "text",
+		Metrics:    Metrics{Listen: DefaultMetricsListen},
+		Language:   notify.LangEnglish,
+		Store:      Store{BatchSize: 256, FlushEvery: time.Second},
+		API:        API{Socket: "/run/signalcraft/api.sock"},
+		Clips:      DefaultClips(),
+		Retention:  DefaultRetention(),
+		Retraining: DefaultRetraining(),
 	}
 }
 
@@ -484,6 +488,7 @@ func (c *Config) Validate() error {
 	if c.Clips.Upload && c.Replication.S3 == nil {
 		add(fieldErr("clips.upload", true, "clips are uploaded to the replication bucket: configure replication.s3"))
 	}
+	add(c.Retraining.validate())
 	add(c.Retention.validate())
 	names := map[string]bool{}
 	for i, r := range c.Receivers {

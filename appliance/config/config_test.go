@@ -62,7 +62,7 @@ func TestParseErrors(t *testing.T) {
 		want    string
 	}{
 		{"unknown top-level key", [2]string{"data_dir:", "datadir:"}, "",
-			`line 2: unknown field "datadir" in the top level (known fields: data_dir, database, log_level, store, api, sources, machines, language, alerting, receivers, log_format, metrics, replication, clips, retention)`},
+			`line 2: unknown field "datadir" in the top level (known fields: data_dir, database, log_level, store, api, sources, machines, language, alerting, receivers, log_format, metrics, replication, clips, retention, retraining)`},
 		{"unknown nested key", [2]string{"name: Fan 1", "nmae: Fan 1"}, "",
 			`line 11: unknown field "nmae" in machines[0] (known fields: id, name, kind, line, sensor, detection)`},
 		{"unknown key in binding", [2]string{"channel: 0}", "chanel: 0}"}, "",
@@ -230,6 +230,31 @@ alerting:
 	}
 	if ac, err := d.AlertConfig(); err != nil || len(ac.Receivers) != 1 || ac.Receivers[0].Name != "default" {
 		t.Fatalf("default alerting: %+v, %v", ac.Receivers, err)
+	}
+}
+
+func TestRetrainingErrorsNameTheField(t *testing.T) {
+	tests := []struct {
+		yaml, want string
+	}{
+		{"retraining: {cpu_share: 2}", "retraining.cpu_share"},
+		{"retraining: {every: 10m}", "retraining.every"},
+		{"retraining: {test_fraction: 0.9}", "retraining.test_fraction"},
+		{"retraining: {labels: -1}", "retraining.labels"},
+		{"retraining: {drift_psi: -0.1}", "retraining.drift_psi"},
+	}
+	for _, tt := range tests {
+		_, err := Parse([]byte(base + tt.yaml + "\n"))
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: err %v, want one naming %s", tt.yaml, err, tt.want)
+		}
+	}
+	c, err := Parse([]byte(base))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Retraining != DefaultRetraining() {
+		t.Errorf("defaults %+v, want %+v", c.Retraining, DefaultRetraining())
 	}
 }
 

@@ -38,6 +38,7 @@ func (m *Main) serveAPI(ctx context.Context) error {
 		Health:        m.Health,
 		Alerting:      m.alerts,
 		// Acknowledging an event also acknowledges its machine's anomaly alerts (acklink.go).
+		Retrain:          m.retrainFunc(),
 		AcknowledgeEvent: m.alerts.AcknowledgeEvent,
 	}, api.Options{Logger: m.log.With("component", "api"), Now: m.o.Now, BuildVersion: m.o.Version,
 		AuthFailed: m.obs.metrics.AuthFailed, ConnRefused: m.obs.metrics.ConnRefused})
@@ -236,7 +237,8 @@ func (m *Main) Relearn(ctx context.Context, machine, note string) error {
 	m.mu.Unlock()
 	return mm.do(ctx, func() {
 		mm.det.Relearn()
-		mm.model, mm.note = 0, note
+		mm.note = note
+		mm.setModel(0)
 		mm.closeOpenEvent(ctx, m.o.Now())
 		mm.mu.Lock()
 		mm.view.State, mm.view.Progress, mm.view.History = "learning", 0, nil
@@ -290,4 +292,18 @@ func devices(ctx context.Context) ([]wire.Device, error) {
 			DefaultSampleRate: d.DefaultSampleRate, SupportedRates: d.SupportedRates}
 	}
 	return out, nil
+}
+
+// retrainFunc is the API's Retrain: a train job queued now (trigger "manual"); nil when
+// retraining is off.
+func (m *Main) retrainFunc() func(ctx context.Context, machine, reason string) (int64, bool, error) {
+	if m.learning == nil {
+		return nil
+	}
+	return func(ctx context.Context, machine, reason string) (int64, bool, error) {
+		if reason != "" {
+			m.log.Info("retraining requested", "machine", machine, "reason", reason)
+		}
+		return m.learning.Retrain(ctx, machine, "manual")
+	}
 }

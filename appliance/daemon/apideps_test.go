@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"signalcraft/appliance/config"
 	wire "signalcraft/core/api"
 )
 
@@ -15,8 +16,17 @@ import (
 // client for it (local socket callers are admins).
 func startWithAPI(t *testing.T) (*Main, *wire.Client) {
 	t.Helper()
+	return startWithAPIConfig(t, nil)
+}
+
+// startWithAPIConfig is startWithAPI with the configuration changed by edit first.
+func startWithAPIConfig(t *testing.T, edit func(*config.Config)) (*Main, *wire.Client) {
+	t.Helper()
 	dir := t.TempDir()
 	cfg := simConfig(dir)
+	if edit != nil {
+		edit(cfg)
+	}
 	cfg.Sources[0].Realtime = new(bool)
 	*cfg.Sources[0].Realtime = true
 	cfg.Sources[0].Simulator.Duration = 0

@@ -77,6 +77,8 @@ type Main struct {
 	onModel   func(string)
 	obs       observability
 	clips     *clips.Library // nil when clips are off
+	objects   *objectStore   // the dataset objects (objects.go)
+	learning  *learnLoop     // nil when retraining is off
 	events    *eventLog      // writes the machines' events, holding them while the disk is full
 	retention *retention.Pruner
 	stream    *streamClock  // the replay's time when every source replays as fast as possible; nil otherwise
@@ -175,6 +177,12 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*Main, error) {
 	if err := m.setupClips(ctx); err != nil {
 		return nil, err
 	}
+	if err := m.setupObjects(ctx); err != nil {
+		return nil, err
+	}
+	if err := m.setupLearning(); err != nil {
+		return nil, err
+	}
 	if err := m.closeStaleEvents(ctx); err != nil {
 		return nil, err
 	}
@@ -238,6 +246,9 @@ func (m *Main) buildMachine(ctx context.Context, mc config.Machine, det *detect.
 	mm.events = m.events
 	if m.clips != nil {
 		mm.rec = m.clips.Recorder(mc.ID, info.SampleRate)
+	}
+	if m.learning != nil {
+		mm.tape = newLearnTape(mc.ID, info.SampleRate, m.cfg.Retraining.LearningChunk, m.learning.tape)
 	}
 	return mm, nil
 }
@@ -352,6 +363,17 @@ func (m *Main) Run(ctx context.Context) error {
 		}
 	}()
 
+	// the learning loop keeps the learning sound the machines hand over until they stop
+	learnCtx, stopLearning := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopLearning()
+	learnDone := make(chan struct{})
+	go func() {
+		defer close(learnDone)
+		if m.learning != nil {
+			m.learning.run(learnCtx)
+		}
+	}()
+
 	m.mu.Lock()
 	m.anaCtx, m.out = anaCtx, sinks{db: m.db, batch: m.batch, alerts: m.alerts, onModel: m.onModel}
 	for _, mm := range m.machines {
@@ -396,6 +418,8 @@ func (m *Main) Run(ctx context.Context) error {
 	m.mu.Unlock()
 	stopClips() // writes the clips the machines finished
 	<-clipsDone
+	stopLearning()
+	<-learnDone
 	stopAlerts() // after the machines' last observations; in-flight deliveries finish or stay queued
 	<-alertsDone
 	return errors.Join(err, m.Close())

@@ -43,7 +43,7 @@ type machine struct {
 	faults sensor.Timeline // where in the stream the sensor's state changed
 	chain  *detect.Chain
 	det    *detect.Detector
-	model  int64   // version of the active model det holds; 0 while learning
+	model  int64   // version of the active model det holds; 0 while learning (setModel)
 	sum    summary // frame features sampled over the current window hop
 
 	started  bool
@@ -54,8 +54,9 @@ type machine struct {
 	ended    bool   // the source said it has delivered everything
 	onEnded  func() // called once the machine has analysed all of an ended recording
 
-	mu   sync.Mutex // guards view
-	view Status
+	mu        sync.Mutex // guards view and modelSeen
+	modelSeen int64      // model, for Snapshot
+	view      Status
 
 	hub      *hub
 	now      func() time.Time
@@ -72,6 +73,7 @@ type machine struct {
 	latency interface{ Observe(float64) }
 
 	rec    *clips.Recorder // keeps the recent sound and cuts event clips; nil when clips are off
+	tape   *learnTape      // hands the learning sound to the learning loop; nil when it is off
 	winEnd uint64          // stream position just after the window being handled
 
 	events *eventLog   // writes events, holding them while the database cannot be written
@@ -94,6 +96,7 @@ type Status struct {
 	LastEvent  time.Time
 	LastPeak   float64
 	OpenEvent  int64 // id of the open anomaly event, 0 if none
+	Model      int64 // version of the model the machine listens with, 0 while learning
 	Overruns   uint64
 	WindowTime time.Time
 }
@@ -128,7 +131,16 @@ func newMachine(c config.Machine, info source.Info, sensorID string, det *detect
 		latency:  o.Metrics.AnalysisLatency(c.ID),
 	}
 	m.view = Status{Machine: c.ID, Name: c.Name, Sensor: sensor.OK, State: "learning", LevelDBFS: m.level}
+	m.modelSeen = model
 	return m, nil
+}
+
+// setModel records the version of the model the detector holds; machine goroutine only.
+func (m *machine) setModel(v int64) {
+	m.model = v
+	m.mu.Lock()
+	m.modelSeen = v
+	m.mu.Unlock()
 }
 
 // Snapshot returns the machine's live state.
@@ -136,6 +148,7 @@ func (m *machine) Snapshot() Status {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	s := m.view
+	s.Model = m.modelSeen
 	s.History = append([]float64(nil), m.view.History...)
 	s.Overruns = m.ring.Stats().Overruns
 	return s
@@ -296,6 +309,9 @@ func (m *machine) process(x []float32, pos uint64, out sinks) {
 	m.expect = pos + uint64(len(x))
 	if m.rec != nil { // before the windows: an event opened in this block finds its pre-roll
 		m.rec.Feed(pos, t0, x)
+	}
+	if m.tape != nil { // the sound of a learning period becomes dataset items
+		m.tape.feed(m.det.State() == detect.StateLearning, t0, x)
 	}
 	fc := m.chain.Config().DSP
 	m.chain.Push(x, func(vec []float64) {
@@ -519,8 +535,11 @@ func (m *machine) saveModel(out sinks) {
 		m.log.Error("save model", "err", err)
 		return
 	}
-	m.model = v
+	m.setModel(v)
 	m.log.Info("model learned", "version", v, "threshold", m.det.Threshold())
+	if m.tape != nil { // learning is over: the last piece of its sound goes to the dataset
+		m.tape.feed(false, time.Time{}, nil)
+	}
 	if out.onModel != nil {
 		out.onModel(m.cfg.ID)
 	}
@@ -548,7 +567,7 @@ func (m *machine) retune(ctx context.Context, db *store.DB, c config.Machine) er
 	if err != nil {
 		return err
 	}
-	m.model = v
+	m.setModel(v)
 	m.log.Info("model retuned", "version", v, "threshold", m.det.Threshold())
 	return nil
 }
@@ -569,7 +588,7 @@ func (m *machine) reloadModel(ctx context.Context, db *store.DB) {
 	d, err := detect.Restore(saved.Blob)
 	if err != nil {
 		m.log.Error("load new active model", "version", saved.Version, "err", err)
-		m.model = saved.Version // do not retry a broken blob every few seconds
+		m.setModel(saved.Version) // do not retry a broken blob every few seconds
 		return
 	}
 	// The new model judges afresh: an event open under the old one ends here, and one the
@@ -580,7 +599,8 @@ func (m *machine) reloadModel(ctx context.Context, db *store.DB) {
 		m.rec.End(m.winEnd)
 	}
 	m.closeOpenEvent(ctx, m.now())
-	m.det, m.model = d, saved.Version
+	m.det = d
+	m.setModel(saved.Version)
 	m.log.Info("model changed", "version", saved.Version, "note", saved.Note, "conditions", d.Conditions())
 }
 

@@ -59,6 +59,9 @@ type Metrics struct {
 	apiDuration   *prometheus.HistogramVec
 	authFailures  *prometheus.CounterVec
 	connsRefused  *prometheus.CounterVec
+	trainings     *prometheus.CounterVec
+	trainSeconds  *prometheus.CounterVec
+	drift         *prometheus.GaugeVec
 
 	mu         sync.Mutex
 	repl       Replication
@@ -103,6 +106,16 @@ func New(o Options) *Metrics {
 			Name: "api_connections_refused_total",
 			Help: "API connections closed at once because a limit was reached, by transport and limit (client, total)."},
 			[]string{"transport", "limit"}),
+		trainings: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: Namespace,
+			Name: "training_runs_total",
+			Help: "Retraining runs by machine, trigger and outcome (promoted, rejected, failed)."}, []string{"machine", "trigger", "outcome"}),
+		trainSeconds: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: Namespace,
+			Name: "training_cpu_seconds_total",
+			Help: "Processor time spent training and evaluating models, by machine (throttle pauses excluded)."}, []string{"machine"}),
+		drift: prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: Namespace,
+			Name: "drift_psi",
+			Help: "Population stability index of the last hour's window scores against the champion model's training scores, by machine (above 0.25: drifted)."},
+			[]string{"machine"}),
 	}
 	build := prometheus.NewGauge(prometheus.GaugeOpts{Namespace: Namespace, Name: "build_info",
 		Help:        "Always 1; labels name the appliance's version and Go version.",
@@ -112,7 +125,7 @@ func New(o Options) *Metrics {
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		build, m.latency, m.notifications, m.jobOutcomes, m.apiRequests, m.apiDuration, m.authFailures, m.connsRefused,
-		replicationCollector{m},
+		m.trainings, m.trainSeconds, m.drift, replicationCollector{m},
 	)
 	return m
 }
@@ -329,4 +342,22 @@ func b2f(b bool) float64 {
 		return 1
 	}
 	return 0
+}
+
+// Trained counts a retraining run of machine, started by trigger, with its outcome
+// (promoted, rejected, failed), and the processor time it used.
+func (m *Metrics) Trained(machine, trigger, outcome string, busy time.Duration) {
+	if m == nil {
+		return
+	}
+	m.trainings.WithLabelValues(machine, trigger, outcome).Inc()
+	m.trainSeconds.WithLabelValues(machine).Add(busy.Seconds())
+}
+
+// SetDrift records a machine's latest drift measure (PSI).
+func (m *Metrics) SetDrift(machine string, psi float64) {
+	if m == nil {
+		return
+	}
+	m.drift.WithLabelValues(machine).Set(psi)
 }

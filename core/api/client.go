@@ -266,6 +266,28 @@ func (c *Client) Models(ctx context.Context, machine string) ([]Model, error) {
 	return ms, c.do(ctx, "GET", Expand(PathModels, machine), nil, nil, &ms)
 }
 
+// Model returns one model version of a machine with its training record.
+func (c *Client) Model(ctx context.Context, machine string, version int64) (Model, error) {
+	var m Model
+	return m, c.do(ctx, "GET", Expand(PathModel, machine, strconv.FormatInt(version, 10)), nil, nil, &m)
+}
+
+// PromoteModel makes a candidate or retired model the machine's champion (admin) and
+// returns it; the running machine scores with it within seconds. Promoting the champion
+// is an *Error with CodeConflict.
+func (c *Client) PromoteModel(ctx context.Context, machine string, version int64, reason string) (Model, error) {
+	var m Model
+	return m, c.do(ctx, "POST", Expand(PathPromote, machine, strconv.FormatInt(version, 10)), nil,
+		ModelChangeRequest{Reason: reason}, &m)
+}
+
+// RollbackModel re-promotes the champion before the current one (admin) and returns it;
+// calling it again walks further back. CodeNotFound when there is no earlier champion.
+func (c *Client) RollbackModel(ctx context.Context, machine, reason string) (Model, error) {
+	var m Model
+	return m, c.do(ctx, "POST", Expand(PathRollback, machine), nil, ModelChangeRequest{Reason: reason}, &m)
+}
+
 // Scores returns a machine's score history, oldest first.
 func (c *Client) Scores(ctx context.Context, machine string, f ScoreFilter) ([]ScorePoint, error) {
 	var ps []ScorePoint

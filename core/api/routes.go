@@ -18,6 +18,12 @@ const (
 	PathMachines    = Prefix + "machines"
 	PathMachine     = Prefix + "machines/{id}"
 	PathModels      = Prefix + "machines/{id}/models"
+	PathModel       = Prefix + "machines/{id}/models/{version}"
+	PathPromote     = Prefix + "machines/{id}/models/{version}/promote"
+	PathRollback    = Prefix + "machines/{id}/models/rollback"
+	PathRetrain     = Prefix + "machines/{id}/retrain"
+	PathDatasets    = Prefix + "machines/{id}/datasets"
+	PathDataset     = Prefix + "datasets/{id}"
 	PathScores      = Prefix + "machines/{id}/scores"
 	PathRelearn     = Prefix + "machines/{id}/relearn"
 	PathSensors     = Prefix + "sensors"
@@ -57,6 +63,12 @@ var Routes = append([]Route{
 	{"GET", PathMachine, RoleViewer, false, "One machine (Machine)."},
 	{"PUT", PathMachine, RoleAdmin, true, "Replace a machine's configuration (Machine → Machine); invalid fields give 422 with fields."},
 	{"GET", PathModels, RoleViewer, false, "A machine's models, newest first, with the one being learned first ([]Model)."},
+	{"GET", PathModel, RoleViewer, false, "One model version with its training record and metrics (Model)."},
+	{"POST", PathPromote, RoleAdmin, true, "Make a candidate or retired model the champion (ModelChangeRequest → Model); 409 if it is the champion already."},
+	{"POST", PathRollback, RoleAdmin, true, "Re-promote the champion before the current one (ModelChangeRequest → Model); again walks further back; 404 if there is none."},
+	{"POST", PathRetrain, RoleAdmin, true, "Queue a retraining of the machine on its current dataset (ModelChangeRequest → 202 RetrainResponse); queued false when that dataset was trained on already; 404 when retraining is off."},
+	{"GET", PathDatasets, RoleViewer, false, "A machine's dataset versions, newest first ([]DatasetVersion)."},
+	{"GET", PathDataset, RoleViewer, false, "One dataset version with its items (DatasetManifest); an id prefix of 8 or more hex digits works."},
 	{"POST", PathRelearn, RoleAdmin, true, "Discard the machine's model and learn a new one (RelearnRequest → 202)."},
 	{"GET", PathScores, RoleViewer, false, "Score history of a machine, oldest first ([]ScorePoint); from, to, limit (the latest N)."},
 	{"GET", PathSensors, RoleViewer, false, "Sensor channels and their health ([]Sensor); ?machine=id."},

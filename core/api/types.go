@@ -28,18 +28,29 @@ const (
 
 // Model states reported in Model.State.
 const (
-	ModelActive   = "active"   // the model scoring the machine now
-	ModelRetired  = "retired"  // an earlier version, kept for rollback
-	ModelLearning = "learning" // being learned (version 0, not stored yet)
+	ModelActive    = "active"    // the model scoring the machine now
+	ModelRetired   = "retired"   // an earlier version, kept for rollback
+	ModelLearning  = "learning"  // being learned (version 0, not stored yet)
+	ModelCandidate = "candidate" // trained, not (yet) promoted; never scored the machine
+)
+
+// Model registry stages reported in Model.Stage. The champion is the active model.
+const (
+	StageCandidate = "candidate"
+	StageChampion  = "champion"
+	StageRetired   = "retired"
 )
 
 // LabelFalseAlarm is the event label for an alarm that was not a fault.
 // Other labels name the fault type (FaultLabels).
 const LabelFalseAlarm = "false_alarm"
 
-// FaultLabels are the fault types clients offer when labelling an event; the server accepts
-// any label of lowercase letters, digits, '_', '.' and '-' so sites can add their own.
-var FaultLabels = []string{"bearing", "imbalance", "misalignment", "cavitation", "leak", "looseness", "other"}
+// FaultLabels are the fault types clients offer when labelling an event: the taxonomy the
+// learning loop's datasets use (core/dataset.Faults, per machine kind FaultsFor). The server
+// accepts any label of lowercase letters, digits, '_', '.' and '-' so sites can add their own
+// (and labels of earlier versions, such as "bearing", stay valid).
+var FaultLabels = []string{"bearing_outer_race", "bearing_inner_race", "bearing_ball", "imbalance",
+	"misalignment", "looseness", "cavitation", "leak", "belt", "electrical", "other"}
 
 // Health is GET /api/v1/health.
 type Health struct {
@@ -231,7 +242,7 @@ type LabelRequest struct {
 	Label string `json:"label"`
 }
 
-// Model is one learned model version of a machine.
+// Model is one learned model version of a machine and its registry record.
 type Model struct {
 	MachineID string    `json:"machine_id"`
 	Version   int64     `json:"version"` // 1, 2, ...; 0 for the model being learned
@@ -240,7 +251,36 @@ type Model struct {
 	Threshold float64   `json:"threshold"`
 	Active    bool      `json:"active"`
 	Note      string    `json:"note"`
-	State     string    `json:"state"` // ModelActive, ModelRetired, ModelLearning
+	State     string    `json:"state"` // ModelActive, ModelRetired, ModelCandidate, ModelLearning
+
+	Stage       string          `json:"stage"`        // StageCandidate, StageChampion, StageRetired; "" while learning
+	Dataset     string          `json:"dataset"`      // dataset version id it was trained on, "" when none
+	CodeVersion string          `json:"code_version"` // software version that trained it
+	Params      json.RawMessage `json:"params,omitempty"`
+	Metrics     *ModelMetrics   `json:"metrics"` // null until evaluated
+	Reason      string          `json:"reason"`  // why it was (not) promoted, or rolled back
+	// TrainedSeconds is the training wall time, 0 when unknown.
+	TrainedSeconds float64    `json:"trained_seconds"`
+	PromotedAt     *time.Time `json:"promoted_at"` // when it last became champion; null if never
+	// RolledBackAt is when a rollback retired it (a later rollback does not return to it).
+	RolledBackAt *time.Time `json:"rolled_back_at,omitempty"`
+}
+
+// ModelMetrics is a model's evaluation on the held-back test items of a dataset version.
+type ModelMetrics struct {
+	TestDataset        string   `json:"test_dataset"`          // dataset version whose Test items were used
+	NormalHours        float64  `json:"normal_hours"`          // normal test audio scored
+	FalseAlarms        int      `json:"false_alarms"`          // events opened on it
+	FalseAlarmsPerHour float64  `json:"false_alarms_per_hour"` // FalseAlarms / NormalHours
+	Faults             int      `json:"faults"`                // labelled fault test items
+	Detected           int      `json:"detected"`              // of them, with an event
+	Recall             *float64 `json:"recall,omitempty"`      // Detected / Faults; absent when Faults == 0
+}
+
+// ModelChangeRequest is the body of POST /api/v1/machines/{id}/models/{version}/promote and
+// POST /api/v1/machines/{id}/models/rollback: why, for the model's record and the audit log.
+type ModelChangeRequest struct {
+	Reason string `json:"reason"`
 }
 
 // RelearnRequest is the body of POST /api/v1/machines/{id}/relearn.

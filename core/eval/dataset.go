@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 )
 
@@ -57,67 +58,23 @@ const DefaultHoldOut = 1.0 / 3
 // fault file as one Test clip.
 func Load(dir string) (*Dataset, error) {
 	path := filepath.Join(dir, "labels.csv")
-	f, err := os.Open(path)
+	cols, rows, err := ReadLabels(dir)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %s: %w", ErrDataset, dir, err)
-	}
-	defer f.Close()
-	r := csv.NewReader(f)
-	r.FieldsPerRecord = -1
-	header, err := r.Read()
-	if err != nil {
-		return nil, fmt.Errorf("%w: %s line 1: %w", ErrDataset, path, err)
-	}
-	col := map[string]int{}
-	for i, h := range header {
-		col[strings.TrimSpace(h)] = i
-	}
-	for _, need := range []string{"file", "label"} {
-		if _, ok := col[need]; !ok {
-			return nil, fmt.Errorf("%w: %s line 1: missing column %q", ErrDataset, path, need)
-		}
+		return nil, err
 	}
 	ds := &Dataset{Name: filepath.Base(filepath.Clean(dir)), Dir: dir}
 	switch {
-	case has(col, "de_variable"):
+	case slices.Contains(cols, "de_variable"):
 		ds.Format = FormatCWRU
-	case has(col, "suggested_split"):
+	case slices.Contains(cols, "suggested_split"):
 		ds.Format = FormatDCASE
 	default:
 		return nil, fmt.Errorf("%w: %s line 1: neither a de_variable (CWRU) nor a suggested_split (DCASE) column", ErrDataset, path)
 	}
 	var other []Clip // DCASE rows that are neither fit nor test
-	for line := 2; ; line++ {
-		rec, err := r.Read()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, fmt.Errorf("%w: %s: %w", ErrDataset, path, err)
-		}
-		get := func(name string) string {
-			if i, ok := col[name]; ok && i < len(rec) {
-				return strings.TrimSpace(rec[i])
-			}
-			return ""
-		}
-		file := get("file")
-		if file == "" || strings.Contains(file, "..") || filepath.IsAbs(file) {
-			return nil, fmt.Errorf("%w: %s line %d: bad file name %q", ErrDataset, path, line, file)
-		}
-		full := filepath.Join(dir, file)
-		if _, err := os.Stat(full); err != nil {
-			return nil, fmt.Errorf("%w: %s line %d: %w", ErrDataset, path, line, err)
-		}
-		label := get("label")
-		var anomaly bool
-		switch label {
-		case "normal":
-		case "anomaly", "fault":
-			anomaly = true
-		default:
-			return nil, fmt.Errorf("%w: %s line %d: unknown label %q (want normal, anomaly or fault)", ErrDataset, path, line, label)
-		}
+	for _, row := range rows {
+		line, full, anomaly := row.Line, row.Path, row.Anomaly
+		get := func(name string) string { return row.Fields[name] }
 		switch ds.Format {
 		case FormatCWRU:
 			v := get("de_variable")
@@ -170,4 +127,72 @@ func Load(dir string) (*Dataset, error) {
 	return ds, nil
 }
 
-func has(col map[string]int, name string) bool { _, ok := col[name]; return ok }
+// Row is one row of a labels.csv: a file of the dataset directory and its label.
+type Row struct {
+	Line    int    // line number in labels.csv (the header is line 1)
+	File    string // as written: relative to the directory
+	Path    string // the file's path (directory joined)
+	Label   string // as written: normal, anomaly or fault
+	Anomaly bool   // label is anomaly or fault
+	// Fields holds every column of the row by its header name, trimmed.
+	Fields map[string]string
+}
+
+// ReadLabels reads dir/labels.csv (the layouts of ../shared/data: columns file and label,
+// others as each dataset has them) and returns its header and rows in file order. Every
+// file must exist inside dir and every label be normal, anomaly or fault; errors wrap
+// ErrDataset and name labels.csv, the line and the value.
+func ReadLabels(dir string) (columns []string, rows []Row, err error) {
+	path := filepath.Join(dir, "labels.csv")
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: %s: %w", ErrDataset, dir, err)
+	}
+	defer f.Close()
+	r := csv.NewReader(f)
+	r.FieldsPerRecord = -1
+	header, err := r.Read()
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: %s line 1: %w", ErrDataset, path, err)
+	}
+	for _, h := range header {
+		columns = append(columns, strings.TrimSpace(h))
+	}
+	for _, need := range []string{"file", "label"} {
+		if !slices.Contains(columns, need) {
+			return nil, nil, fmt.Errorf("%w: %s line 1: missing column %q", ErrDataset, path, need)
+		}
+	}
+	for line := 2; ; line++ {
+		rec, err := r.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, nil, fmt.Errorf("%w: %s: %w", ErrDataset, path, err)
+		}
+		row := Row{Line: line, Fields: make(map[string]string, len(columns))}
+		for i, c := range columns {
+			if i < len(rec) {
+				row.Fields[c] = strings.TrimSpace(rec[i])
+			}
+		}
+		row.File, row.Label = row.Fields["file"], row.Fields["label"]
+		if row.File == "" || strings.Contains(row.File, "..") || filepath.IsAbs(row.File) {
+			return nil, nil, fmt.Errorf("%w: %s line %d: bad file name %q", ErrDataset, path, line, row.File)
+		}
+		row.Path = filepath.Join(dir, row.File)
+		if _, err := os.Stat(row.Path); err != nil {
+			return nil, nil, fmt.Errorf("%w: %s line %d: %w", ErrDataset, path, line, err)
+		}
+		switch row.Label {
+		case "normal":
+		case "anomaly", "fault":
+			row.Anomaly = true
+		default:
+			return nil, nil, fmt.Errorf("%w: %s line %d: unknown label %q (want normal, anomaly or fault)", ErrDataset, path, line, row.Label)
+		}
+		rows = append(rows, row)
+	}
+	return columns, rows, nil
+}

@@ -356,27 +356,38 @@ type ScoredWindow struct {
 // sensor-fault frame check and the sensor monitor, one continuous stream — with a learned
 // detector, without changing it. Windows a sensor fault touches are left out, as live.
 func ScoreStream(det *detect.Detector, p detect.Profile, rate int, x []float32) ([]ScoredWindow, error) {
-	c, err := NewChain(p, rate)
-	if err != nil {
-		return nil, err
-	}
 	if det.State() != detect.StateMonitoring {
 		return nil, fmt.Errorf("eval: the detector has not learned a model")
 	}
+	var out []ScoredWindow
+	err := StreamWindows(p, rate, x, func(end int, v []float64) {
+		out = append(out, ScoredWindow{End: end, Score: det.Score(v)})
+	})
+	return out, err
+}
+
+// StreamWindows runs a recording through the profile's chain as the daemon does — in
+// blocks of a tenth of a second, the sensor monitor a block ahead, windows a sensor fault
+// touches left out — and calls emit with each window vector (valid during the call) and
+// the sample just after it.
+func StreamWindows(p detect.Profile, rate int, x []float32, emit func(end int, v []float64)) error {
+	c, err := NewChain(p, rate)
+	if err != nil {
+		return err
+	}
 	mon, err := sensor.NewMonitor(sensor.DefaultThresholds(), rate, time.Time{})
 	if err != nil {
-		return nil, err
+		return err
 	}
 	var faults sensor.Timeline
 	fc := c.Config()
 	span := (fc.Window-1)*fc.DSP.Hop + fc.DSP.FrameSize
-	var out []ScoredWindow
-	emit := func(v []float64) {
+	keep := func(v []float64) {
 		end := int((c.Frames()-1)*int64(fc.DSP.Hop) + int64(fc.DSP.FrameSize))
 		if c.Flagged() > 0 || faults.Faulty(uint64(max(0, end-span)), uint64(end)) {
 			return
 		}
-		out = append(out, ScoredWindow{End: end, Score: det.Score(v)})
+		emit(end, v)
 	}
 	// in blocks, as the daemon reads them: the monitor runs ahead of the chain by at most
 	// a block, and the timeline answers for the window's own samples
@@ -387,7 +398,7 @@ func ScoreStream(det *detect.Detector, p detect.Profile, rate int, x []float32) 
 		for _, ch := range mon.Samples(time.Time{}.Add(at), b) {
 			faults.Mark(uint64(pos+ch.Offset), ch.To)
 		}
-		c.Push(b, emit)
+		c.Push(b, keep)
 	}
-	return out, nil
+	return nil
 }

@@ -43,7 +43,9 @@ func (db *DB) AcknowledgeEventTx(ctx context.Context, tx *sql.Tx, id int64, by, 
 }
 
 // LabelEventAudited is SetEventLabel with audit entries written in the same
-// transaction.
+// transaction, which also keeps the machine's dataset working set in step (the event's clip
+// becomes a normal item when labelled false_alarm, a fault item otherwise; see
+// labelDatasetItemTx).
 func (db *DB) LabelEventAudited(ctx context.Context, id int64, label string, audit ...AuditEntry) error {
 	err := db.WriteAudited(ctx, func(tx *sql.Tx) error {
 		r, err := tx.ExecContext(ctx, "UPDATE events SET label = ? WHERE id = ?", nullString(label), id)
@@ -54,7 +56,10 @@ func (db *DB) LabelEventAudited(ctx context.Context, id int64, label string, aud
 		if err == nil && n == 0 {
 			err = ErrNotFound
 		}
-		return err
+		if err != nil {
+			return err
+		}
+		return db.labelDatasetItemTx(ctx, tx, id, label)
 	}, audit...)
 	if err != nil {
 		return fmt.Errorf("store: label event %d: %w", id, err)

@@ -13,8 +13,11 @@ import (
 )
 
 // embeddedMigrations holds the schema history. Files are named
-// NNNN_name.sql, numbered from 0001 without gaps; a released file is never
-// edited, a change is a new file.
+// NNNN_name.sql with unique numbers; a released file is never edited, a
+// change is a new file. Numbers are reserved per workstream, so a branch may
+// hold 0009 before 0008 is merged: a gap is allowed, and migrate applies
+// every migration the file has not recorded, whatever the file's highest
+// version (see migrate).
 //
 //go:embed migrations/*.sql
 var embeddedMigrations embed.FS
@@ -27,8 +30,8 @@ type migration struct {
 
 var migrationName = regexp.MustCompile(`^(\d{4})_([a-z0-9_]+)\.sql$`)
 
-// loadMigrations reads migrations/*.sql from fsys and checks that versions
-// run 1..n without gaps or duplicates.
+// loadMigrations reads migrations/*.sql from fsys, sorted by version, and
+// checks that no version is used twice.
 func loadMigrations(fsys fs.FS) ([]migration, error) {
 	entries, err := fs.ReadDir(fsys, "migrations")
 	if err != nil {
@@ -52,8 +55,12 @@ func loadMigrations(fsys fs.FS) ([]migration, error) {
 	}
 	sort.Slice(migs, func(i, j int) bool { return migs[i].version < migs[j].version })
 	for i, m := range migs {
-		if m.version != i+1 {
-			return nil, fmt.Errorf("migration %04d_%s: expected version %d (versions must run from 1 without gaps or duplicates)", m.version, m.name, i+1)
+		if m.version < 1 {
+			return nil, fmt.Errorf("migration %04d_%s: versions start at 1", m.version, m.name)
+		}
+		if i > 0 && migs[i-1].version == m.version {
+			return nil, fmt.Errorf("migration %04d_%s: version %d is also %04d_%s (versions must be unique)",
+				m.version, m.name, m.version, migs[i-1].version, migs[i-1].name)
 		}
 	}
 	return migs, nil
@@ -69,10 +76,15 @@ func (db *DB) SchemaVersion(ctx context.Context) (int, error) {
 	return v, nil
 }
 
-// migrate applies the pending migrations, each in its own write transaction
-// together with its schema_migrations row, so a crash leaves the file at a
-// whole version. The version is re-read inside each transaction, so two
-// processes opening the same new file at once apply each migration once.
+// migrate applies the pending migrations in version order, each in its own
+// write transaction together with its schema_migrations row, so a crash
+// leaves the file at a whole version. A migration is pending when its
+// version is not recorded in schema_migrations — not when it is above the
+// highest recorded one — so a file migrated by a build that had 0009 but not
+// yet 0008 gets 0008 when a build with both opens it. The applied versions
+// are re-read inside each transaction, so two processes opening the same new
+// file at once apply each migration once. A file recording a version this
+// program does not know (a newer build's) is refused with ErrSchemaTooNew.
 func (db *DB) migrate(ctx context.Context, migs []migration) error {
 	_, err := db.w.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version       INTEGER PRIMARY KEY,
@@ -82,17 +94,22 @@ func (db *DB) migrate(ctx context.Context, migs []migration) error {
 	if err != nil {
 		return fmt.Errorf("create schema_migrations: %w", err)
 	}
-	known := len(migs)
+	known := map[int]bool{}
+	highest := 0
+	for _, m := range migs {
+		known[m.version] = true
+		highest = max(highest, m.version)
+	}
 	for _, m := range migs {
 		err := db.Write(ctx, func(tx *sql.Tx) error {
-			cur, err := currentVersion(ctx, tx)
+			applied, err := appliedVersions(ctx, tx)
 			if err != nil {
 				return err
 			}
-			if cur > known {
-				return tooNew(cur, known)
+			if err := checkKnown(applied, known, highest); err != nil {
+				return err
 			}
-			if cur >= m.version {
+			if applied[m.version] {
 				return nil
 			}
 			if _, err := tx.ExecContext(ctx, m.sql); err != nil {
@@ -103,8 +120,12 @@ func (db *DB) migrate(ctx context.Context, migs []migration) error {
 				m.version, m.name, db.nowMS()); err != nil {
 				return fmt.Errorf("record migration %04d_%s: %w", m.version, m.name, err)
 			}
-			// user_version mirrors the schema version for external tools.
-			if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", m.version)); err != nil {
+			// user_version mirrors the schema version (the highest applied) for external tools.
+			v := m.version
+			for a := range applied {
+				v = max(v, a)
+			}
+			if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", v)); err != nil {
 				return fmt.Errorf("record migration %04d_%s: %w", m.version, m.name, err)
 			}
 			return nil
@@ -114,26 +135,51 @@ func (db *DB) migrate(ctx context.Context, migs []migration) error {
 		}
 	}
 	// Also covers a file that is ahead while the code has no migrations pending.
-	var cur int
-	if err := db.Write(ctx, func(tx *sql.Tx) error {
-		var err error
-		cur, err = currentVersion(ctx, tx)
-		return err
-	}); err != nil {
-		return err
-	}
-	if cur > known {
-		return tooNew(cur, known)
-	}
-	return nil
+	return db.Write(ctx, func(tx *sql.Tx) error {
+		applied, err := appliedVersions(ctx, tx)
+		if err != nil {
+			return err
+		}
+		return checkKnown(applied, known, highest)
+	})
 }
 
-func currentVersion(ctx context.Context, tx *sql.Tx) (int, error) {
-	var v int
-	if err := tx.QueryRowContext(ctx, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations").Scan(&v); err != nil {
-		return 0, fmt.Errorf("read schema version: %w", err)
+func appliedVersions(ctx context.Context, tx *sql.Tx) (map[int]bool, error) {
+	rows, err := tx.QueryContext(ctx, "SELECT version FROM schema_migrations")
+	if err != nil {
+		return nil, fmt.Errorf("read schema versions: %w", err)
 	}
-	return v, nil
+	defer rows.Close()
+	out := map[int]bool{}
+	for rows.Next() {
+		var v int
+		if err := rows.Scan(&v); err != nil {
+			return nil, fmt.Errorf("read schema versions: %w", err)
+		}
+		out[v] = true
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read schema versions: %w", err)
+	}
+	return out, nil
+}
+
+// checkKnown refuses a file that recorded a migration this program lacks.
+func checkKnown(applied, known map[int]bool, highest int) error {
+	unknown := 0
+	for v := range applied {
+		if !known[v] && v > unknown {
+			unknown = v
+		}
+	}
+	if unknown == 0 {
+		return nil
+	}
+	if unknown > highest {
+		return tooNew(unknown, highest)
+	}
+	return fmt.Errorf("database has migration %04d, which this program does not have (it knows up to version %d); upgrade SignalCraft or restore an older backup: %w",
+		unknown, highest, ErrSchemaTooNew)
 }
 
 func tooNew(dbVersion, known int) error {

@@ -22,8 +22,12 @@ func TestMigrateFromEmpty(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if v != len(migs) || v < 1 {
-		t.Fatalf("SchemaVersion = %d, want %d", v, len(migs))
+	if want := migs[len(migs)-1].version; v != want || v < 1 {
+		t.Fatalf("SchemaVersion = %d, want %d", v, want)
+	}
+	var n int
+	if err := db.r.QueryRowContext(ctx, "SELECT count(*) FROM schema_migrations").Scan(&n); err != nil || n != len(migs) {
+		t.Fatalf("schema_migrations has %d rows (%v), want one per migration (%d)", n, err, len(migs))
 	}
 	var uv int
 	if err := db.r.QueryRowContext(ctx, "PRAGMA user_version").Scan(&uv); err != nil || uv != v {
@@ -111,8 +115,9 @@ func TestReopenIsNoop(t *testing.T) {
 	if err := db.r.QueryRowContext(ctx, "SELECT count(*), max(applied_at_ms) FROM schema_migrations").Scan(&n, &maxApplied); err != nil {
 		t.Fatal(err)
 	}
-	if n != v1 || maxApplied != t0.UnixMilli() {
-		t.Errorf("schema_migrations has %d rows, last applied %d; want %d rows applied at %d", n, maxApplied, v1, t0.UnixMilli())
+	migs, _ := loadMigrations(embeddedMigrations)
+	if n != len(migs) || maxApplied != t0.UnixMilli() {
+		t.Errorf("schema_migrations has %d rows, last applied %d; want %d rows applied at %d", n, maxApplied, len(migs), t0.UnixMilli())
 	}
 	if _, err := db.Machine(ctx, "m1"); err != nil {
 		t.Errorf("data lost on reopen: %v", err)
@@ -157,20 +162,22 @@ func TestLoadMigrations(t *testing.T) {
 			"migrations/0002_b.sql": file("SELECT 2"),
 			"migrations/0001_a.sql": file("SELECT 1"),
 		}, []int{1, 2}, ""},
+		// Numbers are reserved per workstream: 0003 may come before 0002 is merged.
 		{"gap", fstest.MapFS{
 			"migrations/0001_a.sql": file(""),
 			"migrations/0003_c.sql": file(""),
-		}, nil, "expected version 2"},
+		}, []int{1, 3}, ""},
 		{"duplicate", fstest.MapFS{
 			"migrations/0001_a.sql": file(""),
 			"migrations/0001_b.sql": file(""),
-		}, nil, "expected version 2"},
+		}, nil, "versions must be unique"},
+		{"zero", fstest.MapFS{
+			"migrations/0000_a.sql": file(""),
+			"migrations/0001_b.sql": file(""),
+		}, nil, "versions start at 1"},
 		{"bad name", fstest.MapFS{
 			"migrations/1_a.sql": file(""),
 		}, nil, "0001_name.sql"},
-		{"starts at two", fstest.MapFS{
-			"migrations/0002_b.sql": file(""),
-		}, nil, "expected version 1"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -233,5 +240,49 @@ func TestOpenRejectsBadPaths(t *testing.T) {
 		if _, err := Open(context.Background(), p); !errors.Is(err, ErrInvalid) {
 			t.Errorf("Open(%q): err = %v, want ErrInvalid", p, err)
 		}
+	}
+}
+
+// A file migrated by a build with a gap (0001, 0003) gets the missing
+// migration when a build that has it opens the file; a build that lacks a
+// migration the file has refuses it.
+func TestMigrateFillsGap(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "db")
+	a := &fstest.MapFile{Data: []byte("CREATE TABLE a (x INTEGER);")}
+	b := &fstest.MapFile{Data: []byte("CREATE TABLE b (x INTEGER);")}
+	c := &fstest.MapFile{Data: []byte("CREATE TABLE c (x INTEGER);")}
+	gap := fstest.MapFS{"migrations/0001_a.sql": a, "migrations/0003_c.sql": c}
+	db, err := Open(ctx, path, withMigrations(gap))
+	if err != nil {
+		t.Fatalf("Open with a gap: %v", err)
+	}
+	if v, _ := db.SchemaVersion(ctx); v != 3 {
+		t.Errorf("SchemaVersion = %d, want 3", v)
+	}
+	db.Close()
+
+	full := fstest.MapFS{"migrations/0001_a.sql": a, "migrations/0002_b.sql": b, "migrations/0003_c.sql": c}
+	db, err = Open(ctx, path, withMigrations(full))
+	if err != nil {
+		t.Fatalf("Open with the gap filled: %v", err)
+	}
+	var n int
+	if err := db.r.QueryRowContext(ctx, "SELECT count(*) FROM b").Scan(&n); err != nil {
+		t.Errorf("table b of migration 0002 missing: %v", err)
+	}
+	if err := db.r.QueryRowContext(ctx, "SELECT count(*) FROM schema_migrations").Scan(&n); err != nil || n != 3 {
+		t.Errorf("schema_migrations has %d rows (%v), want 3", n, err)
+	}
+	var uv int
+	if err := db.r.QueryRowContext(ctx, "PRAGMA user_version").Scan(&uv); err != nil || uv != 3 {
+		t.Errorf("user_version = %d (%v), want 3", uv, err)
+	}
+	db.Close()
+
+	// The gap build again: the file has 0002, which it does not know.
+	_, err = Open(ctx, path, withMigrations(gap))
+	if !errors.Is(err, ErrSchemaTooNew) || !strings.Contains(err.Error(), "migration 0002") {
+		t.Fatalf("Open by a build without 0002: err = %v, want ErrSchemaTooNew naming migration 0002", err)
 	}
 }

@@ -42,6 +42,9 @@ type Appliance interface {
 	LabelEvent(ctx context.Context, eventID int64, label string) (api.Event, error)
 	UpdateMachine(ctx context.Context, m api.Machine) (api.Machine, error)
 	Relearn(ctx context.Context, machine, note string) error
+	Models(ctx context.Context, machine string) ([]api.Model, error)
+	PromoteModel(ctx context.Context, machine string, version int64, reason string) (api.Model, error)
+	RollbackModel(ctx context.Context, machine, reason string) (api.Model, error)
 
 	Alerts(ctx context.Context, f api.AlertFilter) ([]api.Alert, error)
 	AcknowledgeAlert(ctx context.Context, fingerprint, comment string) (api.Alert, error)
@@ -286,6 +289,7 @@ func (u *UI) ShowMachine(id string) {
 	stack.Refresh()
 	u.tabs.SelectIndex(TabOverview)
 	u.loadMachineEvents(m)
+	u.loadMachineModels(m)
 }
 
 // ShowOverview returns from a detail screen to the grid of tiles.

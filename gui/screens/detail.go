@@ -50,6 +50,7 @@ type detailScreen struct {
 	meter      *levelMeter
 	sensor     *widget.Label
 	events     *fyne.Container
+	models     *modelsCard
 }
 
 func newDetailScreen(u *UI, m *machine) *detailScreen {
@@ -82,6 +83,7 @@ func newDetailScreen(u *UI, m *machine) *detailScreen {
 	d.axis = container.New(&axisLayout{hi: &d.axisHi, values: &d.axisValues})
 	chart := container.NewBorder(nil, d.scoreText, nil, nil, container.NewBorder(nil, nil, d.axis, nil, d.chart))
 
+	d.models = newModelsCard(u, m)
 	left := container.NewVBox(
 		widget.NewCard(u.T("detail.spectrum"), "", spectro),
 		widget.NewCard(u.T("detail.score"), "", chart),
@@ -95,7 +97,10 @@ func newDetailScreen(u *UI, m *machine) *detailScreen {
 		widget.NewCard(u.T("detail.level"), "", container.NewVBox(d.meter, d.sensor)),
 		widget.NewCard(u.T("detail.events"), "", d.events),
 	)
-	body := container.NewBorder(nil, nil, nil, container.NewGridWrap(fyne.NewSize(380, 0), right), left)
+	body := container.NewVBox(
+		container.NewBorder(nil, nil, nil, container.NewGridWrap(fyne.NewSize(380, 0), right), left),
+		widget.NewCard(u.T("models.title"), "", d.models.root), // full width: the reasons are sentences
+	)
 	d.root = container.NewBorder(container.NewPadded(head), nil, nil, nil, container.NewVScroll(body))
 	d.refresh()
 	d.showEvents()

@@ -232,7 +232,7 @@ func joinLines(ls []string) string {
 
 // labelName translates a label value.
 func (u *UI) labelName(l string) string {
-	if l == api.LabelFalseAlarm || slices.Contains(FaultLabels, l) {
+	if l == api.LabelFalseAlarm || slices.Contains(FaultLabels, l) || l == "bearing" { // "bearing": labels of earlier versions
 		return u.T("label." + l)
 	}
 	return l

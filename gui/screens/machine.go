@@ -26,6 +26,7 @@ type machine struct {
 	dirty  bool   // changed since the detail screen last drew
 	seq    uint64 // of the last streamed update in the history
 	events []api.Event
+	models []api.Model // newest first, as the appliance lists them
 }
 
 func newMachine(cfg api.Machine) *machine {

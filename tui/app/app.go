@@ -31,6 +31,7 @@ import (
 
 // Client is what the client needs from the appliance; *api.Client has it.
 type Client interface {
+	detail.Client
 	events.Client
 	devices.Client
 	settings.Client
@@ -228,7 +229,7 @@ func New(o Options) Model {
 	h.Styles.FullSeparator = st.Muted
 	h.Styles.Ellipsis = st.Muted
 	m := Model{KeyMap: DefaultKeyMap(), opts: o, st: st, fleet: f, help: h,
-		overview: overview.New(f, st), detail: detail.New(f, st), events: events.New(o.Client, f, st),
+		overview: overview.New(f, st), detail: detail.New(o.Client, f, st), events: events.New(o.Client, f, st),
 		devices: devices.New(o.Client, f, st), settings: settings.New(o.Client, f, st),
 		alerts: alerts.New(o.Client, f, st), queue: queue.New(o.Client, f, st), width: 80, height: 24}
 	m.resize()
@@ -392,6 +393,8 @@ func (m Model) helpHeight() int {
 
 func (m Model) capturing() bool {
 	switch m.page {
+	case PageDetail:
+		return m.detail.Capturing()
 	case PageEvents:
 		return m.events.Capturing()
 	case PageSettings:
@@ -496,6 +499,10 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case queue.LoadedMsg, queue.RetriedMsg:
 		var cmd tea.Cmd
 		m.queue, cmd = m.queue.Update(msg)
+		return m, cmd
+	case detail.ModelsLoadedMsg, detail.ModelChangedMsg:
+		var cmd tea.Cmd
+		m.detail, cmd = m.detail.Update(msg)
 		return m, cmd
 	case overview.OpenMachineMsg:
 		m.detail.SetMachine(msg.MachineID)
@@ -610,6 +617,7 @@ func (m *Model) activate(p Page) tea.Cmd {
 	switch p {
 	case PageDetail:
 		m.detail.SetMachine(m.overview.Selected())
+		return m.detail.Reload()
 	case PageEvents:
 		return m.events.Load()
 	case PageDevices:

@@ -22,6 +22,7 @@ import (
 	"signalcraft/tui/app"
 	"signalcraft/tui/internal/fakeappliance"
 	"signalcraft/tui/pages/alerts"
+	"signalcraft/tui/pages/detail"
 	"signalcraft/tui/pages/devices"
 	"signalcraft/tui/pages/events"
 	"signalcraft/tui/pages/overview"
@@ -137,7 +138,7 @@ func settle(t *testing.T, m app.Model, cmd tea.Cmd) app.Model {
 		case events.LoadedMsg, events.ChangedMsg, devices.LoadedMsg, settings.SavedMsg, settings.RelearnedMsg,
 			app.RecentEventsMsg, overview.OpenMachineMsg, app.AlertsMsg,
 			alerts.LoadedMsg, alerts.DeliveriesMsg, alerts.AcknowledgedMsg, alerts.SilencedMsg, alerts.ExpiredMsg, alerts.TestedMsg, alerts.SavedMsg,
-			queue.LoadedMsg, queue.RetriedMsg:
+			queue.LoadedMsg, queue.RetriedMsg, detail.ModelsLoadedMsg, detail.ModelChangedMsg:
 			var next tea.Cmd
 			m, next = step(t, m, msg)
 			m = settle(t, m, next)
@@ -220,6 +221,12 @@ func TestPagesGolden(t *testing.T) {
 			m, cmd := step(t, m, press("enter"))
 			return settle(t, m, cmd)
 		}},
+		{"models", admin, func(t *testing.T, m app.Model) app.Model {
+			return modelHistory(t, m, admin, "pump-2")
+		}},
+		{"models_confirm", admin, func(t *testing.T, m app.Model) app.Model {
+			return keys(t, modelHistory(t, m, admin, "pump-2"), "down", "down", "p")
+		}},
 		{"events", fx, func(t *testing.T, m app.Model) app.Model {
 			m = keys(t, m, "3")
 			return feed(t, m, events.LoadedMsg{Events: fx.Events})
@@ -261,6 +268,16 @@ func TestPagesGolden(t *testing.T) {
 			})
 		}
 	}
+}
+
+// modelHistory opens pump-2's detail page and its model history with the fixture's models.
+func modelHistory(t *testing.T, m app.Model, fx fakeappliance.Fixture, machine string) app.Model {
+	t.Helper()
+	m = keys(t, m, "down")
+	m, cmd := step(t, m, press("enter"))
+	m = settle(t, m, cmd)
+	m = keys(t, m, "m")
+	return feed(t, m, detail.ModelsLoadedMsg{MachineID: machine, Models: fx.Models[machine]})
 }
 
 // loadAlerts shows the alerts page with the fixture's alerting data.
@@ -390,7 +407,7 @@ func TestAcknowledgeFlow(t *testing.T) {
 		t.Errorf("second acknowledge not refused locally:\n%s", ansi.Strip(m.Render()))
 	}
 	// Label it as a leak.
-	m = keys(t, m, "L", "down", "down", "down", "down")
+	m = keys(t, m, "L", "down", "down", "down", "down", "down", "down", "down") // leak is the 8th fault type
 	m, cmd = step(t, m, press("enter"))
 	m = settle(t, m, cmd)
 	if e, _ := srv.Event(7); e.Label != "leak" {

@@ -68,6 +68,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runToken(ctx, args, stdout, stderr)
 	case "restore":
 		return runRestore(ctx, args, stdout, stderr)
+	case "dataset":
+		return runDataset(ctx, args, stdout, stderr)
+	case "model":
+		return runModel(ctx, args, stdout, stderr)
 	case "version":
 		fs := newFlagSet("signalcraftd version", args, stdout, stderr)
 		fs.Usage = func() {
@@ -81,7 +85,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	case "help":
 		return runDaemon(ctx, []string{"--help"}, stdout, stderr)
 	}
-	return usageError{fmt.Errorf("unknown command %q (commands: run, devices, eval, adapt, token, restore, version, help)", cmd)}
+	return usageError{fmt.Errorf("unknown command %q (commands: run, devices, eval, adapt, token, dataset, model, restore, version, help)", cmd)}
 }
 
 const usage = `Usage:
@@ -95,8 +99,11 @@ const usage = `Usage:
   signalcraftd eval streams --out DIR                      test streams from ../shared/data
   signalcraftd adapt --machine ID RECORDING.wav...         learn a new operating condition
   signalcraftd token create|list|revoke ...                API tokens (viewer, operator, admin)
+  signalcraftd model ls|show|promote|rollback --machine ID [--version N] [--reason TEXT]
+                                                           the model registry: stages, metrics, rollback
   signalcraftd restore [--config FILE] --to PATH [--timestamp T]
                                                            rebuild the database from the S3 replica
+  signalcraftd dataset import|ls|show|diff|snapshot|export ...  dataset versions (dataset --help)
   signalcraftd --version
 
 Flags may come before or after the command: signalcraftd token list --config FILE.

@@ -3,8 +3,8 @@
 // routes the client uses, with canned machines and events, a deterministic
 // live stream (Server-Sent Events) where one machine goes anomalous, role
 // checks, 422 field errors (a machine's window, hop, pooling and persistence
-// with the appliance's messages, machine.go), and a log of the requests it
-// received.
+// with the appliance's messages, machine.go), a model registry with promote
+// and rollback (models.go), and a log of the requests it received.
 package fakeappliance
 
 import (
@@ -51,6 +51,7 @@ type Server struct {
 	events   []api.Event
 	requests []Request
 	al       alerting
+	models   map[string][]api.Model // newest first
 }
 
 // Machine ids of the canned data.
@@ -104,6 +105,7 @@ func New(opt Options) *Server {
 	}
 	st := opt.Start
 	s.al = newAlerting(st, opt.Interval)
+	s.models = newModels(st)
 	at := func(d time.Duration) *time.Time { t := st.Add(d); return &t }
 	s.events = []api.Event{
 		// Raw peaks against raw thresholds, as the appliance stores them: 2.05×, 1.31×, …
@@ -147,6 +149,9 @@ func (s *Server) Handler() http.Handler {
 		"POST " + api.PathLabel:       s.label,
 	}
 	for p, h := range s.alertHandlers() {
+		impl[p] = h
+	}
+	for p, h := range s.modelHandlers() {
 		impl[p] = h
 	}
 	done := map[string]bool{} // AlertRoutes join Routes once the appliance serves them

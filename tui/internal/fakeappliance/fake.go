@@ -59,6 +59,9 @@ type Fixture struct {
 	Events   []api.Event
 	Sensors  []api.Sensor
 	Devices  []api.Device
+	// Models are the machines' model histories, newest first, by machine id; promote and
+	// rollback change them as the appliance's registry does (models.go).
+	Models map[string][]api.Model
 
 	// Alerting (api.AlertRoutes).
 	Alerts      []api.Alert // firing first
@@ -170,6 +173,7 @@ func NewFixture() Fixture {
 		Me:       api.Identity{Actor: "tech-anna", Role: api.RoleOperator},
 		Health:   api.Health{Status: "ok", APIVersion: api.Version, Time: Now, StartedAt: Now.Add(-5 * time.Hour), Machines: 3},
 		Machines: ms, Live: latest, History: hist, Events: events, Sensors: sensors, Devices: devices,
+		Models: fixtureModels(),
 	}
 	addAlerting(&f)
 	return f
@@ -272,6 +276,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.eventAction(w, parts[1], parts[2], body)
 	case r.Method == "PUT" && len(parts) == 2 && parts[0] == "machines":
 		s.putMachine(w, parts[1], body)
+	case len(parts) >= 3 && parts[0] == "machines" && parts[2] == "models":
+		s.models(w, r.Method, parts[1], parts[3:], body)
 	case r.Method == "POST" && len(parts) == 3 && parts[0] == "machines" && parts[2] == "relearn":
 		w.WriteHeader(http.StatusAccepted)
 	case r.Method == "GET" && path == "live":

@@ -1,6 +1,8 @@
 // Package detail is the machine detail page: a live level meter, the
 // spectrum of the latest update, the score of the last two minutes against
-// the threshold, and the machine's recent events.
+// the threshold, and the machine's recent events; m shows instead the machine's model
+// history (stage, dataset, false alarms per hour, recall), where admins promote a model or
+// roll back, each after a confirmation.
 package detail
 
 import (
@@ -25,29 +27,43 @@ const ChartSpan = 2 * time.Minute
 
 // KeyMap is the page's key bindings.
 type KeyMap struct {
-	Prev, Next key.Binding
+	Prev, Next        key.Binding
+	Models            key.Binding // the model history, and back
+	Up, Down          key.Binding // in the model history
+	Promote, Rollback key.Binding
+	Yes, No, Back     key.Binding
 }
 
 // DefaultKeyMap returns the page's default bindings.
 func DefaultKeyMap() KeyMap {
 	return KeyMap{
-		Prev: key.NewBinding(key.WithKeys("left", "h"), key.WithHelp("←/h", "prev machine")),
-		Next: key.NewBinding(key.WithKeys("right", "l"), key.WithHelp("→/l", "next machine")),
+		Prev:     key.NewBinding(key.WithKeys("left", "h"), key.WithHelp("←/h", "prev machine")),
+		Next:     key.NewBinding(key.WithKeys("right", "l"), key.WithHelp("→/l", "next machine")),
+		Models:   key.NewBinding(key.WithKeys("m"), key.WithHelp("m", "model history")),
+		Up:       key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
+		Down:     key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
+		Promote:  key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "promote")),
+		Rollback: key.NewBinding(key.WithKeys("b"), key.WithHelp("b", "roll back")),
+		Yes:      key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "yes")),
+		No:       key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "no")),
+		Back:     key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
 	}
 }
 
 // Model is the detail page of one machine.
 type Model struct {
 	KeyMap        KeyMap
+	client        Client
 	fleet         *fleet.Fleet
 	st            theme.Styles
 	machine       string
+	models        modelsState
 	width, height int
 }
 
 // New returns the detail page; SetMachine chooses the machine.
-func New(f *fleet.Fleet, st theme.Styles) Model {
-	return Model{KeyMap: DefaultKeyMap(), fleet: f, st: st}
+func New(c Client, f *fleet.Fleet, st theme.Styles) Model {
+	return Model{KeyMap: DefaultKeyMap(), client: c, fleet: f, st: st}
 }
 
 // SetSize sets the area the page may draw in.
@@ -66,24 +82,47 @@ func (m Model) Machine() string {
 }
 
 // ShortHelp lists the page's keys for the help bar.
-func (m Model) ShortHelp() []key.Binding { return []key.Binding{m.KeyMap.Prev, m.KeyMap.Next} }
+func (m Model) ShortHelp() []key.Binding {
+	if m.models.shown {
+		return m.modelsHelp()
+	}
+	return []key.Binding{m.KeyMap.Prev, m.KeyMap.Next, m.KeyMap.Models}
+}
 
-// Update handles keys: left and right step through the machines.
+// Update handles keys: left and right step through the machines, m shows the model
+// history (see updateModels for its keys).
 func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
+	switch msg.(type) {
+	case ModelsLoadedMsg, ModelChangedMsg:
+		return m.updateModels(msg)
+	}
+	if m.models.shown {
+		return m.updateModels(msg)
+	}
 	k, ok := msg.(tea.KeyPressMsg)
 	if !ok || len(m.fleet.Machines) == 0 {
 		return m, nil
 	}
-	step := 0
 	switch {
-	case key.Matches(k, m.KeyMap.Prev):
+	case key.Matches(k, m.KeyMap.Models):
+		m.models.shown, m.models.cursor, m.models.flash = true, 0, ""
+		return m, m.loadModels()
+	case key.Matches(k, m.KeyMap.Prev), key.Matches(k, m.KeyMap.Next):
+		m.step(k)
+	}
+	return m, nil
+}
+
+// step moves to the previous or next machine.
+func (m *Model) step(k tea.KeyPressMsg) {
+	step := 1
+	if key.Matches(k, m.KeyMap.Prev) {
 		step = -1
-	case key.Matches(k, m.KeyMap.Next):
-		step = 1
-	default:
-		return m, nil
 	}
 	ms := m.fleet.Machines
+	if len(ms) == 0 {
+		return
+	}
 	cur := 0
 	for i, mc := range ms {
 		if mc.ID == m.Machine() {
@@ -91,7 +130,6 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 		}
 	}
 	m.machine = ms[(cur+step+len(ms))%len(ms)].ID
-	return m, nil
 }
 
 // View draws the page.
@@ -133,6 +171,10 @@ func (m Model) View() string {
 			m.st.Muted.Render(" (this window "+format.Score(l.Score, l.Threshold)+")")
 	}
 	add(m.st.Label.Render("Score ") + "  " + score + "  sensor " + m.st.SensorState(l.Sensor).Render(l.Sensor))
+	if m.models.shown {
+		add(m.modelsView(w, max(m.height-len(lines), 6))...)
+		return strings.Join(lines, "\n")
+	}
 
 	// Rows left for spectrum, chart and events, each with a heading.
 	avail := max(m.height-len(lines)-3, 9)

@@ -1,0 +1,210 @@
+package screens
+
+import (
+	"cmp"
+	"encoding/json"
+	"slices"
+	"strings"
+	"testing"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
+	"signalcraft/core/api"
+	"signalcraft/gui/i18n"
+	"signalcraft/gui/internal/fakeappliance"
+)
+
+// modelRows returns the detail's model history as shown: a line per row, its cells (texts,
+// labels, [buttons]) in reading order joined by " | ", the header first.
+func modelRows(u *UI) []string {
+	var out []string
+	for _, r := range u.detail.models.rows.Objects {
+		var cells []string
+		var visit func(o fyne.CanvasObject)
+		visit = func(o fyne.CanvasObject) {
+			if o == nil || !o.Visible() {
+				return
+			}
+			switch x := o.(type) {
+			case *fyne.Container: // in reading order: a Border lists its centre first
+				objs := slices.Clone(x.Objects)
+				slices.SortStableFunc(objs, func(a, b fyne.CanvasObject) int {
+					return cmp.Compare(a.Position().X, b.Position().X) // rows are laid out left to right
+				})
+				for _, c := range objs {
+					visit(c)
+				}
+			case *canvas.Text:
+				cells = append(cells, x.Text)
+			case *widget.Label:
+				cells = append(cells, x.Text)
+			case *widget.Button:
+				cells = append(cells, "["+x.Text+"]")
+			}
+		}
+		visit(r)
+		out = append(out, strings.Join(cells, " | "))
+	}
+	return out
+}
+
+// reasonEntry returns the reason entry of the dialog on top.
+func reasonEntry(t *testing.T, w fyne.Window) *widget.Entry {
+	t.Helper()
+	e := dialogEntry(w, false)
+	if e == nil {
+		t.Fatal("no reason entry in the dialog")
+	}
+	return e
+}
+
+// lastPost returns the last POST request the fake received.
+func lastPost(f *fakeappliance.Server) fakeappliance.Request {
+	var last fakeappliance.Request
+	for _, q := range f.Requests() {
+		if q.Method == "POST" {
+			last = q
+		}
+	}
+	return last
+}
+
+func TestModelHistory(t *testing.T) {
+	tests := []struct {
+		role api.Role
+		lang i18n.Lang
+		want []string
+	}{
+		{api.RoleAdmin, i18n.English, []string{
+			"Ver. | Stage | Dataset | FA/h | Recall | Created | Reason | [Roll back]",
+			"v3 | Candidate | b71e0c9a | 0.80 | 1.00 | 06:00:00 | gate: 0.80 false alarms/h > champion's 0.20 | [Promote]",
+			"v2 | Champion | 3f9a6c01 | 0.20 | 0.83 | 2025-05-31 06:00 | gate: recall 0.83 ≥ 0.50, 0.20 false alarms/h",
+			"v1 | Retired | — | — | — | 2025-05-03 08:00 | learned on start | [Promote]",
+		}},
+		{api.RoleOperator, i18n.Korean, []string{
+			"버전 | 단계 | 데이터셋 | 오경보/시 | 재현율 | 생성 | 사유",
+			"v3 | 후보 | b71e0c9a | 0.80 | 1.00 | 06:00:00 | gate: 0.80 false alarms/h > champion's 0.20",
+			"v2 | 챔피언 | 3f9a6c01 | 0.20 | 0.83 | 2025-05-31 06:00 | gate: recall 0.83 ≥ 0.50, 0.20 false alarms/h",
+			"v1 | 은퇴 | — | — | — | 2025-05-03 08:00 | learned on start",
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(string(tt.role), func(t *testing.T) {
+			r := newRig(t, tt.role, tt.lang)
+			r.ui.ShowMachine(fakeappliance.Pump)
+			got := modelRows(r.ui)
+			if strings.Join(got, "\n") != strings.Join(tt.want, "\n") {
+				t.Errorf("model history:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(tt.want, "\n"))
+			}
+			back := buttons(r.win, r.ui.T("models.rollback"))
+			if admin := tt.role == api.RoleAdmin; (len(back) == 1) != admin {
+				t.Errorf("%s: %d Roll back buttons", tt.role, len(back))
+			}
+		})
+	}
+}
+
+func TestModelHistoryLearningMachine(t *testing.T) {
+	r := newRig(t, api.RoleAdmin, i18n.English)
+	r.ui.ShowMachine(fakeappliance.Comp)
+	if got := modelRows(r.ui); len(got) != 1 || got[0] != "No models yet: the machine is still learning. | [Roll back]" {
+		t.Errorf("compressor's model history %q", got)
+	}
+	if b := buttons(r.win, "Roll back"); len(b) != 1 || !b[0].Disabled() {
+		t.Error("Roll back is enabled without an earlier model")
+	}
+}
+
+func TestPromoteModel(t *testing.T) {
+	r := newRig(t, api.RoleAdmin, i18n.English)
+	r.ui.ShowMachine(fakeappliance.Pump)
+	test.Tap(buttons(r.win, "Promote")[0]) // v3's
+	if s := texts(r.win); !strings.Contains(s, "Feed pump 2 will be scored with model 3 within seconds. The champion now, model 2, is retired") {
+		t.Fatalf("promote dialog does not say what happens:\n%s", s)
+	}
+	n := len(r.fake.Requests())
+	test.Type(reasonEntry(t, r.win), "fewer missed faults")
+	test.Tap(dialogButton(t, r.win, "Promote"))
+
+	last := lastPost(r.fake)
+	if last.Path != api.Expand(api.PathPromote, fakeappliance.Pump, "3") {
+		t.Fatalf("requests after confirming: %+v", r.fake.Requests()[n:])
+	}
+	var body api.ModelChangeRequest
+	if err := json.Unmarshal(last.Body, &body); err != nil || body.Reason != "fewer missed faults" {
+		t.Fatalf("promote body %s (%v)", last.Body, err)
+	}
+	rows := modelRows(r.ui)
+	if !strings.HasPrefix(rows[1], "v3 | Champion |") || !strings.HasPrefix(rows[2], "v2 | Retired |") || !strings.HasSuffix(rows[2], "[Promote]") {
+		t.Errorf("after promoting 3:\n%s", strings.Join(rows, "\n"))
+	}
+	if s := texts(r.win); !strings.Contains(s, "Model 3 is the champion now") {
+		t.Errorf("no word of the promotion:\n%s", s)
+	}
+}
+
+func TestPromoteCancelled(t *testing.T) {
+	r := newRig(t, api.RoleAdmin, i18n.English)
+	r.ui.ShowMachine(fakeappliance.Pump)
+	test.Tap(buttons(r.win, "Promote")[0])
+	n := len(r.fake.Requests())
+	test.Tap(dialogButton(t, r.win, "Cancel"))
+	if len(r.fake.Requests()) != n {
+		t.Errorf("cancelling sent %+v", r.fake.Requests()[n:])
+	}
+	if !strings.HasPrefix(modelRows(r.ui)[1], "v3 | Candidate |") {
+		t.Error("the candidate changed stage")
+	}
+}
+
+// Rolling back twice walks back one champion; a third has nowhere to go and says why.
+func TestRollbackModel(t *testing.T) {
+	r := newRig(t, api.RoleAdmin, i18n.English)
+	r.ui.ShowMachine(fakeappliance.Pump)
+	rollback := func(reason string) {
+		t.Helper()
+		test.Tap(buttons(r.win, "Roll back")[0])
+		test.Type(reasonEntry(t, r.win), reason)
+		test.Tap(dialogButton(t, r.win, "Roll back"))
+		if last := lastPost(r.fake); last.Path != api.Expand(api.PathRollback, fakeappliance.Pump) ||
+			!strings.Contains(string(last.Body), reason) {
+			t.Fatalf("last request %s %s", last.Path, last.Body)
+		}
+	}
+	rollback("alarms every hour")
+	rows := modelRows(r.ui)
+	if !strings.HasPrefix(rows[2], "v2 | Retired |") || !strings.Contains(rows[2], "rolled back: alarms every hour") ||
+		!strings.HasPrefix(rows[3], "v1 | Champion |") {
+		t.Errorf("after a rollback:\n%s", strings.Join(rows, "\n"))
+	}
+	if s := texts(r.win); !strings.Contains(s, "Rolled back: model 1 is the champion again") {
+		t.Errorf("no word of the rollback:\n%s", s)
+	}
+	rollback("again")
+	if s := texts(r.win); !strings.Contains(s, "Nothing changed: machine pump-2 has no earlier champion to roll back to") {
+		t.Errorf("a rollback with nowhere to go does not say so:\n%s", s)
+	}
+}
+
+func TestGoldenModelHistory(t *testing.T) {
+	for name, lang := range map[string]i18n.Lang{"models.png": i18n.English, "models-ko.png": i18n.Korean} {
+		t.Run(name, func(t *testing.T) {
+			r := newRig(t, api.RoleAdmin, lang)
+			r.win.Resize(fyne.NewSize(1100, 1000))
+			r.ui.ShowMachine(fakeappliance.Pump)
+			golden(t, r.win, name)
+		})
+	}
+}
+
+func TestGoldenPromoteDialog(t *testing.T) {
+	r := newRig(t, api.RoleAdmin, i18n.English)
+	r.win.Resize(fyne.NewSize(1100, 1000))
+	r.ui.ShowMachine(fakeappliance.Pump)
+	test.Tap(buttons(r.win, "Promote")[0])
+	test.Type(reasonEntry(t, r.win), "fewer missed faults")
+	golden(t, r.win, "models-promote.png")
+}
