@@ -145,6 +145,16 @@ func openDatasetEnv(ctx context.Context, cfgPath string) (*datasetEnv, error) {
 	return &datasetEnv{cfg: cfg, db: db, o: dataset.Objects{Dir: filepath.Join(cfg.DataDir, objects.Dir)}}, nil
 }
 
+// workingSet returns a configured machine and its dataset working set.
+func (e *datasetEnv) workingSet(ctx context.Context, id string) (config.Machine, []dataset.Item, error) {
+	mc, err := e.machine(id)
+	if err != nil {
+		return mc, nil, err
+	}
+	items, err := e.db.DatasetItems(ctx, mc.ID)
+	return mc, items, err
+}
+
 func (e *datasetEnv) machine(id string) (config.Machine, error) {
 	if id == "" {
 		return config.Machine{}, usageError{errors.New("dataset: --machine is needed")}
@@ -268,11 +278,7 @@ func datasetList(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return err
 	}
 	defer env.db.Close()
-	mc, err := env.machine(*machine)
-	if err != nil {
-		return err
-	}
-	items, err := env.db.DatasetItems(ctx, mc.ID)
+	mc, items, err := env.workingSet(ctx, *machine)
 	if err != nil {
 		return err
 	}
@@ -401,11 +407,7 @@ func datasetSnapshot(ctx context.Context, args []string, stdout, stderr io.Write
 		return err
 	}
 	defer env.db.Close()
-	mc, err := env.machine(*machine)
-	if err != nil {
-		return err
-	}
-	items, err := env.db.DatasetItems(ctx, mc.ID)
+	mc, items, err := env.workingSet(ctx, *machine)
 	if err != nil {
 		return err
 	}
