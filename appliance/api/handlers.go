@@ -388,6 +388,9 @@ func toEvent(e store.Event, comment string) wire.Event {
 		at := e.AcknowledgedAt
 		out.AcknowledgedAt = &at
 	}
+	if d := e.Diagnosis; d != nil {
+		out.Diagnosis = &wire.Diagnosis{Label: d.Label, Confidence: d.Confidence, Probs: maps.Clone(d.Probs), Model: d.Model}
+	}
 	return out
 }
 

@@ -216,6 +216,20 @@ type Event struct {
 	AcknowledgedAt *time.Time      `json:"acknowledged_at"`
 	AckComment     string          `json:"ack_comment,omitempty"`
 	Label          string          `json:"label,omitempty"` // fault type or LabelFalseAlarm
+	// Diagnosis is what the machine's fault classifier said the event was; null when the
+	// machine has no diagnosis model.
+	Diagnosis *Diagnosis `json:"diagnosis"`
+}
+
+// DiagnosisUnknown is a Diagnosis label: the classifier was not confident enough.
+const DiagnosisUnknown = "unknown"
+
+// Diagnosis is a fault classifier's verdict on an event ("outer-race bearing fault, 87 %").
+type Diagnosis struct {
+	Label      string             `json:"label"`      // a fault type (FaultLabels), "normal" or DiagnosisUnknown
+	Confidence float64            `json:"confidence"` // 0–1
+	Probs      map[string]float64 `json:"probs"`      // every class's probability
+	Model      string             `json:"model"`      // which model judged, e.g. "rf+svm v3"
 }
 
 // Open reports whether the event has not ended.

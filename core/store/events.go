@@ -28,6 +28,28 @@ type Event struct {
 	AcknowledgedBy string          // empty until acknowledged
 	AcknowledgedAt time.Time
 	Label          string // operator's label, empty if none
+	// Diagnosis is what the machine's fault classifier said the event was; nil when the
+	// machine has none (or it has not judged the event yet).
+	Diagnosis *Diagnosis
+}
+
+// Diagnosis is a fault classifier's verdict on an event.
+type Diagnosis struct {
+	Label      string             `json:"label"`      // a fault type, "normal", or "unknown" below the model's confidence
+	Confidence float64            `json:"confidence"` // probability of Label's class (of the best class when unknown)
+	Probs      map[string]float64 `json:"probs"`      // every class's probability
+	Model      string             `json:"model"`      // the model that judged, e.g. "rf+svm v3"
+}
+
+func (d *Diagnosis) value() (any, error) {
+	if d == nil {
+		return nil, nil
+	}
+	b, err := json.Marshal(d)
+	if err != nil {
+		return nil, fmt.Errorf("diagnosis: %w: %w", ErrInvalid, err)
+	}
+	return string(b), nil
 }
 
 // IsOpen reports whether the event has not ended.
@@ -105,12 +127,17 @@ func (db *DB) SaveEvent(ctx context.Context, e Event) error {
 	if !e.End.IsZero() {
 		end = ms(e.End)
 	}
-	err := db.Write(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO events (id, machine_id, kind, start_ms, end_ms, peak_score, threshold, snapshot_json)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+	diag, err := e.Diagnosis.value()
+	if err != nil {
+		return wrap(err)
+	}
+	err = db.Write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO events (id, machine_id, kind, start_ms, end_ms, peak_score, threshold, snapshot_json, diagnosis_json)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (id) DO UPDATE SET peak_score = max(peak_score, excluded.peak_score),
-				end_ms = COALESCE(excluded.end_ms, events.end_ms)`,
-			e.ID, e.MachineID, e.Kind, ms(e.Start), end, e.PeakScore, e.Threshold, snap)
+				end_ms = COALESCE(excluded.end_ms, events.end_ms),
+				diagnosis_json = COALESCE(excluded.diagnosis_json, events.diagnosis_json)`,
+			e.ID, e.MachineID, e.Kind, ms(e.Start), end, e.PeakScore, e.Threshold, snap, diag)
 		return err
 	})
 	switch {
@@ -279,15 +306,21 @@ type EventFilter struct {
 	Limit          int // newest first; 0 means no limit
 }
 
-const eventCols = "id, machine_id, kind, start_ms, end_ms, peak_score, threshold, snapshot_json, acknowledged_by, acknowledged_at_ms, label"
+const eventCols = "id, machine_id, kind, start_ms, end_ms, peak_score, threshold, snapshot_json, acknowledged_by, acknowledged_at_ms, label, diagnosis_json"
 
 func scanEvent(s interface{ Scan(...any) error }) (Event, error) {
 	var e Event
 	var start int64
 	var end, ackAt sql.NullInt64
-	var snap, ackBy, label sql.NullString
-	if err := s.Scan(&e.ID, &e.MachineID, &e.Kind, &start, &end, &e.PeakScore, &e.Threshold, &snap, &ackBy, &ackAt, &label); err != nil {
+	var snap, ackBy, label, diag sql.NullString
+	if err := s.Scan(&e.ID, &e.MachineID, &e.Kind, &start, &end, &e.PeakScore, &e.Threshold, &snap, &ackBy, &ackAt, &label, &diag); err != nil {
 		return Event{}, err
+	}
+	if diag.Valid {
+		e.Diagnosis = new(Diagnosis)
+		if err := json.Unmarshal([]byte(diag.String), e.Diagnosis); err != nil {
+			return Event{}, fmt.Errorf("diagnosis of event %d: %w", e.ID, err)
+		}
 	}
 	e.Start, e.End, e.AcknowledgedAt = fromMS(start), nullMS(end), nullMS(ackAt)
 	if snap.Valid {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"math"
+	"reflect"
 	"testing"
 	"time"
 )
@@ -280,5 +281,41 @@ func TestSaveEvent(t *testing.T) {
 	}
 	if err := db.SaveEvent(ctx, Event{ID: 9, MachineID: "nope", Start: t0}); !errors.Is(err, ErrNotFound) {
 		t.Errorf("unknown machine: %v", err)
+	}
+}
+
+// TestEventDiagnosis: a diagnosis written with an event is read back; a later write without
+// one (the close, a retry) keeps it; a later one replaces it.
+func TestEventDiagnosis(t *testing.T) {
+	ctx := context.Background()
+	db, _ := openTest(t)
+	mustMachine(t, db, "m1")
+	e := Event{ID: 3, MachineID: "m1", Start: t0, PeakScore: 9, Threshold: 8}
+	if err := db.SaveEvent(ctx, e); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := db.Event(ctx, 3); got.Diagnosis != nil {
+		t.Fatalf("an event without a diagnosis reads back %+v", got.Diagnosis)
+	}
+	d := &Diagnosis{Label: "bearing_outer_race", Confidence: 0.87, Model: "rf+svm v2",
+		Probs: map[string]float64{"bearing_outer_race": 0.87, "bearing_inner_race": 0.1, "normal": 0.03}}
+	e.Diagnosis = d
+	if err := db.SaveEvent(ctx, e); err != nil {
+		t.Fatal(err)
+	}
+	e.Diagnosis, e.End = nil, t0.Add(time.Minute)
+	if err := db.SaveEvent(ctx, e); err != nil {
+		t.Fatal(err)
+	}
+	got, err := db.Event(ctx, 3)
+	if err != nil || got.IsOpen() || !reflect.DeepEqual(got.Diagnosis, d) {
+		t.Fatalf("event after close: %+v (diagnosis %+v), %v; want closed with %+v", got, got.Diagnosis, err, d)
+	}
+	e.Diagnosis = &Diagnosis{Label: "unknown", Confidence: 0.41, Model: "rf+svm v3", Probs: map[string]float64{"normal": 0.41}}
+	if err := db.SaveEvent(ctx, e); err != nil {
+		t.Fatal(err)
+	}
+	if evs, _ := db.Events(ctx, EventFilter{MachineID: "m1"}); len(evs) != 1 || evs[0].Diagnosis.Label != "unknown" {
+		t.Fatalf("events: %+v, want the replaced diagnosis", evs)
 	}
 }

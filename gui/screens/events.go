@@ -186,6 +186,9 @@ func (u *UI) eventCard(e api.Event, withMachine bool) fyne.CanvasObject {
 	if e.Label != "" {
 		lines = append(lines, u.T("event.label", u.labelName(e.Label)))
 	}
+	if d := e.Diagnosis; d != nil {
+		lines = append(lines, u.diagnosisText(d))
+	}
 	head := widget.NewLabelWithStyle(title, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	body := widget.NewLabel(joinLines(lines))
 	body.Wrapping = fyne.TextWrapWord
@@ -230,9 +233,24 @@ func joinLines(ls []string) string {
 	return s
 }
 
+// diagnosisText says what the fault classifier found: "Diagnosis: Bearing outer race (87 %)",
+// or its best guess when it was not sure.
+func (u *UI) diagnosisText(d *api.Diagnosis) string {
+	if d.Label != api.DiagnosisUnknown {
+		return u.T("event.diagnosis", u.labelName(d.Label), 100*d.Confidence)
+	}
+	best, p := "", -1.0
+	for c, q := range d.Probs {
+		if q > p || (q == p && c < best) {
+			best, p = c, q
+		}
+	}
+	return u.T("event.diagnosis.unsure", u.labelName(best), 100*p)
+}
+
 // labelName translates a label value.
 func (u *UI) labelName(l string) string {
-	if l == api.LabelFalseAlarm || slices.Contains(FaultLabels, l) || l == "bearing" { // "bearing": labels of earlier versions
+	if l == api.LabelFalseAlarm || l == "normal" || slices.Contains(FaultLabels, l) || l == "bearing" { // "bearing": labels of earlier versions
 		return u.T("label." + l)
 	}
 	return l

@@ -109,7 +109,9 @@ func New(opt Options) *Server {
 	at := func(d time.Duration) *time.Time { t := st.Add(d); return &t }
 	s.events = []api.Event{
 		// Raw peaks against raw thresholds, as the appliance stores them: 2.05×, 1.31×, …
-		{ID: OpenEvent, MachineID: Pump, Kind: "anomaly", Start: st.Add(AnomalyTick * opt.Interval), PeakScore: 2.05 * Thresholds[Pump], Threshold: Thresholds[Pump]},
+		{ID: OpenEvent, MachineID: Pump, Kind: "anomaly", Start: st.Add(AnomalyTick * opt.Interval), PeakScore: 2.05 * Thresholds[Pump], Threshold: Thresholds[Pump],
+			Diagnosis: &api.Diagnosis{Label: "bearing_outer_race", Confidence: 0.87, Model: "rf+svm v2",
+				Probs: map[string]float64{"bearing_outer_race": 0.87, "bearing_inner_race": 0.09, "normal": 0.04}}},
 		{ID: 6, MachineID: Fan, Kind: "anomaly", Start: st.Add(-26 * time.Hour), End: at(-26*time.Hour + 95*time.Second), PeakScore: 1.31 * Thresholds[Fan], Threshold: Thresholds[Fan],
 			AcknowledgedBy: "kim", AcknowledgedAt: at(-25 * time.Hour), AckComment: "door left open", Label: api.LabelFalseAlarm},
 		{ID: 5, MachineID: Conveyor, Kind: "anomaly", Start: st.Add(-50 * time.Hour), End: at(-50*time.Hour + 12*time.Minute), PeakScore: 1.62 * Thresholds[Conveyor], Threshold: Thresholds[Conveyor]},

@@ -153,7 +153,9 @@ func NewFixture() Fixture {
 		}
 	}
 	events := []api.Event{
-		{ID: 7, MachineID: "pump-2", Kind: "anomaly", Start: Now.Add(-28 * time.Second), PeakScore: 4.82, Threshold: 3.4},
+		{ID: 7, MachineID: "pump-2", Kind: "anomaly", Start: Now.Add(-28 * time.Second), PeakScore: 4.82, Threshold: 3.4,
+			Diagnosis: &api.Diagnosis{Label: "bearing_outer_race", Confidence: 0.87, Model: "rf+svm v2",
+				Probs: map[string]float64{"bearing_outer_race": 0.87, "bearing_inner_race": 0.09, "normal": 0.04}}},
 		{ID: 6, MachineID: "fan-1", Kind: "anomaly", Start: Now.Add(-47 * time.Minute), End: tp(Now.Add(-45 * time.Minute)), PeakScore: 3.9, Threshold: 3.1},
 		{ID: 5, MachineID: "pump-2", Kind: "anomaly", Start: Now.Add(-3 * time.Hour), End: tp(Now.Add(-3*time.Hour + 90*time.Second)), PeakScore: 4.1, Threshold: 3.4,
 			AcknowledgedBy: "anna", AcknowledgedAt: tp(Now.Add(-2 * time.Hour)), AckComment: "bearing noise, greased", Label: "bearing"},

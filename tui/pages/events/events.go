@@ -393,6 +393,8 @@ func (m Model) View() string {
 		}
 		if e.Label != "" {
 			ack += " " + m.st.Info.Render("["+format.Label(e.Label)+"]")
+		} else if d := e.Diagnosis; d != nil && d.Label != api.DiagnosisUnknown {
+			ack += " " + m.st.Muted.Render("~"+format.Label(d.Label)) // the classifier's, until someone labels it
 		}
 		lines = append(lines, format.Fit(marker+base+ack, w))
 	}
@@ -430,6 +432,10 @@ func (m Model) footer(w int) []string {
 	default:
 		if !ok {
 			break
+		}
+		if e.Diagnosis != nil {
+			out = append(out, format.Fit(m.st.Header.Render(fmt.Sprintf("#%d diagnosis: ", e.ID))+
+				m.st.Info.Render(format.Diagnosis(e.Diagnosis, 2))+m.st.Muted.Render(" ("+e.Diagnosis.Model+")"), w))
 		}
 		if e.AcknowledgedAt != nil {
 			c := ""
