@@ -58,7 +58,7 @@ func (m *Main) setupLearning() error {
 		return nil
 	}
 	l := &learnLoop{m: m, cfg: rc, objects: m.objects.o, log: m.log.With("component", "learning"),
-		tape: make(chan tapeMsg, 64), deciles: map[string]decileCache{}}
+		tape: make(chan tapeMsg, tapeBacklog), deciles: map[string]decileCache{}}
 	m.learning = l
 	// One training at a time: it is bounded to cfg.CPUShare of a core, and two would double it.
 	m.alerts.queue.Handle(JobTrain, m.o.Metrics.JobHandler(JobTrain, l.train),
@@ -90,6 +90,10 @@ func (l *learnLoop) run(ctx context.Context) {
 		}
 	}
 }
+
+// tapeBacklog bounds the pieces of learning sound waiting to be written (all machines): 16
+// pieces of 30 s at 48 kHz are 92 MB. A piece beyond it is dropped and counted.
+const tapeBacklog = 16
 
 // tapeMsg is a piece of a machine's learning sound, or (reset) the start of a new learning
 // period, whose earlier learning sound no longer describes the machine.
@@ -193,6 +197,9 @@ func (t *learnTape) flush(least int) {
 	}
 	t.buf = t.buf[:0]
 }
+
+// Dropped returns how many pieces of learning sound were dropped for want of room.
+func (t *learnTape) Dropped() int { return t.dropped }
 
 func (t *learnTape) send(msg tapeMsg) {
 	select {

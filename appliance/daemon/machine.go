@@ -539,6 +539,9 @@ func (m *machine) saveModel(out sinks) {
 	m.log.Info("model learned", "version", v, "threshold", m.det.Threshold())
 	if m.tape != nil { // learning is over: the last piece of its sound goes to the dataset
 		m.tape.feed(false, time.Time{}, nil)
+		if n := m.tape.Dropped(); n > 0 {
+			m.log.Warn("pieces of the learning sound were not kept for the dataset: the disk was too slow or full", "pieces", n)
+		}
 	}
 	if out.onModel != nil {
 		out.onModel(m.cfg.ID)
