@@ -60,10 +60,7 @@ func TestKill9WithPendingDeliveries(t *testing.T) {
 		t.Skip("runs the daemon twice on a live simulator (~35 s)")
 	}
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "signalcraftd")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := buildDaemon(t)
 	hook := &flakyHook{down: true, keys: map[string]int{}}
 	srv := httptest.NewServer(hook)
 	defer srv.Close()

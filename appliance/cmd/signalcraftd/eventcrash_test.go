@@ -55,10 +55,7 @@ func TestKill9WithOpenEvents(t *testing.T) {
 		t.Skip("builds the daemon and kills it 30 times (~40 s)")
 	}
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "signalcraftd")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := buildDaemon(t)
 	data := filepath.Join(dir, "data")
 	cfg := filepath.Join(dir, "sc.yaml")
 	write(t, cfg, fmt.Sprintf(`data_dir: %s

@@ -89,10 +89,7 @@ func TestSIGTERMFlushes(t *testing.T) {
 		t.Skip("builds and runs the daemon for ~16 s")
 	}
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "signalcraftd")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := buildDaemon(t)
 	cfg := filepath.Join(dir, "sc.yaml")
 	write(t, cfg, simYAML(dir, 13*time.Second))
 	cmd := exec.Command(bin, "run", "--config", cfg)

@@ -27,10 +27,7 @@ func TestKill9DuringTraining(t *testing.T) {
 		t.Skip("builds the daemon, replays real recordings and kills it during a training")
 	}
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "signalcraftd")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := buildDaemon(t)
 	// 20 s of a fan to learn from (too little), then 8 episodes of 20 s it knows and 20 s of
 	// other normal clips it takes for anomalies.
 	clip := func(i int) []float32 {
