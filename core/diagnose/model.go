@@ -120,8 +120,8 @@ func (m *Model) Classes() []string { return slices.Clone(m.classes) }
 //
 // With o.MinConfidence 0, the threshold is calibrated on held-out predictions: the examples
 // are split into o.CalibrationFolds folds by Group within each class (a class with fewer
-// groups than folds has each recording cut into contiguous chunks instead, so the folds stay
-// nearly leakage-free), a model of the same kind is trained on each complement, and
+// than two groups has its recording cut into contiguous chunks instead, the only split one
+// recording allows), a model of the same kind is trained on each complement, and
 // MinConfidence is set to the 5th percentile of the confidence of the correct held-out
 // predictions (clamped to [1/classes, 0.9]): at most about 5 % of right answers on unseen
 // recordings turn Unknown, and wrong answers less confident than that do too.
@@ -213,7 +213,7 @@ func calibrationFolds(ex []Example, k int) []int {
 		for gi, g := range groups {
 			idx := members[[2]string{class, g}]
 			for j, i := range idx {
-				if len(groups) >= k {
+				if len(groups) >= 2 {
 					fold[i] = gi % k
 				} else {
 					fold[i] = (j*k/len(idx) + gi) % k
