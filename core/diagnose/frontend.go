@@ -23,7 +23,9 @@ var ErrConfig = errors.New("diagnose: invalid configuration")
 // across loads and speeds: the envelope spectrum ([dsp.EnvelopeSpectrum]) of the window and of
 // its first difference (a cheap high-pass that favours the structural resonances bearing
 // impacts excite) is read at the bearing defect orders (BPFO, BPFI, BSF, FTF, 1× shaft and
-// harmonics, plus the BPFI ± 1× sidebands of inner-race faults) scaled by ShaftHz, and each
+// harmonics, plus the BPFI ± 1× sidebands of inner-race faults), and so is the envelope
+// spectrum of the most impulsive of four bands (the band of largest kurtosis, a coarse
+// kurtogram) scaled by ShaftHz, and each
 // peak is expressed relative to the envelope spectrum's median (order tracking: the same
 // fault gives the same features at another speed). Around them sit dimensionless statistics:
 // kurtosis, crest, shape, impulse factor, skewness, kurtosis of the band-passed signal in four
@@ -90,7 +92,7 @@ func (f FrontEnd) Names() []string {
 		n = append(n, fmt.Sprintf("band_energy_%d", i))
 	}
 	n = append(n, spectralTail...)
-	for _, env := range []string{"env", "denv"} {
+	for _, env := range []string{"env", "denv", "kenv"} {
 		for _, o := range orderNames {
 			for h := 1; h <= harmonics; h++ {
 				n = append(n, fmt.Sprintf("%s_%s_h%d", env, o, h))
@@ -131,8 +133,9 @@ func (f FrontEnd) Features(x []float32) ([]float64, error) {
 
 	out := make([]float64, 0, len(f.Names()))
 	out = append(out, timeStats(v, d)...)
-	out = append(out, f.spectral(v)...)
-	for _, sig := range [][]float64{v, d} {
+	spec, best := f.spectral(v)
+	out = append(out, spec...)
+	for _, sig := range [][]float64{v, d, best} {
 		out = append(out, f.envelopeOrders(sig)...)
 	}
 	for i, o := range out {
@@ -177,7 +180,9 @@ func timeStats(v, d []float64) []float64 {
 }
 
 // spectral returns band kurtoses, band energy fractions and spectral shape ratios.
-func (f FrontEnd) spectral(v []float64) []float64 {
+// It also returns the band-passed signal of the band with the largest kurtosis, the band
+// whose envelope best shows the fault impacts (a four-band kurtogram).
+func (f FrontEnd) spectral(v []float64) ([]float64, []float64) {
 	n := len(v)
 	half := fourier.NewFFT(n).Coefficients(nil, v)
 	power := make([]float64, len(half))
@@ -193,6 +198,8 @@ func (f FrontEnd) spectral(v []float64) []float64 {
 	cfft := fourier.NewCmplxFFT(n)
 	z := make([]complex128, n)
 	band := make([]float64, n)
+	best := make([]float64, n)
+	bestK := math.Inf(-1)
 	nb := len(half)
 	for _, b := range kurtBands {
 		clear(z)
@@ -209,6 +216,10 @@ func (f FrontEnd) spectral(v []float64) []float64 {
 		}
 		_, k, _, _, _ := moments(band)
 		out = append(out, math.Log(k))
+		if k > bestK {
+			bestK = k
+			copy(best, band)
+		}
 	}
 
 	for i := range energyBands {
@@ -235,7 +246,7 @@ func (f FrontEnd) spectral(v []float64) []float64 {
 	}
 	m := float64(nb - 1)
 	out = append(out, cent/lin/m, math.Exp(logSum/m)/(lin/m), math.Log(highE/lowE))
-	return out
+	return out, best
 }
 
 // envelopeOrders reads the envelope spectrum of sig at the defect orders.
