@@ -6,8 +6,8 @@
 // Everything is implemented here in pure Go (standard library and gonum's FFT): the
 // classifiers are small (tens of features, hundreds to a few thousand windows), so a
 // dedicated implementation is short, deterministic with a seed, trains on two cores and
-// serialises to a few hundred kilobytes. The one Go ML module in reach (golearn) brings cgo
-// linear models, global state and no seeded parallel forest, so it was not used.
+// serialises to at most a few hundred kilobytes. The one Go ML module in the project's package
+// list (golearn) binds liblinear through cgo, so it was not used; docs/MODELS.md says more.
 //
 // A prediction whose confidence is below the model's calibrated MinConfidence is reported as
 // [Unknown]. The package does not log and reads no clock except to report training time.
