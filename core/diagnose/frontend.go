@@ -23,9 +23,9 @@ var ErrConfig = errors.New("diagnose: invalid configuration")
 // across loads and speeds: the envelope spectrum ([dsp.EnvelopeSpectrum]) of the window and of
 // its first difference (a cheap high-pass that favours the structural resonances bearing
 // impacts excite) is read at the bearing defect orders (BPFO, BPFI, BSF, FTF, 1× shaft and
-// harmonics, plus the BPFI ± 1× sidebands of inner-race faults), and so is the envelope
-// spectrum of the most impulsive of four bands (the band of largest kurtosis, a coarse
-// kurtogram) scaled by ShaftHz, and each
+// harmonics, plus the BPFI ± 1× sidebands of inner-race faults), and so are the envelope
+// spectra of four FFT bands (0–⅛, ⅛–¼, ¼–½, ½–1 of Nyquist) and of the most impulsive of them
+// (the band of largest kurtosis, a coarse kurtogram) scaled by ShaftHz, and each
 // peak is expressed relative to the envelope spectrum's median (order tracking: the same
 // fault gives the same features at another speed). Around them sit dimensionless statistics:
 // kurtosis, crest, shape, impulse factor, skewness, kurtosis of the band-passed signal in four
@@ -92,7 +92,7 @@ func (f FrontEnd) Names() []string {
 		n = append(n, fmt.Sprintf("band_energy_%d", i))
 	}
 	n = append(n, spectralTail...)
-	for _, env := range []string{"env", "denv", "kenv"} {
+	for _, env := range []string{"env", "denv", "kenv", "b0env", "b1env", "b2env", "b3env"} {
 		for _, o := range orderNames {
 			for h := 1; h <= harmonics; h++ {
 				n = append(n, fmt.Sprintf("%s_%s_h%d", env, o, h))
@@ -133,9 +133,9 @@ func (f FrontEnd) Features(x []float32) ([]float64, error) {
 
 	out := make([]float64, 0, len(f.Names()))
 	out = append(out, timeStats(v, d)...)
-	spec, best := f.spectral(v)
+	spec, best, bandSigs := f.spectral(v)
 	out = append(out, spec...)
-	for _, sig := range [][]float64{v, d, best} {
+	for _, sig := range append([][]float64{v, d, best}, bandSigs...) {
 		out = append(out, f.envelopeOrders(sig)...)
 	}
 	for i, o := range out {
@@ -182,7 +182,7 @@ func timeStats(v, d []float64) []float64 {
 // spectral returns band kurtoses, band energy fractions and spectral shape ratios.
 // It also returns the band-passed signal of the band with the largest kurtosis, the band
 // whose envelope best shows the fault impacts (a four-band kurtogram).
-func (f FrontEnd) spectral(v []float64) ([]float64, []float64) {
+func (f FrontEnd) spectral(v []float64) ([]float64, []float64, [][]float64) {
 	n := len(v)
 	half := fourier.NewFFT(n).Coefficients(nil, v)
 	power := make([]float64, len(half))
@@ -200,6 +200,7 @@ func (f FrontEnd) spectral(v []float64) ([]float64, []float64) {
 	band := make([]float64, n)
 	best := make([]float64, n)
 	bestK := math.Inf(-1)
+	var bandSigs [][]float64
 	nb := len(half)
 	for _, b := range kurtBands {
 		clear(z)
@@ -215,6 +216,7 @@ func (f FrontEnd) spectral(v []float64) ([]float64, []float64) {
 			band[i] = real(c)
 		}
 		_, k, _, _, _ := moments(band)
+		bandSigs = append(bandSigs, slices.Clone(band))
 		out = append(out, math.Log(k))
 		if k > bestK {
 			bestK = k
@@ -246,7 +248,7 @@ func (f FrontEnd) spectral(v []float64) ([]float64, []float64) {
 	}
 	m := float64(nb - 1)
 	out = append(out, cent/lin/m, math.Exp(logSum/m)/(lin/m), math.Log(highE/lowE))
-	return out, best
+	return out, best, bandSigs
 }
 
 // envelopeOrders reads the envelope spectrum of sig at the defect orders.
