@@ -4,30 +4,54 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 
 	"signalcraft/core/diagnose"
 	"signalcraft/core/store"
 )
 
-// diagnose judges the latest window of sound with the machine's fault classifier (issue 11):
-// the fault type and its probabilities, "unknown" below the model's calibrated confidence.
-// Nil without a classifier or before a window's worth of sound was heard.
+// diagnosisSpan is how much of the latest sound an event's diagnosis averages over: the
+// classifier's windows every half window across it (5 windows of 1 s in 3 s), so one odd
+// window does not decide.
+const diagnosisSpan = 3
+
+// diagnose judges the latest sound with the machine's fault classifier (issue 11): the mean
+// of the class probabilities of the windows in the last diagnosisSpan windows' worth, the
+// fault type of the largest, "unknown" below the model's calibrated confidence. Nil without a
+// classifier or before a window's worth of sound was heard.
 func (m *machine) diagnose() *store.Diagnosis {
 	if m.diag == nil {
 		return nil
 	}
-	need := m.diag.FrontEnd.Samples()
-	if len(m.tail) < need {
+	n := m.diag.FrontEnd.Samples()
+	if len(m.tail) < n {
 		return nil
 	}
-	p, err := m.diag.Predict(m.tail[len(m.tail)-need:])
-	if err != nil {
-		m.log.Warn("diagnosis failed", "err", err)
-		return nil
+	probs := map[string]float64{}
+	k := 0
+	for end := len(m.tail); end-n >= 0 && end > len(m.tail)-diagnosisSpan*n; end -= n / 2 {
+		p, err := m.diag.Predict(m.tail[end-n : end])
+		if err != nil {
+			m.log.Warn("diagnosis failed", "err", err)
+			return nil
+		}
+		for c, q := range p.Probs {
+			probs[c] += q
+		}
+		k++
 	}
-	return &store.Diagnosis{Label: p.Label, Confidence: p.Confidence, Probs: maps.Clone(p.Probs),
-		Model: fmt.Sprintf("%s v%d", m.diag.Kind, m.diagV)}
+	d := &store.Diagnosis{Label: diagnose.Unknown, Probs: probs, Model: fmt.Sprintf("%s v%d", m.diag.Kind, m.diagV)}
+	best := ""
+	for _, c := range m.diag.Classes() { // sorted: ties go to the first
+		probs[c] /= float64(k)
+		if best == "" || probs[c] > probs[best] {
+			best = c
+		}
+	}
+	d.Confidence = probs[best]
+	if d.Confidence >= m.diag.MinConfidence {
+		d.Label = best
+	}
+	return d
 }
 
 // loadDiagnosis takes the machine's active fault classifier when it is not the one it holds:

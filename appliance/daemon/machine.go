@@ -319,10 +319,10 @@ func (m *machine) process(x []float32, pos uint64, out sinks) {
 		m.tape.feed(m.det.State() == detect.StateLearning, t0, x)
 	}
 	if m.diag != nil { // the sound an event opens on is what the classifier judges
-		need := m.diag.FrontEnd.Samples()
+		keep := diagnosisSpan * m.diag.FrontEnd.Samples()
 		m.tail = append(m.tail, x...)
-		if len(m.tail) > 2*need {
-			m.tail = append(m.tail[:0], m.tail[len(m.tail)-need:]...)
+		if len(m.tail) > 2*keep {
+			m.tail = append(m.tail[:0], m.tail[len(m.tail)-keep:]...)
 		}
 	}
 	fc := m.chain.Config().DSP
