@@ -247,6 +247,7 @@ func (m *Main) buildMachine(ctx context.Context, mc config.Machine, det *detect.
 	if m.clips != nil {
 		mm.rec = m.clips.Recorder(mc.ID, info.SampleRate)
 	}
+	mm.loadDiagnosis(ctx, m.db)
 	if m.learning != nil {
 		mm.tape = newLearnTape(mc.ID, info.SampleRate, m.cfg.Retraining.LearningChunk, m.learning.tape)
 	}

@@ -16,6 +16,7 @@ import (
 	"signalcraft/core/alert"
 	wire "signalcraft/core/api"
 	"signalcraft/core/detect"
+	"signalcraft/core/diagnose"
 	"signalcraft/core/dsp"
 	"signalcraft/core/sensor"
 	"signalcraft/core/store"
@@ -74,6 +75,9 @@ type machine struct {
 
 	rec    *clips.Recorder // keeps the recent sound and cuts event clips; nil when clips are off
 	tape   *learnTape      // hands the learning sound to the learning loop; nil when it is off
+	diag   *diagnose.Model // the fault classifier that judges events; nil when the machine has none
+	diagV  int64           // its version
+	tail   []float32       // the latest samples, a diagnosis window's worth, while diag is set
 	winEnd uint64          // stream position just after the window being handled
 
 	events *eventLog   // writes events, holding them while the database cannot be written
@@ -184,6 +188,7 @@ func (m *machine) run(ctx context.Context, out sinks) {
 		case <-tick.C:
 		case <-reload.C:
 			m.reloadModel(ctx, out.db)
+			m.loadDiagnosis(ctx, out.db)
 		case fn := <-m.cmds:
 			fn()
 		}
@@ -312,6 +317,13 @@ func (m *machine) process(x []float32, pos uint64, out sinks) {
 	}
 	if m.tape != nil { // the sound of a learning period becomes dataset items
 		m.tape.feed(m.det.State() == detect.StateLearning, t0, x)
+	}
+	if m.diag != nil { // the sound an event opens on is what the classifier judges
+		keep := diagnosisSpan * m.diag.FrontEnd.Samples()
+		m.tail = append(m.tail, x...)
+		if len(m.tail) > 2*keep {
+			m.tail = append(m.tail[:0], m.tail[len(m.tail)-keep:]...)
+		}
 	}
 	fc := m.chain.Config().DSP
 	m.chain.Push(x, func(vec []float64) {
@@ -449,9 +461,12 @@ func (m *machine) window(t time.Time, vec []float64, out sinks) {
 		// cannot be written, and the event log writes it as soon as it can
 		id := m.events.reserve()
 		m.event = store.Event{ID: id, MachineID: m.cfg.ID, Start: ev.Start, PeakScore: ev.Peak,
-			Threshold: res.Threshold, Snapshot: snap}
+			Threshold: res.Threshold, Snapshot: snap, Diagnosis: m.diagnose()}
 		m.events.save(ctx, m.event)
 		m.log.Warn("anomaly", "event", id, "score", res.Smoothed, "threshold", res.Threshold)
+		if d := m.event.Diagnosis; d != nil {
+			m.log.Info("diagnosis", "event", id, "fault", d.Label, "confidence", d.Confidence, "model", d.Model)
+		}
 		if m.rec != nil {
 			m.rec.Open(id, m.streamPos(ev.Start, t))
 		}

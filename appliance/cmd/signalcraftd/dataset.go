@@ -36,6 +36,7 @@ Commands:
   diff ID1 ID2                             items added, removed and relabelled from ID1 to ID2
   snapshot --machine ID [--note TEXT]      save the working set as a version; prints its id
   export ID --out DIR                      WAVs + labels.csv + manifest.json for analysis elsewhere
+  diagnose ID --shaft-rpm N [--kind K]     train the machine's fault classifier on a version
 
 Every command takes --config FILE (default ` + DefaultConfigPath + `). A version id may be
 shortened to its first 8 or more hex digits.
@@ -62,11 +63,13 @@ func runDataset(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return datasetDiff(ctx, rest, stdout, stderr)
 	case "snapshot":
 		return datasetSnapshot(ctx, rest, stdout, stderr)
+	case "diagnose":
+		return datasetDiagnose(ctx, rest, stdout, stderr)
 	case "export":
 		return datasetExport(ctx, rest, stdout, stderr)
 	}
 	fmt.Fprint(stderr, datasetUsage)
-	return usageError{fmt.Errorf("dataset: unknown command %q (commands: import, ls, show, diff, snapshot, export)", cmd)}
+	return usageError{fmt.Errorf("dataset: unknown command %q (commands: import, ls, show, diff, snapshot, diagnose, export)", cmd)}
 }
 
 // datasetFlags is a subcommand's flag set with --config; usage names its arguments.

@@ -251,3 +251,35 @@ func TestDatasetExportFetchesFromS3(t *testing.T) {
 	}
 	checkExport(t, exp, id, 76)
 }
+
+// TestDatasetDiagnose trains a machine's fault classifier on a dataset version (the valve's
+// normal and leak recordings) and makes it the machine's; without the shaft speed it refuses.
+func TestDatasetDiagnose(t *testing.T) {
+	valve := filepath.Dir(shareddata.Require(t, "dcase2022-valve-sec00-source", "labels.csv"))
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "signalcraftd.yaml")
+	write(t, cfg, datasetYAML(dir, ""))
+	sh(t, "dataset", "import", valve, "--machine", "valve-1", "--fault", "leak", "--start", "2025-03-01T12:00:00Z", "--config", cfg)
+	id := strings.TrimSpace(sh(t, "dataset", "snapshot", "--machine", "valve-1", "--config", cfg))
+	if err := shErr(t, "dataset", "diagnose", id, "--config", cfg); !strings.Contains(err.Error(), "--shaft-rpm") {
+		t.Errorf("diagnose without the shaft speed: %v", err)
+	}
+	out := sh(t, "dataset", "diagnose", id[:8], "--shaft-rpm", "1500", "--kind", "rf", "--config", cfg)
+	if !strings.Contains(out, "fault classifier v1 of valve-1: rf on ") || !strings.Contains(out, "[leak normal]") || !strings.Contains(out, "held-back items:") {
+		t.Fatalf("diagnose printed %q", out)
+	}
+	c, err := config.Load(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := store.Open(context.Background(), c.DatabasePath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	m, err := db.ActiveDiagnosisModel(context.Background(), "valve-1")
+	if err != nil || m.Version != 1 || m.Dataset != id || m.Kind != "rf" {
+		t.Fatalf("active diagnosis model %+v, %v", m, err)
+	}
+	t.Log(strings.TrimSpace(out))
+}

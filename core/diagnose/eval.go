@@ -1,0 +1,82 @@
+package diagnose
+
+import (
+	"slices"
+	"time"
+)
+
+// Report is a classification evaluation. Confusion[i][j] counts examples of class Classes[i]
+// predicted as Classes[j]; the last column (index len(Classes)) counts those predicted
+// Unknown, which count as errors in Accuracy and MacroF1. TrainTime is the model's,
+// PredictTime the mean time of PredictFeatures per example (the classifier alone; the front
+// end is measured by the benchmarks), ModelBytes the size of MarshalBinary's output.
+type Report struct {
+	Accuracy, MacroF1      float64
+	Confusion              [][]int
+	Classes                []string
+	TrainTime, PredictTime time.Duration
+	ModelBytes             int
+	Unknown                int // predictions below MinConfidence
+}
+
+// Evaluate classifies every test example and scores the predictions. Test labels the model
+// does not know count as errors and appear as extra rows.
+func Evaluate(m *Model, test []Example) Report {
+	r := Report{Classes: m.Classes(), TrainTime: m.TrainTime}
+	for _, e := range test {
+		if !slices.Contains(r.Classes, e.Label) {
+			r.Classes = append(r.Classes, e.Label)
+		}
+	}
+	k := len(r.Classes)
+	r.Confusion = make([][]int, k)
+	for i := range r.Confusion {
+		r.Confusion[i] = make([]int, k+1)
+	}
+	start := time.Now()
+	correct := 0
+	for _, e := range test {
+		p := m.PredictFeatures(e.X)
+		i := slices.Index(r.Classes, e.Label)
+		j := slices.Index(r.Classes, p.Label)
+		if p.Label == Unknown {
+			j = k
+			r.Unknown++
+		}
+		r.Confusion[i][j]++
+		if i == j {
+			correct++
+		}
+	}
+	if len(test) > 0 {
+		r.PredictTime = time.Since(start) / time.Duration(len(test))
+		r.Accuracy = float64(correct) / float64(len(test))
+	}
+	var f1s float64
+	n := 0
+	for c := range k {
+		var tp, fp, fn int
+		for j := range k + 1 {
+			if j == c {
+				tp = r.Confusion[c][c]
+			} else {
+				fn += r.Confusion[c][j]
+			}
+			if j < k && j != c {
+				fp += r.Confusion[j][c]
+			}
+		}
+		if tp+fp+fn == 0 {
+			continue
+		}
+		n++
+		f1s += 2 * float64(tp) / float64(2*tp+fp+fn)
+	}
+	if n > 0 {
+		r.MacroF1 = f1s / float64(n)
+	}
+	if b, err := m.MarshalBinary(); err == nil {
+		r.ModelBytes = len(b)
+	}
+	return r
+}
