@@ -97,7 +97,10 @@ type Calibration struct {
 	RightRefused float64 // share of the right ones turned Unknown
 }
 
-// Model is a trained classifier with its front end. Fields are read-only after Train.
+// Model is a trained classifier with its front end. Fields are read-only after Train, and
+// Predict and PredictFeatures are safe for concurrent use. The features are normalised by
+// shaft speed, so a model trained at one speed may be used on a machine running at another:
+// copy the Model and set FrontEnd.ShaftHz to that machine's speed (rpm/60).
 type Model struct {
 	Kind          string
 	FrontEnd      FrontEnd
