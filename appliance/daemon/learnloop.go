@@ -43,6 +43,7 @@ type learnLoop struct {
 
 	mu      sync.Mutex
 	deciles map[string]decileCache // per machine: the champion's training score deciles
+	missing map[string]bool        // clips of labelled events found gone (warned about once)
 }
 
 type decileCache struct {
@@ -58,7 +59,7 @@ func (m *Main) setupLearning() error {
 		return nil
 	}
 	l := &learnLoop{m: m, cfg: rc, objects: m.objects.o, log: m.log.With("component", "learning"),
-		tape: make(chan tapeMsg, tapeBacklog), deciles: map[string]decileCache{}}
+		tape: make(chan tapeMsg, tapeBacklog), deciles: map[string]decileCache{}, missing: map[string]bool{}}
 	m.learning = l
 	// One training at a time: it is bounded to cfg.CPUShare of a core, and two would double it.
 	m.alerts.queue.Handle(JobTrain, m.o.Metrics.JobHandler(JobTrain, l.train),
@@ -251,12 +252,14 @@ func (l *learnLoop) linkClip(ctx context.Context, it dataset.Item) {
 		return
 	}
 	c, err := l.m.db.ClipOfEvent(ctx, id)
-	if err != nil {
-		l.log.Warn("labelled event has no clip to learn from", "machine", it.Machine, "event", id, "err", err)
-		return
+	if err == nil {
+		err = l.m.StoreClipObject(ctx, l.m.clips.Path(c), c.SHA256)
 	}
-	if err := l.m.StoreClipObject(ctx, l.m.clips.Path(c), c.SHA256); err != nil {
-		l.log.Warn("labelled event's clip not kept", "machine", it.Machine, "event", id, "err", err)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if err != nil && !l.missing[it.Source] { // triggers look every minute: say it once
+		l.missing[it.Source] = true
+		l.log.Warn("a labelled event's clip is gone: its sound is left out of the dataset", "machine", it.Machine, "event", id, "err", err)
 	}
 }
 
