@@ -142,7 +142,7 @@ func resample(x []float32, speed float64) []float32 {
 }
 
 func cwruConfig() Config {
-	return Config{Rate: cwruRate, Window: time.Second, Mels: 40, Seed: 1, Epochs: 30, BatchSize: 16, LearningRate: 0.003}
+	return Config{Rate: cwruRate, Window: time.Second, Mels: 40, Seed: 1, Epochs: 15, BatchSize: 16, LearningRate: 0.003}
 }
 
 type score struct {
@@ -187,7 +187,11 @@ func (s score) String() string {
 }
 
 // TestCWRUHeldOutDiameter trains on fault diameters 0.007 and 0.021 in and tests on 0.014 in
-// (and on the second half of the normal recording). Measured when written: FLOOR_PLACEHOLDER
+// (and on the second half of the normal recording). Measured when written
+// (seed 1, 15 epochs): 38/76 = 50.0 % — normal and ball all right, inner race all called
+// outer race and outer race all called ball: a log-mel CNN does not carry what it learns from
+// 0.007/0.021 in defects to 0.014 in. The floor keeps that result from getting worse; the
+// run is deterministic, so any change of the number means the model or front end changed.
 func TestCWRUHeldOutDiameter(t *testing.T) {
 	if testing.Short() {
 		t.Skip("trains a CNN on CWRU (several seconds)")
@@ -200,7 +204,7 @@ func TestCWRUHeldOutDiameter(t *testing.T) {
 	}
 	s := evaluate(t, n, test)
 	t.Logf("held-out 0.014 in: %v", s)
-	const floor = 0.0
+	const floor = 0.45 // measured 0.500
 	if s.acc() < floor {
 		t.Fatalf("accuracy %.3f below the measured floor %.2f: %v", s.acc(), floor, s)
 	}
