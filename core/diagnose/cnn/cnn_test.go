@@ -6,6 +6,8 @@ import (
 	"errors"
 	"math"
 	"math/rand/v2"
+	"runtime"
+	"sync"
 	"testing"
 	"time"
 )
@@ -82,6 +84,23 @@ func TestTrainDeterministic(t *testing.T) {
 	}
 	if !bytes.Equal(enc[0], enc[1]) {
 		t.Fatal("two trainings with the same seed differ")
+	}
+	// The number of goroutines must not change the result.
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(3))
+	n3, err := Train(context.Background(), ex, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := n3.MarshalBinary(); !bytes.Equal(enc[0], b) {
+		t.Fatal("training on 3 goroutines differs from the default")
+	}
+	runtime.GOMAXPROCS(1)
+	n1, err := Train(context.Background(), ex, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := n1.MarshalBinary(); !bytes.Equal(enc[0], b) {
+		t.Fatal("training on 1 goroutine differs from the default")
 	}
 	c.Seed++
 	n, err := Train(context.Background(), ex, c)
@@ -210,4 +229,29 @@ func TestProbaWrongLength(t *testing.T) {
 	if _, _, err := n.Proba(make([]float32, 3)); !errors.Is(err, ErrInput) {
 		t.Fatalf("got %v, want ErrInput", err)
 	}
+}
+
+func TestProbaConcurrent(t *testing.T) {
+	ex, c := toneExamples(8, 1)
+	c.Epochs = 1
+	n, err := Train(context.Background(), ex, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, want, _ := n.Proba(ex[0].X)
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 5 {
+				_, p, err := n.Proba(ex[0].X)
+				if err != nil || p[0] != want[0] {
+					t.Errorf("concurrent Proba: %v %v, want %v", p, err, want)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
 }
