@@ -22,7 +22,7 @@ import (
 // is by recording, never by window: train on two fault diameters, test on the third; the
 // normal recording's first half trains and its second half tests.
 
-var evalFlag = flag.Bool("cnn.eval", false, "run the full CWRU evaluation (3 folds, ±4 % speed) and print the numbers for docs/MODELS-cnn.md")
+var evalFlag = flag.Bool("cnn.eval", false, "run the full CWRU evaluation (3 folds, ±4 % speed) and print the numbers for docs/MODELS.md (CNN on log-mel)")
 
 const (
 	cwruDir  = "cwru-12k-de-0hp"
@@ -210,7 +210,7 @@ func TestCWRUHeldOutDiameter(t *testing.T) {
 	}
 }
 
-// TestCWRUEval prints every number of docs/MODELS-cnn.md: go test ./core/diagnose/cnn/
+// TestCWRUEval prints every number of docs/MODELS.md "CNN on log-mel": go test ./core/diagnose/cnn/
 // -run CWRUEval -v -timeout 30m -args -cnn.eval. Accuracy moves a lot with the seed on these
 // folds, so every fold is trained with seeds 1..5 and the mean is reported with the spread.
 func TestCWRUEval(t *testing.T) {
