@@ -2,7 +2,6 @@ package daemon
 
 import (
 	"context"
-	"encoding/csv"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -19,22 +18,9 @@ import (
 // recording, with their diagnosis labels and fault diameters.
 func cwruRecordings(t *testing.T) (normal []float32, faults []cwruRecording) {
 	t.Helper()
-	labels := shareddata.Require(t, "cwru-12k-de-0hp", "labels.csv")
-	f, err := os.Open(labels)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rows, err := csv.NewReader(f).ReadAll()
-	f.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
-	col := map[string]int{}
-	for i, h := range rows[0] {
-		col[h] = i
-	}
+	rows, col := labelRows(t, "cwru-12k-de-0hp")
 	classes := map[string]string{"ball": "bearing_ball", "inner_race": "bearing_inner_race", "outer_race@6": "bearing_outer_race"}
-	for _, r := range rows[1:] {
+	for _, r := range rows {
 		x, err := matfile.ReadVar(shareddata.Require(t, "cwru-12k-de-0hp", r[col["file"]]), r[col["de_variable"]])
 		if err != nil {
 			t.Fatal(err)

@@ -167,9 +167,7 @@ func TestLabelledFalseAlarmsRetrainAndPromote(t *testing.T) {
 	dir := t.TempDir()
 	s3 := s3test.Start(t)
 	cfg := loopConfig(t, dir, stream, "fan", "20s", ", labels: 3")
-	cfg.Replication.S3 = &config.S3Replication{Endpoint: s3.Endpoint(), Region: "us-east-1", Bucket: "signalcraft-test",
-		Prefix: "line-a", PathStyle: true, AccessKeyID: s3test.KeyID, SecretAccessKey: config.Secret(s3test.Secret),
-		SyncInterval: 100 * time.Millisecond}
+	cfg.Replication.S3 = testReplica(s3)
 
 	d := startDaemon(t, cfg)
 	db := d.m.db

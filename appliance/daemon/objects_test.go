@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"signalcraft/appliance/config"
 	"signalcraft/appliance/objects"
 	"signalcraft/appliance/replicate"
 	"signalcraft/appliance/replicate/s3test"
@@ -27,9 +26,7 @@ func TestDaemonUploadsObjects(t *testing.T) {
 	dir := t.TempDir()
 	cfg := simConfig(dir)
 	cfg.Sources[0].Simulator.Duration = 20 * time.Second
-	cfg.Replication.S3 = &config.S3Replication{Endpoint: srv.Endpoint(), Region: "us-east-1", Bucket: "signalcraft-test",
-		Prefix: "line-a", PathStyle: true, AccessKeyID: s3test.KeyID, SecretAccessKey: config.Secret(s3test.Secret),
-		SyncInterval: 100 * time.Millisecond}
+	cfg.Replication.S3 = testReplica(srv)
 	early, _, err := dataset.Objects{Dir: filepath.Join(dir, objects.Dir)}.Put(strings.NewReader("imported before the daemon started"))
 	if err != nil {
 		t.Fatal(err)

@@ -19,9 +19,7 @@ func TestDaemonReplicatesToS3(t *testing.T) {
 	dir := t.TempDir()
 	cfg := simConfig(dir)
 	cfg.Sources[0].Simulator.Duration = 40 * time.Second
-	cfg.Replication.S3 = &config.S3Replication{Endpoint: s3.Endpoint(), Region: "us-east-1", Bucket: "signalcraft-test",
-		Prefix: "line-a", PathStyle: true, AccessKeyID: s3test.KeyID, SecretAccessKey: config.Secret(s3test.Secret),
-		SyncInterval: 100 * time.Millisecond}
+	cfg.Replication.S3 = testReplica(s3)
 	runUntilEnded(t, cfg) // closing the daemon syncs the replica last
 
 	ctx := context.Background()
@@ -55,4 +53,11 @@ func TestDaemonReplicatesToS3(t *testing.T) {
 		t.Fatalf("restored %d scores of pump-2 ending %v, live has %d ending %v",
 			len(got), got[len(got)-1].Time, len(want), want[len(want)-1].Time)
 	}
+}
+
+// testReplica is replication to a real S3 server started by s3test, syncing every 100 ms.
+func testReplica(s *s3test.Server) *config.S3Replication {
+	return &config.S3Replication{Endpoint: s.Endpoint(), Region: "us-east-1", Bucket: "signalcraft-test",
+		Prefix: "line-a", PathStyle: true, AccessKeyID: s3test.KeyID, SecretAccessKey: config.Secret(s3test.Secret),
+		SyncInterval: 100 * time.Millisecond}
 }

@@ -25,24 +25,31 @@ import (
 
 // readClips returns the first channel of the WAV files of a shared-data folder whose
 // labels.csv row matches keep, in file order.
-func readClips(t *testing.T, folder string, keep func(label, split string) bool, n int) [][]float32 {
+// labelRows reads a shared-data folder's labels.csv: its rows after the header, and the
+// column of each header name.
+func labelRows(t *testing.T, folder string) (rows [][]string, col map[string]int) {
 	t.Helper()
-	labels := shareddata.Require(t, folder, "labels.csv")
-	f, err := os.Open(labels)
+	f, err := os.Open(shareddata.Require(t, folder, "labels.csv"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	rows, err := csv.NewReader(f).ReadAll()
-	f.Close()
-	if err != nil {
-		t.Fatal(err)
+	defer f.Close()
+	all, err := csv.NewReader(f).ReadAll()
+	if err != nil || len(all) == 0 {
+		t.Fatalf("%s/labels.csv: %d rows, %v", folder, len(all), err)
 	}
-	col := map[string]int{}
-	for i, h := range rows[0] {
+	col = map[string]int{}
+	for i, h := range all[0] {
 		col[h] = i
 	}
+	return all[1:], col
+}
+
+func readClips(t *testing.T, folder string, keep func(label, split string) bool, n int) [][]float32 {
+	t.Helper()
+	rows, col := labelRows(t, folder)
 	var out [][]float32
-	for _, r := range rows[1:] {
+	for _, r := range rows {
 		if len(out) == n || !keep(r[col["label"]], r[col["suggested_split"]]) {
 			continue
 		}
@@ -79,18 +86,7 @@ func writeStream(t *testing.T, parts ...part) (string, *truth.Truth) {
 	if err := tr.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join(t.TempDir(), "stream.wav")
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := wav.Encode(f, 16000, [][]float32{x}); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return path, tr
+	return writeSamples(t, x), tr
 }
 
 func concat(xs ...[]float32) []float32 {
