@@ -52,7 +52,8 @@ func (s *Server) retrain(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	reason, err := decodeReason(r)
+	req, err := decodeChange(r)
+	reason := req.Reason
 	if err != nil {
 		s.writeError(w, r, err)
 		return

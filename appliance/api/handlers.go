@@ -114,6 +114,9 @@ func (s *Server) putMachine(w http.ResponseWriter, r *http.Request) {
 	if m.ID == "" {
 		m.ID = id
 	}
+	if m.Diagnosis == nil { // clients that do not know the field keep the classifier
+		m.Diagnosis = old.Diagnosis
+	}
 	if fields := ValidateMachine(m); m.ID != id || len(fields) > 0 {
 		if m.ID != id {
 			fields = append([]wire.FieldError{{Field: "id", Message: fmt.Sprintf("must be %q, the machine in the path (ids cannot change)", id)}}, fields...)
@@ -157,7 +160,7 @@ func (s *Server) models(w http.ResponseWriter, r *http.Request) {
 	}
 	out := make([]wire.Model, 0, len(stored)+1)
 	if ls := s.hub.snapshot([]string{m.ID}); len(ls) == 1 && ls[0].State == wire.StateLearning {
-		out = append(out, wire.Model{MachineID: m.ID, Kind: m.Detection.Model, CreatedAt: ls[0].Time, State: wire.ModelLearning})
+		out = append(out, wire.Model{MachineID: m.ID, Task: wire.TaskDetect, Kind: m.Detection.Model, CreatedAt: ls[0].Time, State: wire.ModelLearning})
 	}
 	for _, sm := range stored {
 		out = append(out, ModelToWire(sm))

@@ -21,13 +21,14 @@ func ModelToWire(sm store.Model) wire.Model {
 	case sm.Stage == store.StageCandidate:
 		state = wire.ModelCandidate
 	}
-	out := wire.Model{MachineID: sm.MachineID, Version: sm.Version, Kind: sm.Kind, CreatedAt: sm.CreatedAt,
+	out := wire.Model{MachineID: sm.MachineID, Version: sm.Version, Task: sm.Task, Kind: sm.Kind, CreatedAt: sm.CreatedAt,
 		Threshold: sm.Threshold, Active: sm.Active, Note: sm.Note, State: state,
 		Stage: sm.Stage, Dataset: sm.Dataset, CodeVersion: sm.CodeVersion, Params: sm.Params, Reason: sm.Reason,
 		TrainedSeconds: sm.TrainedFor.Seconds(), PromotedAt: sm.PromotedAt, RolledBackAt: sm.RolledBackAt}
 	if m := sm.Metrics; m != nil {
 		out.Metrics = &wire.ModelMetrics{TestDataset: m.TestDataset, NormalHours: m.NormalHours, FalseAlarms: m.FalseAlarms,
-			FalseAlarmsPerHour: m.FalseAlarmsPerHour, Faults: m.Faults, Detected: m.Detected, Recall: m.Recall}
+			FalseAlarmsPerHour: m.FalseAlarmsPerHour, Faults: m.Faults, Detected: m.Detected, Recall: m.Recall,
+			Windows: m.Windows, Accuracy: m.Accuracy, MacroF1: m.MacroF1, Unknown: m.Unknown, Classes: m.Classes, Confusion: m.Confusion}
 	}
 	return out
 }
@@ -64,16 +65,27 @@ func (s *Server) writeModel(w http.ResponseWriter, r *http.Request, machine stri
 	writeJSON(w, http.StatusOK, ModelToWire(sm))
 }
 
-// decodeReason reads the optional ModelChangeRequest body.
-func decodeReason(r *http.Request) (string, error) {
+// decodeChange reads the optional ModelChangeRequest body.
+func decodeChange(r *http.Request) (wire.ModelChangeRequest, error) {
 	var req wire.ModelChangeRequest
 	if err := decode(r, &req, true); err != nil {
-		return "", err
+		return req, err
 	}
+	var fs []wire.FieldError
 	if len(req.Reason) > maxReason {
-		return "", invalid("invalid request", []wire.FieldError{{Field: "reason", Message: fmt.Sprintf("must be at most %d characters", maxReason)}})
+		fs = append(fs, wire.FieldError{Field: "reason", Message: fmt.Sprintf("must be at most %d characters", maxReason)})
 	}
-	return req.Reason, nil
+	switch req.Task {
+	case "":
+		req.Task = wire.TaskDetect
+	case wire.TaskDetect, wire.TaskDiagnose:
+	default:
+		fs = append(fs, wire.FieldError{Field: "task", Message: fmt.Sprintf("%q: must be %s or %s", req.Task, wire.TaskDetect, wire.TaskDiagnose)})
+	}
+	if len(fs) > 0 {
+		return req, invalid("invalid request", fs)
+	}
+	return req, nil
 }
 
 // promote makes a model the champion. The running machine swaps it in on its next model
@@ -85,12 +97,12 @@ func (s *Server) promote(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	reason, err := decodeReason(r)
+	req, err := decodeChange(r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	err = s.d.DB.Promote(r.Context(), m.ID, v, reason, s.auditEntry(r, "model.promote", fmt.Sprintf("model/%s/%d", m.ID, v), reason))
+	err = s.d.DB.Promote(r.Context(), m.ID, v, req.Reason, s.auditEntry(r, "model.promote", fmt.Sprintf("model/%s/%d", m.ID, v), req.Reason))
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -104,12 +116,16 @@ func (s *Server) rollback(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	reason, err := decodeReason(r)
+	req, err := decodeChange(r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	v, err := s.d.DB.Rollback(r.Context(), m.ID, reason, s.auditEntry(r, "model.rollback", "machine/"+m.ID, reason))
+	target := "machine/" + m.ID
+	if req.Task != wire.TaskDetect {
+		target += "/" + req.Task
+	}
+	v, err := s.d.DB.Rollback(r.Context(), m.ID, req.Task, req.Reason, s.auditEntry(r, "model.rollback", target, req.Reason))
 	if err != nil {
 		s.writeError(w, r, err)
 		return

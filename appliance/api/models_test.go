@@ -46,12 +46,12 @@ func TestModelRegistry(t *testing.T) {
 		code string
 	}{
 		{"viewer may not promote", func() error { _, err := viewer.PromoteModel(ctx, "pump-1", cand, ""); return err }, wire.CodeForbidden},
-		{"viewer may not roll back", func() error { _, err := viewer.RollbackModel(ctx, "pump-1", ""); return err }, wire.CodeForbidden},
+		{"viewer may not roll back", func() error { _, err := viewer.RollbackModel(ctx, "pump-1", "", ""); return err }, wire.CodeForbidden},
 		{"unknown version", func() error { _, err := viewer.Model(ctx, "pump-1", 99); return err }, wire.CodeNotFound},
 		{"unknown machine", func() error { _, err := viewer.Model(ctx, "nope", 1); return err }, wire.CodeNotFound},
 		{"promote unknown version", func() error { _, err := admin.PromoteModel(ctx, "pump-1", 99, ""); return err }, wire.CodeNotFound},
 		{"promote the champion", func() error { _, err := admin.PromoteModel(ctx, "pump-1", 1, ""); return err }, wire.CodeConflict},
-		{"nothing to roll back to", func() error { _, err := admin.RollbackModel(ctx, "pump-1", ""); return err }, wire.CodeNotFound},
+		{"nothing to roll back to", func() error { _, err := admin.RollbackModel(ctx, "pump-1", wire.TaskDetect, ""); return err }, wire.CodeNotFound},
 		{"reason too long", func() error { _, err := admin.PromoteModel(ctx, "pump-1", cand, strings.Repeat("x", 501)); return err }, wire.CodeInvalid},
 	}
 	for _, tc := range tests {
@@ -77,7 +77,7 @@ func TestModelRegistry(t *testing.T) {
 		t.Fatalf("PromoteModel = %+v, %v", p, err)
 	}
 	e.clk.Advance(time.Minute)
-	r, err := admin.RollbackModel(ctx, "pump-1", "misses bearing noise")
+	r, err := admin.RollbackModel(ctx, "pump-1", "", "misses bearing noise")
 	if err != nil || r.Version != 1 || r.Stage != wire.StageChampion {
 		t.Fatalf("RollbackModel = %+v, %v", r, err)
 	}

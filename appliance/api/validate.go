@@ -55,8 +55,13 @@ func MachineFromWire(w wire.Machine) (config.Machine, []wire.FieldError) {
 		d.Window = -1 // unparsable: keep it invalid rather than defaulted
 	}
 	config.DefaultProfile(&d, w.Kind)
+	var g config.Diagnosis
+	if w.Diagnosis != nil {
+		g = config.Diagnosis{ShaftRPM: w.Diagnosis.ShaftRPM, Model: w.Diagnosis.Model}
+		g.Default()
+	}
 	return config.Machine{ID: w.ID, Name: w.Name, Kind: w.Kind, Line: w.Line,
-		Sensor: config.Binding{Source: w.Sensor.Source, Channel: w.Sensor.Channel}, Detection: d}, fs
+		Sensor: config.Binding{Source: w.Sensor.Source, Channel: w.Sensor.Channel}, Detection: d, Diagnosis: g}, fs
 }
 
 // MachineToWire converts the configuration's form of a machine into the API's.
@@ -67,8 +72,12 @@ func MachineToWire(mc config.Machine) wire.Machine {
 	if d.Persistence != nil {
 		w.Persistence = d.Persistence.String()
 	}
-	return wire.Machine{ID: mc.ID, Name: mc.Name, Kind: mc.Kind, Line: mc.Line,
+	out := wire.Machine{ID: mc.ID, Name: mc.Name, Kind: mc.Kind, Line: mc.Line,
 		Sensor: wire.SensorBinding{Source: mc.Sensor.Source, Channel: mc.Sensor.Channel}, Detection: w}
+	if mc.Diagnosis.Enabled() {
+		out.Diagnosis = &wire.MachineDiagnosis{ShaftRPM: mc.Diagnosis.ShaftRPM, Model: mc.Diagnosis.Model}
+	}
+	return out
 }
 
 // diffMachine describes what changed between two configurations of a

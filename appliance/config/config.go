@@ -139,7 +139,25 @@ type Machine struct {
 	Line      string    `yaml:"line"`
 	Sensor    Binding   `yaml:"sensor"`
 	Detection Detection `yaml:"detection"`
+	Diagnosis Diagnosis `yaml:"diagnosis"`
 }
+
+// DiagnosisModels are the fault classifiers a machine may use (core/diagnose, docs/MODELS.md).
+var DiagnosisModels = []string{"svm", "rf", "rf+svm"}
+
+// MaxShaftRPM bounds a configured shaft speed (a 36 000 rpm spindle is 600 Hz).
+const MaxShaftRPM = 60000
+
+// Diagnosis configures a machine's fault classifier: with a shaft speed, the learning loop
+// trains one from the machine's labelled events (two fault types or more, or a fault type
+// and normal sound) and it names the fault of each anomaly event (docs/mlo_pipeline.md).
+type Diagnosis struct {
+	ShaftRPM float64 `yaml:"shaft_rpm"` // the monitored shaft's speed; 0: no fault classifier
+	Model    string  `yaml:"model"`     // svm, rf or rf+svm ["svm", the best measured]
+}
+
+// Enabled reports whether the machine has a fault classifier configured.
+func (d Diagnosis) Enabled() bool { return d.ShaftRPM > 0 }
 
 // Binding ties a machine to one channel of a source.
 type Binding struct {
@@ -224,6 +242,14 @@ func (c *Config) applyDefaults() {
 	}
 	for i := range c.Machines {
 		DefaultDetection(&c.Machines[i].Detection, c.Machines[i].Kind)
+		c.Machines[i].Diagnosis.Default()
+	}
+}
+
+// Default fills the classifier of a diagnosis with a shaft speed and no model.
+func (d *Diagnosis) Default() {
+	if d.ShaftRPM > 0 && d.Model == "" {
+		d.Model = DiagnosisModels[0]
 	}
 }
 
@@ -626,6 +652,16 @@ func (m *Machine) Problems() []*FieldError {
 		if err := d.Profile().Validate(); err != nil {
 			bad("detection.persistence", *d.Persistence, strings.TrimPrefix(err.Error(), detect.ErrConfig.Error()+": "))
 		}
+	}
+	g := m.Diagnosis
+	if math.IsNaN(g.ShaftRPM) || g.ShaftRPM < 0 || g.ShaftRPM > MaxShaftRPM {
+		bad("diagnosis.shaft_rpm", g.ShaftRPM, fmt.Sprintf("must be between 0 (no fault classifier) and %d", MaxShaftRPM))
+	}
+	switch {
+	case g.Model != "" && !slices.Contains(DiagnosisModels, g.Model):
+		bad("diagnosis.model", g.Model, "must be one of "+strings.Join(DiagnosisModels, ", "))
+	case g.Model != "" && g.ShaftRPM == 0:
+		bad("diagnosis.model", g.Model, "needs diagnosis.shaft_rpm: fault frequencies are orders of the shaft speed")
 	}
 	return out
 }

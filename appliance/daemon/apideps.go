@@ -134,6 +134,9 @@ func (m *Main) applyStoredSettings(ctx context.Context) error {
 			m.log.Warn("stored machine settings unreadable; using the file's", "machine", mc.ID, "err", err)
 			continue
 		}
+		if w.Diagnosis == nil { // stored before the field existed: the file's
+			w.Diagnosis = toWire(mc).Diagnosis
+		}
 		next, err := fromWire(w)
 		if err == nil {
 			var cfg *config.Config

@@ -54,16 +54,27 @@ func (m *machine) diagnose() *store.Diagnosis {
 	return d
 }
 
-// loadDiagnosis takes the machine's active fault classifier when it is not the one it holds:
-// at start and on every model check, so a new classifier needs no restart. One made for
+// loadDiagnosis takes the machine's champion fault classifier when it is not the one it
+// holds: at start and on every model check, so a promotion or rollback needs no restart. The
+// configured shaft speed replaces the one it was trained at (its features are orders of it);
+// a machine without one (diagnosis.shaft_rpm 0) has its events undiagnosed. One made for
 // another sample rate is refused with a log line.
 func (m *machine) loadDiagnosis(ctx context.Context, db *store.DB) {
-	saved, err := db.ActiveDiagnosisModel(ctx, m.cfg.ID)
+	if !m.cfg.Diagnosis.Enabled() {
+		m.diag, m.diagV, m.tail = nil, 0, nil
+		return
+	}
+	saved, err := db.ActiveModelFor(ctx, m.cfg.ID, store.TaskDiagnose)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		m.diag, m.diagV, m.tail = nil, 0, nil
 		return
-	case err != nil || saved.Version == m.diagV:
+	case err != nil:
+		return
+	case saved.Version == m.diagV:
+		if m.diag != nil { // a new speed set since
+			m.diag.FrontEnd.ShaftHz = m.cfg.Diagnosis.ShaftRPM / 60
+		}
 		return
 	}
 	m.diagV = saved.Version // a broken one is not retried every few seconds
@@ -77,6 +88,8 @@ func (m *machine) loadDiagnosis(ctx context.Context, db *store.DB) {
 			"version", saved.Version, "model_rate", d.FrontEnd.Rate, "sensor_rate", m.rate)
 		return
 	}
+	d.FrontEnd.ShaftHz = m.cfg.Diagnosis.ShaftRPM / 60
 	m.diag, m.tail = d, nil
-	m.log.Info("fault classifier", "version", saved.Version, "kind", d.Kind, "classes", d.Classes())
+	m.log.Info("fault classifier", "version", saved.Version, "kind", d.Kind, "classes", d.Classes(),
+		"shaft_rpm", m.cfg.Diagnosis.ShaftRPM)
 }

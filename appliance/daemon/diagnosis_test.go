@@ -7,11 +7,11 @@ import (
 	"path/filepath"
 	"testing"
 
+	"signalcraft/appliance/config"
 	"signalcraft/core/diagnose"
 	"signalcraft/core/matfile"
 	"signalcraft/core/shareddata"
 	"signalcraft/core/store"
-	"signalcraft/core/wav"
 )
 
 // cwruRecordings reads the CWRU 0-hp drive-end recordings: the normal one and every fault
@@ -103,16 +103,9 @@ func TestReplayedFaultIsDiagnosed(t *testing.T) {
 	}
 
 	dir := t.TempDir()
-	stream := filepath.Join(dir, "cwru.wav")
-	f, err := os.Create(stream)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := wav.Encode(f, 12000, [][]float32{append(append([]float32(nil), normal...), test.x...)}); err != nil {
-		t.Fatal(err)
-	}
-	f.Close()
+	stream := writeSamplesAt(t, 12000, append(append([]float32(nil), normal...), test.x...))
 	cfg := loopConfig(t, filepath.Join(dir, "data"), stream, "bearing", "12s", ", enabled: false")
+	cfg.Machines[0].Diagnosis = config.Diagnosis{ShaftRPM: 1797, Model: model.Kind}
 	// the machine and its classifier exist before the daemon starts
 	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
 		t.Fatal(err)
@@ -124,7 +117,8 @@ func TestReplayedFaultIsDiagnosed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.SaveDiagnosisModel(context.Background(), "m1", model.Kind, blob, "", "CWRU 0.007 + 0.021 in, 0 hp"); err != nil {
+	if _, err := db.SaveModelInfo(context.Background(), "m1", model.Kind, model.MinConfidence, blob, "CWRU 0.007 + 0.021 in, 0 hp",
+		store.ModelInfo{Task: store.TaskDiagnose}); err != nil {
 		t.Fatal(err)
 	}
 	db.Close()

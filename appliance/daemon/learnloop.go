@@ -62,9 +62,10 @@ func (m *Main) setupLearning() error {
 		tape: make(chan tapeMsg, tapeBacklog), deciles: map[string]decileCache{}, missing: map[string]bool{}}
 	m.learning = l
 	// One training at a time: it is bounded to cfg.CPUShare of a core, and two would double it.
-	m.alerts.queue.Handle(JobTrain, m.o.Metrics.JobHandler(JobTrain, l.train),
-		jobs.WorkerConfig{Concurrency: 1, Lease: 30 * time.Minute, MaxAttempts: 3,
-			Backoff: jobs.Backoff{Base: 5 * time.Second, Max: time.Hour, Jitter: 0.2}})
+	wc := jobs.WorkerConfig{Concurrency: 1, Lease: 30 * time.Minute, MaxAttempts: 3,
+		Backoff: jobs.Backoff{Base: 5 * time.Second, Max: time.Hour, Jitter: 0.2}}
+	m.alerts.queue.Handle(JobTrain, m.o.Metrics.JobHandler(JobTrain, l.train), wc)
+	m.alerts.queue.Handle(JobTrainDiagnosis, m.o.Metrics.JobHandler(JobTrainDiagnosis, l.trainDiagnosis), wc)
 	return nil
 }
 
@@ -211,8 +212,9 @@ func (t *learnTape) send(msg tapeMsg) {
 }
 
 // Retrain enqueues a train job for a machine now (trigger "manual" from an admin, or a
-// trigger's name). The job's key is the machine's dataset content: the same data is never
-// trained on twice.
+// trigger's name), and a train_diagnosis job when the machine has a fault classifier
+// configured and its dataset holds labelled faults. The jobs' keys are the machine's dataset
+// content: the same data is never trained on twice. It returns the train job.
 func (l *learnLoop) Retrain(ctx context.Context, machine, trigger string) (int64, bool, error) {
 	items, err := l.usableItems(ctx, machine)
 	if err != nil {
@@ -220,7 +222,14 @@ func (l *learnLoop) Retrain(ctx context.Context, machine, trigger string) (int64
 	}
 	man := dataset.New(machine, items, l.cfg.TestFraction)
 	payload, _ := json.Marshal(trainPayload{Machine: machine, Trigger: trigger})
-	return l.m.alerts.queue.Enqueue(ctx, jobs.Job{Kind: JobTrain, Key: "train:" + machine + ":" + man.ID(), Payload: payload})
+	id, created, err := l.m.alerts.queue.Enqueue(ctx, jobs.Job{Kind: JobTrain, Key: "train:" + machine + ":" + man.ID(), Payload: payload})
+	if err != nil {
+		return id, created, err
+	}
+	if _, mc := l.m.machine(machine); mc.Diagnosis.Enabled() && man.Counts().Faults > 0 {
+		_, _, err = l.m.alerts.queue.Enqueue(ctx, jobs.Job{Kind: JobTrainDiagnosis, Key: "diagnose:" + machine + ":" + man.ID(), Payload: payload})
+	}
+	return id, created, err
 }
 
 // usableItems is a machine's working set with every item's sound in the object store: the
@@ -381,9 +390,9 @@ func (l *learnLoop) train(ctx context.Context, j jobs.Job) error {
 	}
 	outcome, busy, err := l.trainMachine(ctx, j, p, mm.rate, mc)
 	if err != nil {
-		outcome = "failed"
+		outcome = OutcomeFailed
 	}
-	l.m.o.Metrics.Trained(p.Machine, p.Trigger, outcome, busy)
+	l.m.o.Metrics.Trained(p.Machine, store.TaskDetect, p.Trigger, outcome, busy)
 	return err
 }
 

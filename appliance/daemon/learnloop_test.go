@@ -219,7 +219,7 @@ func TestLabelledFalseAlarmsRetrainAndPromote(t *testing.T) {
 	t.Logf("the running machine took the promoted model in %v", took.Round(time.Millisecond))
 
 	// Rollback on the running daemon, then forward again.
-	v, err := db.Rollback(context.Background(), "m1", "test: rollback", store.AuditEntry{Time: time.Now(), Actor: "test", Action: "model.rollback", Target: "machine/m1"})
+	v, err := db.Rollback(context.Background(), "m1", store.TaskDetect, "test: rollback", store.AuditEntry{Time: time.Now(), Actor: "test", Action: "model.rollback", Target: "machine/m1"})
 	if err != nil || v != champion {
 		t.Fatalf("rollback: version %d, err %v; want %d", v, err, champion)
 	}
@@ -339,12 +339,18 @@ func importAnomalies(t *testing.T, m *Main, folder string, skip int) int {
 // writeSamples writes 16-kHz mono samples to a WAV file in a temporary directory.
 func writeSamples(t *testing.T, x []float32) string {
 	t.Helper()
+	return writeSamplesAt(t, 16000, x)
+}
+
+// writeSamplesAt writes mono samples at rate to a WAV file in a temporary directory.
+func writeSamplesAt(t *testing.T, rate int, x []float32) string {
+	t.Helper()
 	path := filepath.Join(t.TempDir(), "replay.wav")
 	f, err := os.Create(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := wav.Encode(f, 16000, [][]float32{x}); err != nil {
+	if err := wav.Encode(f, rate, [][]float32{x}); err != nil {
 		t.Fatal(err)
 	}
 	if err := f.Close(); err != nil {

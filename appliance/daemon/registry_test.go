@@ -59,7 +59,7 @@ func TestRollbackReachesRunningMachine(t *testing.T) {
 		t.Fatalf("models after retuning = %+v, %v", models, err)
 	}
 
-	back, err := c.RollbackModel(ctx, pump, "too sensitive")
+	back, err := c.RollbackModel(ctx, pump, "", "too sensitive")
 	if err != nil || back.Version != 1 || back.Stage != wire.StageChampion {
 		t.Fatalf("RollbackModel = %+v, %v", back, err)
 	}

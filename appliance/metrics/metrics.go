@@ -108,7 +108,8 @@ func New(o Options) *Metrics {
 			[]string{"transport", "limit"}),
 		trainings: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: Namespace,
 			Name: "training_runs_total",
-			Help: "Retraining runs by machine, trigger and outcome (promoted, rejected, failed)."}, []string{"machine", "trigger", "outcome"}),
+			Help: "Retraining runs by machine, task (detect, diagnose), trigger and outcome (promoted, rejected, skipped, failed)."},
+			[]string{"machine", "task", "trigger", "outcome"}),
 		trainSeconds: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: Namespace,
 			Name: "training_cpu_seconds_total",
 			Help: "Processor time spent training and evaluating models, by machine (throttle pauses excluded)."}, []string{"machine"}),
@@ -344,13 +345,14 @@ func b2f(b bool) float64 {
 	return 0
 }
 
-// Trained counts a retraining run of machine, started by trigger, with its outcome
-// (promoted, rejected, failed), and the processor time it used.
-func (m *Metrics) Trained(machine, trigger, outcome string, busy time.Duration) {
+// Trained counts a retraining run of machine's model of task (detect: the normal model,
+// diagnose: the fault classifier), started by trigger, with its outcome (promoted, rejected,
+// skipped, failed), and the processor time it used.
+func (m *Metrics) Trained(machine, task, trigger, outcome string, busy time.Duration) {
 	if m == nil {
 		return
 	}
-	m.trainings.WithLabelValues(machine, trigger, outcome).Inc()
+	m.trainings.WithLabelValues(machine, task, trigger, outcome).Inc()
 	m.trainSeconds.WithLabelValues(machine).Add(busy.Seconds())
 }
 

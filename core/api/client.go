@@ -283,9 +283,9 @@ func (c *Client) PromoteModel(ctx context.Context, machine string, version int64
 
 // RollbackModel re-promotes the champion before the current one (admin) and returns it;
 // calling it again walks further back. CodeNotFound when there is no earlier champion.
-func (c *Client) RollbackModel(ctx context.Context, machine, reason string) (Model, error) {
+func (c *Client) RollbackModel(ctx context.Context, machine, task, reason string) (Model, error) {
 	var m Model
-	return m, c.do(ctx, "POST", Expand(PathRollback, machine), nil, ModelChangeRequest{Reason: reason}, &m)
+	return m, c.do(ctx, "POST", Expand(PathRollback, machine), nil, ModelChangeRequest{Reason: reason, Task: task}, &m)
 }
 
 // Scores returns a machine's score history, oldest first.

@@ -79,6 +79,16 @@ type Machine struct {
 	Line      string        `json:"line"` // production line, for grouping
 	Sensor    SensorBinding `json:"sensor"`
 	Detection Detection     `json:"detection"`
+	// Diagnosis is the machine's fault classifier setting; nil when it has none. A PUT
+	// without it keeps the current one.
+	Diagnosis *MachineDiagnosis `json:"diagnosis,omitempty"`
+}
+
+// MachineDiagnosis configures a machine's fault classifier (docs/MODELS.md): the shaft speed
+// its fault frequencies are orders of, and the classifier the learning loop trains.
+type MachineDiagnosis struct {
+	ShaftRPM float64 `json:"shaft_rpm"`       // 0 turns the classifier off
+	Model    string  `json:"model,omitempty"` // svm, rf, rf+svm ["svm"]
 }
 
 // Paths of a Machine's fields as FieldError.Field names them, so forms can put each error
@@ -95,6 +105,8 @@ const (
 	FieldHop           = "detection.hop"
 	FieldPooling       = "detection.pooling"
 	FieldPersistence   = "detection.persistence"
+	FieldShaftRPM      = "diagnosis.shaft_rpm"
+	FieldDiagnosis     = "diagnosis.model"
 )
 
 // SensorBinding ties a machine to one channel of a configured source.
@@ -258,8 +270,11 @@ type LabelRequest struct {
 
 // Model is one learned model version of a machine and its registry record.
 type Model struct {
-	MachineID string    `json:"machine_id"`
-	Version   int64     `json:"version"` // 1, 2, ...; 0 for the model being learned
+	MachineID string `json:"machine_id"`
+	Version   int64  `json:"version"` // 1, 2, ...; 0 for the model being learned
+	// Task is TaskDetect for a normal model, TaskDiagnose for a fault classifier; each has
+	// its own champion.
+	Task      string    `json:"task"`
 	Kind      string    `json:"kind"`
 	CreatedAt time.Time `json:"created_at"`
 	Threshold float64   `json:"threshold"`
@@ -289,12 +304,29 @@ type ModelMetrics struct {
 	Faults             int      `json:"faults"`                // labelled fault test items
 	Detected           int      `json:"detected"`              // of them, with an event
 	Recall             *float64 `json:"recall,omitempty"`      // Detected / Faults; absent when Faults == 0
+
+	// Fault classifiers only: the held-back items' windows.
+	Windows   int      `json:"windows,omitempty"`   // windows classified
+	Accuracy  *float64 `json:"accuracy,omitempty"`  // share classified right ("unknown" is wrong)
+	MacroF1   *float64 `json:"macro_f1,omitempty"`  // mean F1 over the labels
+	Unknown   int      `json:"unknown,omitempty"`   // windows answered "unknown"
+	Classes   []string `json:"classes,omitempty"`   // labels of Confusion's rows and first columns
+	Confusion [][]int  `json:"confusion,omitempty"` // [true][predicted], the last column "unknown"
 }
+
+// Model tasks (Model.Task, ModelChangeRequest.Task).
+const (
+	TaskDetect   = "detect"   // a normal model: scores the sound
+	TaskDiagnose = "diagnose" // a fault classifier: names an anomaly event's fault
+)
 
 // ModelChangeRequest is the body of POST /api/v1/machines/{id}/models/{version}/promote and
 // POST /api/v1/machines/{id}/models/rollback: why, for the model's record and the audit log.
 type ModelChangeRequest struct {
 	Reason string `json:"reason"`
+	// Task is which champion a rollback walks back: TaskDetect (the default) or TaskDiagnose.
+	// A promotion takes the model's own task and ignores it.
+	Task string `json:"task,omitempty"`
 }
 
 // RelearnRequest is the body of POST /api/v1/machines/{id}/relearn.

@@ -21,6 +21,20 @@ type Clip struct {
 	Path  string
 	Label string // "normal" or a fault label
 	Fault bool
+	// From and To bound the part of the recording the label holds for (an event's span in
+	// its clip, without the clip's pre-roll); To 0 is the end. The fault classifier learns
+	// from that part only; detectors hear the whole clip.
+	From, To time.Duration
+}
+
+// bounds returns the labelled part of a clip of n samples at rate, as sample indices.
+func (c Clip) bounds(n, rate int) (from, to int) {
+	at := func(d time.Duration) int { return min(n, max(0, int(d.Seconds()*float64(rate)))) }
+	from, to = at(c.From), n
+	if c.To > 0 {
+		to = max(from, at(c.To))
+	}
+	return from, to
 }
 
 // Machine is what a detector of one machine needs to turn its sound into windows: the

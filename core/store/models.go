@@ -18,14 +18,37 @@ const (
 	StageRetired   = "retired"
 )
 
-// Model is a fitted normal model of a machine, as serialised by core/detect,
-// and its registry record. Active is true exactly when Stage is
-// StageChampion: the store keeps the two together.
+// Model tasks: a normal model that scores a machine's sound, and a fault classifier
+// (core/diagnose) that names the fault of its anomaly events. Each task of a machine has its
+// own champion, candidates and rollback history; versions are one series per machine.
+const (
+	TaskDetect   = "detect"
+	TaskDiagnose = "diagnose"
+)
+
+// checkTask returns the task with the default applied, or ErrInvalid.
+func checkTask(task string) (string, error) {
+	switch task {
+	case "":
+		return TaskDetect, nil
+	case TaskDetect, TaskDiagnose:
+		return task, nil
+	}
+	return "", fmt.Errorf("task %q (want %s or %s): %w", task, TaskDetect, TaskDiagnose, ErrInvalid)
+}
+
+// Model is a fitted model of a machine — a normal model serialised by core/detect (Task
+// TaskDetect) or a fault classifier serialised by core/diagnose (TaskDiagnose) — and its
+// registry record. Active is true exactly when Stage is StageChampion: the store keeps the
+// two together, per task.
 type Model struct {
 	MachineID string
 	Version   int64 // 1, 2, ... per machine, never reused
+	Task      string
 	Kind      string
 	CreatedAt time.Time
+	// Threshold is a normal model's alarm threshold, a fault classifier's confidence below
+	// which it answers "unknown".
 	Threshold float64
 	Blob      []byte // nil in the list returned by Models
 	Active    bool
@@ -46,7 +69,8 @@ type Model struct {
 }
 
 // ModelMetrics is a model's evaluation on the held-back test items of a
-// dataset version.
+// dataset version: a normal model's false alarms and faults found, a fault
+// classifier's accuracy over the items' windows.
 type ModelMetrics struct {
 	TestDataset        string   `json:"test_dataset"`          // dataset version whose Test items were used
 	NormalHours        float64  `json:"normal_hours"`          // normal test audio scored
@@ -55,10 +79,19 @@ type ModelMetrics struct {
 	Faults             int      `json:"faults"`                // labelled fault test items
 	Detected           int      `json:"detected"`              // of them, with an event
 	Recall             *float64 `json:"recall,omitempty"`      // Detected / Faults; nil when Faults == 0
+
+	// Fault classifiers (TaskDiagnose) only.
+	Windows   int      `json:"windows,omitempty"`   // held-back windows classified
+	Accuracy  *float64 `json:"accuracy,omitempty"`  // share classified right ("unknown" is wrong)
+	MacroF1   *float64 `json:"macro_f1,omitempty"`  // mean F1 over the labels
+	Unknown   int      `json:"unknown,omitempty"`   // windows answered "unknown"
+	Classes   []string `json:"classes,omitempty"`   // labels of Confusion's rows and first columns
+	Confusion [][]int  `json:"confusion,omitempty"` // [true][predicted], the last column "unknown"
 }
 
 // ModelInfo is what a model records about its training, besides the model.
 type ModelInfo struct {
+	Task        string // TaskDetect ("" too) or TaskDiagnose
 	Dataset     string
 	CodeVersion string
 	Params      json.RawMessage // JSON or nil
@@ -74,12 +107,14 @@ func (in ModelInfo) validate() error {
 		return fmt.Errorf("negative training time %v: %w", in.TrainedFor, ErrInvalid)
 	}
 	if m := in.Metrics; m != nil {
-		if !finite(m.NormalHours) || !finite(m.FalseAlarmsPerHour) || (m.Recall != nil && !finite(*m.Recall)) {
+		if !finite(m.NormalHours) || !finite(m.FalseAlarmsPerHour) || !finitePtr(m.Recall) || !finitePtr(m.Accuracy) || !finitePtr(m.MacroF1) {
 			return fmt.Errorf("metrics not finite: %w", ErrInvalid)
 		}
 	}
 	return nil
 }
+
+func finitePtr(v *float64) bool { return v == nil || finite(*v) }
 
 func metricsText(m *ModelMetrics) (string, error) {
 	if m == nil {
@@ -89,8 +124,8 @@ func metricsText(m *ModelMetrics) (string, error) {
 	return string(b), err
 }
 
-// SaveModel stores a new model version for machineID as its champion (the
-// active model; the previous champion is retired) and returns its version.
+// SaveModel stores a new normal model version for machineID as its champion
+// (the active model; the previous champion is retired) and returns its version.
 // Learning, retuning and adaptation save their models this way; a trained
 // challenger goes through SaveCandidate and Promote instead. The machine must
 // exist (ErrNotFound).
@@ -98,7 +133,8 @@ func (db *DB) SaveModel(ctx context.Context, machineID, kind string, threshold f
 	return db.SaveModelInfo(ctx, machineID, kind, threshold, blob, note, ModelInfo{})
 }
 
-// SaveModelInfo is SaveModel with the model's training record.
+// SaveModelInfo is SaveModel with the model's training record; info.Task
+// TaskDiagnose saves a fault classifier as the champion of that task.
 func (db *DB) SaveModelInfo(ctx context.Context, machineID, kind string, threshold float64, blob []byte, note string, info ModelInfo) (int64, error) {
 	return db.insertModel(ctx, machineID, kind, threshold, blob, note, info, StageChampion, "")
 }
@@ -129,6 +165,10 @@ func (db *DB) insertModel(ctx context.Context, machineID, kind string, threshold
 	if err := info.validate(); err != nil {
 		return 0, wrap(err)
 	}
+	task, err := checkTask(info.Task)
+	if err != nil {
+		return 0, wrap(err)
+	}
 	metrics, err := metricsText(info.Metrics)
 	if err != nil {
 		return 0, wrap(err)
@@ -155,15 +195,15 @@ func (db *DB) insertModel(ctx context.Context, machineID, kind string, threshold
 		active := 0
 		var promoted any
 		if stage == StageChampion {
-			if err := retireChampion(ctx, tx, machineID); err != nil {
+			if err := retireChampion(ctx, tx, machineID, task); err != nil {
 				return err
 			}
 			active, promoted = 1, now
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO models (machine_id, version, kind, created_at_ms, threshold, blob, active, note,
+		_, err := tx.ExecContext(ctx, `INSERT INTO models (machine_id, version, task, kind, created_at_ms, threshold, blob, active, note,
 				stage, dataset, params, code_version, metrics, trained_ms, promoted_at_ms, train_key)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			machineID, version, kind, now, threshold, blob, active, note,
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			machineID, version, task, kind, now, threshold, blob, active, note,
 			stage, info.Dataset, string(info.Params), info.CodeVersion, metrics, info.TrainedFor.Milliseconds(), promoted, nullString(key))
 		return err
 	})
@@ -176,29 +216,34 @@ func (db *DB) insertModel(ctx context.Context, machineID, kind string, threshold
 	return version, nil
 }
 
-// retireChampion retires machineID's champion, if it has one.
-func retireChampion(ctx context.Context, tx *sql.Tx, machineID string) error {
-	_, err := tx.ExecContext(ctx, "UPDATE models SET active = 0, stage = 'retired' WHERE machine_id = ? AND stage = 'champion'", machineID)
+// retireChampion retires machineID's champion of task, if it has one.
+func retireChampion(ctx context.Context, tx *sql.Tx, machineID, task string) error {
+	_, err := tx.ExecContext(ctx, "UPDATE models SET active = 0, stage = 'retired' WHERE machine_id = ? AND task = ? AND stage = 'champion'",
+		machineID, task)
 	return err
 }
 
-// crown makes version the champion of machineID, retiring the previous one.
+// crown makes version the champion of machineID for its task, retiring the previous one.
 func (db *DB) crown(ctx context.Context, tx *sql.Tx, machineID string, version int64) error {
-	if err := retireChampion(ctx, tx, machineID); err != nil {
+	_, task, err := modelStage(ctx, tx, machineID, version)
+	if err != nil {
 		return err
 	}
-	_, err := tx.ExecContext(ctx, `UPDATE models SET active = 1, stage = 'champion', promoted_at_ms = ?, rolled_back_at_ms = NULL
+	if err := retireChampion(ctx, tx, machineID, task); err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `UPDATE models SET active = 1, stage = 'champion', promoted_at_ms = ?, rolled_back_at_ms = NULL
 		WHERE machine_id = ? AND version = ?`, db.nowMS(), machineID, version)
 	return err
 }
 
-func modelStage(ctx context.Context, tx *sql.Tx, machineID string, version int64) (string, error) {
-	var stage string
-	err := tx.QueryRowContext(ctx, "SELECT stage FROM models WHERE machine_id = ? AND version = ?", machineID, version).Scan(&stage)
+func modelStage(ctx context.Context, tx *sql.Tx, machineID string, version int64) (stage, task string, err error) {
+	err = tx.QueryRowContext(ctx, "SELECT stage, task FROM models WHERE machine_id = ? AND version = ?", machineID, version).
+		Scan(&stage, &task)
 	if errors.Is(err, sql.ErrNoRows) {
-		return "", ErrNotFound
+		return "", "", ErrNotFound
 	}
-	return stage, err
+	return stage, task, err
 }
 
 // SetModelMetrics records the evaluation of a model. ErrNotFound for an
@@ -235,7 +280,7 @@ func (db *DB) SetModelMetrics(ctx context.Context, machineID string, version int
 // unknown version, ErrConflict for a model that is not a candidate.
 func (db *DB) RejectCandidate(ctx context.Context, machineID string, version int64, reason string) error {
 	err := db.Write(ctx, func(tx *sql.Tx) error {
-		stage, err := modelStage(ctx, tx, machineID, version)
+		stage, _, err := modelStage(ctx, tx, machineID, version)
 		if err != nil {
 			return err
 		}
@@ -270,9 +315,10 @@ func auditDetail(audit []AuditEntry, from, to int64) []AuditEntry {
 	return out
 }
 
-func championVersion(ctx context.Context, tx *sql.Tx, machineID string) (int64, error) {
+func championVersion(ctx context.Context, tx *sql.Tx, machineID, task string) (int64, error) {
 	var v int64
-	err := tx.QueryRowContext(ctx, "SELECT version FROM models WHERE machine_id = ? AND stage = 'champion'", machineID).Scan(&v)
+	err := tx.QueryRowContext(ctx, "SELECT version FROM models WHERE machine_id = ? AND task = ? AND stage = 'champion'",
+		machineID, task).Scan(&v)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, nil
 	}
@@ -280,21 +326,21 @@ func championVersion(ctx context.Context, tx *sql.Tx, machineID string) (int64, 
 }
 
 // Promote makes version (a candidate or a retired model) the champion of
-// machineID, the active model the running daemon picks up; the previous
-// champion is retired. reason is recorded with the model, and the audit
+// machineID for its task, the active model the running daemon picks up; the
+// previous champion of that task is retired. reason is recorded with the model, and the audit
 // entries in the same transaction, their Detail prefixed with "champion
 // <old> → <new>". ErrNotFound for an unknown version; promoting the
 // champion is ErrConflict (nothing changes, nothing is audited).
 func (db *DB) Promote(ctx context.Context, machineID string, version int64, reason string, audit ...AuditEntry) error {
 	err := db.Write(ctx, func(tx *sql.Tx) error {
-		stage, err := modelStage(ctx, tx, machineID, version)
+		stage, task, err := modelStage(ctx, tx, machineID, version)
 		if err != nil {
 			return err
 		}
 		if stage == StageChampion {
 			return fmt.Errorf("already the champion: %w", ErrConflict)
 		}
-		from, err := championVersion(ctx, tx, machineID)
+		from, err := championVersion(ctx, tx, machineID, task)
 		if err != nil {
 			return err
 		}
@@ -312,7 +358,8 @@ func (db *DB) Promote(ctx context.Context, machineID string, version int64, reas
 	return nil
 }
 
-// Rollback re-promotes the champion before the current one: the retired
+// Rollback re-promotes the champion of task ("" is TaskDetect) before the
+// current one: the retired
 // model with the latest promoted_at before the current champion's (ties by
 // version) that no rollback has taken off the history. The current champion
 // is retired with "rolled back: <reason>" as its reason and marked rolled
@@ -322,12 +369,16 @@ func (db *DB) Promote(ctx context.Context, machineID string, version int64, reas
 // became champion) and its reason is kept.
 // It returns the new champion's version, or ErrNotFound when the machine
 // has no champion or no earlier one. Audit entries as in Promote.
-func (db *DB) Rollback(ctx context.Context, machineID string, reason string, audit ...AuditEntry) (int64, error) {
+func (db *DB) Rollback(ctx context.Context, machineID, task, reason string, audit ...AuditEntry) (int64, error) {
 	var to int64
-	err := db.Write(ctx, func(tx *sql.Tx) error {
+	task, err := checkTask(task)
+	if err != nil {
+		return 0, fmt.Errorf("store: roll back the model of machine %q: %w", machineID, err)
+	}
+	err = db.Write(ctx, func(tx *sql.Tx) error {
 		var from, fromPromoted int64
 		err := tx.QueryRowContext(ctx, `SELECT version, COALESCE(promoted_at_ms, created_at_ms) FROM models
-			WHERE machine_id = ? AND stage = 'champion'`, machineID).Scan(&from, &fromPromoted)
+			WHERE machine_id = ? AND task = ? AND stage = 'champion'`, machineID, task).Scan(&from, &fromPromoted)
 		if errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("no champion: %w", ErrNotFound)
 		}
@@ -335,9 +386,9 @@ func (db *DB) Rollback(ctx context.Context, machineID string, reason string, aud
 			return err
 		}
 		err = tx.QueryRowContext(ctx, `SELECT version FROM models
-			WHERE machine_id = ? AND stage = 'retired' AND promoted_at_ms IS NOT NULL AND rolled_back_at_ms IS NULL
+			WHERE machine_id = ? AND task = ? AND stage = 'retired' AND promoted_at_ms IS NOT NULL AND rolled_back_at_ms IS NULL
 				AND (promoted_at_ms < ? OR (promoted_at_ms = ? AND version < ?))
-			ORDER BY promoted_at_ms DESC, version DESC LIMIT 1`, machineID, fromPromoted, fromPromoted, from).Scan(&to)
+			ORDER BY promoted_at_ms DESC, version DESC LIMIT 1`, machineID, task, fromPromoted, fromPromoted, from).Scan(&to)
 		if errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("no earlier champion than version %d: %w", from, ErrNotFound)
 		}
@@ -364,7 +415,7 @@ func (db *DB) Rollback(ctx context.Context, machineID string, reason string, aud
 // champion is left as it is. It returns ErrNotFound for an unknown version.
 func (db *DB) ActivateModel(ctx context.Context, machineID string, version int64) error {
 	err := db.Write(ctx, func(tx *sql.Tx) error {
-		stage, err := modelStage(ctx, tx, machineID, version)
+		stage, _, err := modelStage(ctx, tx, machineID, version)
 		if err != nil || stage == StageChampion {
 			return err
 		}
@@ -382,7 +433,7 @@ func scanModel(s interface{ Scan(...any) error }, withBlob bool) (Model, error) 
 	var params, metrics string
 	var promoted, rolledBack sql.NullInt64
 	var key sql.NullString
-	dest := []any{&m.MachineID, &m.Version, &m.Kind, &created, &m.Threshold, &m.Active, &m.Note,
+	dest := []any{&m.MachineID, &m.Version, &m.Task, &m.Kind, &created, &m.Threshold, &m.Active, &m.Note,
 		&m.Stage, &m.Dataset, &params, &m.CodeVersion, &metrics, &m.Reason, &trained, &promoted, &rolledBack, &key}
 	if withBlob {
 		dest = append(dest, &m.Blob)
@@ -416,19 +467,25 @@ func scanModel(s interface{ Scan(...any) error }, withBlob bool) (Model, error) 
 	return m, nil
 }
 
-const modelCols = "machine_id, version, kind, created_at_ms, threshold, active, note, " +
+const modelCols = "machine_id, version, task, kind, created_at_ms, threshold, active, note, " +
 	"stage, dataset, params, code_version, metrics, reason, trained_ms, promoted_at_ms, rolled_back_at_ms, train_key"
 
-// ActiveModel returns the active model of machineID with its blob, or
+// ActiveModel returns the active normal model of machineID with its blob, or
 // ErrNotFound if the machine has none.
 func (db *DB) ActiveModel(ctx context.Context, machineID string) (Model, error) {
+	return db.ActiveModelFor(ctx, machineID, TaskDetect)
+}
+
+// ActiveModelFor returns the champion of machineID for task with its blob, or
+// ErrNotFound if the machine has none.
+func (db *DB) ActiveModelFor(ctx context.Context, machineID, task string) (Model, error) {
 	m, err := scanModel(db.r.QueryRowContext(ctx,
-		"SELECT "+modelCols+", blob FROM models WHERE machine_id = ? AND active = 1", machineID), true)
+		"SELECT "+modelCols+", blob FROM models WHERE machine_id = ? AND task = ? AND active = 1", machineID, task), true)
 	if errors.Is(err, sql.ErrNoRows) {
-		return Model{}, fmt.Errorf("store: active model of machine %q: %w", machineID, ErrNotFound)
+		return Model{}, fmt.Errorf("store: active %s model of machine %q: %w", task, machineID, ErrNotFound)
 	}
 	if err != nil {
-		return Model{}, fmt.Errorf("store: active model of machine %q: %w", machineID, err)
+		return Model{}, fmt.Errorf("store: active %s model of machine %q: %w", task, machineID, err)
 	}
 	return m, nil
 }
@@ -446,8 +503,8 @@ func (db *DB) Model(ctx context.Context, machineID string, version int64) (Model
 	return m, nil
 }
 
-// Models lists the model versions of machineID, newest first, without
-// their blobs (use Model or ActiveModel for those).
+// Models lists the model versions of machineID of every task, newest first,
+// without their blobs (use Model or ActiveModel for those).
 func (db *DB) Models(ctx context.Context, machineID string) ([]Model, error) {
 	rows, err := db.r.QueryContext(ctx,
 		"SELECT "+modelCols+" FROM models WHERE machine_id = ? ORDER BY version DESC", machineID)

@@ -142,7 +142,7 @@ func TestRollback(t *testing.T) {
 	ctx := context.Background()
 	db, clk := openTest(t)
 	mustMachine(t, db, "m1")
-	if _, err := db.Rollback(ctx, "m1", "nothing yet"); !errors.Is(err, ErrNotFound) {
+	if _, err := db.Rollback(ctx, "m1", TaskDetect, "nothing yet"); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("Rollback without models: err = %v, want ErrNotFound", err)
 	}
 	for i := 0; i < 3; i++ { // champions 1, 2, 3
@@ -193,7 +193,7 @@ func TestRollback(t *testing.T) {
 
 func rollback(db *DB, reason string) func() (int64, error) {
 	return func() (int64, error) {
-		return db.Rollback(context.Background(), "m1", reason,
+		return db.Rollback(context.Background(), "m1", TaskDetect, reason,
 			AuditEntry{Actor: "local:root", Action: "model.rollback", Target: "machine/m1", Detail: reason})
 	}
 }
@@ -228,8 +228,8 @@ func TestRegistryErrors(t *testing.T) {
 		{"reject the champion", func() error { return db.RejectCandidate(ctx, "m1", 1, "x") }, ErrConflict},
 		{"reject unknown", func() error { return db.RejectCandidate(ctx, "m1", 9, "x") }, ErrNotFound},
 		{"metrics of unknown", func() error { return db.SetModelMetrics(ctx, "m1", 9, ModelMetrics{}) }, ErrNotFound},
-		{"rollback with only a candidate", func() error { _, err := db.Rollback(ctx, "m2", ""); return err }, ErrNotFound},
-		{"rollback with one champion", func() error { _, err := db.Rollback(ctx, "m1", ""); return err }, ErrNotFound},
+		{"rollback with only a candidate", func() error { _, err := db.Rollback(ctx, "m2", TaskDetect, ""); return err }, ErrNotFound},
+		{"rollback with one champion", func() error { _, err := db.Rollback(ctx, "m1", "", ""); return err }, ErrNotFound},
 		{"candidate params not JSON", func() error {
 			_, err := db.SaveCandidate(ctx, "m1", "gmm", 1, nil, ModelInfo{Params: json.RawMessage("{")}, "")
 			return err
@@ -300,7 +300,7 @@ func TestRegistryMigration(t *testing.T) {
 			t.Errorf("model %d promoted at %v, want its creation %v", m.Version, m.PromotedAt, m.CreatedAt)
 		}
 	}
-	if v, err := db.Rollback(ctx, "m1", "after upgrade"); err != nil || v != 2 {
+	if v, err := db.Rollback(ctx, "m1", TaskDetect, "after upgrade"); err != nil || v != 2 {
 		t.Errorf("Rollback after migration = %d, %v; want 2", v, err)
 	}
 }

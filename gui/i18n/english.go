@@ -90,6 +90,11 @@ var english = map[string]string{
 	"models.reason.hint":     "e.g. more false alarms since the retrain",
 	"models.promoted":        "Model %d is the champion now; the machine scores with it within seconds.",
 	"models.rolledback":      "Rolled back: model %d is the champion again; the machine scores with it within seconds.",
+	"models.diagnosis":       "Fault classifier — names the fault of each anomaly event",
+	"models.accuracy":        "Acc.",
+	"models.f1":              "F1",
+	"models.promote.q.diag":  "%s will name the faults of its events with classifier %d within seconds. The champion now, %s, is retired and can be rolled back to.",
+	"models.rollback.q.diag": "%s goes back to the fault classifier that was champion before the current one, within seconds.",
 	"models.failed":          "Nothing changed: %s",
 
 	"events.machine":     "Machine",

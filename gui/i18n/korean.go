@@ -88,6 +88,11 @@ var korean = map[string]string{
 	"models.reason.hint":     "예: 재학습 후 오경보 증가",
 	"models.promoted":        "모델 %d이(가) 이제 챔피언입니다. 설비는 몇 초 안에 이 모델로 점수를 매깁니다.",
 	"models.rolledback":      "롤백했습니다. 모델 %d이(가) 다시 챔피언이며 설비는 몇 초 안에 이 모델로 점수를 매깁니다.",
+	"models.diagnosis":       "고장 분류기 — 각 이상 이벤트의 고장 유형을 알려 줍니다",
+	"models.accuracy":        "정확도",
+	"models.f1":              "F1",
+	"models.promote.q.diag":  "%s 설비는 몇 초 안에 분류기 %d(으)로 이벤트의 고장 유형을 판정합니다. 현재 챔피언인 %s은(는) 은퇴하며 롤백으로 되돌릴 수 있습니다.",
+	"models.rollback.q.diag": "%s 설비는 몇 초 안에 현재 챔피언 이전의 고장 분류기로 돌아갑니다.",
 	"models.failed":          "변경하지 못했습니다: %s",
 
 	"events.machine":     "설비",

@@ -44,7 +44,7 @@ type Appliance interface {
 	Relearn(ctx context.Context, machine, note string) error
 	Models(ctx context.Context, machine string) ([]api.Model, error)
 	PromoteModel(ctx context.Context, machine string, version int64, reason string) (api.Model, error)
-	RollbackModel(ctx context.Context, machine, reason string) (api.Model, error)
+	RollbackModel(ctx context.Context, machine, task, reason string) (api.Model, error)
 
 	Alerts(ctx context.Context, f api.AlertFilter) ([]api.Alert, error)
 	AcknowledgeAlert(ctx context.Context, fingerprint, comment string) (api.Alert, error)

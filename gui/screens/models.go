@@ -27,42 +27,73 @@ var (
 )
 
 // Widths of the model history's fixed columns: version, stage, dataset, false alarms per
-// hour, recall, created. The reason takes the rest of the row, the Promote button its end.
+// hour and recall (a fault classifier's accuracy and macro-F1), created. The reason takes the rest of the row, the Promote button its end.
 var modelCols = colsLayout{44, 96, 84, 56, 56, 124}
 
 // modelsCard is the machine's model history in its detail screen: every version with its
 // stage and test metrics, and for administrators Promote and Roll back, each confirmed.
 type modelsCard struct {
-	u    *UI
-	m    *machine
-	root *fyne.Container
-	rows *fyne.Container
-	note *widget.Label // the outcome of the last promotion or rollback
-	back *widget.Button
+	u        *UI
+	m        *machine
+	root     *fyne.Container
+	rows     *fyne.Container
+	note     *widget.Label // the outcome of the last promotion or rollback
+	back     *widget.Button
+	backDiag *widget.Button // the fault classifier's Roll back
 }
 
 func newModelsCard(u *UI, m *machine) *modelsCard {
 	c := &modelsCard{u: u, m: m, rows: container.NewVBox(), note: widget.NewLabel("")}
 	c.note.Wrapping = fyne.TextWrapWord
 	c.note.Hide()
-	c.back = widget.NewButtonWithIcon(u.T("models.rollback"), fynetheme.HistoryIcon(), c.askRollback)
+	c.back = widget.NewButtonWithIcon(u.T("models.rollback"), fynetheme.HistoryIcon(), func() { c.askRollback(api.TaskDetect) })
+	c.backDiag = widget.NewButtonWithIcon(u.T("models.rollback"), fynetheme.HistoryIcon(), func() { c.askRollback(api.TaskDiagnose) })
 	c.root = container.NewVBox(c.rows, c.note)
 	c.show()
 	return c
 }
 
-// show lists the models m has loaded.
+// modelTask is a model's task; models from appliances before fault classifiers have none.
+func modelTask(md api.Model) string {
+	if md.Task == api.TaskDiagnose {
+		return api.TaskDiagnose
+	}
+	return api.TaskDetect
+}
+
+// show lists the models m has loaded: the normal models, then the fault classifiers when the
+// machine has any, each with its own Roll back.
 func (c *modelsCard) show() {
 	u := c.u
 	c.rows.Objects = nil
-	var back fyne.CanvasObject // administrators' Roll back, at the end of the header
-	if u.canAdmin() {
-		back = c.back
+	var detect, diag []api.Model
+	for _, md := range c.m.models {
+		if modelTask(md) == api.TaskDiagnose {
+			diag = append(diag, md)
+		} else {
+			detect = append(detect, md)
+		}
 	}
-	if len(c.m.models) == 0 {
-		c.back.Disable()
-		c.rows.Add(container.NewBorder(nil, nil, nil, back, widget.NewLabel(u.T("models.none"))))
-		c.rows.Refresh()
+	c.section(detect, c.back, "models.fah", "models.recall", u.T("models.none"))
+	if len(diag) > 0 {
+		t := widget.NewLabelWithStyle(u.T("models.diagnosis"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+		c.rows.Add(container.NewVBox(widget.NewSeparator(), t))
+		c.section(diag, c.backDiag, "models.accuracy", "models.f1", "")
+	}
+	c.rows.Refresh()
+}
+
+// section lists models of one task under a header with the two quality columns named by
+// q1 and q2, and the task's Roll back at the end of the header for administrators.
+func (c *modelsCard) section(models []api.Model, rollback *widget.Button, q1, q2, none string) {
+	u := c.u
+	var back fyne.CanvasObject
+	if u.canAdmin() {
+		back = rollback
+	}
+	if len(models) == 0 {
+		rollback.Disable()
+		c.rows.Add(container.NewBorder(nil, nil, nil, back, widget.NewLabel(none)))
 		return
 	}
 	head := func(key string) fyne.CanvasObject {
@@ -71,19 +102,18 @@ func (c *modelsCard) show() {
 		return t
 	}
 	cols := container.New(modelCols, head("models.version"), head("models.stage"), head("models.dataset"),
-		head("models.fah"), head("models.recall"), head("models.created"))
+		head(q1), head(q2), head("models.created"))
 	c.rows.Add(container.NewBorder(nil, nil, cols, back, head("models.reason")))
 	retired := false
-	for _, md := range c.m.models {
+	for _, md := range models {
 		retired = retired || md.Stage == api.StageRetired
 		c.rows.Add(c.row(md))
 	}
 	if retired {
-		c.back.Enable()
+		rollback.Enable()
 	} else {
-		c.back.Disable()
+		rollback.Disable()
 	}
-	c.rows.Refresh()
 }
 
 func (c *modelsCard) row(md api.Model) fyne.CanvasObject {
@@ -100,8 +130,11 @@ func (c *modelsCard) row(md api.Model) fyne.CanvasObject {
 	if md.Version > 0 {
 		version = "v" + strconv.FormatInt(md.Version, 10)
 	}
-	fah, recall := "—", "—"
-	if mm := md.Metrics; mm != nil {
+	fah, recall := "—", "—" // a fault classifier's accuracy and macro-F1
+	switch mm := md.Metrics; {
+	case mm != nil && mm.Accuracy != nil && mm.MacroF1 != nil:
+		fah, recall = strconv.FormatFloat(*mm.Accuracy, 'f', 2, 64), strconv.FormatFloat(*mm.MacroF1, 'f', 2, 64)
+	case mm != nil:
 		fah = strconv.FormatFloat(mm.FalseAlarmsPerHour, 'f', 2, 64)
 		if mm.Recall != nil {
 			recall = strconv.FormatFloat(*mm.Recall, 'f', 2, 64)
@@ -164,11 +197,15 @@ func (c *modelsCard) askPromote(md api.Model) {
 	u := c.u
 	champion := "—"
 	for _, o := range c.m.models {
-		if o.Stage == api.StageChampion {
+		if o.Stage == api.StageChampion && modelTask(o) == modelTask(md) {
 			champion = strconv.FormatInt(o.Version, 10)
 		}
 	}
-	content, reason := c.reasonForm(u.T("models.promote.q", c.m.name(), md.Version, champion))
+	q := "models.promote.q"
+	if modelTask(md) == api.TaskDiagnose {
+		q = "models.promote.q.diag"
+	}
+	content, reason := c.reasonForm(u.T(q, c.m.name(), md.Version, champion))
 	d := dialog.NewCustomConfirm(u.T("models.promote.title", md.Version), u.T("models.promote"), u.T("dialog.cancel"), content,
 		func(ok bool) {
 			if !ok {
@@ -185,9 +222,13 @@ func (c *modelsCard) askPromote(md api.Model) {
 	u.win.Canvas().Focus(reason)
 }
 
-func (c *modelsCard) askRollback() {
+func (c *modelsCard) askRollback(task string) {
 	u := c.u
-	content, reason := c.reasonForm(u.T("models.rollback.q", c.m.name()))
+	q := "models.rollback.q"
+	if task == api.TaskDiagnose {
+		q = "models.rollback.q.diag"
+	}
+	content, reason := c.reasonForm(u.T(q, c.m.name()))
 	d := dialog.NewCustomConfirm(u.T("models.rollback.title"), u.T("models.rollback"), u.T("dialog.cancel"), content,
 		func(ok bool) {
 			if !ok {
@@ -196,7 +237,7 @@ func (c *modelsCard) askRollback() {
 			var got api.Model
 			c.change(func(ctx context.Context, a Appliance) error {
 				var err error
-				got, err = a.RollbackModel(ctx, c.m.cfg.ID, reason.Text)
+				got, err = a.RollbackModel(ctx, c.m.cfg.ID, task, reason.Text)
 				return err
 			}, func() string { return u.T("models.rolledback", got.Version) })
 		}, u.win)

@@ -83,12 +83,20 @@ func TestModelHistory(t *testing.T) {
 			"v3 | Candidate | b71e0c9a | 0.80 | 1.00 | 06:00:00 | gate: 0.80 false alarms/h > champion's 0.20 | [Promote]",
 			"v2 | Champion | 3f9a6c01 | 0.20 | 0.83 | 2025-05-31 06:00 | gate: recall 0.83 ≥ 0.50, 0.20 false alarms/h",
 			"v1 | Retired | — | — | — | 2025-05-03 08:00 | learned on start | [Promote]",
+			"Fault classifier — names the fault of each anomaly event",
+			"Ver. | Stage | Dataset | Acc. | F1 | Created | Reason | [Roll back]",
+			"v5 | Champion | b71e0c9a | 0.91 | 0.89 | 07:30:00 | better: macro-F1 0.71 → 0.89, accuracy 0.75 → 0.91 on 120 held-back windows",
+			"v4 | Retired | 3f9a6c01 | 0.75 | 0.71 | 2025-06-01 06:00 | first fault classifier: macro-F1 0.71, accuracy 0.75 on 80 held-back windows | [Promote]",
 		}},
 		{api.RoleOperator, i18n.Korean, []string{
 			"버전 | 단계 | 데이터셋 | 오경보/시 | 재현율 | 생성 | 사유",
 			"v3 | 후보 | b71e0c9a | 0.80 | 1.00 | 06:00:00 | gate: 0.80 false alarms/h > champion's 0.20",
 			"v2 | 챔피언 | 3f9a6c01 | 0.20 | 0.83 | 2025-05-31 06:00 | gate: recall 0.83 ≥ 0.50, 0.20 false alarms/h",
 			"v1 | 은퇴 | — | — | — | 2025-05-03 08:00 | learned on start",
+			"고장 분류기 — 각 이상 이벤트의 고장 유형을 알려 줍니다",
+			"버전 | 단계 | 데이터셋 | 정확도 | F1 | 생성 | 사유",
+			"v5 | 챔피언 | b71e0c9a | 0.91 | 0.89 | 07:30:00 | better: macro-F1 0.71 → 0.89, accuracy 0.75 → 0.91 on 120 held-back windows",
+			"v4 | 은퇴 | 3f9a6c01 | 0.75 | 0.71 | 2025-06-01 06:00 | first fault classifier: macro-F1 0.71, accuracy 0.75 on 80 held-back windows",
 		}},
 	}
 	for _, tt := range tests {
@@ -100,7 +108,7 @@ func TestModelHistory(t *testing.T) {
 				t.Errorf("model history:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(tt.want, "\n"))
 			}
 			back := buttons(r.win, r.ui.T("models.rollback"))
-			if admin := tt.role == api.RoleAdmin; (len(back) == 1) != admin {
+			if admin := tt.role == api.RoleAdmin; (len(back) == 2) != admin { // the normal model's and the classifier's
 				t.Errorf("%s: %d Roll back buttons", tt.role, len(back))
 			}
 		})
@@ -166,7 +174,7 @@ func TestRollbackModel(t *testing.T) {
 	r.ui.ShowMachine(fakeappliance.Pump)
 	rollback := func(reason string) {
 		t.Helper()
-		test.Tap(buttons(r.win, "Roll back")[0])
+		test.Tap(buttons(r.win, "Roll back")[0]) // the normal model's
 		test.Type(reasonEntry(t, r.win), reason)
 		test.Tap(dialogButton(t, r.win, "Roll back"))
 		if last := lastPost(r.fake); last.Path != api.Expand(api.PathRollback, fakeappliance.Pump) ||
@@ -187,13 +195,29 @@ func TestRollbackModel(t *testing.T) {
 	if s := texts(r.win); !strings.Contains(s, "Nothing changed: machine pump-2 has no earlier champion to roll back to") {
 		t.Errorf("a rollback with nowhere to go does not say so:\n%s", s)
 	}
+
+	// The fault classifier's Roll back walks back its own champions only.
+	test.Tap(buttons(r.win, "Roll back")[1])
+	if s := texts(r.win); !strings.Contains(s, "goes back to the fault classifier that was champion before the current one") {
+		t.Fatalf("the classifier's rollback dialog:\n%s", s)
+	}
+	test.Type(reasonEntry(t, r.win), "names every fault a ball fault")
+	test.Tap(dialogButton(t, r.win, "Roll back"))
+	var body api.ModelChangeRequest
+	if last := lastPost(r.fake); json.Unmarshal(last.Body, &body) != nil || body.Task != api.TaskDiagnose {
+		t.Fatalf("the classifier's rollback sent %s", last.Body)
+	}
+	rows = modelRows(r.ui)
+	if !strings.HasPrefix(rows[6], "v5 | Retired |") || !strings.HasPrefix(rows[7], "v4 | Champion |") || !strings.HasPrefix(rows[3], "v1 | Champion |") {
+		t.Errorf("after the classifier's rollback:\n%s", strings.Join(rows, "\n"))
+	}
 }
 
 func TestGoldenModelHistory(t *testing.T) {
 	for name, lang := range map[string]i18n.Lang{"models.png": i18n.English, "models-ko.png": i18n.Korean} {
 		t.Run(name, func(t *testing.T) {
 			r := newRig(t, api.RoleAdmin, lang)
-			r.win.Resize(fyne.NewSize(1100, 1000))
+			r.win.Resize(fyne.NewSize(1100, 1250)) // down to the fault classifiers
 			r.ui.ShowMachine(fakeappliance.Pump)
 			golden(t, r.win, name)
 		})

@@ -253,7 +253,8 @@ func TestDatasetExportFetchesFromS3(t *testing.T) {
 }
 
 // TestDatasetDiagnose trains a machine's fault classifier on a dataset version (the valve's
-// normal and leak recordings) and makes it the machine's; without the shaft speed it refuses.
+// normal and leak recordings) through the learning loop's gate: the first is promoted, the
+// same data again is not (no better); without a shaft speed it refuses.
 func TestDatasetDiagnose(t *testing.T) {
 	valve := filepath.Dir(shareddata.Require(t, "dcase2022-valve-sec00-source", "labels.csv"))
 	dir := t.TempDir()
@@ -264,9 +265,18 @@ func TestDatasetDiagnose(t *testing.T) {
 	if err := shErr(t, "dataset", "diagnose", id, "--config", cfg); !strings.Contains(err.Error(), "--shaft-rpm") {
 		t.Errorf("diagnose without the shaft speed: %v", err)
 	}
+	if err := shErr(t, "dataset", "diagnose", id, "--shaft-rpm", "1500", "--kind", "cnn", "--config", cfg); !strings.Contains(err.Error(), `--kind "cnn"`) {
+		t.Errorf("diagnose with an unknown kind: %v", err)
+	}
 	out := sh(t, "dataset", "diagnose", id[:8], "--shaft-rpm", "1500", "--kind", "rf", "--config", cfg)
-	if !strings.Contains(out, "fault classifier v1 of valve-1: rf on ") || !strings.Contains(out, "[leak normal]") || !strings.Contains(out, "held-back items:") {
+	t.Log(strings.TrimSpace(out))
+	if !strings.Contains(out, "fault classifier v1 of valve-1: rf, shaft 1500 rpm") || !strings.Contains(out, "(labels [leak normal])") ||
+		!strings.Contains(out, "promoted: first fault classifier: macro-F1") {
 		t.Fatalf("diagnose printed %q", out)
+	}
+	again := sh(t, "dataset", "diagnose", id[:8], "--shaft-rpm", "1500", "--kind", "rf", "--config", cfg)
+	if !strings.Contains(again, "fault classifier v2 of valve-1") || !strings.Contains(again, "rejected: no better than the champion") {
+		t.Errorf("the same training again printed %q", again)
 	}
 	c, err := config.Load(cfg)
 	if err != nil {
@@ -277,9 +287,12 @@ func TestDatasetDiagnose(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	m, err := db.ActiveDiagnosisModel(context.Background(), "valve-1")
-	if err != nil || m.Version != 1 || m.Dataset != id || m.Kind != "rf" {
-		t.Fatalf("active diagnosis model %+v, %v", m, err)
+	m, err := db.ActiveModelFor(context.Background(), "valve-1", store.TaskDiagnose)
+	if err != nil || m.Version != 1 || m.Dataset != id || m.Kind != "rf" || m.Metrics == nil || m.Metrics.MacroF1 == nil {
+		t.Fatalf("active fault classifier %+v, %v", m, err)
 	}
-	t.Log(strings.TrimSpace(out))
+	ls := sh(t, "model", "ls", "--machine", "valve-1", "--config", cfg)
+	if !strings.Contains(ls, "2        diagnose  candidate") || !strings.Contains(ls, "1        diagnose  champion") {
+		t.Errorf("model ls:\n%s", ls)
+	}
 }

@@ -4,28 +4,31 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
+	"os/user"
+	"slices"
+	"strings"
+	"time"
 
-	"signalcraft/core/dataset"
-	"signalcraft/core/diagnose"
+	"signalcraft/appliance/config"
+	"signalcraft/appliance/daemon"
 	"signalcraft/core/wav"
 )
 
-// datasetDiagnose trains a machine's fault classifier (core/diagnose) on a dataset version:
-// its training items cut into the classifier's windows (every half window), its held-back
-// items to report how well it does; the model becomes the machine's active classifier, which
-// a running daemon takes within seconds.
+// datasetDiagnose trains a machine's fault classifier on a dataset version exactly as the
+// learning loop's train_diagnosis job does (daemon.DiagnosisTraining): the version's training
+// items cut into the classifier's windows, a challenger measured with the champion on its
+// held-back items, saved as a candidate and promoted only through the gate; a running daemon
+// takes a promoted classifier within seconds.
 func datasetDiagnose(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newDatasetFlags("diagnose ID --shaft-rpm N [--kind rf|svm|rf+svm] [--seed S] [--config FILE]",
-		"Train the machine's fault classifier on a dataset version (it needs two labels or more) and make it the one that diagnoses its events.", stderr)
-	rpm := fs.Float64("shaft-rpm", 0, "the monitored shaft's speed in rpm (fault frequencies are orders of it)")
-	kind := fs.String("kind", diagnose.KindSVM, "classifier: rf, svm or rf+svm")
+	fs := newDatasetFlags("diagnose ID [--shaft-rpm N] [--kind svm|rf|rf+svm] [--seed S] [--config FILE]",
+		"Train the machine's fault classifier on a dataset version (two labels or more) and promote it if it is better than the one it has.", stderr)
+	rpm := fs.Float64("shaft-rpm", 0, "the monitored shaft's speed in rpm (default: the machine's diagnosis.shaft_rpm)")
+	kind := fs.String("kind", "", "classifier: svm, rf or rf+svm (default: the machine's diagnosis.model, else svm)")
 	seed := fs.Uint64("seed", 1, "seed of every random choice (the same seed trains the same model)")
 	pos, err := fs.parse(args, 1, stdout)
 	if err != nil {
 		return helpOK(err)
-	}
-	if *rpm <= 0 {
-		return usageError{fmt.Errorf("dataset diagnose: --shaft-rpm %v: want the shaft's speed, e.g. 1797", *rpm)}
 	}
 	env, err := openDatasetEnv(ctx, *fs.cfgPath)
 	if err != nil {
@@ -36,51 +39,59 @@ func datasetDiagnose(ctx context.Context, args []string, stdout, stderr io.Write
 	if err != nil {
 		return err
 	}
-	examples := func(split string) ([]diagnose.Example, diagnose.FrontEnd, error) {
-		var out []diagnose.Example
-		var fe diagnose.FrontEnd
-		for _, it := range man.Select("", split) {
-			f, ch, err := wav.ReadFile(env.o.Path(it.SHA256))
-			if err != nil {
-				return nil, fe, fmt.Errorf("dataset diagnose: item %s (%s): %w", it.Source, it.SHA256[:12], err)
-			}
-			if fe.Rate == 0 {
-				fe = diagnose.FrontEnd{Rate: f.SampleRate, ShaftHz: *rpm / 60}
-			} else if f.SampleRate != fe.Rate {
-				return nil, fe, fmt.Errorf("dataset diagnose: item %s is at %d Hz, others at %d Hz", it.Source, f.SampleRate, fe.Rate)
-			}
-			n := fe.Samples()
-			for at := 0; at+n <= len(ch[0]); at += n / 2 {
-				x, err := fe.Features(ch[0][at : at+n])
-				if err != nil {
-					return nil, fe, err
-				}
-				out = append(out, diagnose.Example{X: x, Label: it.Label, Group: it.Source})
-			}
-		}
-		return out, fe, nil
-	}
-	train, fe, err := examples(dataset.Train)
+	mc, err := env.machine(man.Machine)
 	if err != nil {
 		return err
 	}
-	model, err := diagnose.Train(ctx, train, fe, diagnose.Options{Kind: *kind, Seed: *seed})
+	switch {
+	case *rpm < 0 || *rpm > config.MaxShaftRPM:
+		return usageError{fmt.Errorf("dataset diagnose: --shaft-rpm %v: want the shaft's speed, e.g. 1797", *rpm)}
+	case *rpm > 0:
+		mc.Diagnosis.ShaftRPM = *rpm
+	case !mc.Diagnosis.Enabled():
+		return usageError{fmt.Errorf("dataset diagnose: machine %q has no diagnosis.shaft_rpm: give --shaft-rpm N (the shaft's speed, e.g. 1797)", mc.ID)}
+	}
+	if *kind != "" {
+		if !slices.Contains(config.DiagnosisModels, *kind) {
+			return usageError{fmt.Errorf("dataset diagnose: --kind %q: want one of %s", *kind, strings.Join(config.DiagnosisModels, ", "))}
+		}
+		mc.Diagnosis.Model = *kind
+	}
+	mc.Diagnosis.Default()
+	rate := 0
+	for _, it := range man.Items {
+		f, _, err := wav.ReadFile(env.o.Path(it.SHA256))
+		if err != nil {
+			return fmt.Errorf("dataset diagnose: item %s (%s): %w", it.Source, it.SHA256[:12], err)
+		}
+		rate = f.SampleRate
+		break
+	}
+	by := "local:unknown"
+	if u, err := user.Current(); err == nil {
+		by = "local:" + u.Username
+	}
+	t := daemon.DiagnosisTraining{DB: env.db, Objects: env.o, Machine: mc, Rate: rate, Seed: *seed, Actor: by,
+		Trigger: "manual", Code: version, Now: time.Now, Log: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))}
+	outcome, ver, err := t.Run(ctx, man, v)
 	if err != nil {
 		return fmt.Errorf("dataset diagnose: %w", err)
 	}
-	blob, err := model.MarshalBinary()
+	if outcome == daemon.OutcomeSkipped {
+		c := man.Counts()
+		return fmt.Errorf("dataset diagnose: %s has %d normal and %d fault item(s) of one label: a fault classifier needs two labels or more in its training part",
+			v.ID[:12], c.Normal, c.Faults)
+	}
+	sm, err := env.db.Model(ctx, mc.ID, ver)
 	if err != nil {
 		return err
 	}
-	ver, err := env.db.SaveDiagnosisModel(ctx, man.Machine, model.Kind, blob, v.ID, fmt.Sprintf("%d windows, shaft %.0f rpm", len(train), *rpm))
-	if err != nil {
-		return err
+	fmt.Fprintf(stdout, "fault classifier v%d of %s: %s, shaft %.0f rpm, trained on %s in %v\n",
+		ver, mc.ID, sm.Kind, mc.Diagnosis.ShaftRPM, v.ID[:12], sm.TrainedFor.Round(time.Millisecond))
+	if m := sm.Metrics; m != nil && m.Accuracy != nil && m.MacroF1 != nil {
+		fmt.Fprintf(stdout, "held-back items: %d windows, accuracy %.3f, macro-F1 %.3f, %d unknown (labels %v)\n",
+			m.Windows, *m.Accuracy, *m.MacroF1, m.Unknown, m.Classes)
 	}
-	fmt.Fprintf(stdout, "fault classifier v%d of %s: %s on %d windows of %s (classes %v), trained in %v\n",
-		ver, man.Machine, model.Kind, len(train), v.ID[:12], model.Classes(), model.TrainTime.Round(1e6))
-	if test, _, err := examples(dataset.Test); err == nil && len(test) > 0 {
-		r := diagnose.Evaluate(model, test)
-		fmt.Fprintf(stdout, "held-back items: %d windows, accuracy %.3f, macro-F1 %.3f\n", len(test), r.Accuracy, r.MacroF1)
-	}
+	fmt.Fprintf(stdout, "%s: %s\n", outcome, sm.Reason)
 	return nil
 }

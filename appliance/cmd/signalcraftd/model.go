@@ -66,6 +66,16 @@ func runModel(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if sub == "promote" || sub == "rollback" {
 		reason = fs.String("reason", "", "why, for the model's record and the audit log")
 	}
+	task := store.TaskDetect
+	if sub == "show" || sub == "rollback" {
+		fs.Func("task", "which champion: detect (the normal model, default) or diagnose (the fault classifier)", func(s string) error {
+			if s != store.TaskDetect && s != store.TaskDiagnose {
+				return fmt.Errorf("%q: want detect or diagnose", s)
+			}
+			task = s
+			return nil
+		})
+	}
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: signalcraftd model %s --machine ID [flags]\n\n%s\n\nFlags:\n", sub, what)
 		fs.PrintDefaults()
@@ -123,9 +133,9 @@ func runModel(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	case "show":
 		v := *version
 		if v == 0 {
-			act, err := db.ActiveModel(ctx, *machine)
+			act, err := db.ActiveModelFor(ctx, *machine, task)
 			if err != nil {
-				return fmt.Errorf("model show: machine %q has no champion (learning?): %w", *machine, err)
+				return fmt.Errorf("model show: machine %q has no %s champion: %w", *machine, task, err)
 			}
 			v = act.Version
 		}
@@ -136,7 +146,10 @@ func runModel(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		writeModel(stdout, sm)
 	case "promote":
 		from := "none"
-		if act, err := db.ActiveModel(ctx, *machine); err == nil {
+		if sm, err := db.Model(ctx, *machine, *version); err == nil {
+			task = sm.Task
+		}
+		if act, err := db.ActiveModelFor(ctx, *machine, task); err == nil {
 			from = strconv.FormatInt(act.Version, 10)
 		}
 		err := db.Promote(ctx, *machine, *version, *reason, store.AuditEntry{Actor: by, Action: "model.promote",
@@ -147,23 +160,27 @@ func runModel(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "machine %s: model %d is the champion (was %s); a running daemon scores with it within seconds\n",
-			*machine, *version, from)
+		fmt.Fprintf(stdout, "machine %s: model %d is the %s champion (was %s); a running daemon %s with it within seconds\n",
+			*machine, *version, task, from, usesModel(task))
 	case "rollback":
 		from := int64(0)
-		if act, err := db.ActiveModel(ctx, *machine); err == nil {
+		if act, err := db.ActiveModelFor(ctx, *machine, task); err == nil {
 			from = act.Version
 		}
-		v, err := db.Rollback(ctx, *machine, *reason, store.AuditEntry{Actor: by, Action: "model.rollback",
-			Target: "machine/" + *machine, Detail: *reason})
+		target := "machine/" + *machine
+		if task != store.TaskDetect {
+			target += "/" + task
+		}
+		v, err := db.Rollback(ctx, *machine, task, *reason, store.AuditEntry{Actor: by, Action: "model.rollback",
+			Target: target, Detail: *reason})
 		if errors.Is(err, store.ErrNotFound) {
-			return fmt.Errorf("model rollback: machine %s has no earlier champion to roll back to", *machine)
+			return fmt.Errorf("model rollback: machine %s has no earlier %s champion to roll back to", *machine, task)
 		}
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "machine %s: rolled back from model %d to %d; a running daemon scores with it within seconds\n",
-			*machine, from, v)
+		fmt.Fprintf(stdout, "machine %s: rolled back from model %d to %d; a running daemon %s with it within seconds\n",
+			*machine, from, v, usesModel(task))
 	}
 	return nil
 }
@@ -180,15 +197,47 @@ func shortID(id string) string {
 }
 
 // metricCols are a model's false alarms per hour and recall as shown in lists.
-func metricCols(m *store.ModelMetrics) (faPerHour, recall string) {
+// usesModel says what a running daemon does with a champion of task.
+func usesModel(task string) string {
+	if task == store.TaskDiagnose {
+		return "diagnoses events"
+	}
+	return "scores"
+}
+
+// metricCols are the list's quality columns: a normal model's false alarms per hour and
+// recall, a fault classifier's macro-F1.
+func metricCols(m *store.ModelMetrics) (faPerHour, recall, f1 string) {
 	if m == nil {
-		return "-", "-"
+		return "-", "-", "-"
+	}
+	if m.MacroF1 != nil {
+		return "-", "-", strconv.FormatFloat(*m.MacroF1, 'f', 2, 64)
 	}
 	faPerHour, recall = strconv.FormatFloat(m.FalseAlarmsPerHour, 'f', 2, 64), "-"
 	if m.Recall != nil {
 		recall = strconv.FormatFloat(*m.Recall, 'f', 2, 64)
 	}
-	return faPerHour, recall
+	return faPerHour, recall, "-"
+}
+
+// confusionRow names where one label's held-back windows went: "bearing_ball 12, unknown 1".
+func confusionRow(classes []string, row []int) string {
+	var parts []string
+	for j, n := range row {
+		if n == 0 {
+			continue
+		}
+		name := "unknown"
+		if j < len(classes) {
+			name = classes[j]
+		}
+		parts = append(parts, fmt.Sprintf("%s %d", name, n))
+	}
+	if len(parts) == 0 {
+		return "-"
+	}
+	return strings.Join(parts, ", ")
 }
 
 const timeLayout = "2006-01-02 15:04 UTC"
@@ -199,15 +248,15 @@ func writeModelList(w io.Writer, ms []store.Model) {
 		return
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "VERSION\tSTAGE\tKIND\tCREATED\tDATASET\tFA/H\tRECALL\tREASON")
+	fmt.Fprintln(tw, "VERSION\tTASK\tSTAGE\tKIND\tCREATED\tDATASET\tFA/H\tRECALL\tF1\tREASON")
 	for _, m := range ms {
-		fa, rec := metricCols(m.Metrics)
+		fa, rec, f1 := metricCols(m.Metrics)
 		why := m.Reason
 		if why == "" {
 			why = m.Note
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", m.Version, m.Stage, m.Kind, m.CreatedAt.UTC().Format(timeLayout),
-			shortID(m.Dataset), fa, rec, strings.ReplaceAll(why, "\n", " "))
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", m.Version, m.Task, m.Stage, m.Kind, m.CreatedAt.UTC().Format(timeLayout),
+			shortID(m.Dataset), fa, rec, f1, strings.ReplaceAll(why, "\n", " "))
 	}
 	tw.Flush()
 }
@@ -229,9 +278,14 @@ func writeModel(w io.Writer, m store.Model) {
 	}
 	row("machine", m.MachineID)
 	row("version", strconv.FormatInt(m.Version, 10))
+	row("task", m.Task)
 	row("stage", m.Stage)
 	row("kind", m.Kind)
-	row("threshold", strconv.FormatFloat(m.Threshold, 'g', 6, 64))
+	if m.Task == store.TaskDiagnose {
+		row("unknown below", strconv.FormatFloat(m.Threshold, 'g', 3, 64)+" confidence")
+	} else {
+		row("threshold", strconv.FormatFloat(m.Threshold, 'g', 6, 64))
+	}
 	row("created", m.CreatedAt.UTC().Format(timeLayout))
 	row("promoted", when(m.PromotedAt))
 	if m.RolledBackAt != nil {
@@ -247,8 +301,20 @@ func writeModel(w io.Writer, m store.Model) {
 	row("params", orDash(string(m.Params)))
 	row("note", orDash(m.Note))
 	row("reason", orDash(m.Reason))
-	if mm := m.Metrics; mm != nil {
-		fa, rec := metricCols(mm)
+	if mm := m.Metrics; mm != nil && mm.MacroF1 != nil {
+		row("test dataset", orDash(mm.TestDataset))
+		acc := 0.0
+		if mm.Accuracy != nil {
+			acc = *mm.Accuracy
+		}
+		row("held-back windows", fmt.Sprintf("%d, accuracy %.3f, macro-F1 %.3f, %d unknown", mm.Windows, acc, *mm.MacroF1, mm.Unknown))
+		for i, c := range mm.Classes {
+			if i < len(mm.Confusion) {
+				row("  "+c, confusionRow(mm.Classes, mm.Confusion[i]))
+			}
+		}
+	} else if mm != nil {
+		fa, rec, _ := metricCols(mm)
 		row("test dataset", orDash(mm.TestDataset))
 		row("normal audio", fmt.Sprintf("%.2f h, %d false alarm(s), %s per hour", mm.NormalHours, mm.FalseAlarms, fa))
 		row("faults", fmt.Sprintf("%d detected of %d, recall %s", mm.Detected, mm.Faults, rec))

@@ -59,9 +59,9 @@ func TestModelCommand(t *testing.T) {
 		exitCode int
 	}{
 		{[]string{"ls", "--machine", "pump-2"}, []string{
-			"VERSION  STAGE      KIND         CREATED               DATASET   FA/H  RECALL  REASON",
-			"3        candidate  knn          2026-03-01 11:00 UTC  9f86d081  0.50  0.75",
-			"2        champion   mahalanobis  2026-03-01 10:00 UTC  -         -     -       learned",
+			"VERSION  TASK    STAGE      KIND         CREATED               DATASET   FA/H  RECALL  F1  REASON",
+			"3        detect  candidate  knn          2026-03-01 11:00 UTC  9f86d081  0.50  0.75    -",
+			"2        detect  champion   mahalanobis  2026-03-01 10:00 UTC  -         -     -       -   learned",
 		}, "", 0},
 		{[]string{"show", "--machine", "pump-2", "--version", "3"}, []string{
 			"stage:          candidate", `params:         {"k":5}`, "training time:  1.2s",
@@ -69,12 +69,14 @@ func TestModelCommand(t *testing.T) {
 		}, "", 0},
 		{[]string{"show", "--machine", "pump-2"}, []string{"version:        2", "stage:          champion"}, "", 0},
 		{[]string{"promote", "--machine", "pump-2", "--version", "3", "--reason", "fewer false alarms"},
-			[]string{"machine pump-2: model 3 is the champion (was 2)"}, "", 0},
+			[]string{"machine pump-2: model 3 is the detect champion (was 2)"}, "", 0},
 		{[]string{"promote", "--machine", "pump-2", "--version", "3"}, nil, "already the champion", 1},
 		{[]string{"rollback", "--machine", "pump-2", "--reason", "misses faults"},
 			[]string{"machine pump-2: rolled back from model 3 to 2"}, "", 0},
 		{[]string{"rollback", "--machine", "pump-2"}, []string{"rolled back from model 2 to 1"}, "", 0},
-		{[]string{"rollback", "--machine", "pump-2"}, nil, "no earlier champion", 1},
+		{[]string{"rollback", "--machine", "pump-2"}, nil, "no earlier detect champion", 1},
+		{[]string{"rollback", "--machine", "pump-2", "--task", "diagnose"}, nil, "no earlier diagnose champion", 1},
+		{[]string{"rollback", "--machine", "pump-2", "--task", "predict"}, nil, `"predict": want detect or diagnose`, 2},
 		{[]string{"ls", "--machine", "ghost"}, nil, `no machine "ghost"`, 1},
 		{[]string{"promote", "--machine", "pump-2"}, nil, "--version N", 2},
 		{[]string{"ls"}, nil, "--machine is required", 2},
@@ -123,9 +125,9 @@ func TestModelCommand(t *testing.T) {
 func TestModelHelp(t *testing.T) {
 	for sub, flags := range map[string][]string{
 		"ls":       {"-machine", "-config"},
-		"show":     {"-machine", "-version", "-config"},
+		"show":     {"-machine", "-version", "-task", "-config"},
 		"promote":  {"-machine", "-version", "-reason", "-config"},
-		"rollback": {"-machine", "-reason", "-config"},
+		"rollback": {"-machine", "-reason", "-task", "-config"},
 	} {
 		var out, errb bytes.Buffer
 		if err := run(context.Background(), []string{"model", sub, "--help"}, &out, &errb); err != nil {

@@ -18,6 +18,12 @@ const (
 	PumpCandidate = 3
 )
 
+// The pump's fault classifiers: version 5 is the champion, version 4 the one before it.
+const (
+	PumpClassifier    = 5
+	PumpOldClassifier = 4
+)
+
 // Dataset ids of the canned models.
 const (
 	DatasetPumpMay  = "3f9a6c01d2e4b5a69788c1d0e2f3a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5"
@@ -30,6 +36,14 @@ func ptr[T any](v T) *T { return &v }
 func newModels(st time.Time) map[string][]api.Model {
 	at := func(d time.Duration) *time.Time { return ptr(st.Add(d).UTC()) }
 	pump := []api.Model{
+		{MachineID: Pump, Version: PumpClassifier, Task: api.TaskDiagnose, Kind: "svm", CreatedAt: st.Add(-30 * time.Minute).UTC(), Threshold: 0.41,
+			Active: true, State: api.ModelActive, Stage: api.StageChampion, Dataset: DatasetPumpJune, CodeVersion: "1.10.0",
+			PromotedAt: at(-30 * time.Minute), TrainedSeconds: 6, Reason: "better: macro-F1 0.71 → 0.89, accuracy 0.75 → 0.91 on 120 held-back windows",
+			Metrics: &api.ModelMetrics{TestDataset: DatasetPumpJune, Windows: 120, Accuracy: ptr(0.91), MacroF1: ptr(0.89)}},
+		{MachineID: Pump, Version: PumpOldClassifier, Task: api.TaskDiagnose, Kind: "rf", CreatedAt: st.Add(-26 * time.Hour).UTC(), Threshold: 0.38,
+			State: api.ModelRetired, Stage: api.StageRetired, Dataset: DatasetPumpMay, CodeVersion: "1.10.0", PromotedAt: at(-26 * time.Hour),
+			TrainedSeconds: 4, Reason: "first fault classifier: macro-F1 0.71, accuracy 0.75 on 80 held-back windows",
+			Metrics: &api.ModelMetrics{TestDataset: DatasetPumpMay, Windows: 80, Accuracy: ptr(0.75), MacroF1: ptr(0.71)}},
 		{MachineID: Pump, Version: PumpCandidate, Kind: "gmm", CreatedAt: st.Add(-2 * time.Hour).UTC(), Threshold: 3.3,
 			State: api.ModelCandidate, Stage: api.StageCandidate, Dataset: DatasetPumpJune, CodeVersion: "1.10.0",
 			TrainedSeconds: 42, Reason: "gate: 0.80 false alarms/h > champion's 0.20",
@@ -97,21 +111,33 @@ func (s *Server) getModel(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func decodeReason(r *http.Request) (string, *api.Error) {
+func decodeChange(r *http.Request) (api.ModelChangeRequest, *api.Error) {
 	var req api.ModelChangeRequest
 	dec := json.NewDecoder(r.Body)
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&req); err != nil {
-		return "", api.Errorf(api.CodeInvalid, "decode body: %v", err)
+		return req, api.Errorf(api.CodeInvalid, "decode body: %v", err)
 	}
-	return req.Reason, nil
+	if req.Task == "" {
+		req.Task = api.TaskDetect
+	}
+	return req, nil
 }
 
-// crown makes model i of machine id the champion, retiring the previous one. Hold s.mu.
+// taskOf is a model's task, TaskDetect when it names none.
+func taskOf(m api.Model) string {
+	if m.Task == "" {
+		return api.TaskDetect
+	}
+	return m.Task
+}
+
+// crown makes model i of machine id the champion of its task, retiring the previous one.
+// Hold s.mu.
 func (s *Server) crown(id string, i int) {
 	ms := s.models[id]
 	for j := range ms {
-		if ms[j].Stage == api.StageChampion {
+		if ms[j].Stage == api.StageChampion && taskOf(ms[j]) == taskOf(ms[i]) {
 			ms[j].Stage, ms[j].State, ms[j].Active = api.StageRetired, api.ModelRetired, false
 		}
 	}
@@ -120,7 +146,7 @@ func (s *Server) crown(id string, i int) {
 }
 
 func (s *Server) promote(w http.ResponseWriter, r *http.Request) {
-	reason, e := decodeReason(r)
+	req, e := decodeChange(r)
 	if e != nil {
 		writeErr(w, e)
 		return
@@ -136,14 +162,14 @@ func (s *Server) promote(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.crown(id, i)
-	s.models[id][i].Reason = reason
+	s.models[id][i].Reason = req.Reason
 	writeJSON(w, 200, s.models[id][i])
 }
 
 // rollback re-promotes the retired model last promoted before the champion, as the
 // appliance does; the champion it replaces is marked rolled back and skipped next time.
 func (s *Server) rollback(w http.ResponseWriter, r *http.Request) {
-	reason, e := decodeReason(r)
+	req, e := decodeChange(r)
 	if e != nil {
 		writeErr(w, e)
 		return
@@ -156,10 +182,10 @@ func (s *Server) rollback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ms := s.models[id]
-	cur := slices.IndexFunc(ms, func(m api.Model) bool { return m.Stage == api.StageChampion })
+	cur := slices.IndexFunc(ms, func(m api.Model) bool { return m.Stage == api.StageChampion && taskOf(m) == req.Task })
 	to := -1
 	for j, m := range ms {
-		if cur < 0 || m.Stage != api.StageRetired || m.PromotedAt == nil || m.RolledBackAt != nil || !m.PromotedAt.Before(*ms[cur].PromotedAt) {
+		if cur < 0 || taskOf(m) != req.Task || m.Stage != api.StageRetired || m.PromotedAt == nil || m.RolledBackAt != nil || !m.PromotedAt.Before(*ms[cur].PromotedAt) {
 			continue
 		}
 		if to < 0 || m.PromotedAt.After(*ms[to].PromotedAt) {
@@ -170,7 +196,7 @@ func (s *Server) rollback(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, api.Errorf(api.CodeNotFound, "machine %s has no earlier champion to roll back to", id))
 		return
 	}
-	ms[cur].RolledBackAt, ms[cur].Reason = ptr(s.opt.Now().UTC()), fmt.Sprintf("rolled back: %s", reason)
+	ms[cur].RolledBackAt, ms[cur].Reason = ptr(s.opt.Now().UTC()), fmt.Sprintf("rolled back: %s", req.Reason)
 	s.crown(id, to)
 	writeJSON(w, 200, ms[to])
 }

@@ -17,6 +17,10 @@ func fixtureModels() map[string][]api.Model {
 	ds1, ds2 := "3f1c9a7be2d45810c6a7f0e9b2d4c18a", "a9e2c4f07d1b3e5a8c6f9d2b4e7a1c3f"
 	return map[string][]api.Model{
 		"pump-2": {
+			{MachineID: "pump-2", Version: 5, Task: api.TaskDiagnose, Kind: "svm", CreatedAt: Now.Add(-20 * time.Minute), Threshold: 0.41,
+				Active: true, State: api.ModelActive, Stage: api.StageChampion, Dataset: ds2, CodeVersion: "1.5.0", TrainedSeconds: 6,
+				PromotedAt: tp(Now.Add(-20 * time.Minute)), Metrics: &api.ModelMetrics{TestDataset: ds2, Windows: 120, Accuracy: fp(0.91), MacroF1: fp(0.89)},
+				Reason: "first fault classifier: macro-F1 0.890, accuracy 0.910 on 120 held-back windows"},
 			{MachineID: "pump-2", Version: 4, Kind: "mahalanobis", CreatedAt: Now.Add(-40 * time.Minute), Threshold: 3.3, State: api.ModelCandidate,
 				Stage: api.StageCandidate, Dataset: ds2, CodeVersion: "1.5.0", TrainedSeconds: 41,
 				Metrics: &api.ModelMetrics{TestDataset: ds2, NormalHours: 2.5, FalseAlarms: 1, FalseAlarmsPerHour: 0.4, Faults: 6, Detected: 3, Recall: fp(0.5)},
@@ -65,9 +69,15 @@ func (s *Server) models(w http.ResponseWriter, method, machine string, rest []st
 		list[i].Stage, list[i].Active = stage, stage == api.StageChampion
 		list[i].State = map[string]string{api.StageChampion: api.ModelActive, api.StageCandidate: api.ModelCandidate, api.StageRetired: api.ModelRetired}[stage]
 	}
-	champion := func() int {
+	task := func(m api.Model) string {
+		if m.Task == "" {
+			return api.TaskDetect
+		}
+		return m.Task
+	}
+	champion := func(t string) int {
 		for i, m := range list {
-			if m.Stage == api.StageChampion {
+			if m.Stage == api.StageChampion && task(m) == t {
 				return i
 			}
 		}
@@ -98,7 +108,7 @@ func (s *Server) models(w http.ResponseWriter, method, machine string, rest []st
 		case list[i].Stage == api.StageChampion:
 			writeErr(w, api.Errorf(api.CodeConflict, "model %s is already the champion", rest[0]))
 		default:
-			if c := champion(); c >= 0 {
+			if c := champion(task(list[i])); c >= 0 {
 				set(c, api.StageRetired)
 			}
 			set(i, api.StageChampion)
@@ -106,10 +116,14 @@ func (s *Server) models(w http.ResponseWriter, method, machine string, rest []st
 			writeJSON(w, 200, list[i])
 		}
 	case method == "POST" && len(rest) == 1 && rest[0] == "rollback":
-		c := champion()
+		t := req.Task
+		if t == "" {
+			t = api.TaskDetect
+		}
+		c := champion(t)
 		to := -1
 		for i, m := range list { // the latest promoted before the champion, not rolled back
-			if c < 0 || m.Stage != api.StageRetired || m.PromotedAt == nil || m.RolledBackAt != nil ||
+			if c < 0 || task(m) != t || m.Stage != api.StageRetired || m.PromotedAt == nil || m.RolledBackAt != nil ||
 				list[c].PromotedAt == nil || !m.PromotedAt.Before(*list[c].PromotedAt) {
 				continue
 			}

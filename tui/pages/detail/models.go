@@ -17,7 +17,7 @@ import (
 type Client interface {
 	Models(ctx context.Context, machine string) ([]api.Model, error)
 	PromoteModel(ctx context.Context, machine string, version int64, reason string) (api.Model, error)
-	RollbackModel(ctx context.Context, machine, reason string) (api.Model, error)
+	RollbackModel(ctx context.Context, machine, task, reason string) (api.Model, error)
 }
 
 // Timeout bounds each request of the page.
@@ -36,6 +36,15 @@ type ModelChangedMsg struct {
 	Action    string    // "promote" or "rollback"
 	Model     api.Model // the new champion
 	Err       error
+}
+
+// TaskName is how the pages name a model's task: the normal model that scores the sound, the
+// fault classifier that names an event's fault.
+func TaskName(task string) string {
+	if task == api.TaskDiagnose {
+		return "fault classifier"
+	}
+	return "normal model"
 }
 
 type confirm int
@@ -129,7 +138,7 @@ func (m Model) updateModels(msg tea.Msg) (Model, tea.Cmd) {
 		if msg.Action == "rollback" {
 			verb = "rolled back to"
 		}
-		m.models.flash = m.st.OK.Render(fmt.Sprintf("%s %s model %d; the machine uses it within seconds.", msg.MachineID, verb, msg.Model.Version))
+		m.models.flash = m.st.OK.Render(fmt.Sprintf("%s %s %s %d; the machine uses it within seconds.", msg.MachineID, verb, TaskName(msg.Model.Task), msg.Model.Version))
 		if msg.MachineID == m.Machine() {
 			return m, m.loadModels()
 		}
@@ -190,11 +199,12 @@ func (m Model) applyChange() (Model, tea.Cmd) {
 			return ModelChangedMsg{MachineID: id, Action: "promote", Model: got, Err: err}
 		}
 	}
-	m.models.flash = m.st.Muted.Render("Rolling back " + id + "…")
+	task := rollbackTask(md)
+	m.models.flash = m.st.Muted.Render("Rolling back the " + TaskName(task) + " of " + id + "…")
 	return m, func() tea.Msg {
 		ctx, cancel := context.WithTimeout(context.Background(), Timeout)
 		defer cancel()
-		got, err := c.RollbackModel(ctx, id, reasonTUI)
+		got, err := c.RollbackModel(ctx, id, task, reasonTUI)
 		return ModelChangedMsg{MachineID: id, Action: "rollback", Model: got, Err: err}
 	}
 }
@@ -223,16 +233,27 @@ func ShortID(id string) string {
 	return id
 }
 
-// ModelMetrics renders false alarms per hour and recall, "—" when not evaluated.
-func ModelMetrics(md api.Model) (faPerHour, recall string) {
-	faPerHour, recall = "—", "—"
-	if md.Metrics != nil {
-		faPerHour = fmt.Sprintf("%.2f", md.Metrics.FalseAlarmsPerHour)
-		if md.Metrics.Recall != nil {
-			recall = fmt.Sprintf("%.2f", *md.Metrics.Recall)
-		}
+// rollbackTask is the task whose champion a rollback walks back: the selected model's.
+func rollbackTask(md api.Model) string {
+	if md.Task == api.TaskDiagnose {
+		return api.TaskDiagnose
 	}
-	return faPerHour, recall
+	return api.TaskDetect
+}
+
+// ModelQuality renders how a model did on its held-back items: a normal model's false alarms
+// per hour and recall, a fault classifier's macro-F1 and accuracy; "—" when not evaluated.
+func ModelQuality(md api.Model) string {
+	mm := md.Metrics
+	switch {
+	case mm == nil:
+		return "—"
+	case mm.MacroF1 != nil && mm.Accuracy != nil:
+		return fmt.Sprintf("F1 %.2f · acc %.2f", *mm.MacroF1, *mm.Accuracy)
+	case mm.Recall != nil:
+		return fmt.Sprintf("%.2f FA/h · rec %.2f", mm.FalseAlarmsPerHour, *mm.Recall)
+	}
+	return fmt.Sprintf("%.2f FA/h", mm.FalseAlarmsPerHour)
 }
 
 // modelsView draws the model history under the page's header lines, in h rows.
@@ -240,7 +261,7 @@ func (m Model) modelsView(w, h int) []string {
 	var out []string
 	add := func(s ...string) { out = append(out, s...) }
 	now := m.fleet.Now()
-	add(m.st.Header.Render("Model history") + m.st.Muted.Render(" — newest first; the champion scores the machine"))
+	add(m.st.Header.Render("Model history") + m.st.Muted.Render(" — newest first; the normal model's champion scores the machine, the fault classifier's names its faults"))
 	switch {
 	case m.models.err != nil && m.models.machine == m.Machine():
 		add(m.st.Error.Render(format.Fit("Could not load the models: "+m.models.err.Error(), w)))
@@ -249,7 +270,7 @@ func (m Model) modelsView(w, h int) []string {
 	case len(m.models.list) == 0:
 		add(m.st.Muted.Render("No models yet."))
 	default:
-		const head = "  VER  STAGE      DATASET    FA/H  RECALL  CREATED       REASON"
+		const head = "  VER  TASK    STAGE      DATASET   QUALITY               CREATED       REASON"
 		add(m.st.Label.Render(format.Fit(head, w)))
 		rows := max(h-len(out)-3, 1)
 		first := max(0, min(m.models.cursor-rows+1, len(m.models.list)-rows))
@@ -259,14 +280,17 @@ func (m Model) modelsView(w, h int) []string {
 			if md.Version == 0 {
 				stage = "learning"
 			}
-			fa, rec := ModelMetrics(md)
 			why := md.Reason
 			if why == "" {
 				why = md.Note
 			}
+			task := "detect"
+			if md.Task == api.TaskDiagnose {
+				task = "faults"
+			}
 			stageCell := fmt.Sprintf("%-9s", stage)
-			rest := fmt.Sprintf("  %-9s %5s  %6s  %-12s  %s", ShortID(md.Dataset), fa, rec, format.Clock(now, md.CreatedAt), why)
-			ver := fmt.Sprintf("%5d  ", md.Version)
+			rest := fmt.Sprintf("  %-9s %-20s  %-12s  %s", ShortID(md.Dataset), ModelQuality(md), format.Clock(now, md.CreatedAt), why)
+			ver := fmt.Sprintf("%5d  %-6s  ", md.Version, task)
 			if i == m.models.cursor {
 				add(m.st.Selected.Render(format.Fit("▸"+ver[1:]+stageCell+rest, w)))
 				continue
@@ -288,13 +312,13 @@ func (m Model) modelsView(w, h int) []string {
 	md, _ := m.selectedModel()
 	switch {
 	case m.models.confirm == confirmPromote:
-		add(m.st.Warning.Render(format.Fit(fmt.Sprintf("Promote model %d of %s to champion? The current champion is retired. y/n", md.Version, m.Machine()), w)))
+		add(m.st.Warning.Render(format.Fit(fmt.Sprintf("Promote %s %d of %s to champion? Its current champion is retired. y/n", TaskName(md.Task), md.Version, m.Machine()), w)))
 	case m.models.confirm == confirmRollback:
-		add(m.st.Warning.Render(format.Fit(fmt.Sprintf("Roll %s back to its previous champion? y/n", m.Machine()), w)))
+		add(m.st.Warning.Render(format.Fit(fmt.Sprintf("Roll the %s of %s back to its previous champion? y/n", TaskName(rollbackTask(md)), m.Machine()), w)))
 	case !m.admin():
 		add(m.st.Muted.Render(format.Fit(fmt.Sprintf("Read-only: promoting and rolling back need role admin (you are %s).", m.fleet.Me.Role), w)))
 	default:
-		add(m.st.Muted.Render(format.Fit("p promote the selected candidate or retired model · b roll back to the previous champion · esc back", w)))
+		add(m.st.Muted.Render(format.Fit("p promote the selected candidate or retired model · b roll the selected model's task back to its previous champion · esc back", w)))
 	}
 	add(format.Fit(m.models.flash, w))
 	return out
