@@ -242,6 +242,9 @@ func (a *alerting) alertToWire(al alert.Alert) wire.Alert {
 		t := al.Ack.At
 		out.AcknowledgedBy, out.AcknowledgedAt, out.AckComment = al.Ack.By, &t, al.Ack.Comment
 	}
+	if d := al.Diagnosis; d != nil {
+		out.Diagnosis = &wire.Diagnosis{Label: d.Label, Confidence: d.Confidence}
+	}
 	for lang, m := range al.Annotations {
 		if out.Annotations == nil {
 			out.Annotations = map[string]map[string]string{}

@@ -5,9 +5,14 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"signalcraft/appliance/config"
+	"signalcraft/core/alert"
 	"signalcraft/core/diagnose"
 	"signalcraft/core/matfile"
 	"signalcraft/core/shareddata"
@@ -123,7 +128,17 @@ func TestReplayedFaultIsDiagnosed(t *testing.T) {
 	}
 	db.Close()
 
-	d := startDaemon(t, cfg)
+	var mu sync.Mutex
+	var notes []alert.Notification
+	d := startDaemon(t, cfg, Options{hooks: alertHooks{noDelivery: true, onNotifications: func(ns []alert.Notification) {
+		mu.Lock()
+		notes = append(notes, ns...)
+		mu.Unlock()
+	}}})
+	if err := d.m.settle(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	d.m.runOn(context.Background(), time.Minute) // the alert's group wait passes in stream time
 	evs := eventsAfter(t, d.m.db, 0)
 	if len(evs) == 0 {
 		t.Fatal("the fault raised no event")
@@ -137,4 +152,20 @@ func TestReplayedFaultIsDiagnosed(t *testing.T) {
 	if first.Diagnosis.Model != fmt.Sprintf("%s v1", model.Kind) || first.Diagnosis.Probs["bearing_outer_race"] != first.Diagnosis.Confidence {
 		t.Errorf("diagnosis record %+v", first.Diagnosis)
 	}
+	// The anomaly alert's first notification names the fault, in both languages.
+	mu.Lock()
+	defer mu.Unlock()
+	for _, n := range notes {
+		if n.Kind != alert.KindFiring || !slices.ContainsFunc(n.Alerts, func(a alert.Alert) bool { return strings.HasPrefix(a.Rule, "Anomaly") }) {
+			continue
+		}
+		_, en := alert.Render("en", n)
+		_, ko := alert.Render("ko", n)
+		t.Logf("first anomaly notification:\n%s", en)
+		if !strings.Contains(en, "likely cause: bearing outer race (") || !strings.Contains(ko, "추정 원인: 베어링 외륜 (") {
+			t.Errorf("the anomaly notification does not name the fault:\n%s\n%s", en, ko)
+		}
+		return
+	}
+	t.Errorf("no anomaly notification among %d", len(notes))
 }

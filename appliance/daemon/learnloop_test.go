@@ -50,10 +50,14 @@ type runningDaemon struct {
 	stop func()
 }
 
-func startDaemon(t *testing.T, cfg *config.Config) *runningDaemon {
+func startDaemon(t *testing.T, cfg *config.Config, opts ...Options) *runningDaemon {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	m, err := New(ctx, cfg, Options{})
+	var o Options
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	m, err := New(ctx, cfg, o)
 	if err != nil {
 		cancel()
 		t.Fatal(err)

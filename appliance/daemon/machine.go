@@ -431,6 +431,12 @@ func (m *machine) window(t time.Time, vec []float64, out sinks) {
 	if err := out.batch.Add(sc); err != nil {
 		m.log.Error("queue score", "err", err)
 	}
+	// The verdict of the fault classifier on an event that opens now (nil without one), so
+	// that the alert the window may fire carries it from its first notification.
+	var verdict *store.Diagnosis
+	if res.Opened != nil {
+		verdict = m.diagnose()
+	}
 	if out.alerts != nil {
 		health, _ := m.health.State()
 		vals := map[string]float64{alert.MetricLevelDBFS: feat.DBFS()}
@@ -438,8 +444,15 @@ func (m *machine) window(t time.Time, vec []float64, out sinks) {
 			vals[alert.MetricScore], vals[alert.MetricThreshold] = res.Score, res.Threshold
 			vals[alert.MetricAnomalyScore] = res.Smoothed / res.Threshold
 		}
-		out.alerts.observe(alert.Observation{Time: t, Machine: m.cfg.ID, Line: m.cfg.Line, Sensor: m.sensorID,
-			SensorState: string(health), Values: vals})
+		o := alert.Observation{Time: t, Machine: m.cfg.ID, Line: m.cfg.Line, Sensor: m.sensorID,
+			SensorState: string(health), Values: vals}
+		if d := verdict; d != nil || (m.event.ID != 0 && m.event.Diagnosis != nil) {
+			if d == nil {
+				d = m.event.Diagnosis
+			}
+			o.Diagnosis = &alert.Diagnosis{Label: d.Label, Confidence: d.Confidence}
+		}
+		out.alerts.observe(o)
 	}
 	ctx := context.Background()
 	m.mu.Lock()
@@ -461,7 +474,7 @@ func (m *machine) window(t time.Time, vec []float64, out sinks) {
 		// cannot be written, and the event log writes it as soon as it can
 		id := m.events.reserve()
 		m.event = store.Event{ID: id, MachineID: m.cfg.ID, Start: ev.Start, PeakScore: ev.Peak,
-			Threshold: res.Threshold, Snapshot: snap, Diagnosis: m.diagnose()}
+			Threshold: res.Threshold, Snapshot: snap, Diagnosis: verdict}
 		m.events.save(ctx, m.event)
 		m.log.Warn("anomaly", "event", id, "score", res.Smoothed, "threshold", res.Threshold)
 		if d := m.event.Diagnosis; d != nil {

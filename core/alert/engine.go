@@ -260,6 +260,10 @@ func (e *Engine) Observe(o Observation) {
 		s.Metric, s.Value, s.SensorState = metric, v, o.SensorState
 		s.Active = r.holds(s.Active, v, o.SensorState)
 		e.step(r, s, o.Time)
+		if a := s.Alert; a != nil && a.Status != StatusResolved && o.Diagnosis != nil {
+			d := *o.Diagnosis
+			a.Diagnosis = &d
+		}
 	}
 }
 
@@ -734,6 +738,9 @@ func (e *Engine) view(a *Alert) Alert {
 		Rule: a.Rule, Machine: a.Labels[LabelMachine], Line: a.Labels[LabelLine], Sensor: a.Labels[LabelSensor],
 		Severity: a.Labels[LabelSeverity], Metric: a.Metric, Value: a.Value, Threshold: r.Expr.Enter,
 		SensorState: a.SensorState, NoData: a.NoData, Labels: a.Labels,
+	}
+	if a.Diagnosis != nil {
+		d.Fault, d.FaultConfidence = a.Diagnosis.Label, a.Diagnosis.Confidence
 	}
 	c.Annotations = map[string]map[string]string{}
 	var buf bytes.Buffer

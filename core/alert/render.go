@@ -2,9 +2,12 @@ package alert
 
 import (
 	"maps"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
+
+	"signalcraft/core/api"
 )
 
 // Languages returns the languages Render has catalogs for; others fall back to English.
@@ -34,6 +37,7 @@ var catalogs = map[string]map[string]string{
 		"alert.since":               "since {time}",
 		"alert.resolved_at":         "resolved at {time}",
 		"alert.value":               "value {value}",
+		"alert.diagnosis":           "likely cause: {fault} ({pct} %)",
 		"alert.ack":                 "acknowledged by {who} at {time}",
 		"alert.muted":               "muted: {reasons}",
 		"group.all":                 "all machines",
@@ -60,6 +64,7 @@ var catalogs = map[string]map[string]string{
 		"alert.since":               "{time}부터",
 		"alert.resolved_at":         "{time}에 해결",
 		"alert.value":               "값 {value}",
+		"alert.diagnosis":           "추정 원인: {fault} ({pct} %)",
 		"alert.ack":                 "{who} 확인 ({time})",
 		"alert.muted":               "알림 중지: {reasons}",
 		"group.all":                 "전체 설비",
@@ -151,6 +156,10 @@ func Render(language string, n Notification) (title, body string) {
 		}
 		if a.Metric != "" {
 			details = append(details, msg(l, "alert.value", "value", strconv.FormatFloat(a.Value, 'g', 4, 64)))
+		}
+		if d := a.Diagnosis; d != nil {
+			details = append(details, msg(l, "alert.diagnosis", "fault", api.FaultName(l, d.Label),
+				"pct", strconv.Itoa(int(math.Round(100*d.Confidence)))))
 		}
 		if a.Ack != nil {
 			details = append(details, msg(l, "alert.ack", "who", a.Ack.By, "time", a.Ack.At.Format(layout)))

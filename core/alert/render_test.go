@@ -72,6 +72,9 @@ func TestRender(t *testing.T) {
 	for d := time.Duration(0); d <= 40*time.Second; d += 5 * time.Second {
 		o := score("press-3", 2.345)
 		o.Values["fault_energy:bpfo"] = 4.2
+		if d >= 10*time.Second { // the fault classifier's verdict on the event, once it opened
+			o.Diagnosis = &Diagnosis{Label: "bearing_outer_race", Confidence: 0.874}
+		}
 		obs(d, o)
 		obs(d, Observation{Machine: "fan-1", Line: "L2", Sensor: "mic-7", SensorState: "stuck"})
 		tick(d)

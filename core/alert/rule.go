@@ -45,6 +45,16 @@ type Observation struct {
 	// that follows is not missing data, so no_data rules do not act on it until the
 	// machine reports again.
 	Final bool
+	// Diagnosis is the machine's fault classifier's verdict on the anomaly event it hears
+	// now; nil when it has no event open, no classifier, or no verdict.
+	Diagnosis *Diagnosis
+}
+
+// Diagnosis is a fault classifier's verdict an alert carries: the fault type (or "unknown")
+// and the classifier's confidence in it.
+type Diagnosis struct {
+	Label      string  `json:"label"`
+	Confidence float64 `json:"confidence"`
 }
 
 // Op compares a metric with a threshold.
@@ -139,6 +149,10 @@ type TemplateData struct {
 	SensorState                 string  // the latest sensor state
 	NoData                      bool    // the alert is due to missing data
 	Labels                      map[string]string
+	// Fault is the fault classifier's verdict on the machine's event ("" without one), as a
+	// label such as bearing_outer_race or "unknown"; FaultConfidence its confidence, 0–1.
+	Fault           string
+	FaultConfidence float64
 }
 
 var (

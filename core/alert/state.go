@@ -45,10 +45,17 @@ type Alert struct {
 	// Suppressed says why notifications for the alert are muted, as of the last Tick:
 	// "silence:<id>", "maintenance:<name>", "inhibited".
 	Suppressed []string `json:"suppressed,omitempty"`
+	// Diagnosis is the latest verdict of the machine's fault classifier while the alert was
+	// active, nil without one.
+	Diagnosis *Diagnosis `json:"diagnosis,omitempty"`
 }
 
 func (a *Alert) clone() Alert {
 	c := *a
+	if a.Diagnosis != nil {
+		d := *a.Diagnosis
+		c.Diagnosis = &d
+	}
 	c.Labels = maps.Clone(a.Labels)
 	c.Suppressed = slices.Clone(a.Suppressed)
 	if a.Ack != nil {

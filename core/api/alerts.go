@@ -81,6 +81,9 @@ type Alert struct {
 	AcknowledgedBy string     `json:"acknowledged_by,omitempty"`
 	AcknowledgedAt *time.Time `json:"acknowledged_at,omitempty"`
 	AckComment     string     `json:"ack_comment,omitempty"`
+	// Diagnosis is the machine's fault classifier's latest verdict while the alert was
+	// active (label and confidence only); absent without one.
+	Diagnosis *Diagnosis `json:"diagnosis,omitempty"`
 }
 
 // AlertFilter selects alerts.
