@@ -22,10 +22,30 @@ type Report struct {
 // Evaluate classifies every test example and scores the predictions. Test labels the model
 // does not know count as errors and appear as extra rows.
 func Evaluate(m *Model, test []Example) Report {
-	r := Report{Classes: m.Classes(), TrainTime: m.TrainTime}
-	for _, e := range test {
-		if !slices.Contains(r.Classes, e.Label) {
-			r.Classes = append(r.Classes, e.Label)
+	truth, preds := make([]string, len(test)), make([]string, len(test))
+	start := time.Now()
+	for i, e := range test {
+		truth[i], preds[i] = e.Label, m.PredictFeatures(e.X).Label
+	}
+	r := Score(m.Classes(), truth, preds)
+	if len(test) > 0 {
+		r.PredictTime = time.Since(start) / time.Duration(len(test))
+	}
+	r.TrainTime = m.TrainTime
+	if b, err := m.MarshalBinary(); err == nil {
+		r.ModelBytes = len(b)
+	}
+	return r
+}
+
+// Score tallies predictions (Unknown among them) against the true labels: Classes are
+// classes followed by the true labels it lacks, Confusion as in Report, Accuracy and
+// MacroF1 (the mean F1 of the classes that occur) with Unknown counted wrong.
+func Score(classes, truth, preds []string) Report {
+	r := Report{Classes: slices.Clone(classes)}
+	for _, l := range truth {
+		if !slices.Contains(r.Classes, l) {
+			r.Classes = append(r.Classes, l)
 		}
 	}
 	k := len(r.Classes)
@@ -33,13 +53,11 @@ func Evaluate(m *Model, test []Example) Report {
 	for i := range r.Confusion {
 		r.Confusion[i] = make([]int, k+1)
 	}
-	start := time.Now()
 	correct := 0
-	for _, e := range test {
-		p := m.PredictFeatures(e.X)
-		i := slices.Index(r.Classes, e.Label)
-		j := slices.Index(r.Classes, p.Label)
-		if p.Label == Unknown {
+	for n, l := range truth {
+		i := slices.Index(r.Classes, l)
+		j := slices.Index(r.Classes, preds[n])
+		if preds[n] == Unknown || j < 0 {
 			j = k
 			r.Unknown++
 		}
@@ -48,9 +66,8 @@ func Evaluate(m *Model, test []Example) Report {
 			correct++
 		}
 	}
-	if len(test) > 0 {
-		r.PredictTime = time.Since(start) / time.Duration(len(test))
-		r.Accuracy = float64(correct) / float64(len(test))
+	if len(truth) > 0 {
+		r.Accuracy = float64(correct) / float64(len(truth))
 	}
 	var f1s float64
 	n := 0
@@ -74,9 +91,6 @@ func Evaluate(m *Model, test []Example) Report {
 	}
 	if n > 0 {
 		r.MacroF1 = f1s / float64(n)
-	}
-	if b, err := m.MarshalBinary(); err == nil {
-		r.ModelBytes = len(b)
 	}
 	return r
 }

@@ -31,6 +31,10 @@ const evalUsage = `Usage:
 
   signalcraftd eval streams [--data DIR] [--seed N] --out DIR [RECIPE...]
       Builds test streams (WAV + truth CSV) from the recordings in ../shared/data.
+
+  signalcraftd eval classify DIR [--class COLUMN] [--group COLUMN] [--shaft-rpm N] [--json]
+      Fault classification: accuracy, macro-F1 and confusion matrix over leakage-free folds
+      (signalcraftd eval classify --help).
 `
 
 // runEval scores labelled recordings: clip-level AUC per dataset and model, or a recording
@@ -38,6 +42,9 @@ const evalUsage = `Usage:
 func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) > 0 && args[0] == "streams" {
 		return runEvalStreams(ctx, args[1:], stdout, stderr)
+	}
+	if len(args) > 0 && args[0] == "classify" {
+		return runEvalClassify(ctx, args[1:], stdout, stderr)
 	}
 	fs := newFlagSet("signalcraftd eval", args, stdout, stderr)
 	fs.Usage = func() {
