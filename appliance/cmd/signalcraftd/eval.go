@@ -31,6 +31,10 @@ const evalUsage = `Usage:
 
   signalcraftd eval streams [--data DIR] [--seed N] --out DIR [RECIPE...]
       Builds test streams (WAV + truth CSV) from the recordings in ../shared/data.
+
+  signalcraftd eval rul [--femto FILE.tar.gz] [--ims FILE.csv] [--json]
+      Failure prediction on run-to-failure recordings: alarm lead time and RUL estimates
+      with intervals at 10 checkpoints, PHM 2012 score (eval rul --help).
 `
 
 // runEval scores labelled recordings: clip-level AUC per dataset and model, or a recording
@@ -38,6 +42,9 @@ const evalUsage = `Usage:
 func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) > 0 && args[0] == "streams" {
 		return runEvalStreams(ctx, args[1:], stdout, stderr)
+	}
+	if len(args) > 0 && args[0] == "rul" {
+		return runEvalRUL(ctx, args[1:], stdout, stderr)
 	}
 	fs := newFlagSet("signalcraftd eval", args, stdout, stderr)
 	fs.Usage = func() {
