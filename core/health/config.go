@@ -24,33 +24,33 @@ func (e *FieldError) Unwrap() error { return ErrInvalid }
 type Config struct {
 	// BaselinePoints is how many points (after leaving out stopped ones) the healthy baseline
 	// is learned from. Default 60: one hour of 1-minute points, 2½ days of hourly ones.
-	BaselinePoints int
+	BaselinePoints int `json:"baseline_points"`
 	// Shift is the smallest rise of the level above baseline the CUSUM alarm looks for, as a
 	// fraction. Default 0.25: ISO 10816-1 (criterion II) calls a change of 25 % significant.
-	Shift float64
+	Shift float64 `json:"shift"`
 	// FailureRatio is the failure level as a multiple of the baseline. Default 6.3 (16 dB):
 	// the ratio between the zone A/B boundary (newly commissioned machines) and the zone C/D
 	// boundary ("severe enough to cause damage") of ISO 10816-1, the same for all four
 	// machine classes (0.71→4.5, 1.12→7.1, 1.8→11.2, 2.8→18 mm/s).
-	FailureRatio float64
+	FailureRatio float64 `json:"failure_ratio"`
 	// StoppedRatio: a point below StoppedRatio × baseline is the machine at rest, not a
 	// healthier machine, and is left out. Default 0.1 (−20 dB).
-	StoppedRatio float64
+	StoppedRatio float64 `json:"stopped_ratio"`
 	// Forget is the half-life of a point's weight in the degradation fit, as a fraction of the
 	// time since the fit started (scale-free: an accelerated test in hours and a plant bearing
 	// in weeks are weighed alike). 0 weighs all points equally, as Gebraeel's model does.
 	// Default 0: on FEMTO Bearing1_1, the one bearing used to choose, 0 scored best of
 	// 0, 1, 0.5, 0.25, 0.15 and 0.1 (docs/EVALUATION.md).
-	Forget float64
+	Forget float64 `json:"forget"`
 	// MinPoints is how many points after the alarm the model needs before it estimates. Default 5.
-	MinPoints int
+	MinPoints int `json:"min_points"`
 	// Draws is the number of posterior draws of the RUL distribution. Default 2000.
-	Draws int
+	Draws int `json:"draws"`
 	// Seed seeds the posterior draws: the same data and seed give the same estimate.
-	Seed uint64
+	Seed uint64 `json:"seed"`
 	// ConfidentWidth: an estimate is confident when its 90 % interval (5th to 95th
 	// percentile) is bounded and no wider than ConfidentWidth × the estimate. Default 1.
-	ConfidentWidth float64
+	ConfidentWidth float64 `json:"confident_width"`
 }
 
 // DefaultConfig returns the defaults documented on each field of [Config].

@@ -32,6 +32,7 @@ type Monitor struct {
 	// into it and the degradation model is fitted on its tail.
 	hist    []obs
 	alarm   int // index into hist of the alarm point; -1 before
+	onsetAt int // index into hist of the CUSUM's change-point estimate, set with alarm
 	last    time.Time
 	stopped int // points left out as machine at rest
 }
@@ -78,7 +79,9 @@ func (m *Monitor) Add(t time.Time, level float64) bool {
 	m.last = t
 	m.hist = append(m.hist, obs{t, level})
 	if m.cusum.Update(level) {
+		// The run of positive sums that ended in the alarm began Since−1 points earlier.
 		m.alarm = len(m.hist) - 1
+		m.onsetAt = max(0, m.alarm-(m.cusum.Since-1))
 		return true
 	}
 	return false
@@ -109,25 +112,9 @@ func (m *Monitor) State() State {
 	s.CUSUM, s.Threshold, s.Alarmed = m.cusum.S, m.cusum.H, m.cusum.Alarmed
 	if s.Alarmed {
 		s.Alarm = m.hist[m.alarm].t
-		s.Onset = m.hist[m.onset()].t
+		s.Onset = m.hist[m.onsetAt].t
 	}
 	return s
-}
-
-// onset is the index of the CUSUM's change-point estimate: the first point of the run of
-// positive sums that ended in the alarm.
-func (m *Monitor) onset() int {
-	return max(0, m.alarm-m.sinceAtAlarm())
-}
-
-func (m *Monitor) sinceAtAlarm() int {
-	// Recompute the run length at the alarm point from the history (the CUSUM goes on
-	// counting after it).
-	c := NewCUSUM(m.base, m.cfg.Shift)
-	for i := 0; i <= m.alarm; i++ {
-		c.Update(m.hist[i].level)
-	}
-	return c.Since - 1
 }
 
 // Estimate is a remaining-useful-life estimate with its interval.
@@ -191,12 +178,12 @@ func (m *Monitor) Estimate(now time.Time) (Estimate, error) {
 	case m.alarm < 0, now.Before(m.hist[m.alarm].t):
 		return Estimate{}, ErrHealthy
 	}
-	alarm, start := m.hist[m.alarm].t, m.hist[m.onset()].t
+	alarm, start := m.hist[m.alarm].t, m.hist[m.onsetAt].t
 	age := now.Sub(start).Hours()
 	phi := m.base.Level
 	failure := m.cfg.FailureRatio * phi
 	var ts, ys []float64
-	for _, o := range m.hist[m.onset():] {
+	for _, o := range m.hist[m.onsetAt:] {
 		if o.t.After(now) {
 			break
 		}
