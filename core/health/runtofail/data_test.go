@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"signalcraft/core/health"
 	"signalcraft/core/shareddata"
@@ -130,5 +131,35 @@ func TestEvaluateDeterministic(t *testing.T) {
 	}
 	if !reflect.DeepEqual(a, b) {
 		t.Error("two evaluations of the same series differ")
+	}
+}
+
+// TestEvaluateIsCausal: an estimate at a checkpoint is the same whether or not the points
+// after it exist, so nothing after a checkpoint leaks into its estimate.
+func TestEvaluateIsCausal(t *testing.T) {
+	s, err := LoadIMS(imsPath(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	full, err := Evaluate(s, health.DefaultConfig(), DefaultCheckpoints())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, frac := range DefaultCheckpoints() {
+		cut := s
+		at := s.Start.Add(time.Duration(frac * float64(s.Life())))
+		cut.Points = nil
+		for _, p := range s.Points {
+			if !p.Time.After(at) {
+				cut.Points = append(cut.Points, p)
+			}
+		}
+		r, err := Evaluate(cut, health.DefaultConfig(), []float64{frac})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := r.Checkpoints[0], full.Checkpoints[i]; got != want {
+			t.Errorf("at %.0f %%: with the future %+v, without %+v", 100*frac, want, got)
+		}
 	}
 }
