@@ -24,6 +24,8 @@ func (e *env) requestFor(t *testing.T, rt wire.Route, n int) *http.Request {
 	switch rt.Path {
 	case wire.PathMachine, wire.PathModels, wire.PathScores, wire.PathRelearn, wire.PathRetrain, wire.PathDatasets:
 		path = wire.Expand(rt.Path, "pump-1")
+	case wire.PathMachineHealth:
+		path = wire.Expand(rt.Path, "pump-1")
 	case wire.PathModel:
 		path = wire.Expand(rt.Path, "pump-1", "1")
 	case wire.PathDataset:

@@ -48,6 +48,7 @@ func (s *Server) handlers() map[string]http.HandlerFunc {
 		"DELETE " + wire.PathToken:     s.revokeToken,
 		"GET " + wire.PathAudit:        s.audit,
 	}
+	h["GET "+wire.PathMachineHealth] = s.machineHealth
 	maps.Copy(h, s.alertHandlers())
 	return h
 }

@@ -82,6 +82,8 @@ type machine struct {
 
 	events *eventLog   // writes events, holding them while the database cannot be written
 	event  store.Event // the open event as it stands (ID 0: none)
+
+	hrec healthRecorder // the hourly health record (health.go)
 }
 
 // Status is one machine's live state, for the status view and later the API.
@@ -177,6 +179,7 @@ func (m *machine) run(ctx context.Context, out sinks) {
 		select {
 		case <-ctx.Done():
 			m.drain(buf, out)
+			m.flushHealth(out)
 			if m.rec != nil {
 				m.rec.Finish() // an event's clip still recording keeps what it has
 			}
@@ -431,6 +434,7 @@ func (m *machine) window(t time.Time, vec []float64, out sinks) {
 	if err := out.batch.Add(sc); err != nil {
 		m.log.Error("queue score", "err", err)
 	}
+	m.recordHealth(t, feat, res, out)
 	// The verdict of the fault classifier on an event that opens now (nil without one), so
 	// that the alert the window may fire carries it from its first notification.
 	var verdict *store.Diagnosis

@@ -83,6 +83,7 @@ var Routes = append([]Route{
 	{"POST", PathTokens, RoleAdmin, true, "Create a token (CreateTokenRequest → 201 CreatedToken); the secret is shown only here."},
 	{"DELETE", PathToken, RoleAdmin, true, "Revoke a token (204)."},
 	{"GET", PathAudit, RoleAdmin, false, "The audit log, newest first ([]AuditEntry); filters: actor, action, target, before, limit."},
+	{"GET", PathMachineHealth, RoleViewer, false, "A machine's hourly health record, degradation alarm and remaining-useful-life estimate (MachineHealth); from, to select the hours."},
 }, AlertRoutes...)
 
 // Expand fills the {name} parameters of a route path in order, escaping

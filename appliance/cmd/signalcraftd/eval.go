@@ -35,6 +35,10 @@ const evalUsage = `Usage:
   signalcraftd eval classify DIR [--class COLUMN] [--group COLUMN] [--shaft-rpm N] [--json]
       Fault classification: accuracy, macro-F1 and confusion matrix over leakage-free folds
       (signalcraftd eval classify --help).
+
+  signalcraftd eval rul [--femto FILE.tar.gz] [--ims FILE.csv] [--json]
+      Failure prediction on run-to-failure recordings: alarm lead time and RUL estimates
+      with intervals at 10 checkpoints, PHM 2012 score (eval rul --help).
 `
 
 // runEval scores labelled recordings: clip-level AUC per dataset and model, or a recording
@@ -45,6 +49,9 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	if len(args) > 0 && args[0] == "classify" {
 		return runEvalClassify(ctx, args[1:], stdout, stderr)
+	}
+	if len(args) > 0 && args[0] == "rul" {
+		return runEvalRUL(ctx, args[1:], stdout, stderr)
 	}
 	fs := newFlagSet("signalcraftd eval", args, stdout, stderr)
 	fs.Usage = func() {
