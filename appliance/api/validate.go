@@ -58,6 +58,9 @@ func MachineFromWire(w wire.Machine) (config.Machine, []wire.FieldError) {
 	var g config.Diagnosis
 	if w.Diagnosis != nil {
 		g = config.Diagnosis{ShaftRPM: w.Diagnosis.ShaftRPM, Model: w.Diagnosis.Model}
+		if b := w.Diagnosis.Bearing; b != nil {
+			g.Bearing = &config.BearingOrders{BPFO: b.BPFO, BPFI: b.BPFI, BSF: b.BSF, FTF: b.FTF}
+		}
 		g.Default()
 	}
 	return config.Machine{ID: w.ID, Name: w.Name, Kind: w.Kind, Line: w.Line,
@@ -76,6 +79,9 @@ func MachineToWire(mc config.Machine) wire.Machine {
 		Sensor: wire.SensorBinding{Source: mc.Sensor.Source, Channel: mc.Sensor.Channel}, Detection: w}
 	if mc.Diagnosis.Enabled() {
 		out.Diagnosis = &wire.MachineDiagnosis{ShaftRPM: mc.Diagnosis.ShaftRPM, Model: mc.Diagnosis.Model}
+		if b := mc.Diagnosis.Bearing; b != nil {
+			out.Diagnosis.Bearing = &wire.BearingOrders{BPFO: b.BPFO, BPFI: b.BPFI, BSF: b.BSF, FTF: b.FTF}
+		}
 	}
 	return out
 }

@@ -20,6 +20,7 @@ import (
 
 	"signalcraft/core/alert"
 	"signalcraft/core/detect"
+	"signalcraft/core/dsp"
 	"signalcraft/core/notify"
 )
 
@@ -154,6 +155,27 @@ const MaxShaftRPM = 60000
 type Diagnosis struct {
 	ShaftRPM float64 `yaml:"shaft_rpm"` // the monitored shaft's speed; 0: no fault classifier
 	Model    string  `yaml:"model"`     // svm, rf or rf+svm ["svm", the best measured]
+	// Bearing holds the monitored bearing's defect frequencies as orders of the shaft speed
+	// (from its maker's data sheet); nil: an SKF 6205 (dsp.CWRU6205).
+	Bearing *BearingOrders `yaml:"bearing"`
+}
+
+// BearingOrders are a bearing's defect frequencies in orders of the shaft speed.
+type BearingOrders struct {
+	BPFO float64 `yaml:"bpfo"` // ball pass frequency, outer race
+	BPFI float64 `yaml:"bpfi"` // ball pass frequency, inner race
+	BSF  float64 `yaml:"bsf"`  // ball spin frequency
+	FTF  float64 `yaml:"ftf"`  // fundamental train (cage) frequency
+}
+
+// Orders returns the bearing's defect orders for the classifier's front end; the zero value
+// (the front end's default) without a bearing configured.
+func (d Diagnosis) Orders() dsp.BearingOrders {
+	if d.Bearing == nil {
+		return dsp.BearingOrders{}
+	}
+	b := d.Bearing
+	return dsp.BearingOrders{BPFO: b.BPFO, BPFI: b.BPFI, BSF: b.BSF, FTF: b.FTF}
 }
 
 // Enabled reports whether the machine has a fault classifier configured.
@@ -662,6 +684,16 @@ func (m *Machine) Problems() []*FieldError {
 		bad("diagnosis.model", g.Model, "must be one of "+strings.Join(DiagnosisModels, ", "))
 	case g.Model != "" && g.ShaftRPM == 0:
 		bad("diagnosis.model", g.Model, "needs diagnosis.shaft_rpm: fault frequencies are orders of the shaft speed")
+	}
+	if b := g.Bearing; b != nil {
+		for _, o := range []struct {
+			name string
+			v    float64
+		}{{"bpfo", b.BPFO}, {"bpfi", b.BPFI}, {"bsf", b.BSF}, {"ftf", b.FTF}} {
+			if math.IsNaN(o.v) || o.v <= 0 || o.v > 50 {
+				bad("diagnosis.bearing."+o.name, o.v, "must be an order of the shaft speed above 0 and at most 50 (from the bearing's data sheet)")
+			}
+		}
 	}
 	return out
 }

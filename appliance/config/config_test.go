@@ -92,6 +92,8 @@ func TestParseErrors(t *testing.T) {
 			`machines[0].diagnosis.model "cnn": must be one of svm, rf, rf+svm`},
 		{"classifier without a shaft speed", [2]string{"", ""}, "    diagnosis: {model: rf}\n",
 			`machines[0].diagnosis.model "rf": needs diagnosis.shaft_rpm`},
+		{"bearing order out of range", [2]string{"", ""}, "    diagnosis: {shaft_rpm: 1797, bearing: {bpfo: 3.1, bpfi: 0, bsf: 2, ftf: 0.4}}\n",
+			`machines[0].diagnosis.bearing.bpfi 0: must be an order of the shaft speed above 0 and at most 50`},
 		{"unknown source", [2]string{"source: mic,", "source: mike,"}, "",
 			`machines[0].sensor.source "mike": no source has this id`},
 		{"channel out of range", [2]string{"channel: 0}", "channel: 2}"}, "",

@@ -115,6 +115,17 @@ func TestAPIServedByDaemon(t *testing.T) {
 	if s := m.Status()[1]; s.Name != pump.Name {
 		t.Errorf("status name %q after update", s.Name)
 	}
+	// A shaft speed and bearing give the pump a fault classifier's settings; a client that
+	// does not know the field (no diagnosis in its PUT) keeps them.
+	pump.Diagnosis = &wire.MachineDiagnosis{ShaftRPM: 1480, Bearing: &wire.BearingOrders{BPFO: 3.1, BPFI: 4.9, BSF: 2.0, FTF: 0.39}}
+	upd, err := c.UpdateMachine(ctx, pump)
+	if err != nil || upd.Diagnosis == nil || upd.Diagnosis.Model != "svm" || upd.Diagnosis.Bearing == nil || upd.Diagnosis.Bearing.BPFI != 4.9 {
+		t.Fatalf("diagnosis settings: %+v, %v; want shaft 1480 rpm, svm by default, the bearing's orders", upd.Diagnosis, err)
+	}
+	pump.Diagnosis, pump.Name = nil, "Coolant pump 2"
+	if upd, err = c.UpdateMachine(ctx, pump); err != nil || upd.Diagnosis == nil || upd.Diagnosis.ShaftRPM != 1480 {
+		t.Fatalf("a PUT without diagnosis: %+v, %v; want it kept", upd.Diagnosis, err)
+	}
 	bad := pump
 	bad.Sensor.Channel = 7
 	_, err = c.UpdateMachine(ctx, bad)

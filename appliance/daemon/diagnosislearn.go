@@ -53,7 +53,7 @@ func (t DiagnosisTraining) Run(ctx context.Context, man dataset.Manifest, ver st
 	if !mc.Diagnosis.Enabled() {
 		return "", 0, fmt.Errorf("machine %q: no shaft speed configured (diagnosis.shaft_rpm)", mc.ID)
 	}
-	fe := diagnose.FrontEnd{Rate: t.Rate, ShaftHz: mc.Diagnosis.ShaftRPM / 60}
+	fe := diagnose.FrontEnd{Rate: t.Rate, ShaftHz: mc.Diagnosis.ShaftRPM / 60, Orders: mc.Diagnosis.Orders()}
 	if err := fe.Validate(); err != nil {
 		return "", 0, fmt.Errorf("machine %q: %w", mc.ID, err)
 	}

@@ -89,6 +89,17 @@ type Machine struct {
 type MachineDiagnosis struct {
 	ShaftRPM float64 `json:"shaft_rpm"`       // 0 turns the classifier off
 	Model    string  `json:"model,omitempty"` // svm, rf, rf+svm ["svm"]
+	// Bearing is the monitored bearing's defect frequencies in orders of the shaft speed;
+	// absent: an SKF 6205.
+	Bearing *BearingOrders `json:"bearing,omitempty"`
+}
+
+// BearingOrders are a bearing's defect frequencies in orders of the shaft speed.
+type BearingOrders struct {
+	BPFO float64 `json:"bpfo"`
+	BPFI float64 `json:"bpfi"`
+	BSF  float64 `json:"bsf"`
+	FTF  float64 `json:"ftf"`
 }
 
 // Paths of a Machine's fields as FieldError.Field names them, so forms can put each error
