@@ -65,6 +65,9 @@ type Deps struct {
 	// whatever the appliance links to it (its machine's anomaly alerts); nil
 	// acknowledges the event alone in DB. Errors as DB.AcknowledgeEventComment.
 	AcknowledgeEvent func(ctx context.Context, id int64, who, comment string, audit ...store.AuditEntry) error
+	// ClipsDir is the directory of the events' audio clips (store.Clip.Path is relative to
+	// it); "" makes every clip's audio and spectrogram answer not found.
+	ClipsDir string
 }
 
 // Options tune the server. Zero values take the defaults.
