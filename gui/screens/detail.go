@@ -51,6 +51,7 @@ type detailScreen struct {
 	sensor     *widget.Label
 	events     *fyne.Container
 	models     *modelsCard
+	history    *historyCard
 }
 
 func newDetailScreen(u *UI, m *machine) *detailScreen {
@@ -84,9 +85,11 @@ func newDetailScreen(u *UI, m *machine) *detailScreen {
 	chart := container.NewBorder(nil, d.scoreText, nil, nil, container.NewBorder(nil, nil, d.axis, nil, d.chart))
 
 	d.models = newModelsCard(u, m)
+	d.history = newHistoryCard(u, m)
 	left := container.NewVBox(
 		widget.NewCard(u.T("detail.spectrum"), "", spectro),
 		widget.NewCard(u.T("detail.score"), "", chart),
+		widget.NewCard(u.T("hist.title"), "", d.history.root),
 	)
 
 	d.meter = newLevelMeter()
