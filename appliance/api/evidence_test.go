@@ -309,3 +309,52 @@ func BenchmarkHistoryWeek(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkClipSpectrogram is GET clips/{id}/spectrogram end to end (read the WAV, compute,
+// quantise, JSON over loopback) for a typical clip (20 s at 16 kHz: 10 s pre-roll, 10 s
+// post-roll) and the longest one the defaults allow (70 s at 48 kHz: 10 s pre-roll, 60 s
+// max post-roll).
+func BenchmarkClipSpectrogram(b *testing.B) {
+	for _, tc := range []struct {
+		name          string
+		rate, seconds int
+	}{{"20s-16kHz", 16000, 20}, {"70s-48kHz", 48000, 70}} {
+		b.Run(tc.name, func(b *testing.B) {
+			e := newEnv(b, Options{})
+			ctx := context.Background()
+			x := make([]float32, tc.rate*tc.seconds)
+			for i := range x {
+				x[i] = float32(0.1 * math.Sin(float64(i)*0.05))
+			}
+			var buf bytes.Buffer
+			if err := wav.Encode(&buf, tc.rate, [][]float32{x}); err != nil {
+				b.Fatal(err)
+			}
+			ev, err := e.db.OpenEvent(ctx, store.Event{MachineID: "fan-2", Start: e.clk.Now(), PeakScore: 3, Threshold: 2})
+			if err != nil {
+				b.Fatal(err)
+			}
+			rel := fmt.Sprintf("fan-2/%d.wav", ev)
+			if err := os.MkdirAll(filepath.Join(e.clipsDir, "fan-2"), 0o750); err != nil {
+				b.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(e.clipsDir, filepath.FromSlash(rel)), buf.Bytes(), 0o640); err != nil {
+				b.Fatal(err)
+			}
+			sum := sha256.Sum256(buf.Bytes())
+			id, err := e.db.AddClip(ctx, store.Clip{EventID: ev, MachineID: "fan-2", Path: rel, Start: e.clk.Now(),
+				Duration: time.Duration(tc.seconds) * time.Second, Frames: int64(len(x)), SampleRate: tc.rate, Channels: 1,
+				Size: int64(buf.Len()), SHA256: hex.EncodeToString(sum[:])})
+			if err != nil {
+				b.Fatal(err)
+			}
+			c := e.client(wire.RoleViewer)
+			b.ResetTimer()
+			for b.Loop() {
+				if sp, err := c.ClipSpectrogram(ctx, id, 0); err != nil || sp.Columns != spectrogramColumns {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
