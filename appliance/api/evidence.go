@@ -1,6 +1,7 @@
 package api
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -270,27 +271,31 @@ func (s *Server) clipSpectrogram(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer f.Close()
-	rd, err := wav.NewReader(f)
+	body, err := s.spectro.compute(r.Context(), spectroKey(c.ID, c.SHA256, int(cols)), func() ([]byte, error) {
+		rd, err := wav.NewReader(f)
+		if err != nil {
+			return nil, fmt.Errorf("clip %d: %w", c.ID, err)
+		}
+		format := rd.Format()
+		mono, err := readMono(rd)
+		if err != nil {
+			return nil, fmt.Errorf("clip %d: %w", c.ID, err)
+		}
+		if len(mono) == 0 {
+			return nil, wire.Errorf(wire.CodeNotFound, "clip %d of event %d (machine %s) holds no sound", c.ID, c.EventID, c.MachineID)
+		}
+		sp, err := dsp.LogMelSpectrogram(mono, format.SampleRate, spectrogramBands, int(cols))
+		if err != nil {
+			return nil, fmt.Errorf("clip %d: %w", c.ID, err)
+		}
+		return json.Marshal(SpectrogramToWire(c.ID, format.SampleRate, sp))
+	})
 	if err != nil {
-		s.writeError(w, r, fmt.Errorf("clip %d: %w", c.ID, err))
+		s.writeError(w, r, err)
 		return
 	}
-	format := rd.Format()
-	mono, err := readMono(rd)
-	if err != nil {
-		s.writeError(w, r, fmt.Errorf("clip %d: %w", c.ID, err))
-		return
-	}
-	if len(mono) == 0 {
-		s.writeError(w, r, wire.Errorf(wire.CodeNotFound, "clip %d of event %d (machine %s) holds no sound", c.ID, c.EventID, c.MachineID))
-		return
-	}
-	sp, err := dsp.LogMelSpectrogram(mono, format.SampleRate, spectrogramBands, int(cols))
-	if err != nil {
-		s.writeError(w, r, fmt.Errorf("clip %d: %w", c.ID, err))
-		return
-	}
-	writeJSON(w, http.StatusOK, SpectrogramToWire(c.ID, format.SampleRate, sp))
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = w.Write(append(body, '\n'))
 }
 
 // readMono reads every frame of rd, averaging the channels.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -12,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -310,6 +312,57 @@ func BenchmarkHistoryWeek(b *testing.B) {
 	}
 }
 
+// TestSpectroCache: an answer is computed once per clip, SHA-256 and width, computations
+// never overlap, and the oldest answers go first.
+func TestSpectroCache(t *testing.T) {
+	c := newSpectroCache(2)
+	ctx := context.Background()
+	var mu sync.Mutex
+	running, most, calls := 0, 0, 0
+	work := func(body string) func() ([]byte, error) {
+		return func() ([]byte, error) {
+			mu.Lock()
+			running++
+			calls++
+			most = max(most, running)
+			mu.Unlock()
+			time.Sleep(time.Millisecond) // widen the window for an overlap
+			mu.Lock()
+			running--
+			mu.Unlock()
+			return []byte(body), nil
+		}
+	}
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			key := spectroKey(int64(i%2), "ab", 256)
+			if b, err := c.compute(ctx, key, work(key)); err != nil || string(b) != key {
+				t.Errorf("compute(%s) = %q, %v", key, b, err)
+			}
+		}()
+	}
+	wg.Wait()
+	if calls != 2 || most != 1 {
+		t.Errorf("%d computations (want 2, one per key), %d at once (want 1)", calls, most)
+	}
+	c.compute(ctx, spectroKey(2, "ab", 256), work("c")) // evicts clip 0, the least recent
+	if _, ok := c.get(spectroKey(0, "ab", 256)); ok {
+		t.Error("the oldest answer was kept beyond the cache's size")
+	}
+	if _, ok := c.get(spectroKey(1, "ab", 256)); !ok {
+		t.Error("a recent answer was evicted")
+	}
+	if _, err := c.compute(ctx, "x", func() ([]byte, error) { return nil, errors.New("bad wav") }); err == nil {
+		t.Error("an error was swallowed")
+	}
+	if _, ok := c.get("x"); ok {
+		t.Error("a failure was cached")
+	}
+}
+
 // BenchmarkClipSpectrogram is GET clips/{id}/spectrogram end to end (read the WAV, compute,
 // quantise, JSON over loopback) for a typical clip (20 s at 16 kHz: 10 s pre-roll, 10 s
 // post-roll) and the longest one the defaults allow (70 s at 48 kHz: 10 s pre-roll, 60 s
@@ -351,6 +404,7 @@ func BenchmarkClipSpectrogram(b *testing.B) {
 			c := e.client(wire.RoleViewer)
 			b.ResetTimer()
 			for b.Loop() {
+				e.srv.spectro = newSpectroCache(32) // computed every time: the first view's cost
 				if sp, err := c.ClipSpectrogram(ctx, id, 0); err != nil || sp.Columns != spectrogramColumns {
 					b.Fatal(err)
 				}

@@ -140,6 +140,7 @@ type Server struct {
 
 	guard    *authGuard
 	authLogs *logLimiter
+	spectro  *spectroCache // clip spectrograms (evidence.go)
 }
 
 // NewServer checks deps, subscribes to the live updates and builds the routes.
@@ -155,7 +156,7 @@ func NewServer(d Deps, o Options) (*Server, error) {
 	}
 	now := o.Now()
 	s := &Server{d: d, o: o, log: o.Logger, started: now, touched: map[int64]time.Time{},
-		guard: newAuthGuard(o.Auth), authLogs: newLogLimiter(o.Auth.LogEvery, o.Now)}
+		guard: newAuthGuard(o.Auth), authLogs: newLogLimiter(o.Auth.LogEvery, o.Now), spectro: newSpectroCache(32)}
 	// Sequence numbers start at the start time in microseconds, so they keep
 	// increasing across restarts and a client's stale Last-Event-ID is
 	// always older than anything new.
