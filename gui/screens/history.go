@@ -169,6 +169,9 @@ func (c *historyCard) show() {
 	}
 	c.axis.Refresh()
 	c.chart.Refresh()
+	if d := u.detail; d != nil && d.history == c {
+		d.relayout()
+	}
 }
 
 // historyTop is the top of the chart's range: a quarter above the threshold, or a little
