@@ -89,7 +89,7 @@ func historyQuery(r *http.Request, now time.Time) (wire.HistoryQuery, error) {
 	if q.To, err = queryTime(r, "to"); err != nil {
 		return q, err
 	}
-	points, err := queryInt(r, "points", wire.HistoryDefPoints, wire.HistoryMaxPoints)
+	points, err := queryInt(r, "points", wire.HistoryDefaultPoints, wire.HistoryMaxPoints)
 	if err != nil {
 		return q, err
 	}

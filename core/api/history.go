@@ -19,12 +19,12 @@ const (
 
 // Spans that choose a history's resolution, and its limits.
 const (
-	HistoryRawMax      = 2 * time.Hour
-	History1mMax       = 48 * time.Hour
-	HistoryMaxSpan     = 366 * 24 * time.Hour
-	HistoryDefPoints   = 600
-	HistoryMaxPoints   = 5000
-	HistoryDefaultSpan = time.Hour
+	HistoryRawMax        = 2 * time.Hour
+	History1mMax         = 48 * time.Hour
+	HistoryMaxSpan       = 366 * 24 * time.Hour
+	HistoryDefaultPoints = 600
+	HistoryMaxPoints     = 5000
+	HistoryDefaultSpan   = time.Hour
 )
 
 // HistoryResolution returns the resolution GET machines/{id}/history reads for a span.

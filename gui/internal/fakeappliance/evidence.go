@@ -44,7 +44,7 @@ func (s *Server) history(w http.ResponseWriter, r *http.Request) {
 	}
 	points, _ := strconv.Atoi(r.URL.Query().Get("points"))
 	if points <= 0 {
-		points = api.HistoryDefPoints
+		points = api.HistoryDefaultPoints
 	}
 	writeJSON(w, 200, History(id, s.opt.Now(), span, points))
 }

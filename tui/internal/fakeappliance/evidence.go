@@ -118,7 +118,7 @@ func (s *Server) evidence(w http.ResponseWriter, r *http.Request, parts []string
 		}
 		points, _ := strconv.Atoi(r.URL.Query().Get("points"))
 		if points <= 0 {
-			points = api.HistoryDefPoints
+			points = api.HistoryDefaultPoints
 		}
 		writeJSON(w, 200, FixtureHistory(parts[1], thr, span, points))
 	case parts[0] == "events" && parts[2] == "clips":
