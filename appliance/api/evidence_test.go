@@ -348,7 +348,8 @@ func TestSpectroCache(t *testing.T) {
 	if calls != 2 || most != 1 {
 		t.Errorf("%d computations (want 2, one per key), %d at once (want 1)", calls, most)
 	}
-	c.compute(ctx, spectroKey(2, "ab", 256), work("c")) // evicts clip 0, the least recent
+	c.get(spectroKey(1, "ab", 256))                     // clip 1 the most recent, clip 0 the least
+	c.compute(ctx, spectroKey(2, "ab", 256), work("c")) // evicts clip 0
 	if _, ok := c.get(spectroKey(0, "ab", 256)); ok {
 		t.Error("the oldest answer was kept beyond the cache's size")
 	}
