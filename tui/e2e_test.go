@@ -3,6 +3,8 @@ package tui_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -93,6 +95,7 @@ machines:
     line: line-t
     sensor: {source: rec, channel: 0}
     detection: {model: mahalanobis, learning: 10s}
+clips: {post_roll: 3s, max_post_roll: 5s}   # the clip is saved 5 s into the anomaly
 `, dir, sock, port, wavPath)
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
@@ -155,8 +158,12 @@ machines:
 		}
 		return string(out)
 	}
-	tuiCmd := fmt.Sprintf("env SIGNALCRAFT_TOKEN=%s TERM=xterm-256color %s --url https://%s --fingerprint %s --known-file %s",
-		secret, bin("signalcraft"), addr, fp, filepath.Join(dir, "known"))
+	downloads := filepath.Join(dir, "downloads")
+	if err := os.Mkdir(downloads, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	tuiCmd := fmt.Sprintf("env SIGNALCRAFT_TOKEN=%s TERM=xterm-256color %s --url https://%s --fingerprint %s --known-file %s --download-dir %s",
+		secret, bin("signalcraft"), addr, fp, filepath.Join(dir, "known"), downloads)
 	tmux("new-session", "-d", "-s", "e2e", "-x", "120", "-y", "30", tuiCmd)
 	defer exec.Command(tmuxBin, "-L", tmuxSock, "kill-server").Run()
 	screen := func() string { return tmux("capture-pane", "-p", "-t", "e2e") }
@@ -198,6 +205,42 @@ machines:
 		return strings.Contains(s, "Event #"+id+" acknowledged.") && strings.Contains(s, "✓ tech-e2e")
 	})
 	t.Logf("events page after acknowledging:\n%s", screen())
+
+	// Enter: the event's clip (saved once its post-roll is recorded; r asks again) with its
+	// spectrogram; d downloads the WAV, byte for byte the appliance's file.
+	key("Enter")
+	clipLine := regexp.MustCompile(`▶ #(\d+)\s+\S+\s+\d+\.\d s\s+16 kHz mono`)
+	clipPolls := 0
+	s = waitScreen("the event's clip and spectrogram", 30*time.Second, func(s string) bool {
+		if clipPolls++; clipPolls%10 == 0 {
+			key("r")
+		}
+		return clipLine.MatchString(s) && strings.Contains(s, "Spectrogram of clip #") && strings.Contains(s, "▀▀▀")
+	})
+	clipID := clipLine.FindStringSubmatch(s)[1]
+	t.Logf("event view:\n%s", s)
+	key("d")
+	waitScreen("the saved clip", 15*time.Second, func(s string) bool { return strings.Contains(s, "Saved clip #"+clipID+" to "+downloads) })
+	saved, err := filepath.Glob(filepath.Join(downloads, "pump-e2e-event"+id+"-clip"+clipID+".wav"))
+	if err != nil || len(saved) != 1 {
+		t.Fatalf("downloaded clip not in %s: %v %v", downloads, saved, err)
+	}
+	got, err := os.ReadFile(saved[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cid int64
+	fmt.Sscan(clipID, &cid)
+	var eid0 int64
+	fmt.Sscan(id, &eid0)
+	clips, err := admin.EventClips(ctx, eid0)
+	if err != nil || len(clips) != 1 || clips[0].ID != cid {
+		t.Fatalf("clips of event %s: %+v, %v", id, clips, err)
+	}
+	if sum := sha256.Sum256(got); hex.EncodeToString(sum[:]) != clips[0].SHA256 || int64(len(got)) != clips[0].Size {
+		t.Errorf("downloaded %d bytes, sha256 %x; the appliance recorded %d bytes, %s", len(got), sum, clips[0].Size, clips[0].SHA256)
+	}
+	key("Escape")
 
 	// Page 6: the daemon's default rules raise an anomaly alert for the machine (its default
 	// receiver only logs). r reloads the page while waiting for it to fire.

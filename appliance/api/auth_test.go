@@ -49,6 +49,12 @@ func (e *env) requestFor(t *testing.T, rt wire.Route, n int) *http.Request {
 			t.Fatal(err)
 		}
 		path = wire.Expand(rt.Path, fmt.Sprint(c.Token.ID))
+	case wire.PathHistory:
+		path = wire.Expand(rt.Path, "pump-1")
+	case wire.PathEventClips:
+		path = wire.Expand(rt.Path, fmt.Sprint(e.event))
+	case wire.PathClipAudio, wire.PathClipSpectrogram:
+		path = wire.Expand(rt.Path, fmt.Sprint(e.clip))
 	case wire.PathAlertAck, wire.PathAlertDeliveries:
 		path = wire.Expand(rt.Path, fakeFingerprint)
 	case wire.PathSilence:

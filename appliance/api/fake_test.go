@@ -148,6 +148,8 @@ type env struct {
 	ts       *httptest.Server
 	tokens   map[wire.Role]string // role → secret
 	event    int64                // an open event of pump-1
+	clip     int64                // the clip of event, a WAV file under clipsDir
+	clipsDir string
 	// streams counts requests for the live stream.
 	streams atomic.Int64
 }
@@ -183,12 +185,15 @@ func newEnv(t testing.TB, o Options) *env {
 	alerting := newFakeAlerting(db, clk.Now)
 	deps := fake.deps(db)
 	deps.Alerting = alerting
+	deps.ClipsDir = t.TempDir()
+	clip := addTestClip(t, db, deps.ClipsDir, ev, "pump-1", t0.Add(-time.Minute))
 	srv, err := NewServer(deps, o)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { srv.Close() })
-	e := &env{t: t, db: db, clk: clk, fake: fake, alerting: alerting, srv: srv, tokens: map[wire.Role]string{}, event: ev}
+	e := &env{t: t, db: db, clk: clk, fake: fake, alerting: alerting, srv: srv, tokens: map[wire.Role]string{}, event: ev,
+		clip: clip, clipsDir: deps.ClipsDir}
 	for _, r := range wire.Roles {
 		c, err := createToken(ctx, db, string(r)+"-token", r, time.Time{}, clk.Now(), "local:test")
 		if err != nil {

@@ -50,6 +50,7 @@ func (s *Server) handlers() map[string]http.HandlerFunc {
 	}
 	h["GET "+wire.PathMachineHealth] = s.machineHealth
 	maps.Copy(h, s.alertHandlers())
+	maps.Copy(h, s.evidenceHandlers())
 	return h
 }
 

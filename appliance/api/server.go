@@ -65,6 +65,9 @@ type Deps struct {
 	// whatever the appliance links to it (its machine's anomaly alerts); nil
 	// acknowledges the event alone in DB. Errors as DB.AcknowledgeEventComment.
 	AcknowledgeEvent func(ctx context.Context, id int64, who, comment string, audit ...store.AuditEntry) error
+	// ClipsDir is the directory of the events' audio clips (store.Clip.Path is relative to
+	// it); "" makes every clip's audio and spectrogram answer not found.
+	ClipsDir string
 }
 
 // Options tune the server. Zero values take the defaults.
@@ -137,6 +140,7 @@ type Server struct {
 
 	guard    *authGuard
 	authLogs *logLimiter
+	spectro  *spectroCache // clip spectrograms (evidence.go)
 }
 
 // NewServer checks deps, subscribes to the live updates and builds the routes.
@@ -152,7 +156,7 @@ func NewServer(d Deps, o Options) (*Server, error) {
 	}
 	now := o.Now()
 	s := &Server{d: d, o: o, log: o.Logger, started: now, touched: map[int64]time.Time{},
-		guard: newAuthGuard(o.Auth), authLogs: newLogLimiter(o.Auth.LogEvery, o.Now)}
+		guard: newAuthGuard(o.Auth), authLogs: newLogLimiter(o.Auth.LogEvery, o.Now), spectro: newSpectroCache(32)}
 	// Sequence numbers start at the start time in microseconds, so they keep
 	// increasing across restarts and a client's stale Last-Event-ID is
 	// always older than anything new.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -40,6 +41,8 @@ func (m *Main) serveAPI(ctx context.Context) error {
 		// Acknowledging an event also acknowledges its machine's anomaly alerts (acklink.go).
 		Retrain:          m.retrainFunc(),
 		AcknowledgeEvent: m.alerts.AcknowledgeEvent,
+		// Clips saved before clips were turned off are still served.
+		ClipsDir: filepath.Join(m.cfg.DataDir, clipsDir),
 	}, api.Options{Logger: m.log.With("component", "api"), Now: m.o.Now, BuildVersion: m.o.Version,
 		AuthFailed: m.obs.metrics.AuthFailed, ConnRefused: m.obs.metrics.ConnRefused})
 	if err != nil {

@@ -84,6 +84,10 @@ var Routes = append([]Route{
 	{"DELETE", PathToken, RoleAdmin, true, "Revoke a token (204)."},
 	{"GET", PathAudit, RoleAdmin, false, "The audit log, newest first ([]AuditEntry); filters: actor, action, target, before, limit."},
 	{"GET", PathMachineHealth, RoleViewer, false, "A machine's hourly health record, degradation alarm and remaining-useful-life estimate (MachineHealth); from, to select the hours."},
+	{"GET", PathHistory, RoleViewer, false, "Score history over hours to weeks (ScoreHistory): min/mean/max per step from raw scores (span ≤ 2 h), 1-minute (≤ 2 days) or 1-hour rollups; from, to, span, points; N = 0 marks a gap."},
+	{"GET", PathEventClips, RoleViewer, false, "An event's saved audio clips ([]ClipInfo), with whether the file is still on the appliance and uploaded to S3."},
+	{"GET", PathClipAudio, RoleOperator, false, "A clip's WAV file (audio/wav, Content-Disposition, Range requests); 404 naming the clip if its file is gone. Operator: recordings may hold speech."},
+	{"GET", PathClipSpectrogram, RoleViewer, false, "A clip's log-mel spectrogram as a matrix of 0-255 levels the client colours (Spectrogram); columns (default 256)."},
 }, AlertRoutes...)
 
 // Expand fills the {name} parameters of a route path in order, escaping
@@ -103,3 +107,11 @@ func Expand(path string, params ...string) string {
 	b.WriteString(path)
 	return b.String()
 }
+
+// Paths of the history and evidence routes (issue 12).
+const (
+	PathHistory         = Prefix + "machines/{id}/history"
+	PathEventClips      = Prefix + "events/{id}/clips"
+	PathClipAudio       = Prefix + "clips/{id}/audio"
+	PathClipSpectrogram = Prefix + "clips/{id}/spectrogram"
+)

@@ -192,12 +192,16 @@ func (r Resolution) Duration() time.Duration {
 
 // Rollup aggregates the windows of one machine in one UTC-aligned bucket.
 type Rollup struct {
-	MachineID        string
-	Resolution       Resolution
-	BucketStart      time.Time
-	N                int64 // windows in the bucket
-	MeanScore        float64
-	MaxScore         float64
+	MachineID   string
+	Resolution  Resolution
+	BucketStart time.Time
+	N           int64 // windows in the bucket
+	MeanScore   float64
+	MaxScore    float64
+	// MinScore is the lowest score when HasMin; buckets begun before migration 0020
+	// have no recorded minimum.
+	MinScore         float64
+	HasMin           bool
 	MeanDBFS         float64
 	MaxDBFS          float64
 	AnomalousWindows int64
@@ -212,17 +216,19 @@ type rollupKey struct {
 type rollupAcc struct {
 	n, anomalous       int64
 	sumScore, maxScore float64
+	minScore           float64
 	sumDBFS, maxDBFS   float64
 }
 
 func (a *rollupAcc) add(s *Score) {
 	if a.n == 0 {
-		a.maxScore, a.maxDBFS = s.Score, s.LevelDBFS
+		a.maxScore, a.minScore, a.maxDBFS = s.Score, s.Score, s.LevelDBFS
 	}
 	a.n++
 	a.sumScore += s.Score
 	a.sumDBFS += s.LevelDBFS
 	a.maxScore = max(a.maxScore, s.Score)
+	a.minScore = min(a.minScore, s.Score)
 	a.maxDBFS = max(a.maxDBFS, s.LevelDBFS)
 	if s.Anomalous {
 		a.anomalous++
@@ -298,12 +304,13 @@ func (db *DB) WriteScores(ctx context.Context, scores []Score) (int, error) {
 			return nil
 		}
 		up, err := tx.PrepareContext(ctx, `INSERT INTO score_rollups
-			(machine_id, resolution, bucket_start_ms, n, sum_score, max_score, sum_dbfs, max_dbfs, anomalous_windows)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+			(machine_id, resolution, bucket_start_ms, n, sum_score, max_score, sum_dbfs, max_dbfs, anomalous_windows, min_score)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (machine_id, resolution, bucket_start_ms) DO UPDATE SET
 				n = n + excluded.n,
 				sum_score = sum_score + excluded.sum_score,
 				max_score = max(max_score, excluded.max_score),
+				min_score = min(min_score, excluded.min_score),
 				sum_dbfs = sum_dbfs + excluded.sum_dbfs,
 				max_dbfs = max(max_dbfs, excluded.max_dbfs),
 				anomalous_windows = anomalous_windows + excluded.anomalous_windows`)
@@ -313,7 +320,7 @@ func (db *DB) WriteScores(ctx context.Context, scores []Score) (int, error) {
 		defer up.Close()
 		for k, a := range acc {
 			if _, err := up.ExecContext(ctx, k.machine, string(k.res), k.bucket, a.n, a.sumScore, a.maxScore,
-				a.sumDBFS, a.maxDBFS, a.anomalous); err != nil {
+				a.sumDBFS, a.maxDBFS, a.anomalous, a.minScore); err != nil {
 				return err
 			}
 		}
@@ -380,7 +387,7 @@ func (db *DB) Rollups(ctx context.Context, machineID string, res Resolution, fro
 	}
 	lo, hi := timeRange(from, to)
 	rows, err := db.r.QueryContext(ctx, `SELECT machine_id, resolution, bucket_start_ms, n, sum_score, max_score,
-			sum_dbfs, max_dbfs, anomalous_windows
+			sum_dbfs, max_dbfs, anomalous_windows, min_score
 		FROM score_rollups WHERE machine_id = ? AND resolution = ? AND bucket_start_ms >= ? AND bucket_start_ms < ?
 		ORDER BY bucket_start_ms`, machineID, string(res), lo, hi)
 	if err != nil {
@@ -392,11 +399,13 @@ func (db *DB) Rollups(ctx context.Context, machineID string, res Resolution, fro
 		var r Rollup
 		var start int64
 		var sumScore, sumDBFS float64
+		var minScore sql.NullFloat64
 		if err := rows.Scan(&r.MachineID, &r.Resolution, &start, &r.N, &sumScore, &r.MaxScore, &sumDBFS,
-			&r.MaxDBFS, &r.AnomalousWindows); err != nil {
+			&r.MaxDBFS, &r.AnomalousWindows, &minScore); err != nil {
 			return nil, fmt.Errorf("store: rollups of machine %q: %w", machineID, err)
 		}
 		r.BucketStart = fromMS(start)
+		r.MinScore, r.HasMin = minScore.Float64, minScore.Valid
 		if r.N > 0 {
 			r.MeanScore, r.MeanDBFS = sumScore/float64(r.N), sumDBFS/float64(r.N)
 		}

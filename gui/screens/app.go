@@ -14,6 +14,7 @@ package screens
 import (
 	"context"
 	"errors"
+	"io"
 	"sync"
 	"time"
 
@@ -61,6 +62,11 @@ type Appliance interface {
 	TestReceiver(ctx context.Context, name, lang string) (api.Delivery, error)
 	Jobs(ctx context.Context, kind, state string) (api.Jobs, error)
 	RetryJob(ctx context.Context, id int64) error
+
+	History(ctx context.Context, machine string, q api.HistoryQuery) (api.ScoreHistory, error)
+	EventClips(ctx context.Context, eventID int64) ([]api.ClipInfo, error)
+	ClipSpectrogram(ctx context.Context, clipID int64, columns int) (api.Spectrogram, error)
+	ClipAudio(ctx context.Context, clipID int64) (io.ReadCloser, int64, error)
 }
 
 // Options configures a UI. Every field has a working default.
@@ -85,6 +91,11 @@ type Options struct {
 	OnLang func(i18n.Lang)
 	// Timeout bounds each API call; default 10s.
 	Timeout time.Duration
+	// Play plays a downloaded clip and returns the player's name; default: the first of
+	// Players on PATH. SaveDialog asks where to save a clip; default: Fyne's file dialog.
+	// Tests replace both.
+	Play       func(ctx context.Context, file string) (player string, err error)
+	SaveDialog func(name string, save func(io.WriteCloser))
 }
 
 // Screen tabs, in order.

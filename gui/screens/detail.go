@@ -51,6 +51,8 @@ type detailScreen struct {
 	sensor     *widget.Label
 	events     *fyne.Container
 	models     *modelsCard
+	history    *historyCard
+	scroll     *container.Scroll
 }
 
 func newDetailScreen(u *UI, m *machine) *detailScreen {
@@ -84,6 +86,7 @@ func newDetailScreen(u *UI, m *machine) *detailScreen {
 	chart := container.NewBorder(nil, d.scoreText, nil, nil, container.NewBorder(nil, nil, d.axis, nil, d.chart))
 
 	d.models = newModelsCard(u, m)
+	d.history = newHistoryCard(u, m)
 	left := container.NewVBox(
 		widget.NewCard(u.T("detail.spectrum"), "", spectro),
 		widget.NewCard(u.T("detail.score"), "", chart),
@@ -98,10 +101,12 @@ func newDetailScreen(u *UI, m *machine) *detailScreen {
 		widget.NewCard(u.T("detail.events"), "", d.events),
 	)
 	body := container.NewVBox(
-		container.NewBorder(nil, nil, nil, container.NewGridWrap(fyne.NewSize(380, 0), right), left),
+		container.NewBorder(nil, nil, nil, container.New(fixedWidth(380), right), left),
 		widget.NewCard(u.T("models.title"), "", d.models.root), // full width: the reasons are sentences
+		widget.NewCard(u.T("hist.title"), "", d.history.root),  // full width: a week has many points
 	)
-	d.root = container.NewBorder(container.NewPadded(head), nil, nil, nil, container.NewVScroll(body))
+	d.scroll = container.NewVScroll(body)
+	d.root = container.NewBorder(container.NewPadded(head), nil, nil, nil, d.scroll)
 	d.refresh()
 	d.showEvents()
 	return d
@@ -271,6 +276,17 @@ func (d *detailScreen) showEvents() {
 		d.events.Add(d.u.eventCard(e, false))
 	}
 	d.events.Refresh()
+	d.relayout()
+}
+
+// relayout lays the screen out again after a card's content changed size (events, history
+// and models arrive after the screen is built): containers do not grow by themselves, and
+// a stale layout draws cards over each other.
+func (d *detailScreen) relayout() {
+	if d.scroll != nil {
+		d.scroll.Content.Refresh()
+		d.scroll.Refresh()
+	}
 }
 
 // levelMeter is a horizontal bar for a level in dBFS (-90 … 0).
@@ -326,3 +342,23 @@ func (r *meterRenderer) Objects() []fyne.CanvasObject {
 	return []fyne.CanvasObject{r.l.bg, r.l.bar, r.l.text}
 }
 func (r *meterRenderer) Destroy() {}
+
+// fixedWidth lays its objects out one over the other, fixedWidth wide and as tall as the
+// tallest needs: the detail's right column, whose event cards (each with its buttons) must
+// push the cards below it down rather than draw over them.
+type fixedWidth float32
+
+func (f fixedWidth) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	for _, o := range objs {
+		o.Move(fyne.NewPos(0, 0))
+		o.Resize(size)
+	}
+}
+
+func (f fixedWidth) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	h := float32(0)
+	for _, o := range objs {
+		h = max(h, o.MinSize().Height)
+	}
+	return fyne.NewSize(float32(f), h)
+}

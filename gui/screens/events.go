@@ -200,7 +200,9 @@ func (u *UI) eventCard(e api.Event, withMachine bool) fyne.CanvasObject {
 		ack.Disable()
 		ack.Importance = widget.MediumImportance
 	}
-	buttons := container.NewHBox(ack, lab)
+	// The sound is for everyone to see (spectrogram); listening needs an operator (clips.go).
+	sound := widget.NewButtonWithIcon(u.T("event.clips"), fynetheme.MediaMusicIcon(), func() { u.showClips(e) })
+	buttons := container.NewVBox(container.NewHBox(ack, lab), container.NewHBox(sound))
 	items := []fyne.CanvasObject{head, body, buttons}
 	if !u.canOperate() {
 		ack.Disable()

@@ -276,6 +276,7 @@ func (u *UI) loadMachineModels(m *machine) {
 		m.models = ms
 		if u.detail != nil && u.detail.m == m {
 			u.detail.models.show()
+			u.detail.relayout() // the history card below moves down
 		}
 	})
 }

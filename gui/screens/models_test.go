@@ -217,7 +217,7 @@ func TestGoldenModelHistory(t *testing.T) {
 	for name, lang := range map[string]i18n.Lang{"models.png": i18n.English, "models-ko.png": i18n.Korean} {
 		t.Run(name, func(t *testing.T) {
 			r := newRig(t, api.RoleAdmin, lang)
-			r.win.Resize(fyne.NewSize(1100, 1250)) // down to the fault classifiers
+			r.win.Resize(fyne.NewSize(1100, 1600)) // below the score history and the event cards, down to the fault classifiers
 			r.ui.ShowMachine(fakeappliance.Pump)
 			golden(t, r.win, name)
 		})
@@ -226,7 +226,7 @@ func TestGoldenModelHistory(t *testing.T) {
 
 func TestGoldenPromoteDialog(t *testing.T) {
 	r := newRig(t, api.RoleAdmin, i18n.English)
-	r.win.Resize(fyne.NewSize(1100, 1000))
+	r.win.Resize(fyne.NewSize(1100, 1100)) // the event cards' Sound… row pushes the table down
 	r.ui.ShowMachine(fakeappliance.Pump)
 	test.Tap(buttons(r.win, "Promote")[0])
 	test.Type(reasonEntry(t, r.win), "fewer missed faults")

@@ -32,7 +32,9 @@ import (
 // Client is what the client needs from the appliance; *api.Client has it.
 type Client interface {
 	detail.Client
+	detail.HistoryClient
 	events.Client
+	events.ClipClient
 	devices.Client
 	settings.Client
 	alerts.Client
@@ -89,6 +91,11 @@ type Options struct {
 	// the alerts or queue page reloaded while shown (default 15s; ticks drive
 	// it, so a negative Tick disables it too).
 	AlertsEvery time.Duration
+	// DownloadDir is where the events page saves clips (d); "" is the current directory.
+	DownloadDir string
+	// FindPlayer and Play replace exec.LookPath and running the player (tests).
+	FindPlayer func(name string) (string, error)
+	Play       func(ctx context.Context, player, file string) error
 }
 
 // Timeout bounds each request of the connection sequence.
@@ -232,12 +239,18 @@ func New(o Options) Model {
 		overview: overview.New(f, st), detail: detail.New(o.Client, f, st), events: events.New(o.Client, f, st),
 		devices: devices.New(o.Client, f, st), settings: settings.New(o.Client, f, st),
 		alerts: alerts.New(o.Client, f, st), queue: queue.New(o.Client, f, st), width: 80, height: 24}
+	// Connected over the unix socket, the client runs on the appliance and may play clips
+	// through its audio output.
+	m.events.SetAudio(events.Audio{Dir: o.DownloadDir, Local: strings.HasPrefix(o.Target, "unix:"), LookPath: o.FindPlayer, Run: o.Play})
 	m.resize()
 	return m
 }
 
 // Fleet returns the shared picture of the appliance (for tests).
 func (m Model) Fleet() *fleet.Fleet { return m.fleet }
+
+// BodySize returns the page area's width and height (for tests).
+func (m Model) BodySize() (int, int) { return m.bodySize() }
 
 // Page returns the page shown.
 func (m Model) Page() Page { return m.page }
@@ -422,6 +435,8 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 				cmds = append(cmds, m.alerts.Load())
 			case m.page == PageQueue:
 				cmds = append(cmds, m.queue.Load())
+			case m.page == PageDetail: // a long-range chart follows the time
+				cmds = append(cmds, m.detail.ReloadHistory())
 			}
 		}
 		return m, tea.Batch(cmds...)
@@ -500,14 +515,14 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		var cmd tea.Cmd
 		m.queue, cmd = m.queue.Update(msg)
 		return m, cmd
-	case detail.ModelsLoadedMsg, detail.ModelChangedMsg:
+	case detail.ModelsLoadedMsg, detail.ModelChangedMsg, detail.HistoryLoadedMsg:
 		var cmd tea.Cmd
 		m.detail, cmd = m.detail.Update(msg)
 		return m, cmd
 	case overview.OpenMachineMsg:
 		m.detail.SetMachine(msg.MachineID)
 		return m.switchTo(PageDetail)
-	case events.LoadedMsg:
+	case events.LoadedMsg, events.ClipsLoadedMsg, events.SpectrogramMsg, events.DownloadProgressMsg, events.DownloadedMsg, events.PlayedMsg:
 		var cmd tea.Cmd
 		m.events, cmd = m.events.Update(msg)
 		return m, cmd
@@ -617,7 +632,7 @@ func (m *Model) activate(p Page) tea.Cmd {
 	switch p {
 	case PageDetail:
 		m.detail.SetMachine(m.overview.Selected())
-		return m.detail.Reload()
+		return tea.Batch(m.detail.Reload(), m.detail.ReloadHistory())
 	case PageEvents:
 		return m.events.Load()
 	case PageDevices:

@@ -138,7 +138,8 @@ func settle(t *testing.T, m app.Model, cmd tea.Cmd) app.Model {
 		case events.LoadedMsg, events.ChangedMsg, devices.LoadedMsg, settings.SavedMsg, settings.RelearnedMsg,
 			app.RecentEventsMsg, overview.OpenMachineMsg, app.AlertsMsg,
 			alerts.LoadedMsg, alerts.DeliveriesMsg, alerts.AcknowledgedMsg, alerts.SilencedMsg, alerts.ExpiredMsg, alerts.TestedMsg, alerts.SavedMsg,
-			queue.LoadedMsg, queue.RetriedMsg, detail.ModelsLoadedMsg, detail.ModelChangedMsg:
+			queue.LoadedMsg, queue.RetriedMsg, detail.ModelsLoadedMsg, detail.ModelChangedMsg, detail.HistoryLoadedMsg,
+			events.ClipsLoadedMsg, events.SpectrogramMsg, events.DownloadProgressMsg, events.DownloadedMsg, events.PlayedMsg:
 			var next tea.Cmd
 			m, next = step(t, m, msg)
 			m = settle(t, m, next)
@@ -252,6 +253,27 @@ func TestPagesGolden(t *testing.T) {
 			return keys(t, loadAlerts(t, m, admin), "v", "v", "v", "down", "e")
 		}},
 		{"window_form", admin, func(t *testing.T, m app.Model) app.Model { return keys(t, loadAlerts(t, m, admin), "v", "v", "e") }},
+		{"history_1d", fx, func(t *testing.T, m app.Model) app.Model {
+			return longRange(t, m, "pump-2", 3.4, 2)
+		}},
+		{"history_1w", fx, func(t *testing.T, m app.Model) app.Model {
+			return longRange(t, m, "pump-2", 3.4, 3)
+		}},
+		{"event_clips", fx, func(t *testing.T, m app.Model) app.Model {
+			m = keys(t, m, "3")
+			m = feed(t, m, events.LoadedMsg{Events: fx.Events})
+			m = keys(t, m, "enter")
+			w, _ := m.BodySize()
+			return feed(t, m, events.ClipsLoadedMsg{EventID: 7, Clips: fx.Clips[7]},
+				events.SpectrogramMsg{ClipID: 12, Spectrogram: fakeappliance.FixtureSpectrogram(12, w-7)})
+		}},
+		{"event_clip_gone", fx, func(t *testing.T, m app.Model) app.Model {
+			m = keys(t, m, "3")
+			m = feed(t, m, events.LoadedMsg{Events: fx.Events})
+			m = keys(t, m, "down", "down", "enter")
+			m = feed(t, m, events.ClipsLoadedMsg{EventID: 5, Clips: fx.Clips[5]})
+			return keys(t, m, "d")
+		}},
 		{"queue", admin, func(t *testing.T, m app.Model) app.Model {
 			m = keys(t, m, "7")
 			return feed(t, m, queue.LoadedMsg{Jobs: fx.Jobs})
@@ -278,6 +300,21 @@ func modelHistory(t *testing.T, m app.Model, fx fakeappliance.Fixture, machine s
 	m = settle(t, m, cmd)
 	m = keys(t, m, "m")
 	return feed(t, m, detail.ModelsLoadedMsg{MachineID: machine, Models: fx.Models[machine]})
+}
+
+// longRange opens a machine's detail page and steps its chart's range n times (1h, 1d, 1w)
+// with the fixture's history.
+func longRange(t *testing.T, m app.Model, machine string, thr float64, n int) app.Model {
+	t.Helper()
+	m = keys(t, m, "down")
+	m, cmd := step(t, m, press("enter"))
+	m = settle(t, m, cmd)
+	for range n {
+		m = keys(t, m, "t")
+	}
+	w, _ := m.BodySize()
+	span := detail.Ranges[n].Span
+	return feed(t, m, detail.HistoryLoadedMsg{MachineID: machine, Span: span, History: fakeappliance.FixtureHistory(machine, thr, span, w-7)})
 }
 
 // loadAlerts shows the alerts page with the fixture's alerting data.

@@ -156,6 +156,9 @@ func (s *Server) Handler() http.Handler {
 	for p, h := range s.modelHandlers() {
 		impl[p] = h
 	}
+	for p, h := range s.evidenceHandlers() {
+		impl[p] = h
+	}
 	done := map[string]bool{} // AlertRoutes join Routes once the appliance serves them
 	for _, r := range slices.Concat(api.Routes, api.AlertRoutes) {
 		h, ok := impl[r.Pattern()]

@@ -3,6 +3,7 @@
 //
 //	signalcraft [--socket PATH]                                  local appliance (admin)
 //	signalcraft --url https://host:8443 [--token T] [--fingerprint SHA256]
+//	            [--download-dir DIR]                             where d saves clips
 //
 // The token may also come from SIGNALCRAFT_TOKEN. Without --fingerprint an
 // unknown appliance's certificate fingerprint is shown once for confirmation
@@ -45,6 +46,7 @@ func run(args []string, stderr io.Writer) error {
 	fs.StringVar(&c.Token, "token", "", "API token secret (default $SIGNALCRAFT_TOKEN)")
 	fs.StringVar(&c.Fingerprint, "fingerprint", "", "SHA-256 fingerprint of the appliance's certificate (default: known_appliances, or ask)")
 	fs.StringVar(&c.KnownFile, "known-file", "", "known appliances file (default ~/.config/signalcraft/known_appliances)")
+	downloads := fs.String("download-dir", "", "where d saves an event's clips (default: the current directory)")
 	showVersion := fs.Bool("version", false, "print the version and exit")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -65,7 +67,7 @@ func run(args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	m := app.New(app.Options{Client: client, Target: c.Target()})
+	m := app.New(app.Options{Client: client, Target: c.Target(), DownloadDir: *downloads})
 	final, err := tea.NewProgram(m).Run()
 	if fm, ok := final.(app.Model); ok {
 		fm.Close()

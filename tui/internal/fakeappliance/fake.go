@@ -76,6 +76,11 @@ type Fixture struct {
 	// NoAlerting makes the alerting routes answer 404, as an appliance that does not serve
 	// them yet does.
 	NoAlerting bool
+
+	// Evidence (evidence.go): clips by event id, their WAV bytes and spectrograms by clip id.
+	Clips        map[int64][]api.ClipInfo
+	ClipAudio    map[int64][]byte
+	Spectrograms map[int64]api.Spectrogram
 }
 
 // Rules returns the stored alert rules.
@@ -178,6 +183,7 @@ func NewFixture() Fixture {
 		Models: fixtureModels(),
 	}
 	addAlerting(&f)
+	addEvidence(&f)
 	return f
 }
 
@@ -285,6 +291,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	case r.Method == "GET" && path == "live":
 		s.stream(w, r)
 	case s.alerting(w, r.Method, r.URL.Path, r.URL.Query(), body):
+	case s.evidence(w, r, parts, d):
 	default:
 		writeErr(w, api.Errorf(api.CodeNotFound, "no route %s %s", r.Method, r.URL.Path))
 	}

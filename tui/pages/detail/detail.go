@@ -1,6 +1,7 @@
 // Package detail is the machine detail page: a live level meter, the
 // spectrum of the latest update, the score of the last two minutes against
-// the threshold, and the machine's recent events; m shows instead the machine's model
+// the threshold — or, with t, of the last hour, day or week from the appliance's history —
+// and the machine's recent events; m shows instead the machine's model
 // history (stage, dataset, false alarms per hour, recall), where admins promote a model or
 // roll back, each after a confirmation.
 package detail
@@ -32,6 +33,7 @@ type KeyMap struct {
 	Up, Down          key.Binding // in the model history
 	Promote, Rollback key.Binding
 	Yes, No, Back     key.Binding
+	Longer, Shorter   key.Binding // the chart's range
 }
 
 // DefaultKeyMap returns the page's default bindings.
@@ -47,6 +49,8 @@ func DefaultKeyMap() KeyMap {
 		Yes:      key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "yes")),
 		No:       key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "no")),
 		Back:     key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
+		Longer:   key.NewBinding(key.WithKeys("t"), key.WithHelp("t/T", "range 2m·1h·1d·1w")),
+		Shorter:  key.NewBinding(key.WithKeys("T"), key.WithHelp("T", "shorter range")),
 	}
 }
 
@@ -58,6 +62,7 @@ type Model struct {
 	st            theme.Styles
 	machine       string
 	models        modelsState
+	hist          historyState
 	width, height int
 }
 
@@ -86,15 +91,17 @@ func (m Model) ShortHelp() []key.Binding {
 	if m.models.shown {
 		return m.modelsHelp()
 	}
-	return []key.Binding{m.KeyMap.Prev, m.KeyMap.Next, m.KeyMap.Models}
+	return []key.Binding{m.KeyMap.Prev, m.KeyMap.Next, m.KeyMap.Longer, m.KeyMap.Models}
 }
 
 // Update handles keys: left and right step through the machines, m shows the model
 // history (see updateModels for its keys).
 func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
-	switch msg.(type) {
+	switch msg := msg.(type) {
 	case ModelsLoadedMsg, ModelChangedMsg:
 		return m.updateModels(msg)
+	case HistoryLoadedMsg:
+		return m.updateHistory(msg), nil
 	}
 	if m.models.shown {
 		return m.updateModels(msg)
@@ -107,8 +114,15 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 	case key.Matches(k, m.KeyMap.Models):
 		m.models.shown, m.models.cursor, m.models.flash = true, 0, ""
 		return m, m.loadModels()
+	case key.Matches(k, m.KeyMap.Longer):
+		m.hist.rng = (m.hist.rng + 1) % len(Ranges)
+		return m, m.loadHistory()
+	case key.Matches(k, m.KeyMap.Shorter):
+		m.hist.rng = (m.hist.rng + len(Ranges) - 1) % len(Ranges)
+		return m, m.loadHistory()
 	case key.Matches(k, m.KeyMap.Prev), key.Matches(k, m.KeyMap.Next):
 		m.step(k)
+		return m, m.loadHistory()
 	}
 	return m, nil
 }
@@ -189,16 +203,11 @@ func (m Model) View() string {
 	add(m.st.Header.Render("Spectrum") + m.st.Muted.Render(band+", dB"))
 	add(spectrum.New(w, specRows, m.st.Info).Render(l.Spectrum))
 
-	add(m.st.Header.Render("Score × threshold, last 2 min") + m.st.Muted.Render(" — threshold (1×) ") + m.st.Threshold.Render("───"))
-	h := f.History(id)
-	samples := make([]chart.Sample, 0, len(h))
-	for _, p := range h {
-		if p.Threshold > 0 { // learning windows have no threshold to measure against
-			samples = append(samples, chart.Sample{Time: p.Time, Score: p.Smoothed / p.Threshold, Threshold: 1})
-		}
+	if m.hist.rng > 0 {
+		add(m.historyView(w, chartRows-1)...)
+	} else {
+		add(m.liveChart(w, chartRows, id, l)...)
 	}
-	ch := chart.New(w, chartRows, ChartSpan, chart.Styles{Bar: m.st.OK, Above: m.st.Error, Threshold: m.st.Threshold, Axis: m.st.Muted})
-	add(ch.Render(samples, l.Time))
 
 	add(m.st.Header.Render("Recent events"))
 	evs := f.MachineEvents(id, evRows)
@@ -209,6 +218,24 @@ func (m Model) View() string {
 		add(format.Fit(EventLine(m.st, now, e), w))
 	}
 	return strings.Join(lines, "\n")
+}
+
+// liveChart is the chart of the last two minutes from the live stream.
+func (m Model) liveChart(w, chartRows int, id string, l api.Live) []string {
+	var lines []string
+	add := func(s ...string) { lines = append(lines, s...) }
+	f := m.fleet
+	add(m.st.Header.Render("Score × threshold, last 2 min") + m.st.Muted.Render(" — threshold (1×) ") + m.st.Threshold.Render("───"))
+	h := f.History(id)
+	samples := make([]chart.Sample, 0, len(h))
+	for _, p := range h {
+		if p.Threshold > 0 { // learning windows have no threshold to measure against
+			samples = append(samples, chart.Sample{Time: p.Time, Score: p.Smoothed / p.Threshold, Threshold: 1})
+		}
+	}
+	ch := chart.New(w, chartRows, ChartSpan, chart.Styles{Bar: m.st.OK, Above: m.st.Error, Threshold: m.st.Threshold, Axis: m.st.Muted})
+	add(ch.Render(samples, l.Time))
+	return lines
 }
 
 // EventLine renders an event in one line: id, start, duration, peak against

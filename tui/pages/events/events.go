@@ -1,7 +1,9 @@
 // Package events is the events page: the appliance's events with filters
 // (machine, open only, unacknowledged), acknowledging an event with a
 // comment and labelling it with a fault type or as a false alarm. Both
-// actions need the operator role and are hidden from viewers.
+// actions need the operator role and are hidden from viewers. Enter opens the
+// event's view: its audio clips, the selected clip's spectrogram in coloured half
+// blocks, d to download the WAV and p to play it on the appliance (evidence.go).
 package events
 
 import (
@@ -40,21 +42,27 @@ const Limit = 200
 // KeyMap is the page's key bindings.
 type KeyMap struct {
 	Up, Down, Machine, Open, Unacked, Refresh, Ack, Label, Submit, Cancel key.Binding
+	// The event view (enter): its clips.
+	Clips, Download, Play, Back key.Binding
 }
 
 // DefaultKeyMap returns the page's default bindings.
 func DefaultKeyMap() KeyMap {
 	return KeyMap{
-		Up:      key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
-		Down:    key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
-		Machine: key.NewBinding(key.WithKeys("m"), key.WithHelp("m", "machine filter")),
-		Open:    key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "open only")),
-		Unacked: key.NewBinding(key.WithKeys("u"), key.WithHelp("u", "unacknowledged")),
-		Refresh: key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "refresh")),
-		Ack:     key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "acknowledge")),
-		Label:   key.NewBinding(key.WithKeys("L"), key.WithHelp("L", "label")),
-		Submit:  key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "submit")),
-		Cancel:  key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
+		Up:       key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
+		Down:     key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
+		Machine:  key.NewBinding(key.WithKeys("m"), key.WithHelp("m", "machine filter")),
+		Open:     key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "open only")),
+		Unacked:  key.NewBinding(key.WithKeys("u"), key.WithHelp("u", "unacknowledged")),
+		Refresh:  key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "refresh")),
+		Ack:      key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "acknowledge")),
+		Label:    key.NewBinding(key.WithKeys("L"), key.WithHelp("L", "label")),
+		Submit:   key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "submit")),
+		Cancel:   key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
+		Clips:    key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "clips")),
+		Download: key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "download WAV")),
+		Play:     key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "play")),
+		Back:     key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
 	}
 }
 
@@ -95,6 +103,8 @@ type Model struct {
 	loading       bool
 	err           error
 	flash         string // the outcome of the last action
+	ev            evidence
+	audio         Audio
 	width, height int
 }
 
@@ -146,7 +156,14 @@ func (m Model) ShortHelp() []key.Binding {
 	case labelling:
 		return []key.Binding{m.KeyMap.Up, m.KeyMap.Down, m.KeyMap.Submit, m.KeyMap.Cancel}
 	}
-	bs := []key.Binding{m.KeyMap.Up, m.KeyMap.Down}
+	if m.ev.shown {
+		bs := []key.Binding{m.KeyMap.Up, m.KeyMap.Down}
+		if m.canOperate() {
+			bs = append(bs, m.KeyMap.Download, m.KeyMap.Play)
+		}
+		return append(bs, m.KeyMap.Refresh, m.KeyMap.Back)
+	}
+	bs := []key.Binding{m.KeyMap.Up, m.KeyMap.Down, m.KeyMap.Clips}
 	if m.canOperate() {
 		bs = append(bs, m.KeyMap.Ack, m.KeyMap.Label)
 	}
@@ -199,7 +216,12 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 		}
 		m.flash = m.st.OK.Render(fmt.Sprintf("Event #%d %s.", msg.Event.ID, verb))
 		return m, m.Load()
+	case ClipsLoadedMsg, SpectrogramMsg, DownloadProgressMsg, DownloadedMsg, PlayedMsg:
+		return m.updateEvidence(msg)
 	case tea.KeyPressMsg:
+		if m.ev.shown {
+			return m.updateEvidence(msg)
+		}
 		return m.key(msg)
 	}
 	if m.mode == commenting {
@@ -276,6 +298,8 @@ func (m Model) key(k tea.KeyPressMsg) (Model, tea.Cmd) {
 		return m, m.Load()
 	case key.Matches(k, km.Refresh):
 		return m, m.Load()
+	case key.Matches(k, km.Clips):
+		return m.openEvent()
 	case key.Matches(k, km.Ack):
 		e, ok := m.selected()
 		switch {
@@ -333,6 +357,9 @@ func check(on bool) string {
 // View draws the filter line, the list, and the selected event's details
 // or the comment box / label chooser.
 func (m Model) View() string {
+	if m.ev.shown {
+		return m.evidenceView()
+	}
 	w := max(m.width, 40)
 	now := m.fleet.Now()
 	machine := "all"
