@@ -296,7 +296,7 @@ func (p *pdfWriter) machine(m *Machine, i int) error {
 		p.para(p.w.noEvents)
 	} else {
 		cols := []column{{p.w.start, 30, "L"}, {p.w.end, 30, "L"}, {p.w.duration, 21, "R"}, {p.w.peak, 17, "R"},
-			{p.w.ack, 20, "L"}, {p.w.label, 26, "L"}, {p.w.diagnosis, 36, "L"}}
+			{p.w.ack, 24, "L"}, {p.w.label, 24, "L"}, {p.w.diagnosis, 34, "L"}}
 		var rows [][]string
 		for j, e := range m.Events {
 			if j == maxEventRows {
