@@ -183,6 +183,7 @@ func newEnv(t testing.TB, o Options) *env {
 	alerting := newFakeAlerting(db, clk.Now)
 	deps := fake.deps(db)
 	deps.Alerting = alerting
+	deps.Reports = newEnvReports(t, db, clk.Now)
 	srv, err := NewServer(deps, o)
 	if err != nil {
 		t.Fatal(err)

@@ -49,6 +49,7 @@ func (s *Server) handlers() map[string]http.HandlerFunc {
 		"GET " + wire.PathAudit:        s.audit,
 	}
 	maps.Copy(h, s.alertHandlers())
+	maps.Copy(h, s.reportHandlers())
 	return h
 }
 

@@ -65,6 +65,9 @@ type Deps struct {
 	// whatever the appliance links to it (its machine's anomaly alerts); nil
 	// acknowledges the event alone in DB. Errors as DB.AcknowledgeEventComment.
 	AcknowledgeEvent func(ctx context.Context, id int64, who, comment string, audit ...store.AuditEntry) error
+	// Reports requests and opens reports; nil makes requests and downloads answer 404
+	// (listing reads DB).
+	Reports ReportService
 }
 
 // Options tune the server. Zero values take the defaults.

@@ -53,7 +53,8 @@ type Route struct {
 // Pattern returns the net/http ServeMux pattern "METHOD PATH".
 func (r Route) Pattern() string { return r.Method + " " + r.Path }
 
-// Routes is every route of the API, the alerting routes (AlertRoutes) last. The
+// Routes is every route of the API, the alerting routes (AlertRoutes) and the report
+// routes (ReportRoutes) last. The
 // server registers exactly these, its tests call each with each role, and
 // docs/API.md is checked against it.
 var Routes = append([]Route{
@@ -83,7 +84,7 @@ var Routes = append([]Route{
 	{"POST", PathTokens, RoleAdmin, true, "Create a token (CreateTokenRequest → 201 CreatedToken); the secret is shown only here."},
 	{"DELETE", PathToken, RoleAdmin, true, "Revoke a token (204)."},
 	{"GET", PathAudit, RoleAdmin, false, "The audit log, newest first ([]AuditEntry); filters: actor, action, target, before, limit."},
-}, AlertRoutes...)
+}, append(AlertRoutes, ReportRoutes...)...)
 
 // Expand fills the {name} parameters of a route path in order, escaping
 // each value: Expand(PathEvent, "42") is "/api/v1/events/42".
