@@ -500,7 +500,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		var cmd tea.Cmd
 		m.queue, cmd = m.queue.Update(msg)
 		return m, cmd
-	case detail.ModelsLoadedMsg, detail.ModelChangedMsg:
+	case detail.ModelsLoadedMsg, detail.ModelChangedMsg, detail.ReportMsg, detail.ReportPollMsg:
 		var cmd tea.Cmd
 		m.detail, cmd = m.detail.Update(msg)
 		return m, cmd

@@ -32,6 +32,7 @@ type KeyMap struct {
 	Up, Down          key.Binding // in the model history
 	Promote, Rollback key.Binding
 	Yes, No, Back     key.Binding
+	Report            key.Binding // request a report on the machine and save it (report.go)
 }
 
 // DefaultKeyMap returns the page's default bindings.
@@ -47,6 +48,7 @@ func DefaultKeyMap() KeyMap {
 		Yes:      key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "yes")),
 		No:       key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "no")),
 		Back:     key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
+		Report:   reportKey(),
 	}
 }
 
@@ -59,11 +61,14 @@ type Model struct {
 	machine       string
 	models        modelsState
 	width, height int
+	report        reportState
+	// ReportDir is where the report key saves reports (default: the working directory).
+	ReportDir string
 }
 
 // New returns the detail page; SetMachine chooses the machine.
 func New(c Client, f *fleet.Fleet, st theme.Styles) Model {
-	return Model{KeyMap: DefaultKeyMap(), client: c, fleet: f, st: st}
+	return Model{KeyMap: DefaultKeyMap(), client: c, fleet: f, st: st, ReportDir: "."}
 }
 
 // SetSize sets the area the page may draw in.
@@ -86,7 +91,7 @@ func (m Model) ShortHelp() []key.Binding {
 	if m.models.shown {
 		return m.modelsHelp()
 	}
-	return []key.Binding{m.KeyMap.Prev, m.KeyMap.Next, m.KeyMap.Models}
+	return []key.Binding{m.KeyMap.Prev, m.KeyMap.Next, m.KeyMap.Models, m.KeyMap.Report}
 }
 
 // Update handles keys: left and right step through the machines, m shows the model
@@ -95,6 +100,8 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 	switch msg.(type) {
 	case ModelsLoadedMsg, ModelChangedMsg:
 		return m.updateModels(msg)
+	case ReportMsg, ReportPollMsg:
+		return m.updateReport(msg)
 	}
 	if m.models.shown {
 		return m.updateModels(msg)
@@ -104,6 +111,8 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 		return m, nil
 	}
 	switch {
+	case key.Matches(k, m.KeyMap.Report):
+		return m.startReport()
 	case key.Matches(k, m.KeyMap.Models):
 		m.models.shown, m.models.cursor, m.models.flash = true, 0, ""
 		return m, m.loadModels()
@@ -171,6 +180,9 @@ func (m Model) View() string {
 			m.st.Muted.Render(" (this window "+format.Score(l.Score, l.Threshold)+")")
 	}
 	add(m.st.Label.Render("Score ") + "  " + score + "  sensor " + m.st.SensorState(l.Sensor).Render(l.Sensor))
+	if r := m.reportLine(); r != "" {
+		add(format.Fit(r, w))
+	}
 	if m.models.shown {
 		add(m.modelsView(w, max(m.height-len(lines), 6))...)
 		return strings.Join(lines, "\n")
