@@ -6,13 +6,15 @@
 set -euo pipefail
 
 # building and running: cgo for PortAudio and Fyne (OpenGL, X11 headers); tzdata for
-# maintenance windows in local time zones; curl, unzip and ca-certificates to fetch Go
+# maintenance windows in local time zones; curl, unzip and ca-certificates to fetch Go;
+# fonts-nanum for the reports' PDF (Hangul; core/report)
 run_pkgs=(gcc pkg-config portaudio19-dev libportaudio2 alsa-utils libgl1-mesa-dev xorg-dev tzdata
-	curl unzip ca-certificates)
+	curl unzip ca-certificates fonts-nanum)
 # tests: a PulseAudio daemon for device-loss tests, tmux for the TUI end to end,
 # Xvfb and ImageMagick for GUI screenshots; lintian and man-db (systemd-analyze verify
-# resolves Documentation=man:) and systemd (systemd-analyze) for the package tests
-test_pkgs=(pulseaudio pulseaudio-utils libasound2-plugins sox tmux xvfb imagemagick fonts-noto-cjk mosquitto lintian man-db systemd prometheus)
+# resolves Documentation=man:) and systemd (systemd-analyze) for the package tests;
+# poppler-utils (pdftotext, pdftoppm) for the reports' golden tests
+test_pkgs=(poppler-utils pulseaudio pulseaudio-utils libasound2-plugins sox tmux xvfb imagemagick fonts-noto-cjk mosquitto lintian man-db systemd prometheus)
 
 want=("${run_pkgs[@]}")
 if [[ "${1:-run}" == test ]]; then

@@ -68,6 +68,8 @@ func (e *env) requestFor(t *testing.T, rt wire.Route, n int) *http.Request {
 		path = wire.Expand(rt.Path, "ops-hook")
 	case wire.PathJobRetry:
 		path = wire.Expand(rt.Path, "2")
+	case wire.PathReport, wire.PathReportPDF, wire.PathReportCSV:
+		path = wire.Expand(rt.Path, fmt.Sprint(e.doneReport(t)))
 	default:
 		path = rt.Path
 	}
@@ -95,6 +97,8 @@ func (e *env) requestFor(t *testing.T, rt wire.Route, n int) *http.Request {
 	case "PUT " + wire.PathReceivers:
 		body = `[{"name":"ops-hook","type":"webhook","lang":"ko","send_resolved":true,"settings":{"url":"https://hooks.plant.local/in","secret":"****"}}]`
 	case "POST " + wire.PathReceiverTest:
+		body = `{"lang":"ko"}`
+	case "POST " + wire.PathReports:
 		body = `{"lang":"ko"}`
 	}
 	var rd io.Reader

@@ -187,6 +187,7 @@ func newEnv(t testing.TB, o Options) *env {
 	deps.Alerting = alerting
 	deps.ClipsDir = t.TempDir()
 	clip := addTestClip(t, db, deps.ClipsDir, ev, "pump-1", t0.Add(-time.Minute))
+	deps.Reports = newEnvReports(t, db, clk.Now)
 	srv, err := NewServer(deps, o)
 	if err != nil {
 		t.Fatal(err)

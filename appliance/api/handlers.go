@@ -51,6 +51,7 @@ func (s *Server) handlers() map[string]http.HandlerFunc {
 	h["GET "+wire.PathMachineHealth] = s.machineHealth
 	maps.Copy(h, s.alertHandlers())
 	maps.Copy(h, s.evidenceHandlers())
+	maps.Copy(h, s.reportHandlers())
 	return h
 }
 

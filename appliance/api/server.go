@@ -68,6 +68,9 @@ type Deps struct {
 	// ClipsDir is the directory of the events' audio clips (store.Clip.Path is relative to
 	// it); "" makes every clip's audio and spectrogram answer not found.
 	ClipsDir string
+	// Reports requests and opens reports; nil makes requests and downloads answer 404
+	// (listing reads DB).
+	Reports ReportService
 }
 
 // Options tune the server. Zero values take the defaults.

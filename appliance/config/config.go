@@ -72,6 +72,8 @@ type Config struct {
 	// Retraining is the learning loop: datasets kept from learning and labels, and what
 	// starts a retraining.
 	Retraining Retraining `yaml:"retraining"`
+	// Reports are the daily and weekly reports and where they are mailed.
+	Reports Reports `yaml:"reports"`
 }
 
 // Store tunes database writes.
@@ -538,6 +540,9 @@ func (c *Config) Validate() error {
 	}
 	add(c.Retraining.validate())
 	add(c.Retention.validate())
+	for _, err := range c.validateReports() {
+		add(err)
+	}
 	names := map[string]bool{}
 	for i, r := range c.Receivers {
 		if err := r.Validate(); err != nil {

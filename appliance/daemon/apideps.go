@@ -43,6 +43,7 @@ func (m *Main) serveAPI(ctx context.Context) error {
 		AcknowledgeEvent: m.alerts.AcknowledgeEvent,
 		// Clips saved before clips were turned off are still served.
 		ClipsDir: filepath.Join(m.cfg.DataDir, clipsDir),
+		Reports:  m.reports,
 	}, api.Options{Logger: m.log.With("component", "api"), Now: m.o.Now, BuildVersion: m.o.Version,
 		AuthFailed: m.obs.metrics.AuthFailed, ConnRefused: m.obs.metrics.ConnRefused})
 	if err != nil {

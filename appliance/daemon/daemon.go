@@ -20,6 +20,7 @@ import (
 	"signalcraft/appliance/health"
 	"signalcraft/appliance/metrics"
 	"signalcraft/appliance/replicate"
+	"signalcraft/appliance/reports"
 	"signalcraft/appliance/retention"
 	"signalcraft/appliance/source"
 	wire "signalcraft/core/api"
@@ -76,10 +77,11 @@ type Main struct {
 	replica   *replicate.Replicator // nil without replication
 	onModel   func(string)
 	obs       observability
-	clips     *clips.Library // nil when clips are off
-	objects   *objectStore   // the dataset objects (objects.go)
-	learning  *learnLoop     // nil when retraining is off
-	events    *eventLog      // writes the machines' events, holding them while the disk is full
+	clips     *clips.Library   // nil when clips are off
+	objects   *objectStore     // the dataset objects (objects.go)
+	learning  *learnLoop       // nil when retraining is off
+	reports   *reports.Service // the report jobs and their schedule (reports.go)
+	events    *eventLog        // writes the machines' events, holding them while the disk is full
 	retention *retention.Pruner
 	stream    *streamClock  // the replay's time when every source replays as fast as possible; nil otherwise
 	ended     chan struct{} // closed when every machine has analysed its ended recording
@@ -181,6 +183,9 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*Main, error) {
 		return nil, err
 	}
 	if err := m.setupLearning(); err != nil {
+		return nil, err
+	}
+	if err := m.setupReports(); err != nil {
 		return nil, err
 	}
 	if err := m.closeStaleEvents(ctx); err != nil {
@@ -386,6 +391,7 @@ func (m *Main) Run(ctx context.Context) error {
 	bg.Go(func() { m.serveMetrics(srcCtx) })
 	bg.Go(func() { m.retention.Run(srcCtx) })
 	bg.Go(func() { m.events.run(srcCtx) })
+	bg.Go(func() { m.runReports(srcCtx) })
 	for _, f := range m.sinks {
 		f.ctx = srcCtx
 	}

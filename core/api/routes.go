@@ -53,7 +53,8 @@ type Route struct {
 // Pattern returns the net/http ServeMux pattern "METHOD PATH".
 func (r Route) Pattern() string { return r.Method + " " + r.Path }
 
-// Routes is every route of the API, the alerting routes (AlertRoutes) last. The
+// Routes is every route of the API, the alerting routes (AlertRoutes) and the report
+// routes (ReportRoutes) last. The
 // server registers exactly these, its tests call each with each role, and
 // docs/API.md is checked against it.
 var Routes = append([]Route{
@@ -88,7 +89,7 @@ var Routes = append([]Route{
 	{"GET", PathEventClips, RoleViewer, false, "An event's saved audio clips ([]ClipInfo), with whether the file is still on the appliance and uploaded to S3."},
 	{"GET", PathClipAudio, RoleOperator, false, "A clip's WAV file (audio/wav, Content-Disposition, Range requests); 404 naming the clip if its file is gone. Operator: recordings may hold speech."},
 	{"GET", PathClipSpectrogram, RoleViewer, false, "A clip's log-mel spectrogram as a matrix of 0-255 levels the client colours (Spectrogram); columns (default 256)."},
-}, AlertRoutes...)
+}, append(AlertRoutes, ReportRoutes...)...)
 
 // Expand fills the {name} parameters of a route path in order, escaping
 // each value: Expand(PathEvent, "42") is "/api/v1/events/42".

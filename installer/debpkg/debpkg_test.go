@@ -119,7 +119,7 @@ func TestBuildContents(t *testing.T) {
 		{
 			deb: paths[0],
 			fields: map[string]string{"Package": "signalcraft", "Version": "1.2.3+git4.abc1234-1", "Architecture": "amd64",
-				"Depends": "libc6 (>= 2.34), libportaudio2 (>= 19.6.0), systemd | systemd-standalone-sysusers | systemd-sysusers, tzdata"},
+				"Depends": "libc6 (>= 2.34), libportaudio2 (>= 19.6.0), systemd | systemd-standalone-sysusers | systemd-sysusers, tzdata, fonts-nanum"},
 			files: []string{"./usr/bin/signalcraftd", "./usr/bin/signalcraft", "./etc/signalcraft/signalcraftd.yaml",
 				"./lib/systemd/system/signalcraftd.service", "./usr/lib/sysusers.d/signalcraft.conf",
 				"./usr/lib/tmpfiles.d/signalcraft.conf", "./usr/share/man/man8/signalcraftd.8.gz",

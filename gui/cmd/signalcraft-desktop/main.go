@@ -148,8 +148,9 @@ func run(args []string) error {
 			fyne.NewMenuItem(tr.T("tab.rules"), func() { ui.SelectTab(screens.TabRules) }),
 			fyne.NewMenuItem(tr.T("tab.connections"), func() { ui.SelectTab(screens.TabConnections) }),
 		)
-		file := fyne.NewMenu(tr.T("menu.file"), fyne.NewMenuItem(tr.T("menu.quit"), a.Quit))
-		file.Items[0].IsQuit = true
+		file := fyne.NewMenu(tr.T("menu.file"), fyne.NewMenuItem(tr.T("menu.reports"), ui.ShowReports),
+			fyne.NewMenuItem(tr.T("menu.quit"), a.Quit))
+		file.Items[1].IsQuit = true
 		win.SetMainMenu(fyne.NewMainMenu(file, view, fyne.NewMenu(tr.T("menu.language"), items...)))
 	}
 	setMenu(lang)

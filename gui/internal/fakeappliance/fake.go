@@ -52,6 +52,7 @@ type Server struct {
 	requests []Request
 	al       alerting
 	models   map[string][]api.Model // newest first
+	rep      reportsFake            // the report routes (reports.go)
 }
 
 // Machine ids of the canned data.
@@ -157,6 +158,9 @@ func (s *Server) Handler() http.Handler {
 		impl[p] = h
 	}
 	for p, h := range s.evidenceHandlers() {
+		impl[p] = h
+	}
+	for p, h := range s.reportHandlers() {
 		impl[p] = h
 	}
 	done := map[string]bool{} // AlertRoutes join Routes once the appliance serves them

@@ -47,6 +47,7 @@ type Server struct {
 	seq      uint64
 	// UpdateMachine, when set, answers PUT machines/{id} instead of storing.
 	UpdateMachine func(m api.Machine) (api.Machine, *api.Error)
+	rep           reportsFake // the report routes (reports.go)
 }
 
 // Fixture is the canned appliance state.
@@ -292,6 +293,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.stream(w, r)
 	case s.alerting(w, r.Method, r.URL.Path, r.URL.Query(), body):
 	case s.evidence(w, r, parts, d):
+	case s.reports(w, r.Method, parts, body):
 	default:
 		writeErr(w, api.Errorf(api.CodeNotFound, "no route %s %s", r.Method, r.URL.Path))
 	}

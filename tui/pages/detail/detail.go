@@ -34,6 +34,7 @@ type KeyMap struct {
 	Promote, Rollback key.Binding
 	Yes, No, Back     key.Binding
 	Longer, Shorter   key.Binding // the chart's range
+	Report            key.Binding // request a report on the machine and save it (report.go)
 }
 
 // DefaultKeyMap returns the page's default bindings.
@@ -51,6 +52,7 @@ func DefaultKeyMap() KeyMap {
 		Back:     key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
 		Longer:   key.NewBinding(key.WithKeys("t"), key.WithHelp("t/T", "range 2m·1h·1d·1w")),
 		Shorter:  key.NewBinding(key.WithKeys("T"), key.WithHelp("T", "shorter range")),
+		Report:   reportKey(),
 	}
 }
 
@@ -64,11 +66,14 @@ type Model struct {
 	models        modelsState
 	hist          historyState
 	width, height int
+	report        reportState
+	// ReportDir is where the report key saves reports (default: the working directory).
+	ReportDir string
 }
 
 // New returns the detail page; SetMachine chooses the machine.
 func New(c Client, f *fleet.Fleet, st theme.Styles) Model {
-	return Model{KeyMap: DefaultKeyMap(), client: c, fleet: f, st: st}
+	return Model{KeyMap: DefaultKeyMap(), client: c, fleet: f, st: st, ReportDir: "."}
 }
 
 // SetSize sets the area the page may draw in.
@@ -91,7 +96,7 @@ func (m Model) ShortHelp() []key.Binding {
 	if m.models.shown {
 		return m.modelsHelp()
 	}
-	return []key.Binding{m.KeyMap.Prev, m.KeyMap.Next, m.KeyMap.Longer, m.KeyMap.Models}
+	return []key.Binding{m.KeyMap.Prev, m.KeyMap.Next, m.KeyMap.Longer, m.KeyMap.Models, m.KeyMap.Report}
 }
 
 // Update handles keys: left and right step through the machines, m shows the model
@@ -102,6 +107,8 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 		return m.updateModels(msg)
 	case HistoryLoadedMsg:
 		return m.updateHistory(msg), nil
+	case ReportMsg, ReportPollMsg:
+		return m.updateReport(msg)
 	}
 	if m.models.shown {
 		return m.updateModels(msg)
@@ -111,6 +118,8 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 		return m, nil
 	}
 	switch {
+	case key.Matches(k, m.KeyMap.Report):
+		return m.startReport()
 	case key.Matches(k, m.KeyMap.Models):
 		m.models.shown, m.models.cursor, m.models.flash = true, 0, ""
 		return m, m.loadModels()
@@ -185,6 +194,9 @@ func (m Model) View() string {
 			m.st.Muted.Render(" (this window "+format.Score(l.Score, l.Threshold)+")")
 	}
 	add(m.st.Label.Render("Score ") + "  " + score + "  sensor " + m.st.SensorState(l.Sensor).Render(l.Sensor))
+	if r := m.reportLine(); r != "" {
+		add(format.Fit(r, w))
+	}
 	if m.models.shown {
 		add(m.modelsView(w, max(m.height-len(lines), 6))...)
 		return strings.Join(lines, "\n")

@@ -18,6 +18,7 @@ type Client interface {
 	Models(ctx context.Context, machine string) ([]api.Model, error)
 	PromoteModel(ctx context.Context, machine string, version int64, reason string) (api.Model, error)
 	RollbackModel(ctx context.Context, machine, task, reason string) (api.Model, error)
+	ReportClient
 }
 
 // Timeout bounds each request of the page.
