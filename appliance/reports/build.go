@@ -8,9 +8,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"time"
 
+	"signalcraft/appliance/healthview"
+	"signalcraft/core/health"
 	"signalcraft/core/report"
 	"signalcraft/core/store"
 )
@@ -94,6 +97,9 @@ func buildMachine(ctx context.Context, db *store.DB, id string, p Period, res st
 		m.Trend = append(m.Trend, report.TrendPoint{Time: r.BucketStart, Windows: r.N, Mean: r.MeanScore, Max: r.MaxScore,
 			Anomalous: r.AnomalousWindows})
 	}
+	if m.Health, err = buildHealth(ctx, db, id, p); err != nil {
+		return m, err
+	}
 	sensors, err := db.Sensors(ctx, id)
 	if err != nil {
 		return m, err
@@ -110,6 +116,37 @@ func buildMachine(ctx context.Context, db *store.DB, id string, p Period, res st
 		m.Sensors = append(m.Sensors, report.Availability(s.ID, changes, p.From, p.To))
 	}
 	return m, nil
+}
+
+// maxHealthHours bounds the health record replayed for a report: two years of hours.
+const maxHealthHours = 2 * 366 * 24
+
+// buildHealth is the machine's health section: the level's trend over the period (the hourly
+// record's smoothed RMS) and the remaining-useful-life estimate from its whole record, as the
+// API's health route computes them (appliance/healthview); nil without a record in the period.
+func buildHealth(ctx context.Context, db *store.DB, id string, p Period) (*report.Health, error) {
+	recs, err := db.HealthRecords(ctx, id, time.Time{}, p.To, maxHealthHours)
+	if err != nil {
+		return nil, err
+	}
+	h := healthview.Build(id, recs, health.DefaultConfig())
+	out := &report.Health{Indicator: "RMS", Alarm: h.FailureLevel}
+	for _, pt := range h.Points {
+		if !pt.Hour.Before(p.From) && pt.Hour.Before(p.To) {
+			out.Points = append(out.Points, report.HealthPoint{Time: pt.Hour, Value: pt.Smoothed})
+		}
+	}
+	if len(out.Points) == 0 {
+		return nil, nil
+	}
+	if r := h.RUL; r != nil {
+		out.RUL = &report.RUL{Hours: r.Hours, Low: r.LowHours, High: math.Inf(1), Confident: r.Confident,
+			Model: "Gebraeel exponential degradation, Bayesian update"}
+		if r.HighHours != nil {
+			out.RUL.High = *r.HighHours
+		}
+	}
+	return out, nil
 }
 
 // Due returns the latest period of a schedule that ended at or before now: the day before

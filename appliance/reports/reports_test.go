@@ -135,6 +135,19 @@ func demoStore(t *testing.T, now time.Time) (*store.DB, *config.Config) {
 			t.Fatal(err)
 		}
 	}
+	// The pump's hourly health record: a steady level for 4 days, then a bearing wearing out
+	// (the level growing exponentially, 1.5 % an hour: 6.3 times the baseline about a day after the week).
+	for h := start.Truncate(time.Hour); h.Before(now.Truncate(time.Hour)); h = h.Add(time.Hour) {
+		age := h.Sub(start).Hours()
+		rms := 0.02 * (1 + 0.03*math.Sin(age))
+		if age > 96 {
+			rms *= math.Exp(0.015 * (age - 96))
+		}
+		if err := db.AddHealth(ctx, store.HealthRecord{MachineID: "pump-2", Hour: h, Last: h.Add(59 * time.Minute), Windows: 120,
+			SumSquares: 120 * rms * rms, SumKurtosis: 120 * 3, Peak: 4 * rms}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if err := db.SetSensorState(ctx, "sim:2", "silent", now.Add(-30*time.Hour), "no signal"); err != nil {
 		t.Fatal(err)
 	}
@@ -208,6 +221,13 @@ func TestBuild(t *testing.T) {
 	if day.Machines[1].Health != nil || day.Correlations != nil {
 		t.Error("the builder filled an optional section")
 	}
+	// The pump's health: its level's trend over the week and the remaining useful life from
+	// its whole record (appliance/healthview, as the API's health route).
+	h := pump.Health
+	if h == nil || len(h.Points) < 7*24-1 || h.Alarm <= 0 || h.RUL == nil || h.RUL.Hours <= 0 || h.RUL.Low > h.RUL.Hours {
+		t.Fatalf("pump health: %d points, alarm level %v, RUL %+v", len(h.Points), h.Alarm, h.RUL)
+	}
+	t.Logf("pump RUL: %.1f h (%.1f–%.1f h), confident %v", h.RUL.Hours, h.RUL.Low, h.RUL.High, h.RUL.Confident)
 }
 
 func TestDue(t *testing.T) {

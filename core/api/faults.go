@@ -10,7 +10,7 @@ var faultNames = map[string]map[string]string{
 		"bearing_outer_race": "bearing outer race", "bearing_inner_race": "bearing inner race", "bearing_ball": "bearing ball",
 		"imbalance": "imbalance", "misalignment": "misalignment", "looseness": "looseness", "cavitation": "cavitation",
 		"leak": "leak", "belt": "belt", "electrical": "electrical", "other": "other fault", "bearing": "bearing",
-		"normal": "normal", DiagnosisUnknown: "unknown (not sure)", LabelFalseAlarm: "false alarm",
+		"normal": "normal", DiagnosisUnknown: "unknown", LabelFalseAlarm: "false alarm",
 	},
 	"ko": {
 		"bearing_outer_race": "베어링 외륜", "bearing_inner_race": "베어링 내륜", "bearing_ball": "베어링 볼",

@@ -314,7 +314,7 @@ func (p *pdfWriter) machine(m *Machine, i int) error {
 				}
 			}
 			rows = append(rows, []string{p.time(e.Start), end, p.w.durationText(e.Duration(p.d.From, p.d.To), p.lang),
-				peakText(e.Peak), ack, e.Label, diagnosisText(e.Diagnosis)})
+				peakText(e.Peak), ack, labelText(e.Label, p.lang), diagnosisText(e.Diagnosis, p.lang)})
 		}
 		p.table(cols, rows)
 		if n := len(m.Events) - maxEventRows; n > 0 {

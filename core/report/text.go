@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"math"
+	"signalcraft/core/api"
 	"time"
 )
 
@@ -145,12 +146,20 @@ func (w words) rulText(r *RUL) string {
 // lagText writes a correlation lag: "+1.5 s".
 func lagText(d time.Duration) string { return fmt.Sprintf("%+.1f s", d.Seconds()) }
 
-// diagnosisText is "bearing_outer 87 %" or "".
-func diagnosisText(d *Diagnosis) string {
+// diagnosisText is "bearing outer race 87 %" (in lang) or "".
+func diagnosisText(d *Diagnosis, lang string) string {
 	if d == nil {
 		return ""
 	}
-	return fmt.Sprintf("%s %.0f %%", d.Label, 100*d.Confidence)
+	return fmt.Sprintf("%s %.0f %%", api.FaultName(lang, d.Label), 100*d.Confidence)
+}
+
+// labelText is an operator's label in words ("false alarm", "베어링 외륜"), "" for none.
+func labelText(label, lang string) string {
+	if label == "" {
+		return ""
+	}
+	return api.FaultName(lang, label)
 }
 
 // koreanColumns are the Korean names of the CSV columns.
