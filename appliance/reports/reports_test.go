@@ -369,7 +369,7 @@ func TestReportJobMailsTheDemoReport(t *testing.T) {
 		csvHead string
 	}{
 		{ids[0], "ko", "[SignalCraft] 주간 보고서 signalcraft-demo (2026-11-30 06:00 – 2026-12-07 06:00)",
-			[]string{"SignalCraft 설비 상태 보고서", "주간", "Coolant pump 2 (pump-2)", "이벤트 목록 (4)", "operator-kim", "bearing_outer 85 %",
+			[]string{"SignalCraft 설비 상태 보고서", "주간", "Coolant pump 2 (pump-2)", "이벤트 목록 (4)", "operator-kim", "bearing outer 85 %",
 				"sim:2: 정상 97.6 %", "주요 이상 상태 silent"},
 			"\ufeff설비_ID,이벤트_ID,시작,종료"},
 		{od.ID, "en", "[SignalCraft] On-demand report signalcraft-demo (2026-11-30 06:00 – 2026-12-07 06:00)",
