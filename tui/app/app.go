@@ -33,6 +33,7 @@ import (
 type Client interface {
 	detail.Client
 	detail.HistoryClient
+	detail.HealthClient
 	events.Client
 	events.ClipClient
 	devices.Client
@@ -515,7 +516,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		var cmd tea.Cmd
 		m.queue, cmd = m.queue.Update(msg)
 		return m, cmd
-	case detail.ModelsLoadedMsg, detail.ModelChangedMsg, detail.HistoryLoadedMsg, detail.ReportMsg, detail.ReportPollMsg:
+	case detail.ModelsLoadedMsg, detail.ModelChangedMsg, detail.HistoryLoadedMsg, detail.HealthLoadedMsg, detail.ReportMsg, detail.ReportPollMsg:
 		var cmd tea.Cmd
 		m.detail, cmd = m.detail.Update(msg)
 		return m, cmd

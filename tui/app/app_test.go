@@ -138,7 +138,7 @@ func settle(t *testing.T, m app.Model, cmd tea.Cmd) app.Model {
 		case events.LoadedMsg, events.ChangedMsg, devices.LoadedMsg, settings.SavedMsg, settings.RelearnedMsg,
 			app.RecentEventsMsg, overview.OpenMachineMsg, app.AlertsMsg,
 			alerts.LoadedMsg, alerts.DeliveriesMsg, alerts.AcknowledgedMsg, alerts.SilencedMsg, alerts.ExpiredMsg, alerts.TestedMsg, alerts.SavedMsg,
-			queue.LoadedMsg, queue.RetriedMsg, detail.ModelsLoadedMsg, detail.ModelChangedMsg, detail.HistoryLoadedMsg,
+			queue.LoadedMsg, queue.RetriedMsg, detail.ModelsLoadedMsg, detail.ModelChangedMsg, detail.HistoryLoadedMsg, detail.HealthLoadedMsg,
 			events.ClipsLoadedMsg, events.SpectrogramMsg, events.DownloadProgressMsg, events.DownloadedMsg, events.PlayedMsg:
 			var next tea.Cmd
 			m, next = step(t, m, msg)
@@ -220,7 +220,8 @@ func TestPagesGolden(t *testing.T) {
 		{"detail", fx, func(t *testing.T, m app.Model) app.Model {
 			m = keys(t, m, "down")
 			m, cmd := step(t, m, press("enter"))
-			return settle(t, m, cmd)
+			m = settle(t, m, cmd)
+			return feed(t, m, detail.HealthLoadedMsg{MachineID: "pump-2", Health: fakeappliance.FixtureHealth("pump-2")})
 		}},
 		{"models", admin, func(t *testing.T, m app.Model) app.Model {
 			return modelHistory(t, m, admin, "pump-2")

@@ -121,6 +121,8 @@ func (s *Server) evidence(w http.ResponseWriter, r *http.Request, parts []string
 			points = api.HistoryDefaultPoints
 		}
 		writeJSON(w, 200, FixtureHistory(parts[1], thr, span, points))
+	case parts[0] == "machines" && parts[2] == "health":
+		writeJSON(w, 200, FixtureHealth(parts[1]))
 	case parts[0] == "events" && parts[2] == "clips":
 		cs := d.Clips[id]
 		if cs == nil {
@@ -154,4 +156,35 @@ func (s *Server) evidence(w http.ResponseWriter, r *http.Request, parts []string
 		return false
 	}
 	return true
+}
+
+// FixtureHealth is a machine's health: pump-2 has been degrading for a day with a confident
+// remaining-life estimate, fan-1 is healthy, the others are learning their baseline.
+func FixtureHealth(machine string) api.MachineHealth {
+	h := api.MachineHealth{MachineID: machine, State: api.HealthLearning, Points: []api.HealthPoint{}}
+	level := func(hours int) float64 { return 0.02 * (1 + 0.05*float64(max(0, hours-70))) }
+	n := 0
+	switch machine {
+	case "pump-2":
+		n = 96
+	case "fan-1":
+		n = 70
+	default:
+		n = 12
+	}
+	for i := range n {
+		l := level(i)
+		h.Points = append(h.Points, api.HealthPoint{Hour: Now.Truncate(time.Hour).Add(time.Duration(i-n) * time.Hour), Windows: 7200,
+			RMS: l, Smoothed: l, Kurtosis: 3.1, Peak: 4 * l})
+	}
+	if n >= 60 {
+		h.State, h.Baseline, h.FailureLevel = api.HealthHealthy, 0.02, 0.126
+	}
+	if machine == "pump-2" {
+		alarm, onset := Now.Add(-22*time.Hour), Now.Add(-26*time.Hour)
+		hi := 52.0
+		h.State, h.Alarm, h.Onset = api.HealthDegrading, &alarm, &onset
+		h.RUL = &api.RUL{At: Now, Hours: 31, LowHours: 19, HighHours: &hi, Confident: true, Text: "about 31 h (range 19–52 h)"}
+	}
+	return h
 }

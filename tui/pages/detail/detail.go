@@ -65,6 +65,7 @@ type Model struct {
 	machine       string
 	models        modelsState
 	hist          historyState
+	health        healthState
 	width, height int
 	report        reportState
 	// ReportDir is where the report key saves reports (default: the working directory).
@@ -107,6 +108,8 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 		return m.updateModels(msg)
 	case HistoryLoadedMsg:
 		return m.updateHistory(msg), nil
+	case HealthLoadedMsg:
+		return m.updateHealth(msg), nil
 	case ReportMsg, ReportPollMsg:
 		return m.updateReport(msg)
 	}
@@ -131,7 +134,7 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 		return m, m.loadHistory()
 	case key.Matches(k, m.KeyMap.Prev), key.Matches(k, m.KeyMap.Next):
 		m.step(k)
-		return m, m.loadHistory()
+		return m, tea.Batch(m.loadHistory(), m.loadHealth())
 	}
 	return m, nil
 }
@@ -194,6 +197,9 @@ func (m Model) View() string {
 			m.st.Muted.Render(" (this window "+format.Score(l.Score, l.Threshold)+")")
 	}
 	add(m.st.Label.Render("Score ") + "  " + score + "  sensor " + m.st.SensorState(l.Sensor).Render(l.Sensor))
+	if hl := m.healthLine(); hl != "" {
+		add(format.Fit(hl, w))
+	}
 	if r := m.reportLine(); r != "" {
 		add(format.Fit(r, w))
 	}

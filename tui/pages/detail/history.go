@@ -62,9 +62,9 @@ func (m *Model) loadHistory() tea.Cmd {
 	}
 }
 
-// ReloadHistory asks for the chart's history again (the page is shown again, or a minute
-// passed); nil for the live range.
-func (m *Model) ReloadHistory() tea.Cmd { return m.loadHistory() }
+// ReloadHistory asks for the chart's history and the machine's health again (the page is
+// shown again, or a minute passed).
+func (m *Model) ReloadHistory() tea.Cmd { return tea.Batch(m.loadHistory(), m.loadHealth()) }
 
 func (m Model) updateHistory(msg HistoryLoadedMsg) Model {
 	if msg.MachineID != m.Machine() || msg.Span != Ranges[m.hist.rng].Span {

@@ -1,0 +1,93 @@
+package detail
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"signalcraft/core/api"
+	"signalcraft/tui/format"
+)
+
+// HealthClient reads a machine's health record and remaining-useful-life estimate;
+// *api.Client has it.
+type HealthClient interface {
+	MachineHealth(ctx context.Context, machine string, f api.HealthFilter) (api.MachineHealth, error)
+}
+
+// HealthLoadedMsg carries a machine's health.
+type HealthLoadedMsg struct {
+	MachineID string
+	Health    api.MachineHealth
+	Err       error
+}
+
+type healthState struct {
+	machine string
+	h       api.MachineHealth
+	err     error
+}
+
+// loadHealth asks for the shown machine's health: its state, alarm and RUL come from the
+// whole record; only the last day's hours are sent.
+func (m *Model) loadHealth() tea.Cmd {
+	hc, ok := m.client.(HealthClient)
+	if !ok {
+		return nil
+	}
+	id, since := m.Machine(), m.fleet.Now().Add(-24*time.Hour)
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(context.Background(), Timeout)
+		defer cancel()
+		h, err := hc.MachineHealth(ctx, id, api.HealthFilter{From: since})
+		return HealthLoadedMsg{MachineID: id, Health: h, Err: err}
+	}
+}
+
+func (m Model) updateHealth(msg HealthLoadedMsg) Model {
+	if msg.MachineID == m.Machine() {
+		m.health = healthState{machine: msg.MachineID, h: msg.Health, err: msg.Err}
+	}
+	return m
+}
+
+// healthLine is the machine's health in one line: learning its baseline, healthy, or
+// degrading since the alarm with the remaining useful life — "about N h (range a–b h)" only
+// when the estimate is confident. "" until loaded; an error is shown muted (older appliances
+// have no health route).
+func (m Model) healthLine() string {
+	hs := m.health
+	if hs.machine != m.Machine() {
+		return ""
+	}
+	label := m.st.Label.Render("Health") + "  "
+	if hs.err != nil {
+		return label + m.st.Muted.Render("not available ("+hs.err.Error()+")")
+	}
+	h := hs.h
+	level := ""
+	if n := len(h.Points); n > 0 && h.Baseline > 0 {
+		level = m.st.Muted.Render(fmt.Sprintf(" · level %.1f× its healthy baseline", h.Points[n-1].Smoothed/h.Baseline))
+	}
+	switch h.State {
+	case api.HealthLearning:
+		return label + m.st.Muted.Render(fmt.Sprintf("learning the healthy baseline (%d hours heard)", len(h.Points)))
+	case api.HealthHealthy:
+		return label + m.st.OK.Render("healthy") + level
+	}
+	s := label + m.st.Error.Render("degrading")
+	if h.Alarm != nil {
+		s += m.st.Error.Render(" since " + format.Clock(m.fleet.Now(), *h.Alarm))
+	}
+	switch {
+	case h.RUL != nil && h.RUL.Confident:
+		s += " · remaining life " + m.st.Warning.Render(h.RUL.Text)
+	case h.RUL != nil:
+		s += m.st.Muted.Render(" · remaining life uncertain")
+	case h.RULNote != "":
+		s += m.st.Muted.Render(" · " + h.RULNote)
+	}
+	return s + level
+}
