@@ -541,4 +541,15 @@ var english = map[string]string{
 	"reports.saving":         "Saving %s…",
 	"reports.saved":          "Saved %s (%d bytes).",
 	"menu.reports":           "Reports…",
+
+	"health.title":           "Health",
+	"health.state.learning":  "Learning",
+	"health.state.healthy":   "Healthy",
+	"health.state.degrading": "Wearing",
+	"health.learning":        "Learning its healthy sound level: %d hours heard so far.",
+	"health.since":           "Getting worse since %s.",
+	"health.rul":             "Remaining life: about %s h (between %s and %s h).",
+	"health.rul.unsure":      "Remaining life: not yet predictable with confidence.",
+	"health.level":           "Sound level: %.1f× its healthy level.",
+	"health.none":            "No health record yet.",
 }

@@ -538,4 +538,15 @@ var korean = map[string]string{
 	"reports.saving":         "%s 저장 중…",
 	"reports.saved":          "%s 저장됨 (%d바이트).",
 	"menu.reports":           "보고서…",
+
+	"health.title":           "설비 건전성",
+	"health.state.learning":  "학습 중",
+	"health.state.healthy":   "양호",
+	"health.state.degrading": "열화 중",
+	"health.learning":        "정상 소리 크기를 학습 중입니다: 지금까지 %d시간.",
+	"health.since":           "%s부터 나빠지고 있습니다.",
+	"health.rul":             "잔여 수명: 약 %s시간 (%s–%s시간).",
+	"health.rul.unsure":      "잔여 수명: 아직 신뢰할 만한 추정이 없습니다.",
+	"health.level":           "소리 크기: 정상 수준의 %.1f배.",
+	"health.none":            "건전성 기록이 아직 없습니다.",
 }

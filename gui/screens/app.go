@@ -64,6 +64,7 @@ type Appliance interface {
 	RetryJob(ctx context.Context, id int64) error
 
 	History(ctx context.Context, machine string, q api.HistoryQuery) (api.ScoreHistory, error)
+	MachineHealth(ctx context.Context, machine string, f api.HealthFilter) (api.MachineHealth, error)
 	EventClips(ctx context.Context, eventID int64) ([]api.ClipInfo, error)
 	ClipSpectrogram(ctx context.Context, clipID int64, columns int) (api.Spectrogram, error)
 	ClipAudio(ctx context.Context, clipID int64) (io.ReadCloser, int64, error)

@@ -52,6 +52,7 @@ type detailScreen struct {
 	events     *fyne.Container
 	models     *modelsCard
 	history    *historyCard
+	health     *healthCard
 	scroll     *container.Scroll
 }
 
@@ -87,6 +88,7 @@ func newDetailScreen(u *UI, m *machine) *detailScreen {
 
 	d.models = newModelsCard(u, m)
 	d.history = newHistoryCard(u, m)
+	d.health = newHealthCard(u, m)
 	left := container.NewVBox(
 		widget.NewCard(u.T("detail.spectrum"), "", spectro),
 		widget.NewCard(u.T("detail.score"), "", chart),
@@ -98,6 +100,7 @@ func newDetailScreen(u *UI, m *machine) *detailScreen {
 	d.events = container.NewVBox()
 	right := container.NewVBox(
 		widget.NewCard(u.T("detail.level"), "", container.NewVBox(d.meter, d.sensor)),
+		widget.NewCard(u.T("health.title"), "", d.health.root),
 		widget.NewCard(u.T("detail.events"), "", d.events),
 	)
 	body := container.NewVBox(

@@ -163,6 +163,9 @@ func (s *Server) Handler() http.Handler {
 	for p, h := range s.reportHandlers() {
 		impl[p] = h
 	}
+	for p, h := range s.healthHandlers() {
+		impl[p] = h
+	}
 	done := map[string]bool{} // AlertRoutes join Routes once the appliance serves them
 	for _, r := range slices.Concat(api.Routes, api.AlertRoutes) {
 		h, ok := impl[r.Pattern()]
