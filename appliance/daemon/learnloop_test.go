@@ -115,22 +115,10 @@ func labelAll(t *testing.T, db *store.DB, evs []store.Event, label string) {
 	}
 }
 
-// waitTrained waits for the train job to leave a model newer than after.
+// waitTrained waits for the train job to leave a normal model newer than after.
 func waitTrained(t *testing.T, db *store.DB, after int64) store.Model {
 	t.Helper()
-	deadline := time.Now().Add(3 * time.Minute)
-	for time.Now().Before(deadline) {
-		ms, err := db.Models(context.Background(), "m1")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(ms) > 0 && ms[0].Version > after && (ms[0].Stage == "champion" || ms[0].Reason != "") {
-			return ms[0]
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-	t.Fatal("no model trained within 3 minutes")
-	return store.Model{}
+	return waitTask(t, db, store.TaskDetect, after)
 }
 
 // waitListening waits until the running machine listens with model version v.

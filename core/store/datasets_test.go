@@ -5,11 +5,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"io/fs"
 	"path/filepath"
 	"strings"
 	"testing"
-	"testing/fstest"
 	"time"
 
 	"signalcraft/core/dataset"
@@ -270,19 +268,8 @@ func TestDatasetVersionAmbiguousPrefix(t *testing.T) {
 // labelled event) to the dataset tables.
 func TestMigrateDatasetsFrom0007(t *testing.T) {
 	ctx := context.Background()
-	old := fstest.MapFS{}
-	entries, err := fs.ReadDir(embeddedMigrations, "migrations")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range entries {
-		if e.Name() < "0008" {
-			b, _ := fs.ReadFile(embeddedMigrations, "migrations/"+e.Name())
-			old["migrations/"+e.Name()] = &fstest.MapFile{Data: b}
-		}
-	}
 	path := filepath.Join(t.TempDir(), "db")
-	db, err := Open(ctx, path, withMigrations(old))
+	db, err := Open(ctx, path, withMigrations(migrationsBefore("0008")))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -261,21 +261,27 @@ func TestRegistryErrors(t *testing.T) {
 	}
 }
 
+// migrationsBefore is the embedded migrations whose names sort before first: a database as
+// an older release left it.
+func migrationsBefore(first string) fstest.MapFS {
+	before := fstest.MapFS{}
+	entries, _ := fs.ReadDir(embeddedMigrations, "migrations")
+	for _, e := range entries {
+		if e.Name() < first {
+			b, _ := fs.ReadFile(embeddedMigrations, "migrations/"+e.Name())
+			before["migrations/"+e.Name()] = &fstest.MapFile{Data: b}
+		}
+	}
+	return before
+}
+
 // Models saved before the registry existed become champion (the active one)
 // and retired (the others), each promoted when it was created, so rollback
 // works on the old history.
 func TestRegistryMigration(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "db")
-	before := fstest.MapFS{}
-	entries, _ := fs.ReadDir(embeddedMigrations, "migrations")
-	for _, e := range entries {
-		if e.Name() < "0009" {
-			b, _ := fs.ReadFile(embeddedMigrations, "migrations/"+e.Name())
-			before["migrations/"+e.Name()] = &fstest.MapFile{Data: b}
-		}
-	}
-	db, err := Open(ctx, path, withMigrations(before))
+	db, err := Open(ctx, path, withMigrations(migrationsBefore("0009")))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,10 +3,8 @@ package store
 import (
 	"context"
 	"errors"
-	"io/fs"
 	"path/filepath"
 	"testing"
-	"testing/fstest"
 )
 
 // A machine's normal models and fault classifiers share its version series and registry,
@@ -74,15 +72,7 @@ func TestModelTasks(t *testing.T) {
 func TestDiagnosisModelsMigration(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "db")
-	before := fstest.MapFS{}
-	entries, _ := fs.ReadDir(embeddedMigrations, "migrations")
-	for _, e := range entries {
-		if e.Name() < "0012" {
-			b, _ := fs.ReadFile(embeddedMigrations, "migrations/"+e.Name())
-			before["migrations/"+e.Name()] = &fstest.MapFile{Data: b}
-		}
-	}
-	db, err := Open(ctx, path, withMigrations(before))
+	db, err := Open(ctx, path, withMigrations(migrationsBefore("0012")))
 	if err != nil {
 		t.Fatal(err)
 	}
