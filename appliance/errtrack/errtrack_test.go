@@ -294,7 +294,7 @@ func TestScrubber(t *testing.T) {
 		Request: &sentry.Request{URL: "https://appliance:8443/api/v1/machines?token=abc", QueryString: "token=abc",
 			Cookies: "sid=1", Data: `{"password":"p"}`,
 			Headers: map[string]string{"Authorization": "Bearer " + apiToken, "Cookie": "sid=1", "User-Agent": "tui/1", "X-Api-Key": "k"}},
-		Contexts: map[string]sentry.Context{"log": {"smtp_password": "p", "nested": map[string]any{"webhook_secret": hookSecret, "n": 1}, "list": []any{"Bearer " + apiToken}}},
+		Contexts:    map[string]sentry.Context{"log": {"smtp_password": "p", "nested": map[string]any{"webhook_secret": hookSecret, "n": 1}, "list": []any{"Bearer " + apiToken}}},
 		Breadcrumbs: []*sentry.Breadcrumb{{Message: "GET with Bearer " + apiToken, Data: map[string]any{"authorization": "x"}}},
 		User:        sentry.User{IPAddress: "10.0.0.5", Email: "op@example.com"},
 		Exception:   []sentry.Exception{{Value: "boom " + s3Secret, Stacktrace: &sentry.Stacktrace{Frames: []sentry.Frame{{ContextLine: `secret := "` + hookSecret + `"`}}}}},

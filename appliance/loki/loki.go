@@ -351,4 +351,3 @@ func Level(l slog.Level) string {
 		return "debug"
 	}
 }
-

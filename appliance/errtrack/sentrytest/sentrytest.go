@@ -245,4 +245,3 @@ func (it Item) Length() int {
 	}
 	return -1
 }
-
