@@ -160,7 +160,7 @@ replication:
 		}
 	}
 	for name, want := range map[string]float64{
-		`signalcraft_log_lines_shipped_total`:                         2,
+		`signalcraft_log_lines_shipped_total`:                          2,
 		`signalcraft_error_reports_total{kind="error",outcome="sent"}`: 1,
 	} {
 		if got := gathered(t, met, name); got != want {
