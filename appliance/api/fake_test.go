@@ -44,6 +44,8 @@ type fakeDaemon struct {
 	relearned []string
 	retrained []string
 	devices   []wire.Device
+	// devicesPanic, when set, makes Devices panic with it (error tracking tests).
+	devicesPanic any
 }
 
 func newFakeDaemon() *fakeDaemon {
@@ -118,7 +120,12 @@ func (f *fakeDaemon) deps(db *store.DB) Deps {
 			f.retrained = append(f.retrained, machine+":"+reason)
 			return int64(len(f.retrained)), len(f.retrained) == 1, nil
 		},
-		Devices: func(context.Context) ([]wire.Device, error) { return f.devices, nil },
+		Devices: func(context.Context) ([]wire.Device, error) {
+			if f.devicesPanic != nil {
+				panic(f.devicesPanic)
+			}
+			return f.devices, nil
+		},
 	}
 }
 

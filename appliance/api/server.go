@@ -101,6 +101,9 @@ type Options struct {
 	// AuthFailed, if set, is called for each request refused for its
 	// credentials, with its transport and reason (AuthMissing, ...).
 	AuthFailed func(transport, reason string)
+	// Recovered, if set, reports panics recovered in handlers (error tracking);
+	// they are logged at ERROR and answered 500 either way.
+	Recovered Recovered
 }
 
 func (o *Options) defaults() {
@@ -193,7 +196,7 @@ func (s *Server) Close() error {
 // identity from a bearer token, or from the connection when it was accepted
 // on the unix socket by Serve.
 func (s *Server) Handler() http.Handler {
-	return s.bounded(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return s.recovering(s.bounded(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "no-store")
 		w.Header().Set("X-Content-Type-Options", "nosniff")
 		if _, pattern := s.mux.Handler(r); pattern == "" {
@@ -206,7 +209,7 @@ func (s *Server) Handler() http.Handler {
 			return
 		}
 		s.mux.ServeHTTP(w, r)
-	}))
+	})))
 }
 
 func (s *Server) pathKnown(path string) bool {

@@ -74,6 +74,13 @@ type Config struct {
 	Retraining Retraining `yaml:"retraining"`
 	// Reports are the daily and weekly reports and where they are mailed.
 	Reports Reports `yaml:"reports"`
+	// Name is the appliance's name in central logs (the Loki label appliance), error
+	// tracking and the fleet's Prometheus labels (docs/FLEET.md); default: the host name.
+	Name string `yaml:"name"`
+	// ErrorTracking sends panics and ERROR log lines to a Sentry-compatible server.
+	ErrorTracking ErrorTracking `yaml:"error_tracking"`
+	// Logging ships log lines to a central store (Grafana Loki) besides stdout.
+	Logging Logging `yaml:"logging"`
 }
 
 // Store tunes database writes.
@@ -237,6 +244,7 @@ func Defaults() Config {
 // applyDefaults fills what the file left out and depends on other fields.
 func (c *Config) applyDefaults() {
 	c.Replication.applyDefaults()
+	c.applyObserveDefaults()
 	for i := range c.Sources {
 		s := &c.Sources[i]
 		switch s.Kind {
@@ -520,6 +528,7 @@ func (c *Config) Validate() error {
 		}
 	}
 	add(c.Replication.validate())
+	errs = append(errs, c.validateObserve()...)
 	if c.Store.BatchSize < 1 || c.Store.BatchSize > 100000 {
 		add(fieldErr("store.batch_size", c.Store.BatchSize, "must be between 1 and 100000"))
 	}

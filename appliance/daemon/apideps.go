@@ -45,7 +45,7 @@ func (m *Main) serveAPI(ctx context.Context) error {
 		ClipsDir: filepath.Join(m.cfg.DataDir, clipsDir),
 		Reports:  m.reports,
 	}, api.Options{Logger: m.log.With("component", "api"), Now: m.o.Now, BuildVersion: m.o.Version,
-		AuthFailed: m.obs.metrics.AuthFailed, ConnRefused: m.obs.metrics.ConnRefused})
+		AuthFailed: m.obs.metrics.AuthFailed, ConnRefused: m.obs.metrics.ConnRefused, Recovered: m.o.Recovered})
 	if err != nil {
 		return err
 	}

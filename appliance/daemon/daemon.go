@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"signalcraft/appliance/api"
 	"signalcraft/appliance/capture"
 	"signalcraft/appliance/clips"
 	"signalcraft/appliance/config"
@@ -42,6 +43,8 @@ type Options struct {
 	Metrics *metrics.Metrics
 	// DiskUsage, if set, replaces statfs(2) for the audio clips' free-space floor (tests).
 	DiskUsage func(path string) (free, total uint64, err error)
+	// Recovered, if set, reports panics recovered in API handlers (error tracking).
+	Recovered api.Recovered
 
 	hub   *hub       // set by New
 	hooks alertHooks // the stream evaluation watches the alert engine through these

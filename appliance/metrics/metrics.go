@@ -62,6 +62,7 @@ type Metrics struct {
 	trainings     *prometheus.CounterVec
 	trainSeconds  *prometheus.CounterVec
 	drift         *prometheus.GaugeVec
+	obs           observeMetrics
 
 	mu         sync.Mutex
 	repl       Replication
@@ -117,6 +118,7 @@ func New(o Options) *Metrics {
 			Name: "drift_psi",
 			Help: "Population stability index of the last hour's window scores against the champion model's training scores, by machine (above 0.25: drifted)."},
 			[]string{"machine"}),
+		obs: newObserveMetrics(),
 	}
 	build := prometheus.NewGauge(prometheus.GaugeOpts{Namespace: Namespace, Name: "build_info",
 		Help:        "Always 1; labels name the appliance's version and Go version.",
@@ -128,6 +130,7 @@ func New(o Options) *Metrics {
 		build, m.latency, m.notifications, m.jobOutcomes, m.apiRequests, m.apiDuration, m.authFailures, m.connsRefused,
 		m.trainings, m.trainSeconds, m.drift, replicationCollector{m},
 	)
+	reg.MustRegister(m.obs.collectors()...)
 	return m
 }
 

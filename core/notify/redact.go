@@ -273,3 +273,7 @@ func (s scrubber) scrub(text string) string {
 	}
 	return text
 }
+
+// Secrets returns the receiver's raw secret values (and their URL encodings), longest
+// first, for scrubbers outside this package (error tracking).
+func (r Receiver) Secrets() []string { return r.secrets() }

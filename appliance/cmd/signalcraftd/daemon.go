@@ -17,6 +17,7 @@ import (
 	"signalcraft/appliance/config"
 	"signalcraft/appliance/daemon"
 	"signalcraft/appliance/datadir"
+	"signalcraft/appliance/metrics"
 	"signalcraft/appliance/statusview"
 	"signalcraft/core/shareddata"
 )
@@ -84,16 +85,27 @@ func runDaemon(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err := level.UnmarshalText([]byte(cfg.LogLevel)); err != nil {
 		return fmt.Errorf("log_level %q: %w", cfg.LogLevel, err)
 	}
-	log := newLogger(logOut, cfg.LogFormat, &level)
+	met := metrics.New(metrics.Options{Version: version})
+	obs, err := startObservability(cfg, newLogger(logOut, cfg.LogFormat, &level).Handler(), &level, met)
+	if err != nil {
+		return err
+	}
+	defer obs.close()           // bounded flush of Loki and error tracking
+	defer obs.tracker.Repanic() // a panic of this goroutine is reported before the crash
+	log := obs.log
 	defer logLevelSignals(ctx, &level, log)() // SIGUSR1 logs more, SIGUSR2 less
-	log.Info("starting", "version", version, "config", describeConfig(*cfgPath, *demo))
+	log.Info("starting", "version", version, "config", describeConfig(*cfgPath, *demo),
+		"appliance", cfg.ApplianceName(), "loki", obs.shipper != nil, "error_tracking", obs.tracker != nil)
 
-	m, err := daemon.New(ctx, cfg, daemon.Options{Logger: log, Version: version})
+	m, err := daemon.New(ctx, cfg, daemon.Options{Logger: log, Version: version, Metrics: met, Recovered: obs.recovered()})
 	if err != nil {
 		return err
 	}
 	done := make(chan error, 1)
-	go func() { done <- m.Run(ctx) }()
+	go func() {
+		defer obs.tracker.Repanic()
+		done <- m.Run(ctx)
+	}()
 	stopNotify := notifySystemd(ctx, m, cfg, log) // READY=1 and watchdog pings under systemd
 	defer stopNotify()
 	if !*status {
