@@ -71,6 +71,8 @@ type Config struct {
 	// Retraining is the learning loop: datasets kept from learning and labels, and what
 	// starts a retraining.
 	Retraining Retraining `yaml:"retraining"`
+	// Correlation relates the machines to each other (common cause, attribution).
+	Correlation Correlation `yaml:"correlation"`
 }
 
 // Store tunes database writes.
@@ -196,17 +198,18 @@ func (d Detection) Profile() detect.Profile {
 // Defaults returns a configuration holding every default; decoding fills it.
 func Defaults() Config {
 	return Config{
-		DataDir:    "/var/lib/signalcraft",
-		Database:   "signalcraft.db",
-		LogLevel:   "info",
-		LogFormat:  "text",
-		Metrics:    Metrics{Listen: DefaultMetricsListen},
-		Language:   notify.LangEnglish,
-		Store:      Store{BatchSize: 256, FlushEvery: time.Second},
-		API:        API{Socket: "/run/signalcraft/api.sock"},
-		Clips:      DefaultClips(),
-		Retention:  DefaultRetention(),
-		Retraining: DefaultRetraining(),
+		DataDir:     "/var/lib/signalcraft",
+		Database:    "signalcraft.db",
+		LogLevel:    "info",
+		LogFormat:   "text",
+		Metrics:     Metrics{Listen: DefaultMetricsListen},
+		Language:    notify.LangEnglish,
+		Store:       Store{BatchSize: 256, FlushEvery: time.Second},
+		API:         API{Socket: "/run/signalcraft/api.sock"},
+		Clips:       DefaultClips(),
+		Retention:   DefaultRetention(),
+		Retraining:  DefaultRetraining(),
+		Correlation: DefaultCorrelation(),
 	}
 }
 
@@ -515,6 +518,7 @@ func (c *Config) Validate() error {
 		add(fieldErr("clips.upload", true, "clips are uploaded to the replication bucket: configure replication.s3"))
 	}
 	add(c.Retraining.validate())
+	add(c.Correlation.validate())
 	add(c.Retention.validate())
 	names := map[string]bool{}
 	for i, r := range c.Receivers {

@@ -62,7 +62,7 @@ func TestParseErrors(t *testing.T) {
 		want    string
 	}{
 		{"unknown top-level key", [2]string{"data_dir:", "datadir:"}, "",
-			`line 2: unknown field "datadir" in the top level (known fields: data_dir, database, log_level, store, api, sources, machines, language, alerting, receivers, log_format, metrics, replication, clips, retention, retraining)`},
+			`line 2: unknown field "datadir" in the top level (known fields: data_dir, database, log_level, store, api, sources, machines, language, alerting, receivers, log_format, metrics, replication, clips, retention, retraining, correlation)`},
 		{"unknown nested key", [2]string{"name: Fan 1", "nmae: Fan 1"}, "",
 			`line 11: unknown field "nmae" in machines[0] (known fields: id, name, kind, line, sensor, detection, diagnosis)`},
 		{"unknown key in binding", [2]string{"channel: 0}", "chanel: 0}"}, "",
