@@ -27,7 +27,8 @@ type Correlation struct {
 	// (default 3).
 	AlikeDB float64 `yaml:"alike_db"`
 	// Hold is how long after an explained machine was last anomalous its anomaly alerts
-	// stay silenced (default 3m: longer than an alert keeps firing plus a group interval).
+	// stay silenced (default 2m: longer than the default anomaly rules keep firing, 70s,
+	// so that they resolve unannounced rather than being announced late).
 	Hold time.Duration `yaml:"hold"`
 }
 
@@ -35,7 +36,7 @@ type Correlation struct {
 func DefaultCorrelation() Correlation {
 	d := correlate.DefaultConfig()
 	return Correlation{MinMachines: d.MinMachines, MinShare: d.MinShare, Span: d.Span, Horizon: d.Horizon,
-		MaxLag: d.MaxLag, MinCoef: d.MinCoef, AlikeDB: d.Alike, Hold: 3 * time.Minute}
+		MaxLag: d.MaxLag, MinCoef: d.MinCoef, AlikeDB: d.Alike, Hold: 2 * time.Minute}
 }
 
 // Correlate returns core/correlate's configuration for windows every step.

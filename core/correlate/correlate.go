@@ -259,6 +259,15 @@ func New(cfg Config, machines []string) (*Correlator, error) {
 // Config returns the configuration.
 func (c *Correlator) Config() Config { return c.cfg }
 
+// Machines returns the machines, in the order given to New.
+func (c *Correlator) Machines() []string {
+	out := make([]string, len(c.streams))
+	for i, s := range c.streams {
+		out[i] = s.id
+	}
+	return out
+}
+
 func (c *Correlator) slotOf(t time.Time) int64 {
 	return int64(math.Round(float64(t.Sub(c.origin)) / float64(c.cfg.Step)))
 }
