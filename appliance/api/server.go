@@ -65,6 +65,9 @@ type Deps struct {
 	// whatever the appliance links to it (its machine's anomaly alerts); nil
 	// acknowledges the event alone in DB. Errors as DB.AcknowledgeEventComment.
 	AcknowledgeEvent func(ctx context.Context, id int64, who, comment string, audit ...store.AuditEntry) error
+	// Correlations returns the n most strongly correlated machine pairs and the live
+	// episodes of the cross-sensor correlation; nil: the correlation is off.
+	Correlations func(n int) wire.Correlations
 }
 
 // Options tune the server. Zero values take the defaults.

@@ -40,6 +40,7 @@ func (m *Main) serveAPI(ctx context.Context) error {
 		// Acknowledging an event also acknowledges its machine's anomaly alerts (acklink.go).
 		Retrain:          m.retrainFunc(),
 		AcknowledgeEvent: m.alerts.AcknowledgeEvent,
+		Correlations:     m.Correlations,
 	}, api.Options{Logger: m.log.With("component", "api"), Now: m.o.Now, BuildVersion: m.o.Version,
 		AuthFailed: m.obs.metrics.AuthFailed, ConnRefused: m.obs.metrics.ConnRefused})
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 
 	"signalcraft/appliance/config"
 	"signalcraft/core/alert"
+	wire "signalcraft/core/api"
 	"signalcraft/core/correlate"
 )
 
@@ -287,6 +288,28 @@ func (k *correlation) extend(episode int, now time.Time) {
 
 // Pairs returns the n most strongly correlated pairs of machines.
 func (k *correlation) Pairs(n int) []correlate.Pair { return k.c.Pairs(n) }
+
+// Correlations returns the n most strongly correlated pairs of machines and the live
+// episodes, for the API (GET /api/v1/correlations) and reports.
+func (m *Main) Correlations(n int) wire.Correlations {
+	out := wire.Correlations{Pairs: []wire.CorrelationPair{}, Episodes: []wire.CorrelationEpisode{}}
+	if m.corr == nil {
+		return out
+	}
+	out.Enabled = true
+	if t := m.corr.c.Judged(); !t.IsZero() {
+		out.Judged = &t
+	}
+	for _, p := range m.corr.Pairs(n) {
+		out.Pairs = append(out.Pairs, wire.CorrelationPair{MachineA: p.A, MachineB: p.B, LagMS: p.Lag.Milliseconds(),
+			Coefficient: p.Coef, Signal: p.Signal, Samples: p.N})
+	}
+	for _, e := range m.corr.c.Live() {
+		out.Episodes = append(out.Episodes, wire.CorrelationEpisode{ID: e.ID, Kind: string(e.Kind), Start: e.Start,
+			Source: e.Source, Machines: e.Members, Anomalous: e.Anomalous})
+	}
+	return out
+}
 
 // activeRules returns the rules of the category with a pending or firing alert for one of
 // the machines, sorted.

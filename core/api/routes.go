@@ -84,6 +84,7 @@ var Routes = append([]Route{
 	{"DELETE", PathToken, RoleAdmin, true, "Revoke a token (204)."},
 	{"GET", PathAudit, RoleAdmin, false, "The audit log, newest first ([]AuditEntry); filters: actor, action, target, before, limit."},
 	{"GET", PathMachineHealth, RoleViewer, false, "A machine's hourly health record, degradation alarm and remaining-useful-life estimate (MachineHealth); from, to select the hours."},
+	{"GET", PathCorrelations, RoleViewer, false, "Cross-sensor correlation: the most strongly correlated machine pairs with lag and coefficient, and the episodes being followed (Correlations); limit (default 10)."},
 }, AlertRoutes...)
 
 // Expand fills the {name} parameters of a route path in order, escaping
