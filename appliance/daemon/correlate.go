@@ -49,6 +49,11 @@ type correlation struct {
 	replay bool
 	step   time.Duration
 
+	// feedMu makes a window's judging, the verdicts' actions and the release of the
+	// observations it completes one step, so that machines on their own goroutines cannot
+	// send observations of a slot before the silences its verdicts create
+	feedMu sync.Mutex
+
 	mu      sync.Mutex
 	pend    []alert.Observation  // replay: in time order
 	left    map[string]bool      // machines whose recording ended
@@ -60,6 +65,7 @@ type correlation struct {
 type eventNote struct {
 	episode   int
 	start     time.Time // the episode's first onset
+	at        time.Time // when the machine was judged part of it
 	cause     string    // "plant", or ""
 	heardFrom string
 }
@@ -88,6 +94,8 @@ func newCorrelation(cfg *config.Config, alerts *alerting, log *slog.Logger) (*co
 
 // window takes a machine's window; it runs on the machine's goroutine.
 func (k *correlation) window(w correlate.Window) {
+	k.feedMu.Lock()
+	defer k.feedMu.Unlock()
 	k.mu.Lock()
 	delete(k.left, w.Machine)
 	k.mu.Unlock()
@@ -97,8 +105,11 @@ func (k *correlation) window(w correlate.Window) {
 	k.release(false)
 }
 
-// leave says a machine sends no more windows (its recording ended).
+// leave says a machine sends no windows for now (its recording ended, its sensor was
+// lost): the others are judged without waiting for it until it sends again.
 func (k *correlation) leave(machine string) {
+	k.feedMu.Lock()
+	defer k.feedMu.Unlock()
 	k.mu.Lock()
 	k.left[machine] = true
 	all := len(k.left) == len(k.c.Machines())
@@ -170,13 +181,13 @@ func (k *correlation) verdict(v correlate.Verdict) {
 	case correlate.Common:
 		k.log.Warn("plant-wide disturbance: one cause, not a fault of each machine", "episode", v.Episode,
 			"machines", strings.Join(v.Machines, ","), "start", v.Start)
-		k.note(v, eventNote{episode: v.Episode, start: v.Start, cause: "plant"})
+		k.note(v, eventNote{episode: v.Episode, start: v.Start, at: v.At, cause: "plant"})
 		k.silence(v.Episode, v.Machines, v.Start, v.At, fmt.Sprintf("plant-wide disturbance (common cause) from %s",
 			v.Start.UTC().Format(time.RFC3339)))
 	case correlate.Attributed:
 		k.log.Info("anomaly attributed to a neighbouring machine", "episode", v.Episode, "machine", v.Machines[0],
 			"heard_from", v.Source, "lag", v.Lag, "coef", v.Coef)
-		k.note(v, eventNote{episode: v.Episode, start: v.Start, heardFrom: v.Source})
+		k.note(v, eventNote{episode: v.Episode, start: v.Start, at: v.At, heardFrom: v.Source})
 		k.silence(v.Episode, v.Machines, v.Start, v.At, "heard from "+v.Source)
 	case correlate.Over:
 		k.log.Info("correlated episode over", "episode", v.Episode, "machines", strings.Join(v.Machines, ","))
@@ -198,7 +209,7 @@ func (k *correlation) note(v correlate.Verdict, n eventNote) {
 	k.mu.Unlock()
 }
 
-// noteFor returns what explains an anomaly of the machine that began at or after from.
+// noteFor returns the latest explanation of the machine's anomalies.
 func (k *correlation) noteFor(machine string) (eventNote, bool) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
@@ -338,8 +349,8 @@ func (a *alerting) silence(s alert.Silence) (string, error) {
 	return id, err
 }
 
-// explain writes what explains the machine's anomaly into its open event, or the event
-// that closed last if that is the one the episode began with; machine goroutine only.
+// explain writes what explains the machine's anomaly into its open event, or into the event
+// that closed last if the verdict came after it ended; machine goroutine only.
 func (m *machine) explain(k *correlation) {
 	if k == nil {
 		return
@@ -352,7 +363,8 @@ func (m *machine) explain(k *correlation) {
 	if ev.ID == 0 {
 		ev = &m.lastEvent
 	}
-	if ev.ID == 0 || ev.Start.After(n.start.Add(time.Minute)) || ev.End.Before(n.start.Add(-time.Minute)) && !ev.End.IsZero() {
+	// the event the machine was anomalous in when judged: started by then, not over long before
+	if ev.ID == 0 || ev.Start.After(n.at) || !ev.End.IsZero() && ev.End.Before(n.start.Add(-time.Minute)) {
 		return
 	}
 	snap := map[string]any{}

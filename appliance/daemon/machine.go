@@ -262,6 +262,9 @@ func (m *machine) sourceStatus(ctx context.Context, st statusMsg, out sinks) {
 	if s == sensor.Ended {
 		m.finishLearning(out, at)
 	}
+	if out.corr != nil && (s == sensor.Lost || s == sensor.Reconnecting) {
+		out.corr.leave(m.cfg.ID) // the others are not held back while it sends nothing
+	}
 	if c, ok := m.health.Report(s, at, detail); ok {
 		m.faults.Mark(m.expect, c.To)
 		m.sensorChanged(ctx, c, out)

@@ -161,6 +161,8 @@ type stream struct {
 	ring   []sample
 	latest int64 // latest slot delivered; -1 none
 	left   bool
+	// anomalous is the machine's state at its latest window judged
+	anomalous bool
 }
 
 func (s *stream) at(slot int64) *sample {
@@ -417,14 +419,17 @@ func abs(x int64) int64 {
 // those no member has been anomalous in for a span.
 func (c *Correlator) episodesAt(s int64, out []Verdict) []Verdict {
 	for i, st := range c.streams {
+		// a machine's state is that of its latest window: one with a longer hop than the
+		// grid's (a valve's 2 s) is absent from most slots
 		cur := st.at(s)
-		if cur == nil || !cur.anomalous {
+		if cur == nil {
 			continue
 		}
-		if prev := st.at(s - 1); prev != nil && prev.anomalous {
-			continue
+		was := st.anomalous
+		st.anomalous = cur.anomalous
+		if cur.anomalous && !was {
+			out = c.onset(i, s, out)
 		}
-		out = c.onset(i, s, out)
 	}
 	live := c.episodes[:0]
 	for _, e := range c.episodes {
@@ -437,7 +442,7 @@ func (c *Correlator) episodesAt(s int64, out []Verdict) []Verdict {
 		if e.decided {
 			e.Anomalous = 0
 			for _, m := range e.Members {
-				if x := c.streams[c.byID[m]].at(s); x != nil && x.anomalous {
+				if c.streams[c.byID[m]].anomalous {
 					e.Anomalous++
 				}
 			}
@@ -463,15 +468,14 @@ func (c *Correlator) episodesAt(s int64, out []Verdict) []Verdict {
 func (c *Correlator) onset(i int, s int64, out []Verdict) []Verdict {
 	id := c.streams[i].id
 	for _, e := range c.episodes {
-		if _, in := e.onsets[id]; in {
-			if e.decided {
-				return out // a member anomalous again within its episode
-			}
-			continue
-		}
 		if !e.decided {
-			e.onsets[id] = s
+			if _, in := e.onsets[id]; !in {
+				e.onsets[id] = s
+			}
 			return out
+		}
+		if slices.Contains(e.Members, id) {
+			return out // a member anomalous again within its episode
 		}
 	}
 	for _, e := range c.episodes {

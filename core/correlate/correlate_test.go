@@ -195,6 +195,37 @@ func TestVerdicts(t *testing.T) {
 	}
 }
 
+// A machine with a longer window hop (a valve's 2 s among fans' 500 ms) is absent from most
+// slots: it turns anomalous once, not at each of its windows, and joins the episode.
+func TestSparseMachine(t *testing.T) {
+	valve := series("valve-1", 3, 160, -40, rise{at: 100, n: 12, db: 12, open: 1})
+	var sparse []Window
+	for i, w := range valve {
+		if i%4 == 0 {
+			sparse = append(sparse, w)
+		}
+	}
+	ms := [][]Window{
+		series("fan-1", 1, 160, -30, rise{at: 100, n: 12, db: 12, open: 2}),
+		series("fan-2", 2, 160, -34, rise{at: 100, n: 12, db: 10, open: 2}),
+	}
+	c, _ := New(DefaultConfig(), []string{"fan-1", "fan-2", "valve-1"})
+	var vs []Verdict
+	for i := range 160 {
+		for _, m := range ms {
+			vs = append(vs, c.Add(m[i])...)
+		}
+		if i%4 == 0 {
+			vs = append(vs, c.Add(sparse[i/4])...)
+		}
+	}
+	got := describe(vs, false)
+	want := []string{"common fan-1+fan-2+valve-1", "over fan-1+fan-2+valve-1"}
+	if !slices.Equal(got, want) {
+		t.Errorf("verdicts %q, want %q", got, want)
+	}
+}
+
 func TestVerdictTimes(t *testing.T) {
 	ms := [][]Window{
 		series("a", 1, 120, -30, rise{at: 60, n: 8, db: 12, open: 2}),
