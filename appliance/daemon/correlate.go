@@ -88,6 +88,11 @@ func newCorrelation(cfg *config.Config, alerts *alerting, log *slog.Logger) (*co
 	if err != nil {
 		return nil, fmt.Errorf("correlation: %w", err)
 	}
+	if alerts != nil && !slices.ContainsFunc(alerts.cfg.Rules, func(r alert.Rule) bool {
+		return r.Expr.Metric == alert.MetricPlantDisturbance
+	}) {
+		log.Warn("correlation: no alert rule reads plant_disturbance: a plant-wide disturbance will silence the machines' anomaly alerts without any notice; add the PlantDisturbance rule of the default alerting")
+	}
 	return &correlation{c: c, alerts: alerts, log: log.With("component", "correlation"), hold: cc.Hold,
 		replay: cfg.Replay(), step: step, left: map[string]bool{}, mutings: map[int]*muting{}, notes: map[string]eventNote{}}, nil
 }
