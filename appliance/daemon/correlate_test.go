@@ -17,6 +17,7 @@ import (
 
 	"signalcraft/appliance/config"
 	"signalcraft/core/alert"
+	wire "signalcraft/core/api"
 	"signalcraft/core/store"
 	"signalcraft/core/wav"
 )
@@ -103,7 +104,7 @@ type plantRun struct {
 	fired  []string    // "rule machine" of every alert that fired
 	notes  []plantNote // firing notifications
 	events map[string][]plantEvent
-	pairs  string
+	corr   wire.Correlations
 }
 
 // plantEvent is an event of the replay: start and end (seconds into the recording) and what
@@ -209,11 +210,9 @@ correlation: {enabled: %v}
 	if err := m.settle(ctx); err != nil {
 		t.Fatal(err)
 	}
-	m.runOn(ctx, 3*time.Minute) // pending groups flush, alerts resolve
-	if m.corr != nil {
-		b, _ := json.Marshal(m.corr.Pairs(3))
-		run.pairs = string(b)
-	}
+	m.runOn(ctx, 3*time.Minute)  // pending groups flush, alerts resolve
+	run.corr = m.Correlations(3) // what GET /api/v1/correlations serves
+
 	start := m.machines[0].clock.timeOf(0)
 	for i := range run.notes {
 		run.notes[i].at = run.notes[i].t.Sub(start).Seconds()
@@ -270,7 +269,16 @@ func TestCorrelationReplay(t *testing.T) {
 			t.Logf("correlation %s: %s events %v", r.name, id, r.run.events[id])
 		}
 	}
-	t.Logf("strongest pairs: %s", on.pairs)
+	b, _ := json.Marshal(on.corr.Pairs)
+	t.Logf("strongest pairs: %s", b)
+	if off.corr.Enabled || len(off.corr.Pairs) != 0 {
+		t.Errorf("correlation off serves %+v", off.corr)
+	}
+	// fan-1 and fan-2 heard the same fault last: the strongest pair
+	if p := on.corr.Pairs; !on.corr.Enabled || len(p) != 3 || p[0].MachineA != "fan-1" || p[0].MachineB != "fan-2" ||
+		p[0].Coefficient < 0.6 || on.corr.Judged == nil {
+		t.Errorf("correlations served: %+v", on.corr)
+	}
 
 	// the disturbance (80 s) until the fault (120 s): machine notices off, one plant notice on
 	machineNotes := func(r plantRun) (n int, plant int) {
