@@ -26,6 +26,8 @@ func (e *env) requestFor(t *testing.T, rt wire.Route, n int) *http.Request {
 		path = wire.Expand(rt.Path, "pump-1")
 	case wire.PathMachineHealth:
 		path = wire.Expand(rt.Path, "pump-1")
+	case wire.PathCorrelations:
+		path = rt.Path + "?limit=5"
 	case wire.PathModel:
 		path = wire.Expand(rt.Path, "pump-1", "1")
 	case wire.PathDataset:

@@ -49,6 +49,7 @@ func (s *Server) handlers() map[string]http.HandlerFunc {
 		"GET " + wire.PathAudit:        s.audit,
 	}
 	h["GET "+wire.PathMachineHealth] = s.machineHealth
+	h["GET "+wire.PathCorrelations] = s.correlations
 	maps.Copy(h, s.alertHandlers())
 	maps.Copy(h, s.evidenceHandlers())
 	maps.Copy(h, s.reportHandlers())
@@ -397,6 +398,7 @@ func toEvent(e store.Event, comment string) wire.Event {
 	if d := e.Diagnosis; d != nil {
 		out.Diagnosis = &wire.Diagnosis{Label: d.Label, Confidence: d.Confidence, Probs: maps.Clone(d.Probs), Model: d.Model}
 	}
+	out.Cause, out.HeardFrom = eventExplanation(e.Snapshot)
 	return out
 }
 

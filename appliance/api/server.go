@@ -71,6 +71,9 @@ type Deps struct {
 	// Reports requests and opens reports; nil makes requests and downloads answer 404
 	// (listing reads DB).
 	Reports ReportService
+	// Correlations returns the n most strongly correlated machine pairs and the live
+	// episodes of the cross-sensor correlation; nil: the correlation is off.
+	Correlations func(n int) wire.Correlations
 }
 
 // Options tune the server. Zero values take the defaults.

@@ -81,6 +81,8 @@ type Config struct {
 	ErrorTracking ErrorTracking `yaml:"error_tracking"`
 	// Logging ships log lines to a central store (Grafana Loki) besides stdout.
 	Logging Logging `yaml:"logging"`
+	// Correlation relates the machines to each other (common cause, attribution).
+	Correlation Correlation `yaml:"correlation"`
 }
 
 // Store tunes database writes.
@@ -227,17 +229,18 @@ func (d Detection) Profile() detect.Profile {
 // Defaults returns a configuration holding every default; decoding fills it.
 func Defaults() Config {
 	return Config{
-		DataDir:    "/var/lib/signalcraft",
-		Database:   "signalcraft.db",
-		LogLevel:   "info",
-		LogFormat:  "text",
-		Metrics:    Metrics{Listen: DefaultMetricsListen},
-		Language:   notify.LangEnglish,
-		Store:      Store{BatchSize: 256, FlushEvery: time.Second},
-		API:        API{Socket: "/run/signalcraft/api.sock"},
-		Clips:      DefaultClips(),
-		Retention:  DefaultRetention(),
-		Retraining: DefaultRetraining(),
+		DataDir:     "/var/lib/signalcraft",
+		Database:    "signalcraft.db",
+		LogLevel:    "info",
+		LogFormat:   "text",
+		Metrics:     Metrics{Listen: DefaultMetricsListen},
+		Language:    notify.LangEnglish,
+		Store:       Store{BatchSize: 256, FlushEvery: time.Second},
+		API:         API{Socket: "/run/signalcraft/api.sock"},
+		Clips:       DefaultClips(),
+		Retention:   DefaultRetention(),
+		Retraining:  DefaultRetraining(),
+		Correlation: DefaultCorrelation(),
 	}
 }
 
@@ -548,6 +551,7 @@ func (c *Config) Validate() error {
 		add(fieldErr("clips.upload", true, "clips are uploaded to the replication bucket: configure replication.s3"))
 	}
 	add(c.Retraining.validate())
+	add(c.Correlation.validate())
 	add(c.Retention.validate())
 	for _, err := range c.validateReports() {
 		add(err)

@@ -42,8 +42,9 @@ func (m *Main) serveAPI(ctx context.Context) error {
 		Retrain:          m.retrainFunc(),
 		AcknowledgeEvent: m.alerts.AcknowledgeEvent,
 		// Clips saved before clips were turned off are still served.
-		ClipsDir: filepath.Join(m.cfg.DataDir, clipsDir),
-		Reports:  m.reports,
+		ClipsDir:     filepath.Join(m.cfg.DataDir, clipsDir),
+		Reports:      m.reports,
+		Correlations: m.Correlations,
 	}, api.Options{Logger: m.log.With("component", "api"), Now: m.o.Now, BuildVersion: m.o.Version,
 		AuthFailed: m.obs.metrics.AuthFailed, ConnRefused: m.obs.metrics.ConnRefused, Recovered: m.o.Recovered})
 	if err != nil {

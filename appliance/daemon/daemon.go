@@ -86,6 +86,7 @@ type Main struct {
 	reports   *reports.Service // the report jobs and their schedule (reports.go)
 	events    *eventLog        // writes the machines' events, holding them while the disk is full
 	retention *retention.Pruner
+	corr      *correlation  // nil when the correlation is off (correlate.go)
 	stream    *streamClock  // the replay's time when every source replays as fast as possible; nil otherwise
 	ended     chan struct{} // closed when every machine has analysed its ended recording
 	endMu     sync.Mutex    // guards endedN
@@ -173,6 +174,9 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*Main, error) {
 		return nil, err
 	}
 	m.alerts.hooks = o.hooks
+	if m.corr, err = newCorrelation(cfg, m.alerts, m.log); err != nil {
+		return nil, err
+	}
 	if m.stream != nil {
 		m.alerts.stream, m.alerts.clock = m.stream, m.stream.Now
 	}
@@ -384,7 +388,7 @@ func (m *Main) Run(ctx context.Context) error {
 	}()
 
 	m.mu.Lock()
-	m.anaCtx, m.out = anaCtx, sinks{db: m.db, batch: m.batch, alerts: m.alerts, onModel: m.onModel}
+	m.anaCtx, m.out = anaCtx, sinks{db: m.db, batch: m.batch, alerts: m.alerts, onModel: m.onModel, corr: m.corr}
 	for _, mm := range m.machines {
 		m.start(mm)
 	}

@@ -75,6 +75,9 @@ func (l *eventLog) save(ctx context.Context, e store.Event) {
 		if !e.End.IsZero() {
 			h.End = e.End
 		}
+		if len(e.Snapshot) > 0 { // the correlation's explanation (cause, heard_from)
+			h.Snapshot = e.Snapshot
+		}
 	} else {
 		l.held = append(l.held, e)
 		if over := len(l.held) - l.max; over > 0 {

@@ -15,6 +15,7 @@ import (
 	"signalcraft/appliance/source"
 	"signalcraft/core/alert"
 	wire "signalcraft/core/api"
+	"signalcraft/core/correlate"
 	"signalcraft/core/detect"
 	"signalcraft/core/diagnose"
 	"signalcraft/core/dsp"
@@ -82,6 +83,9 @@ type machine struct {
 
 	events *eventLog   // writes events, holding them while the database cannot be written
 	event  store.Event // the open event as it stands (ID 0: none)
+
+	lastEvent store.Event // the latest closed event, for the correlation's late verdicts
+	explained int         // the correlation episode last written into an event
 
 	hrec healthRecorder // the hourly health record (health.go)
 }
@@ -166,6 +170,17 @@ type sinks struct {
 	batch   *store.Batcher
 	alerts  *alerting
 	onModel func(machineID string) // called after a fitted model is saved
+	corr    *correlation           // nil when the correlation is off
+}
+
+// observe hands an observation to the alert engine, through the correlation when it is on
+// (a replay's observations wait there for its verdicts on their time).
+func (s sinks) observe(o alert.Observation) {
+	if s.corr != nil {
+		s.corr.observe(o)
+		return
+	}
+	s.alerts.observe(o)
 }
 
 // run analyses samples until ctx is done, then processes what is left in the ring.
@@ -247,12 +262,18 @@ func (m *machine) sourceStatus(ctx context.Context, st statusMsg, out sinks) {
 	if s == sensor.Ended {
 		m.finishLearning(out, at)
 	}
+	if out.corr != nil && (s == sensor.Lost || s == sensor.Reconnecting) {
+		out.corr.leave(m.cfg.ID) // the others are not held back while it sends nothing
+	}
 	if c, ok := m.health.Report(s, at, detail); ok {
 		m.faults.Mark(m.expect, c.To)
 		m.sensorChanged(ctx, c, out)
 	}
 	if s == sensor.Ended && !m.ended {
 		m.ended = true
+		if out.corr != nil {
+			out.corr.leave(m.cfg.ID)
+		}
 		if m.onEnded != nil {
 			m.onEnded()
 		}
@@ -298,7 +319,7 @@ func (m *machine) sensorChanged(ctx context.Context, c sensor.Change, out sinks)
 	}
 	if out.alerts != nil { // a lost sensor sends no windows: tell the alert engine now
 		// An ended recording sends nothing more: that is not missing data.
-		out.alerts.observe(alert.Observation{Time: c.At, Machine: m.cfg.ID, Line: m.cfg.Line, Sensor: m.sensorID,
+		out.observe(alert.Observation{Time: c.At, Machine: m.cfg.ID, Line: m.cfg.Line, Sensor: m.sensorID,
 			SensorState: string(c.To), Final: c.To == sensor.Ended})
 	}
 }
@@ -456,7 +477,15 @@ func (m *machine) window(t time.Time, vec []float64, out sinks) {
 			}
 			o.Diagnosis = &alert.Diagnosis{Label: d.Label, Confidence: d.Confidence}
 		}
-		out.alerts.observe(o)
+		out.observe(o)
+	}
+	if out.corr != nil {
+		w := correlate.Window{Machine: m.cfg.ID, Time: t, Listening: res.State == detect.StateMonitoring && res.Threshold > 0,
+			Anomalous: anomalous, LevelDBFS: feat.DBFS()}
+		if w.Listening {
+			w.Score = res.Smoothed / res.Threshold
+		}
+		out.corr.window(w)
 	}
 	ctx := context.Background()
 	m.mu.Lock()
@@ -501,6 +530,7 @@ func (m *machine) window(t time.Time, vec []float64, out sinks) {
 			m.events.save(ctx, m.event)
 		}
 	}
+	m.explain(out.corr)
 	if now := m.now(); now.Sub(m.lastLive) >= liveEvery/10 {
 		// a new score goes out at once rather than at the next tick
 		m.lastLive = now
@@ -512,7 +542,7 @@ func (m *machine) window(t time.Time, vec []float64, out sinks) {
 		if m.event.ID == openID {
 			m.event.End, m.event.PeakScore = ev.End, max(m.event.PeakScore, ev.Peak)
 			m.events.save(ctx, m.event)
-			m.event = store.Event{}
+			m.lastEvent, m.event = m.event, store.Event{}
 		}
 		m.log.Info("anomaly over", "event", openID, "peak", ev.Peak)
 		if m.rec != nil {
@@ -535,8 +565,11 @@ func (m *machine) excludedWindow(t time.Time, out sinks) {
 	}
 	if out.alerts != nil {
 		health, _ := m.health.State()
-		out.alerts.observe(alert.Observation{Time: t, Machine: m.cfg.ID, Line: m.cfg.Line, Sensor: m.sensorID,
+		out.observe(alert.Observation{Time: t, Machine: m.cfg.ID, Line: m.cfg.Line, Sensor: m.sensorID,
 			SensorState: string(health), Values: map[string]float64{alert.MetricLevelDBFS: feat.DBFS()}})
+	}
+	if out.corr != nil { // heard, but not listening: no evidence either way
+		out.corr.window(correlate.Window{Machine: m.cfg.ID, Time: t, LevelDBFS: feat.DBFS()})
 	}
 	m.mu.Lock()
 	m.view.LevelDBFS, m.view.WindowTime = feat.DBFS(), t

@@ -210,6 +210,18 @@ func DefaultConfig() Config {
 					"ko": {"summary": `{{.Machine}}: 베어링 결함 징후 ({{.Metric}})`, "description": `결함 주파수의 포락선 에너지가 평소의 {{printf "%.1f" .Value}}배입니다.`},
 				},
 			},
+			{
+				// one notice for a disturbance every microphone hears (cross-sensor
+				// correlation, off unless configured): the machines' anomaly alerts it explains
+				// are silenced while it lasts
+				Name: "PlantDisturbance", Severity: SeverityWarning, KeepFiringFor: anomalyKeep,
+				Expr:   Expr{Metric: MetricPlantDisturbance, Op: OpGE, Enter: 1, Exit: f(0.5)},
+				Labels: map[string]string{"category": "plant"},
+				Annotations: map[string]map[string]string{
+					"en": {"summary": `Plant-wide disturbance heard by {{printf "%.0f" .Value}} machines`, "description": `Several microphones heard the same sound at once: a common cause, not a fault of each machine. Their anomaly alerts are held back.`},
+					"ko": {"summary": `공장 전체 교란음: 설비 {{printf "%.0f" .Value}}대에서 감지`, "description": `여러 마이크가 같은 소리를 동시에 들었습니다. 각 설비의 고장이 아닌 공통 원인이므로 설비별 이상 경보는 보류됩니다.`},
+				},
+			},
 		},
 		Receivers: []Receiver{{Name: "default", SendResolved: true}},
 		Route: Route{

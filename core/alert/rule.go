@@ -21,6 +21,9 @@ const (
 	MetricOverruns     = "overruns"       // capture overruns since the previous observation
 	MetricBandEnergy   = "band_energy_db" // prefix: band_energy_db:<band>
 	MetricFaultEnergy  = "fault_energy"   // prefix: fault_energy:<bpfo|bpfi|bsf|ftf>
+	// MetricPlantDisturbance is how many machines a plant-wide disturbance is making
+	// anomalous (core/correlate's common cause), observed on the pseudo-machine "plant".
+	MetricPlantDisturbance = "plant_disturbance"
 )
 
 // FaultKinds are the bearing fault frequencies a fault_energy metric may name.
@@ -162,7 +165,7 @@ var (
 
 func validMetric(m string) bool {
 	switch m {
-	case MetricAnomalyScore, MetricScore, MetricThreshold, MetricLevelDBFS, MetricOverruns:
+	case MetricAnomalyScore, MetricScore, MetricThreshold, MetricLevelDBFS, MetricOverruns, MetricPlantDisturbance:
 		return true
 	}
 	family, arg, ok := strings.Cut(m, ":")
@@ -197,7 +200,7 @@ func (r *Rule) validate(path string, e *errs) {
 		e.add(path+".expr.metric", x.Metric, "is required (or sensor_states)")
 	default:
 		if !validMetric(x.Metric) {
-			e.add(path+".expr.metric", x.Metric, "is not a known metric (anomaly_score, score, threshold, level_dbfs, overruns, band_energy_db:<band>, fault_energy:<bpfo|bpfi|bsf|ftf>)")
+			e.add(path+".expr.metric", x.Metric, "is not a known metric (anomaly_score, score, threshold, level_dbfs, overruns, plant_disturbance, band_energy_db:<band>, fault_energy:<bpfo|bpfi|bsf|ftf>)")
 		}
 		if !slices.Contains([]Op{OpGT, OpLT, OpGE, OpLE}, x.Op) {
 			e.add(path+".expr.op", string(x.Op), "is not one of >, <, >=, <=")

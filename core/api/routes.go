@@ -89,6 +89,7 @@ var Routes = append([]Route{
 	{"GET", PathEventClips, RoleViewer, false, "An event's saved audio clips ([]ClipInfo), with whether the file is still on the appliance and uploaded to S3."},
 	{"GET", PathClipAudio, RoleOperator, false, "A clip's WAV file (audio/wav, Content-Disposition, Range requests); 404 naming the clip if its file is gone. Operator: recordings may hold speech."},
 	{"GET", PathClipSpectrogram, RoleViewer, false, "A clip's log-mel spectrogram as a matrix of 0-255 levels the client colours (Spectrogram); columns (default 256)."},
+	{"GET", PathCorrelations, RoleViewer, false, "Cross-sensor correlation: the most strongly correlated machine pairs with lag and coefficient, and the episodes being followed (Correlations); limit (default 10)."},
 }, append(AlertRoutes, ReportRoutes...)...)
 
 // Expand fills the {name} parameters of a route path in order, escaping

@@ -242,6 +242,11 @@ type Event struct {
 	// Diagnosis is what the machine's fault classifier said the event was; null when the
 	// machine has no diagnosis model.
 	Diagnosis *Diagnosis `json:"diagnosis"`
+	// Cause is "plant" when the cross-sensor correlation judged the event part of a
+	// plant-wide disturbance (a common cause); HeardFrom names the machine whose fault this
+	// machine's microphone heard. Both are empty otherwise.
+	Cause     string `json:"cause,omitempty"`
+	HeardFrom string `json:"heard_from,omitempty"`
 }
 
 // DiagnosisUnknown is a Diagnosis label: the classifier was not confident enough.

@@ -97,7 +97,7 @@ func (db *DB) OpenEvent(ctx context.Context, e Event) (int64, error) {
 
 // SaveEvent writes e under its own ID, which the caller reserved (above [DB.LastEventID]):
 // it inserts the event — open while e.End is zero — or, when the row exists, raises its
-// peak score to e.PeakScore if higher and sets its end if e has one. Writing the same event
+// peak score to e.PeakScore if higher and sets its end and snapshot if e has them. Writing the same event
 // twice changes nothing, so a caller can hold events in memory while the database cannot be
 // written (a full disk) and write them, in order, once it can. A second open event for the
 // machine is ErrConflict; an unknown machine ErrNotFound.
@@ -136,6 +136,7 @@ func (db *DB) SaveEvent(ctx context.Context, e Event) error {
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (id) DO UPDATE SET peak_score = max(peak_score, excluded.peak_score),
 				end_ms = COALESCE(excluded.end_ms, events.end_ms),
+				snapshot_json = COALESCE(excluded.snapshot_json, events.snapshot_json),
 				diagnosis_json = COALESCE(excluded.diagnosis_json, events.diagnosis_json)`,
 			e.ID, e.MachineID, e.Kind, ms(e.Start), end, e.PeakScore, e.Threshold, snap, diag)
 		return err

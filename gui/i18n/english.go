@@ -114,6 +114,8 @@ var english = map[string]string{
 	"event.acked":            "Acknowledged by %s at %s",
 	"event.notacked":         "Not acknowledged yet",
 	"event.diagnosis":        "Diagnosis: %s (%.0f %%)",
+	"event.heardfrom":        "Heard from %s: that machine's sound reached this microphone",
+	"event.plant":            "Plant-wide disturbance: many machines heard the same sound",
 	"event.diagnosis.unsure": "Diagnosis: not sure — best guess %s (%.0f %%)",
 	"label.normal":           "Normal",
 	"event.label":            "Cause: %s",

@@ -111,6 +111,8 @@ var korean = map[string]string{
 	"event.acked":            "%s 님이 %s에 확인",
 	"event.notacked":         "아직 확인되지 않음",
 	"event.diagnosis":        "진단: %s (%.0f %%)",
+	"event.heardfrom":        "%s에서 들려온 소리: 그 설비의 소리가 이 마이크에 들어왔습니다",
+	"event.plant":            "공장 전체 교란음: 여러 설비가 같은 소리를 들었습니다",
 	"event.diagnosis.unsure": "진단: 확실하지 않음 — 가장 가까운 원인 %s (%.0f %%)",
 	"label.normal":           "정상",
 	"event.label":            "원인: %s",

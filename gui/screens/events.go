@@ -189,6 +189,12 @@ func (u *UI) eventCard(e api.Event, withMachine bool) fyne.CanvasObject {
 	if d := e.Diagnosis; d != nil {
 		lines = append(lines, u.diagnosisText(d))
 	}
+	switch { // the cross-sensor correlation's explanation
+	case e.HeardFrom != "":
+		lines = append(lines, u.T("event.heardfrom", e.HeardFrom))
+	case e.Cause == "plant":
+		lines = append(lines, u.T("event.plant"))
+	}
 	head := widget.NewLabelWithStyle(title, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	body := widget.NewLabel(joinLines(lines))
 	body.Wrapping = fyne.TextWrapWord

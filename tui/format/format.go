@@ -162,3 +162,16 @@ func Diagnosis(d *api.Diagnosis, runnersUp int) string {
 func NeedRole(min api.Role, what string, have api.Role) string {
 	return fmt.Sprintf("To %s you need role %s (you are %s).", what, min, have)
 }
+
+// Explanation says what the appliance's cross-sensor correlation made of an event: "heard
+// from pump-2" (another machine's fault reached this microphone), "plant-wide disturbance"
+// (many machines heard one cause), or "".
+func Explanation(e api.Event) string {
+	switch {
+	case e.HeardFrom != "":
+		return "heard from " + e.HeardFrom
+	case e.Cause == "plant":
+		return "plant-wide disturbance"
+	}
+	return ""
+}

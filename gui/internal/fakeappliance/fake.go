@@ -115,7 +115,8 @@ func New(opt Options) *Server {
 				Probs: map[string]float64{"bearing_outer_race": 0.87, "bearing_inner_race": 0.09, "normal": 0.04}}},
 		{ID: 6, MachineID: Fan, Kind: "anomaly", Start: st.Add(-26 * time.Hour), End: at(-26*time.Hour + 95*time.Second), PeakScore: 1.31 * Thresholds[Fan], Threshold: Thresholds[Fan],
 			AcknowledgedBy: "kim", AcknowledgedAt: at(-25 * time.Hour), AckComment: "door left open", Label: api.LabelFalseAlarm},
-		{ID: 5, MachineID: Conveyor, Kind: "anomaly", Start: st.Add(-50 * time.Hour), End: at(-50*time.Hour + 12*time.Minute), PeakScore: 1.62 * Thresholds[Conveyor], Threshold: Thresholds[Conveyor]},
+		{ID: 5, MachineID: Conveyor, Kind: "anomaly", Start: st.Add(-50 * time.Hour), End: at(-50*time.Hour + 12*time.Minute), PeakScore: 1.62 * Thresholds[Conveyor], Threshold: Thresholds[Conveyor],
+			HeardFrom: Pump},
 		{ID: 4, MachineID: Pump, Kind: "anomaly", Start: st.Add(-75 * time.Hour), End: at(-75*time.Hour + 40*time.Minute), PeakScore: 2.4 * Thresholds[Pump], Threshold: Thresholds[Pump],
 			AcknowledgedBy: "lee", AcknowledgedAt: at(-74 * time.Hour), Label: "bearing"},
 	}

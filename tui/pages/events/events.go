@@ -423,6 +423,9 @@ func (m Model) View() string {
 		} else if d := e.Diagnosis; d != nil && d.Label != api.DiagnosisUnknown {
 			ack += " " + m.st.Muted.Render("~"+format.Label(d.Label)) // the classifier's, until someone labels it
 		}
+		if x := format.Explanation(e); x != "" { // the cross-sensor correlation's
+			ack += " " + m.st.Muted.Render(x)
+		}
 		lines = append(lines, format.Fit(marker+base+ack, w))
 	}
 	for len(lines) < m.height-len(footer) {
@@ -459,6 +462,9 @@ func (m Model) footer(w int) []string {
 	default:
 		if !ok {
 			break
+		}
+		if x := format.Explanation(e); x != "" {
+			out = append(out, format.Fit(m.st.Header.Render(fmt.Sprintf("#%d ", e.ID))+m.st.Info.Render(x), w))
 		}
 		if e.Diagnosis != nil {
 			out = append(out, format.Fit(m.st.Header.Render(fmt.Sprintf("#%d diagnosis: ", e.ID))+
