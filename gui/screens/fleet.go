@@ -1,0 +1,288 @@
+package screens
+
+import (
+	"context"
+	"fmt"
+	"image/color"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
+
+	"signalcraft/core/api"
+	"signalcraft/gui/i18n"
+	"signalcraft/gui/status"
+	"signalcraft/gui/theme"
+)
+
+// FleetSource is what the fleet screen needs of an api.FleetWatcher.
+type FleetSource interface {
+	Snapshot() []api.FleetAppliance
+	Changed() <-chan struct{}
+	Acknowledge(ctx context.Context, appliance, fingerprint, comment string) (api.Alert, error)
+}
+
+// FleetOptions configures NewFleet. Every field but Source has a working default.
+type FleetOptions struct {
+	Source   FleetSource
+	Lang     i18n.Lang
+	Now      func() time.Time // default time.Now
+	Location *time.Location   // default time.Local
+	// Go runs blocking work (acknowledgements) off the UI goroutine; default "go f()".
+	Go      func(f func())
+	Timeout time.Duration // bounds each acknowledgement; default 10s
+	// MinInterval is the least time between two redraws while live updates pour in
+	// (default 200ms).
+	MinInterval time.Duration
+}
+
+// Fleet is the fleet screen: several appliances at once, their health and replication lag
+// (an unreachable one in red with since when and why), every machine with its verdict in
+// its colour, and the firing alerts of all of them with Acknowledge.
+type Fleet struct {
+	opt  FleetOptions
+	tr   i18n.Translator
+	root *fyne.Container
+	apps []api.FleetAppliance
+	msg  string // the last acknowledgement failure
+	// Shown is when the screen last redrew, by Now.
+	Shown time.Time
+}
+
+// NewFleet returns the fleet screen showing opt.Source's current snapshot.
+func NewFleet(opt FleetOptions) *Fleet {
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	if opt.Location == nil {
+		opt.Location = time.Local
+	}
+	if opt.Go == nil {
+		opt.Go = func(f func()) { go f() }
+	}
+	if opt.Timeout <= 0 {
+		opt.Timeout = 10 * time.Second
+	}
+	if opt.MinInterval <= 0 {
+		opt.MinInterval = 200 * time.Millisecond
+	}
+	f := &Fleet{opt: opt, tr: i18n.New(opt.Lang), root: container.NewStack()}
+	f.Refresh()
+	return f
+}
+
+// Content returns the screen's root object.
+func (f *Fleet) Content() fyne.CanvasObject { return f.root }
+
+// Appliances returns the snapshot shown.
+func (f *Fleet) Appliances() []api.FleetAppliance { return f.apps }
+
+// Watch redraws the screen on the UI goroutine (fyne.Do) after each change of the source,
+// at most once per MinInterval, until ctx is done.
+func (f *Fleet) Watch(ctx context.Context) {
+	ch := f.opt.Source.Changed()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-ch:
+		}
+		fyne.DoAndWait(f.Refresh)
+		t := time.NewTimer(f.opt.MinInterval)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// Refresh reads the source's snapshot and rebuilds the screen. Call it on the UI goroutine.
+func (f *Fleet) Refresh() {
+	f.apps = f.opt.Source.Snapshot()
+	f.root.Objects = []fyne.CanvasObject{container.NewVScroll(f.build())}
+	f.root.Refresh()
+	f.Shown = f.opt.Now()
+}
+
+func (f *Fleet) build() fyne.CanvasObject {
+	now := f.opt.Now()
+	machines, firing, down := 0, 0, 0
+	for _, a := range f.apps {
+		machines += len(a.Machines)
+		firing += len(a.Alerts)
+		if !a.Reachable {
+			down++
+		}
+	}
+	title := canvas.NewText(f.tr.T("fleet.title"), nil)
+	title.TextSize = 22
+	title.TextStyle.Bold = true
+	box := container.NewVBox(title, widget.NewLabel(f.tr.T("fleet.summary", len(f.apps), machines, firing, down)))
+	if f.msg != "" {
+		box.Add(coloured(f.msg, theme.StatusColour(status.Anomaly), false))
+	}
+
+	box.Add(fleetHeading(f.tr.T("fleet.appliances")))
+	for _, a := range f.apps {
+		box.Add(f.applianceRow(now, a))
+	}
+
+	box.Add(fleetHeading(f.tr.T("fleet.machines")))
+	for _, a := range f.apps {
+		if len(a.Machines) == 0 {
+			box.Add(widget.NewLabel(a.Name + " — " + f.tr.T("fleet.nomachines")))
+		}
+		for _, fm := range a.Machines {
+			box.Add(f.machineRow(now, a, fm))
+		}
+	}
+
+	box.Add(fleetHeading(f.tr.T("fleet.alerts")))
+	if firing == 0 {
+		box.Add(widget.NewLabel(f.tr.T("fleet.noalerts")))
+	}
+	for _, a := range f.apps {
+		if a.Reachable && a.AlertsErr != "" {
+			box.Add(coloured(a.Name+": "+f.tr.T("fleet.alertsunavailable", a.AlertsErr), theme.StatusColour(status.CheckMic), false))
+		}
+		for _, al := range a.Alerts {
+			box.Add(f.alertRow(a, al))
+		}
+	}
+	return box
+}
+
+func fleetHeading(s string) fyne.CanvasObject {
+	return widget.NewLabelWithStyle(s, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+}
+
+func coloured(s string, c color.Color, bold bool) *canvas.Text {
+	t := canvas.NewText(s, c)
+	t.TextStyle.Bold = bold
+	return t
+}
+
+// swatch is a verdict's colour with its word on it, so colour is never the only cue.
+func swatch(word string, k status.Kind) fyne.CanvasObject {
+	bg := canvas.NewRectangle(theme.StatusColour(k))
+	bg.SetMinSize(fyne.NewSize(170, 28))
+	bg.CornerRadius = 4
+	txt := canvas.NewText(word, theme.StatusTextColour(k))
+	txt.TextStyle.Bold = true
+	txt.Alignment = fyne.TextAlignCenter
+	return container.NewStack(bg, container.NewCenter(txt))
+}
+
+func (f *Fleet) applianceRow(now time.Time, a api.FleetAppliance) fyne.CanvasObject {
+	name := widget.NewLabelWithStyle(a.Name, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	if !a.Reachable {
+		var s string
+		if a.DownSince.IsZero() {
+			s = f.tr.T("fleet.connecting", a.Target)
+			return container.NewHBox(name, coloured(s, theme.StatusColour(status.NoSignal), false))
+		}
+		s = f.tr.T("fleet.unreachable", a.DownSince.In(f.opt.Location).Format("15:04:05"), a.Err)
+		return container.NewHBox(name, coloured(s, theme.StatusColour(status.Anomaly), true))
+	}
+	k, key := status.Normal, "fleet.health.ok"
+	switch a.Status() {
+	case api.HealthDegraded:
+		k, key = status.CheckMic, "fleet.health.degraded"
+	case api.HealthFailing:
+		k, key = status.Anomaly, "fleet.health.failing"
+	}
+	parts := []fyne.CanvasObject{name, swatch(f.tr.T(key), k), widget.NewLabel(f.replication(a))}
+	if a.Health.Report != nil && len(a.Health.Report.Reasons) > 0 {
+		parts = append(parts, widget.NewLabel(a.Health.Report.Reasons[0]))
+	}
+	return container.NewHBox(parts...)
+}
+
+// replication says what the appliance's health report says about replication.
+func (f *Fleet) replication(a api.FleetAppliance) string {
+	r, ok := a.Replication()
+	switch {
+	case !ok:
+		return f.tr.T("fleet.repl.noreport")
+	case !r.Configured || r.Status == api.ReplicationNotConfigured:
+		return f.tr.T("fleet.repl.notconfigured")
+	case r.LagSeconds != nil:
+		return f.tr.T("fleet.repl.lag", r.Status, f.tr.Duration(time.Duration(*r.LagSeconds*float64(time.Second))))
+	case r.LastError != "":
+		return f.tr.T("fleet.repl", r.Status+": "+r.LastError)
+	}
+	return f.tr.T("fleet.repl", r.Status)
+}
+
+func (f *Fleet) machineRow(now time.Time, a api.FleetAppliance, fm api.FleetMachine) fyne.CanvasObject {
+	name := fm.Machine.Name
+	if name == "" {
+		name = fm.Machine.ID
+	}
+	label := widget.NewLabel(a.Name + " · " + name)
+	if !a.Reachable {
+		// the last known state is stale and may hide a fault: never show it as normal
+		return container.NewHBox(swatch(f.tr.T("status.nosignal"), status.NoSignal), label,
+			coloured(f.tr.T("fleet.unknown"), theme.StatusColour(status.Anomaly), false))
+	}
+	// staleness by the client's clock: how long since the update arrived
+	k := status.Of(fm.Live, fm.HasLive, fm.Live.Time.Add(now.Sub(fm.Arrived)))
+	word := f.tr.T(k.Key())
+	if k == status.Learning {
+		word = f.tr.T(k.Key(), status.Percent(fm.Live))
+	}
+	parts := []fyne.CanvasObject{swatch(word, k), label}
+	if fm.HasLive && fm.Live.Threshold > 0 {
+		parts = append(parts, widget.NewLabel(f.tr.T("fleet.score", fmt.Sprintf("%.2f", fm.Live.Smoothed/fm.Live.Threshold))))
+	}
+	if fm.HasLive && fm.Live.Sensor != "" && fm.Live.Sensor != api.SensorOK {
+		parts = append(parts, widget.NewLabel(fm.Live.Sensor))
+	}
+	return container.NewHBox(parts...)
+}
+
+func (f *Fleet) alertRow(a api.FleetAppliance, al api.Alert) fyne.CanvasObject {
+	sev := status.CheckMic
+	if al.Severity == api.SeverityCritical {
+		sev = status.Anomaly
+	}
+	summary := al.Summary
+	if tr := al.Annotations[string(f.tr.Lang())]; tr["summary"] != "" {
+		summary = tr["summary"]
+	}
+	if summary == "" {
+		summary = al.Rule
+	}
+	parts := []fyne.CanvasObject{swatch(al.Severity, sev), widget.NewLabel(a.Name + " · " + al.MachineID + " · " + summary)}
+	if al.AcknowledgedAt != nil {
+		parts = append(parts, widget.NewLabel(f.tr.T("fleet.acked", al.AcknowledgedBy)))
+		return container.NewHBox(parts...)
+	}
+	btn := widget.NewButton(f.tr.T("fleet.ack"), nil)
+	if !a.Me.Role.Allows(api.RoleOperator) {
+		btn.Disable()
+	}
+	name, fp := a.Name, al.Fingerprint
+	btn.OnTapped = func() {
+		btn.Disable()
+		f.opt.Go(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), f.opt.Timeout)
+			defer cancel()
+			_, err := f.opt.Source.Acknowledge(ctx, name, fp, "acknowledged from the fleet view")
+			msg := ""
+			if err != nil {
+				msg = f.tr.T("fleet.ackfailed", name, strings.TrimSpace(err.Error()))
+			}
+			fyne.Do(func() {
+				f.msg = msg
+				f.Refresh()
+			})
+		})
+	}
+	return container.NewHBox(append(parts, btn)...)
+}
