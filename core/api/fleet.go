@@ -99,7 +99,7 @@ type FleetWatcher struct {
 	mu      sync.Mutex
 	state   map[string]*FleetAppliance
 	refresh map[string]chan struct{}
-	changed chan struct{}
+	subs    []chan struct{} // under mu
 }
 
 // NewFleetWatcher returns a watcher of members; Run starts it. Names must be unique.
@@ -123,7 +123,7 @@ func NewFleetWatcher(members []FleetMember, opt FleetOptions) (*FleetWatcher, er
 		opt.MaxAlerts = 200
 	}
 	w := &FleetWatcher{opt: opt, members: slices.Clone(members), state: map[string]*FleetAppliance{},
-		refresh: map[string]chan struct{}{}, changed: make(chan struct{}, 1)}
+		refresh: map[string]chan struct{}{}}
 	for _, m := range members {
 		if m.Name == "" || m.Client == nil {
 			return nil, fmt.Errorf("fleet: appliance %q: a name and a client are needed", m.Name)
@@ -137,13 +137,25 @@ func NewFleetWatcher(members []FleetMember, opt FleetOptions) (*FleetWatcher, er
 	return w, nil
 }
 
-// Changed receives (coalesced) after any change of the watcher's state.
-func (w *FleetWatcher) Changed() <-chan struct{} { return w.changed }
+// Changed returns a new channel that receives after any change of the watcher's state,
+// changes in quick succession coalesced into one. Each consumer (a terminal page, a window)
+// calls it once and keeps the channel.
+func (w *FleetWatcher) Changed() <-chan struct{} {
+	ch := make(chan struct{}, 1)
+	w.mu.Lock()
+	w.subs = append(w.subs, ch)
+	w.mu.Unlock()
+	return ch
+}
 
 func (w *FleetWatcher) notify() {
-	select {
-	case w.changed <- struct{}{}:
-	default:
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, ch := range w.subs {
+		select {
+		case ch <- struct{}{}:
+		default:
+		}
 	}
 }
 

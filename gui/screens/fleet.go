@@ -43,11 +43,12 @@ type FleetOptions struct {
 // (an unreachable one in red with since when and why), every machine with its verdict in
 // its colour, and the firing alerts of all of them with Acknowledge.
 type Fleet struct {
-	opt  FleetOptions
-	tr   i18n.Translator
-	root *fyne.Container
-	apps []api.FleetAppliance
-	msg  string // the last acknowledgement failure
+	opt     FleetOptions
+	tr      i18n.Translator
+	root    *fyne.Container
+	apps    []api.FleetAppliance
+	msg     string // the last acknowledgement failure
+	changed <-chan struct{}
 	// Shown is when the screen last redrew, by Now.
 	Shown time.Time
 }
@@ -69,7 +70,7 @@ func NewFleet(opt FleetOptions) *Fleet {
 	if opt.MinInterval <= 0 {
 		opt.MinInterval = 200 * time.Millisecond
 	}
-	f := &Fleet{opt: opt, tr: i18n.New(opt.Lang), root: container.NewStack()}
+	f := &Fleet{opt: opt, tr: i18n.New(opt.Lang), root: container.NewStack(), changed: opt.Source.Changed()}
 	f.Refresh()
 	return f
 }
@@ -83,7 +84,7 @@ func (f *Fleet) Appliances() []api.FleetAppliance { return f.apps }
 // Watch redraws the screen on the UI goroutine (fyne.Do) after each change of the source,
 // at most once per MinInterval, until ctx is done.
 func (f *Fleet) Watch(ctx context.Context) {
-	ch := f.opt.Source.Changed()
+	ch := f.changed
 	for {
 		select {
 		case <-ctx.Done():
@@ -258,7 +259,7 @@ func (f *Fleet) alertRow(a api.FleetAppliance, al api.Alert) fyne.CanvasObject {
 	if summary == "" {
 		summary = al.Rule
 	}
-	parts := []fyne.CanvasObject{swatch(al.Severity, sev), widget.NewLabel(a.Name + " · " + al.MachineID + " · " + summary)}
+	parts := []fyne.CanvasObject{swatch(f.tr.T("severity."+al.Severity), sev), widget.NewLabel(a.Name + " · " + al.MachineID + " · " + summary)}
 	if al.AcknowledgedAt != nil {
 		parts = append(parts, widget.NewLabel(f.tr.T("fleet.acked", al.AcknowledgedBy)))
 		return container.NewHBox(parts...)

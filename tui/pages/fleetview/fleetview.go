@@ -67,6 +67,7 @@ type AckedMsg struct {
 // Model is the fleet page.
 type Model struct {
 	opt      Options
+	changed  <-chan struct{}
 	st       theme.Styles
 	keys     KeyMap
 	apps     []api.FleetAppliance
@@ -91,6 +92,7 @@ func New(opt Options) Model {
 	}
 	m := Model{opt: opt, st: theme.DefaultStyles(), keys: DefaultKeyMap(), width: 100, height: 30}
 	if opt.Watcher != nil {
+		m.changed = opt.Watcher.Changed()
 		m.apps = opt.Watcher.Snapshot()
 	}
 	return m
@@ -115,7 +117,7 @@ func (m Model) wait() tea.Cmd {
 	if m.opt.Watcher == nil {
 		return nil
 	}
-	ch, ctx := m.opt.Watcher.Changed(), m.opt.Ctx
+	ch, ctx := m.changed, m.opt.Ctx
 	return func() tea.Msg {
 		select {
 		case <-ch:
@@ -361,7 +363,7 @@ func replication(a api.FleetAppliance) (string, int) {
 	}
 	s := r.Status
 	if r.LagSeconds != nil {
-		s += ", lag " + format.Span(time.Duration(*r.LagSeconds*float64(time.Second)))
+		s += ", lag " + lagText(*r.LagSeconds)
 	}
 	switch r.Status {
 	case api.ReplicationOK:
@@ -422,10 +424,20 @@ func (m Model) alertLine(now time.Time, selected bool, fa fleetAlert, w int) str
 	if !selected {
 		sevCell = sev.Render(sevCell)
 	}
+	rest := strings.Join(tail, " · ")
 	line := mark + format.Fit(fa.appliance, 12) + " " + sevCell + " " +
-		format.Fit(al.MachineID, 14) + " " + format.Fit(summary, max(10, w-62)) + " " + strings.Join(tail, " · ")
+		format.Fit(al.MachineID, 14) + " " + format.Fit(summary, max(10, w-40-len([]rune(rest)))) + " " + rest
 	if selected {
 		return m.st.Selected.Render(format.Fit(line, w))
 	}
 	return line
+}
+
+// lagText renders a replication lag: tenths of a second under a minute, where lags usually
+// are, and format.Span above.
+func lagText(sec float64) string {
+	if sec < 60 {
+		return fmt.Sprintf("%.1fs", sec)
+	}
+	return format.Span(time.Duration(sec * float64(time.Second)))
 }
