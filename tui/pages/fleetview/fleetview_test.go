@@ -38,7 +38,7 @@ func (w *watcher) Acknowledge(_ context.Context, app, fp, _ string) (api.Alert, 
 
 func live(id, state, sensor string, smoothed, thr float64) api.FleetMachine {
 	return api.FleetMachine{Machine: api.Machine{ID: id, Name: strings.ToUpper(id[:1]) + id[1:]}, HasLive: true,
-		Live: api.Live{MachineID: id, Time: t0, State: state, Sensor: sensor, Smoothed: smoothed, Threshold: thr, Progress: 0.4},
+		Live:    api.Live{MachineID: id, Time: t0, State: state, Sensor: sensor, Smoothed: smoothed, Threshold: thr, Progress: 0.4},
 		Arrived: t0, StateArrived: t0}
 }
 
