@@ -51,6 +51,21 @@ type Fleet struct {
 	changed <-chan struct{}
 	// Shown is when the screen last redrew, by Now.
 	Shown time.Time
+	// states is the state each machine ("appliance/machine") is shown in, and since which
+	// redraw.
+	states map[string]shownState
+}
+
+type shownState struct {
+	state string
+	at    time.Time
+}
+
+// StateShown returns the state a machine is shown in and when the screen first drew it in
+// that state (to measure how long after its live update's arrival a change appears).
+func (f *Fleet) StateShown(appliance, machine string) (state string, since time.Time) {
+	s := f.states[appliance+"/"+machine]
+	return s.state, s.at
 }
 
 // NewFleet returns the fleet screen showing opt.Source's current snapshot.
@@ -70,7 +85,8 @@ func NewFleet(opt FleetOptions) *Fleet {
 	if opt.MinInterval <= 0 {
 		opt.MinInterval = 200 * time.Millisecond
 	}
-	f := &Fleet{opt: opt, tr: i18n.New(opt.Lang), root: container.NewStack(), changed: opt.Source.Changed()}
+	f := &Fleet{opt: opt, tr: i18n.New(opt.Lang), root: container.NewStack(), changed: opt.Source.Changed(),
+		states: map[string]shownState{}}
 	f.Refresh()
 	return f
 }
@@ -108,6 +124,18 @@ func (f *Fleet) Refresh() {
 	f.root.Objects = []fyne.CanvasObject{container.NewVScroll(f.build())}
 	f.root.Refresh()
 	f.Shown = f.opt.Now()
+	for _, a := range f.apps {
+		for _, fm := range a.Machines {
+			state := fm.Live.State
+			if !a.Reachable {
+				state = "" // shown unknown
+			}
+			k := a.Name + "/" + fm.Machine.ID
+			if f.states[k].state != state {
+				f.states[k] = shownState{state, f.Shown}
+			}
+		}
+	}
 }
 
 func (f *Fleet) build() fyne.CanvasObject {
