@@ -574,5 +574,4 @@ var english = map[string]string{
 	"fleet.ack":                "Acknowledge",
 	"fleet.acked":              "Acknowledged by %s",
 	"fleet.ackfailed":          "%s: acknowledging failed: %s",
-	"fleet.score":              "score %s× threshold",
 }

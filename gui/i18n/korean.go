@@ -571,5 +571,4 @@ var korean = map[string]string{
 	"fleet.ack":                "확인",
 	"fleet.acked":              "%s 님이 확인함",
 	"fleet.ackfailed":          "%s: 확인 실패: %s",
-	"fleet.score":              "점수: 임계값의 %s배",
 }

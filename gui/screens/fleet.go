@@ -53,7 +53,8 @@ type Fleet struct {
 	Shown time.Time
 	// states is the state each machine ("appliance/machine") is shown in, and since which
 	// redraw.
-	states map[string]shownState
+	states  map[string]shownState
+	lastKey string // what the last rebuild showed (shownKey)
 }
 
 type shownState struct {
@@ -119,11 +120,21 @@ func (f *Fleet) Watch(ctx context.Context) {
 }
 
 // Refresh reads the source's snapshot and rebuilds the screen. Call it on the UI goroutine.
+//
+// Rebuilding every row costs tens of milliseconds for tens of appliances
+// (docs/BENCHMARKS.md), so it is skipped when nothing shown would change: live updates that
+// leave every machine's verdict as it was cost only the comparison.
 func (f *Fleet) Refresh() {
 	f.apps = f.opt.Source.Snapshot()
+	now := f.opt.Now()
+	key := f.shownKey(now)
+	if key == f.lastKey && len(f.root.Objects) > 0 {
+		return
+	}
+	f.lastKey = key
 	f.root.Objects = []fyne.CanvasObject{container.NewVScroll(f.build())}
 	f.root.Refresh()
-	f.Shown = f.opt.Now()
+	f.Shown = now
 	for _, a := range f.apps {
 		for _, fm := range a.Machines {
 			state := fm.Live.State
@@ -260,15 +271,8 @@ func (f *Fleet) machineRow(now time.Time, a api.FleetAppliance, fm api.FleetMach
 			coloured(f.tr.T("fleet.unknown"), theme.StatusColour(status.Anomaly), false))
 	}
 	// staleness by the client's clock: how long since the update arrived
-	k := status.Of(fm.Live, fm.HasLive, fm.Live.Time.Add(now.Sub(fm.Arrived)))
-	word := f.tr.T(k.Key())
-	if k == status.Learning {
-		word = f.tr.T(k.Key(), status.Percent(fm.Live))
-	}
+	k, word := f.verdict(now, fm)
 	parts := []fyne.CanvasObject{swatch(word, k), label}
-	if fm.HasLive && fm.Live.Threshold > 0 {
-		parts = append(parts, widget.NewLabel(f.tr.T("fleet.score", fmt.Sprintf("%.2f", fm.Live.Smoothed/fm.Live.Threshold))))
-	}
 	if fm.HasLive && fm.Live.Sensor != "" && fm.Live.Sensor != api.SensorOK {
 		parts = append(parts, widget.NewLabel(fm.Live.Sensor))
 	}
@@ -314,4 +318,35 @@ func (f *Fleet) alertRow(a api.FleetAppliance, al api.Alert) fyne.CanvasObject {
 		})
 	}
 	return container.NewHBox(append(parts, btn)...)
+}
+
+// verdict is a machine's verdict and its words; staleness is by the client's clock (how long
+// since the update arrived), not the appliance's.
+func (f *Fleet) verdict(now time.Time, fm api.FleetMachine) (status.Kind, string) {
+	k := status.Of(fm.Live, fm.HasLive, fm.Live.Time.Add(now.Sub(fm.Arrived)))
+	if k == status.Learning {
+		return k, f.tr.T(k.Key(), status.Percent(fm.Live))
+	}
+	return k, f.tr.T(k.Key())
+}
+
+// shownKey is everything the screen shows, as one string: equal keys draw the same screen.
+func (f *Fleet) shownKey(now time.Time) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s|%s\n", f.tr.Lang(), f.msg)
+	for _, a := range f.apps {
+		fmt.Fprintf(&b, "%s|%v|%v|%s|%s|%s|%s|%s|%s\n", a.Name, a.Reachable, a.DownSince, a.Err, a.Target, a.Status(),
+			f.replication(a), a.Me.Role, a.AlertsErr)
+		if a.Health.Report != nil && len(a.Health.Report.Reasons) > 0 {
+			b.WriteString(a.Health.Report.Reasons[0] + "\n")
+		}
+		for _, fm := range a.Machines {
+			_, word := f.verdict(now, fm)
+			fmt.Fprintf(&b, "%s|%s|%s|%s|%s\n", fm.Machine.ID, fm.Machine.Name, fm.Live.State, fm.Live.Sensor, word)
+		}
+		for _, al := range a.Alerts {
+			fmt.Fprintf(&b, "%s|%s|%s|%s|%s|%v\n", al.Fingerprint, al.Severity, al.MachineID, al.Summary, al.AcknowledgedBy, al.AcknowledgedAt != nil)
+		}
+	}
+	return b.String()
 }

@@ -3,6 +3,7 @@ package screens
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -136,5 +137,40 @@ func TestFleetScreen(t *testing.T) {
 	test.Tap(buttons(w, "Acknowledge")[0])
 	if s := texts(w); !strings.Contains(s, "Line B: acknowledging failed: api: conflict") {
 		t.Errorf("no failure shown:\n%s", s)
+	}
+}
+
+// BenchmarkFleetRefresh rebuilds the fleet window for 10 appliances of 8 machines each with 2
+// firing alerts: the cost of one redraw (at most one per 200 ms while updates pour in).
+func BenchmarkFleetRefresh(b *testing.B) {
+	a := test.NewTempApp(b)
+	a.Settings().SetTheme(theme.New(nil, nil))
+	var apps []api.FleetAppliance
+	for i := range 10 {
+		ap := fleetSnapshot()[1]
+		ap.Name = fmt.Sprintf("Line %02d", i)
+		ap.Machines = nil
+		for j := range 8 {
+			ap.Machines = append(ap.Machines, fleetMachine(fmt.Sprint("m", j), fmt.Sprint("Machine ", j), api.StateMonitoring, api.SensorOK, 0.5))
+		}
+		ap.Alerts = append(ap.Alerts, ap.Alerts[0])
+		apps = append(apps, ap)
+	}
+	for _, changed := range []bool{true, false} {
+		b.Run(map[bool]string{true: "verdict-changed", false: "unchanged"}[changed], func(b *testing.B) {
+			w := test.NewTempWindow(b, nil)
+			w.Resize(fyne.NewSize(1280, 800))
+			f := NewFleet(FleetOptions{Source: &fleetFake{apps: apps}, Now: func() time.Time { return t0 }, Location: time.UTC})
+			w.SetContent(f.Content())
+			b.ReportAllocs()
+			n := 0
+			for b.Loop() {
+				if changed { // one machine turns anomalous and back: the window is rebuilt
+					n++
+					apps[0].Machines[0].Live.State = map[bool]string{true: api.StateAnomaly, false: api.StateMonitoring}[n%2 == 0]
+				}
+				f.Refresh()
+			}
+		})
 	}
 }

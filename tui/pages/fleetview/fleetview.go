@@ -53,6 +53,9 @@ type Options struct {
 	Ctx     context.Context  // ends the wait for changes; default context.Background()
 	// AckComment is the comment sent with an acknowledgement from this page.
 	AckComment string
+	// MinInterval is the least time between two redraws for changes (default 100ms): live
+	// updates of many appliances arrive hundreds of times a second.
+	MinInterval time.Duration
 }
 
 // ChangedMsg tells the page the watcher's state changed; it reads a new snapshot.
@@ -87,6 +90,9 @@ func New(opt Options) Model {
 	if opt.Ctx == nil {
 		opt.Ctx = context.Background()
 	}
+	if opt.MinInterval <= 0 {
+		opt.MinInterval = 100 * time.Millisecond
+	}
 	if opt.AckComment == "" {
 		opt.AckComment = "acknowledged from the fleet view"
 	}
@@ -117,8 +123,20 @@ func (m Model) wait() tea.Cmd {
 	if m.opt.Watcher == nil {
 		return nil
 	}
-	ch, ctx := m.changed, m.opt.Ctx
+	ch, ctx, pause := m.changed, m.opt.Ctx, m.opt.MinInterval
+	if m.apps == nil {
+		pause = 0 // nothing shown yet
+	}
 	return func() tea.Msg {
+		// Changes during the pause coalesce into one: the page draws at most once per
+		// MinInterval however many live updates arrive.
+		t := time.NewTimer(pause)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return nil
+		}
 		select {
 		case <-ch:
 			return ChangedMsg{}

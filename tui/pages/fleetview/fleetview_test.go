@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -155,5 +156,26 @@ func TestAcknowledge(t *testing.T) {
 				t.Errorf("page lacks %q:\n%s", tt.status, s)
 			}
 		})
+	}
+}
+
+// BenchmarkRender draws the page for 10 appliances of 8 machines each with 2 firing alerts:
+// what the page costs per change it is told about (divide by 10 for one appliance's share).
+func BenchmarkRender(b *testing.B) {
+	var apps []api.FleetAppliance
+	for i := range 10 {
+		a := fleet()[1]
+		a.Name = fmt.Sprintf("line-%02d", i)
+		a.Machines = nil
+		for j := range 8 {
+			a.Machines = append(a.Machines, live(fmt.Sprintf("m%d", j), api.StateMonitoring, api.SensorOK, 0.5, 1))
+		}
+		a.Alerts = append(a.Alerts, a.Alerts[0])
+		apps = append(apps, a)
+	}
+	m := page(&watcher{apps: apps}, 140)
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = m.Render()
 	}
 }
