@@ -3,7 +3,7 @@ package main
 import (
 	"context"
 	"errors"
-	"strings"
+	"fmt"
 
 	tea "charm.land/bubbletea/v2"
 
@@ -12,29 +12,28 @@ import (
 	"signalcraft/tui/pages/fleetview"
 )
 
-// applianceFlags collects repeated --appliance flags.
-type applianceFlags []connect.Appliance
+// applianceFlags collects repeated --appliance flags as given; they are parsed after the
+// command line, since the flag package would echo a bad value — token included — in its error.
+type applianceFlags []string
 
-func (f *applianceFlags) String() string {
-	var s []string
-	for _, a := range *f {
-		s = append(s, a.String())
-	}
-	return strings.Join(s, " ")
-}
+func (f *applianceFlags) String() string { return fmt.Sprint(len(*f), " appliances") }
 
 func (f *applianceFlags) Set(v string) error {
-	a, err := connect.ParseAppliance(v)
-	if err != nil {
-		return err
-	}
-	*f = append(*f, a)
+	*f = append(*f, v)
 	return nil
 }
 
 // runFleet shows the fleet view of the fleet file's appliances and those of --appliance;
 // the shared flags (--token, --known-file) apply to appliances that set none of their own.
-func runFleet(flags []connect.Appliance, file string, shared connect.Config, ask connect.Prompter) error {
+func runFleet(flags applianceFlags, file string, shared connect.Config, ask connect.Prompter) error {
+	var given []connect.Appliance
+	for _, v := range flags {
+		a, err := connect.ParseAppliance(v)
+		if err != nil {
+			return fmt.Errorf("--appliance: %w", err)
+		}
+		given = append(given, a)
+	}
 	if file == "" {
 		var err error
 		if file, err = connect.DefaultFleetFile(); err != nil {
@@ -45,7 +44,7 @@ func runFleet(flags []connect.Appliance, file string, shared connect.Config, ask
 	if err != nil {
 		return err
 	}
-	apps := connect.MergeFleet(saved, flags)
+	apps := connect.MergeFleet(saved, given)
 	if len(apps) == 0 {
 		return errors.New("the fleet view needs appliances: give --appliance name=… or list them in " + file)
 	}
