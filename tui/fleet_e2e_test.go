@@ -183,14 +183,22 @@ machines:
 	a.Settings().SetTheme(guitheme.New(nil, nil))
 	win := fynetest.NewTempWindow(t, nil)
 	win.Resize(fyne.NewSize(1100, 900))
+	// Fyne's test driver runs "UI goroutine" work on the caller's goroutine: uiDo stands in
+	// for the UI goroutine, so the window's redraws and this test's reads never overlap.
+	var uiMu sync.Mutex
+	uiDo := func(f func()) {
+		uiMu.Lock()
+		defer uiMu.Unlock()
+		f()
+	}
 	var gui *screens.Fleet
-	fyne.DoAndWait(func() {
-		gui = screens.NewFleet(screens.FleetOptions{Source: guiW, Lang: i18n.English, MinInterval: 50 * time.Millisecond})
+	uiDo(func() {
+		gui = screens.NewFleet(screens.FleetOptions{Source: guiW, Lang: i18n.English, MinInterval: 50 * time.Millisecond, Do: uiDo})
 		win.SetContent(gui.Content())
 	})
 	go gui.Watch(ctx)
 	guiSays := func() (texts string, apps []api.FleetAppliance, pumpB string, pumpBSince time.Time) {
-		fyne.DoAndWait(func() {
+		uiDo(func() {
 			texts = canvasTexts(win.Content())
 			apps = gui.Appliances()
 			pumpB, pumpBSince = gui.StateShown("line-b", "pump-2")

@@ -37,6 +37,10 @@ type FleetOptions struct {
 	// MinInterval is the least time between two redraws while live updates pour in
 	// (default 200ms).
 	MinInterval time.Duration
+	// Do runs f on the UI goroutine and waits for it; default fyne.DoAndWait. Fyne's test
+	// driver has no UI goroutine, so tests that read the screen from another goroutine pass
+	// a runner that serialises with their reads.
+	Do func(f func())
 }
 
 // Fleet is the fleet screen: several appliances at once, their health and replication lag
@@ -86,6 +90,9 @@ func NewFleet(opt FleetOptions) *Fleet {
 	if opt.MinInterval <= 0 {
 		opt.MinInterval = 200 * time.Millisecond
 	}
+	if opt.Do == nil {
+		opt.Do = fyne.DoAndWait
+	}
 	f := &Fleet{opt: opt, tr: i18n.New(opt.Lang), root: container.NewStack(), changed: opt.Source.Changed(),
 		states: map[string]shownState{}}
 	f.Refresh()
@@ -98,7 +105,7 @@ func (f *Fleet) Content() fyne.CanvasObject { return f.root }
 // Appliances returns the snapshot shown.
 func (f *Fleet) Appliances() []api.FleetAppliance { return f.apps }
 
-// Watch redraws the screen on the UI goroutine (fyne.Do) after each change of the source,
+// Watch redraws the screen on the UI goroutine (FleetOptions.Do) after each change of the source,
 // at most once per MinInterval, until ctx is done.
 func (f *Fleet) Watch(ctx context.Context) {
 	ch := f.changed
@@ -108,7 +115,7 @@ func (f *Fleet) Watch(ctx context.Context) {
 			return
 		case <-ch:
 		}
-		fyne.DoAndWait(f.Refresh)
+		f.opt.Do(f.Refresh)
 		t := time.NewTimer(f.opt.MinInterval)
 		select {
 		case <-ctx.Done():
@@ -311,7 +318,7 @@ func (f *Fleet) alertRow(a api.FleetAppliance, al api.Alert) fyne.CanvasObject {
 			if err != nil {
 				msg = f.tr.T("fleet.ackfailed", name, strings.TrimSpace(err.Error()))
 			}
-			fyne.Do(func() {
+			f.opt.Do(func() {
 				f.msg = msg
 				f.Refresh()
 			})
