@@ -13,6 +13,7 @@
 //	signalcraft-desktop -socket .demo/api.sock     the `make run` demo (from the repository)
 //	                    [-machine ID] [-tab alerts|events|settings|notifications|rules|connections]
 //	                    [-size 1280x800] [-config FILE]
+//	signalcraft-desktop -fleet                     also the fleet view of every saved connection (View → Fleet)
 //
 // Without -url or -socket it connects to the connection last used (saved in
 // $XDG_CONFIG_HOME/signalcraft-desktop/connections.json).
@@ -54,6 +55,7 @@ func run(args []string) error {
 	tab := fs.String("tab", "", "open this tab at start: machines, alerts, events, settings, notifications, rules, connections")
 	size := fs.String("size", "1280x800", "window size WxH")
 	cfgPath := fs.String("config", "", "connections file (default in the user config dir)")
+	fleetAtStart := fs.Bool("fleet", false, "also open the fleet view of every saved connection")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -147,6 +149,7 @@ func run(args []string) error {
 			fyne.NewMenuItem(tr.T("tab.notifications"), func() { ui.SelectTab(screens.TabNotifications) }),
 			fyne.NewMenuItem(tr.T("tab.rules"), func() { ui.SelectTab(screens.TabRules) }),
 			fyne.NewMenuItem(tr.T("tab.connections"), func() { ui.SelectTab(screens.TabConnections) }),
+			fyne.NewMenuItem(tr.T("fleet.title"), func() { openFleet(a, ui.Config().Profiles, ui.Lang(), win.Canvas().Size(), log) }),
 		)
 		file := fyne.NewMenu(tr.T("menu.file"), fyne.NewMenuItem(tr.T("menu.reports"), ui.ShowReports),
 			fyne.NewMenuItem(tr.T("menu.quit"), a.Quit))
@@ -162,6 +165,9 @@ func run(args []string) error {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go ui.Run(ctx, 250*time.Millisecond)
+	if *fleetAtStart {
+		openFleet(a, cfg.Profiles, lang, fyne.NewSize(w, h), log)
+	}
 	if *machine != "" || *tab != "" {
 		// Open the screen asked for once the machines have loaded.
 		go func() {

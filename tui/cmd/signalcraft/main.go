@@ -4,6 +4,8 @@
 //	signalcraft [--socket PATH]                                  local appliance (admin)
 //	signalcraft --url https://host:8443 [--token T] [--fingerprint SHA256]
 //	            [--download-dir DIR]                             where d saves clips
+//	signalcraft --appliance name=unix:/path|name=https://host:8443[,token=T][,fingerprint=F] ...
+//	            [--fleet-file FILE]                              the fleet view of several appliances
 //
 // The token may also come from SIGNALCRAFT_TOKEN. Without --fingerprint an
 // unknown appliance's certificate fingerprint is shown once for confirmation
@@ -48,6 +50,10 @@ func run(args []string, stderr io.Writer) error {
 	fs.StringVar(&c.KnownFile, "known-file", "", "known appliances file (default ~/.config/signalcraft/known_appliances)")
 	downloads := fs.String("download-dir", "", "where d saves an event's clips (default: the current directory)")
 	showVersion := fs.Bool("version", false, "print the version and exit")
+	var fleetFlags applianceFlags
+	fs.Var(&fleetFlags, "appliance", "watch this appliance in the fleet view: name=unix:/path or name=https://host:port[,token=T][,fingerprint=F] (repeatable)")
+	fleetFile := fs.String("fleet-file", "", "saved appliances of the fleet view, one per line like --appliance (default ~/.config/signalcraft/fleet)")
+	fleetMode := fs.Bool("fleet", false, "show the fleet view of the appliances in --fleet-file")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -63,6 +69,9 @@ func run(args []string, stderr io.Writer) error {
 	}
 	c.UserAgent = "signalcraft-tui/" + version
 	ask := connect.AskOnTerminal(bufio.NewReader(os.Stdin), os.Stdout)
+	if *fleetMode || len(fleetFlags) > 0 {
+		return runFleet(fleetFlags, *fleetFile, c, ask)
+	}
 	client, err := connect.Client(context.Background(), c, ask, api.FetchFingerprint)
 	if err != nil {
 		return err
