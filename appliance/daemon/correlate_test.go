@@ -18,6 +18,7 @@ import (
 	"signalcraft/appliance/config"
 	"signalcraft/core/alert"
 	wire "signalcraft/core/api"
+	"signalcraft/core/report"
 	"signalcraft/core/store"
 	"signalcraft/core/wav"
 )
@@ -105,6 +106,7 @@ type plantRun struct {
 	notes  []plantNote // firing notifications
 	events map[string][]plantEvent
 	corr   wire.Correlations
+	report []report.Correlation // what a report made now would list
 }
 
 // plantEvent is an event of the replay: start and end (seconds into the recording) and what
@@ -212,6 +214,7 @@ correlation: {enabled: %v}
 	}
 	m.runOn(ctx, 3*time.Minute)  // pending groups flush, alerts resolve
 	run.corr = m.Correlations(3) // what GET /api/v1/correlations serves
+	run.report = m.reportCorrelations()
 
 	start := m.machines[0].clock.timeOf(0)
 	for i := range run.notes {
@@ -271,6 +274,9 @@ func TestCorrelationReplay(t *testing.T) {
 	}
 	b, _ := json.Marshal(on.corr.Pairs)
 	t.Logf("strongest pairs: %s", b)
+	if r := on.report; len(r) == 0 || r[0].A != "fan-1" || r[0].B != "fan-2" || r[0].Coefficient != on.corr.Pairs[0].Coefficient || off.report != nil {
+		t.Errorf("a report's correlations: on %+v, off %+v", on.report, off.report)
+	}
 	if off.corr.Enabled || len(off.corr.Pairs) != 0 {
 		t.Errorf("correlation off serves %+v", off.corr)
 	}

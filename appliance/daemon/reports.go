@@ -5,9 +5,13 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"time"
 
 	"signalcraft/appliance/reports"
+	wire "signalcraft/core/api"
 	"signalcraft/core/notify"
+	"signalcraft/core/report"
 )
 
 // setupReports registers the report jobs on the job queue (which the alerting owns) and
@@ -31,13 +35,16 @@ func (m *Main) setupReports() error {
 			mail = append(mail, reports.NamedMail{Receiver: name, Server: srv})
 		}
 	}
-	appliance, err := os.Hostname()
-	if err != nil || appliance == "" {
-		appliance = "signalcraft"
+	appliance := m.cfg.Name
+	if appliance == "" {
+		if appliance, err = os.Hostname(); err != nil || appliance == "" {
+			appliance = "signalcraft"
+		}
 	}
 	o := reports.Options{DB: m.db, Queue: m.alerts.queue, Dir: filepath.Join(m.cfg.DataDir, "reports"), Appliance: appliance,
 		Machines: m.machineIDs, Language: m.cfg.ReportLanguage(), Location: loc, Mail: mail, Font: rc.Font,
-		Wrap: m.o.Metrics.JobHandler, Logger: m.log.With("component", "reports"), Now: m.o.Now}
+		Wrap: m.o.Metrics.JobHandler, Logger: m.log.With("component", "reports"), Now: m.o.Now,
+		Correlations: m.reportCorrelations}
 	if h, mi, ok := rc.DailyAt(); ok {
 		o.Daily = &reports.Schedule{Hour: h, Minute: mi}
 	}
@@ -66,4 +73,29 @@ func (m *Main) runReports(ctx context.Context) {
 	if m.reports != nil {
 		m.reports.Run(ctx)
 	}
+}
+
+// reportCorrelations are the cross-sensor correlation's strongest pairs for a report, with
+// the live episodes' verdicts as their notes; nil when the correlation is off.
+func (m *Main) reportCorrelations() []report.Correlation {
+	c := m.Correlations(10)
+	if !c.Enabled {
+		return nil
+	}
+	var out []report.Correlation
+	for _, p := range c.Pairs {
+		rc := report.Correlation{A: p.MachineA, B: p.MachineB, Signal: p.Signal,
+			Lag: time.Duration(p.LagMS) * time.Millisecond, Coefficient: p.Coefficient}
+		for _, e := range c.Episodes {
+			in := slices.Contains(e.Machines, p.MachineA) && slices.Contains(e.Machines, p.MachineB)
+			switch {
+			case in && e.Kind == wire.CorrelationCommon:
+				rc.Note = "common cause"
+			case in && e.Source != "":
+				rc.Note = "attributed to " + e.Source
+			}
+		}
+		out = append(out, rc)
+	}
+	return out
 }

@@ -58,6 +58,9 @@ type Options struct {
 	Now    func() time.Time
 	// Send delivers a mail; nil is notify.SendMail.
 	Send func(ctx context.Context, s notify.MailServer, m notify.Mail) error
+	// Correlations returns the appliance's most strongly correlated machine pairs now (the
+	// cross-sensor correlation's); nil, or an empty answer, leaves the section out.
+	Correlations func() []report.Correlation
 }
 
 // Schedule is a time of day, on a weekday for weekly reports.
@@ -304,6 +307,9 @@ func (s *Service) render(ctx context.Context, rec store.Report) (store.Report, e
 	data, err := Build(ctx, s.o.DB, s.o.Appliance, per, s.o.Now())
 	if err != nil {
 		return rec, fmt.Errorf("build report %d: %w", rec.ID, err)
+	}
+	if s.o.Correlations != nil && rec.MachineID == "" {
+		data.Correlations = s.o.Correlations()
 	}
 	var pdf, csv bytes.Buffer
 	if err := r.Render(&pdf, data, rec.Lang); err != nil {
