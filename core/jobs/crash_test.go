@@ -1,20 +1,17 @@
 package jobs
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"database/sql"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
+	"signalcraft/core/internal/crashtest"
 	"signalcraft/core/store"
 )
 
@@ -286,53 +283,20 @@ func TestCrashRecovery(t *testing.T) {
 		len(accepted), len(all), len(tries), twice, recovered)
 }
 
-// runAndKill runs the helper until it has reported killAfter applied jobs,
-// kills it with SIGKILL, and adds the keys it reported accepted to accepted.
+// runAndKill runs the helper until it has reported killAfter applied jobs, kills it with
+// SIGKILL, and adds the keys it reported accepted to accepted.
 func runAndKill(t *testing.T, dir string, killAfter int, accepted map[string]bool) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestHelperJobsCrash$", "-test.count=1")
-	cmd.Env = append(os.Environ(), crashHelperEnv+"="+dir)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
 	applied := 0
-	killed := false
-	sc := bufio.NewScanner(out)
-	// Lines still in the pipe after the kill count too: each was printed
-	// after what it reports had happened.
-	for sc.Scan() {
-		line := sc.Text()
+	crashtest.RunAndKill(t, "TestHelperJobsCrash", []string{crashHelperEnv + "=" + dir}, func(line string) bool {
 		switch {
 		case strings.HasPrefix(line, "accepted "):
 			accepted[strings.TrimPrefix(line, "accepted ")] = true
 		case strings.HasPrefix(line, "applied "):
 			applied++
-			if applied == killAfter && !killed {
-				if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
-					t.Fatal(err)
-				}
-				killed = true
-			}
-		case strings.HasPrefix(line, "error "):
-			t.Errorf("helper: %s", line)
 		}
-	}
-	err = cmd.Wait()
-	if !killed {
-		t.Fatalf("helper ended after %d applied jobs without being killed: %v\nstderr:\n%s", applied, err, stderr.String())
-	}
-	ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus)
-	if !ok || !ws.Signaled() || ws.Signal() != syscall.SIGKILL {
-		t.Fatalf("helper did not die of SIGKILL: %v\nstderr:\n%s", err, stderr.String())
-	}
+		return applied == killAfter
+	})
 }
 
 // countRunning returns how many jobs a killed helper left running.

@@ -1,18 +1,16 @@
 package store
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
+
+	"signalcraft/core/internal/crashtest"
 )
 
 // crashHelperEnv names the database the helper process ingests into.
@@ -103,56 +101,25 @@ func TestCrashDuringIngest(t *testing.T) {
 	}
 }
 
-// ingestAndKill runs the helper until it has reported killAfter commits,
-// kills it with SIGKILL and returns the last committed count it reported.
+// ingestAndKill runs the helper until it has reported killAfter commits, kills it with
+// SIGKILL (after delay) and returns the last committed count it reported.
 func ingestAndKill(t *testing.T, path string, killAfter int, delay time.Duration) int {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestHelperIngest$", "-test.count=1")
-	cmd.Env = append(os.Environ(), crashHelperEnv+"="+path)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
 	last, seen := 0, 0
-	killed := false
-	sc := bufio.NewScanner(out)
-	// Lines still in the pipe after the kill are read too: they were
-	// printed after their commit, so they count.
-	for sc.Scan() {
-		line := sc.Text()
-		switch {
-		case strings.HasPrefix(line, "committed "):
-			n, err := strconv.Atoi(strings.TrimPrefix(line, "committed "))
-			if err != nil {
-				t.Fatalf("helper printed %q", line)
-			}
-			last, seen = n, seen+1
-			if seen == killAfter && !killed {
-				time.Sleep(delay)
-				if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
-					t.Fatal(err)
-				}
-				killed = true
-			}
-		case strings.HasPrefix(line, "error "):
-			t.Errorf("helper: %s", line)
+	crashtest.RunAndKill(t, "TestHelperIngest", []string{crashHelperEnv + "=" + path}, func(line string) bool {
+		if !strings.HasPrefix(line, "committed ") {
+			return false
 		}
-	}
-	err = cmd.Wait()
-	if !killed {
-		t.Fatalf("helper ended after %d commits without being killed: %v\nstderr:\n%s", seen, err, stderr.String())
-	}
-	ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus)
-	if !ok || !ws.Signaled() || ws.Signal() != syscall.SIGKILL {
-		t.Fatalf("helper did not die of SIGKILL: %v\nstderr:\n%s", err, stderr.String())
-	}
+		n, err := strconv.Atoi(strings.TrimPrefix(line, "committed "))
+		if err != nil {
+			t.Fatalf("helper printed %q", line)
+		}
+		last, seen = n, seen+1
+		if seen == killAfter {
+			time.Sleep(delay)
+		}
+		return seen == killAfter
+	})
 	return last
 }
 
