@@ -48,7 +48,7 @@ fuzz: ## Fuzz the WAV and MAT decoders briefly (FUZZTIME=10s)
 	$(GO) test -run='^$$' -fuzz='^FuzzReadFile$$' -fuzztime=$(FUZZTIME) ./core/matfile
 
 bench: deps ## Run the benchmarks recorded in docs/BENCHMARKS.md
-	$(GO) test -run='^$$' -bench=. -benchmem -benchtime=$(BENCHTIME) -count=3 ./core/... ./appliance/... | tee bench.out
+	$(GO) test -run='^$$' -bench=. -benchmem -benchtime=$(BENCHTIME) -count=3 ./core/... ./appliance/... ./tui/... ./gui/... | tee bench.out
 
 # Packages: stripped PIE binaries with full RELRO (lintian's hardening checks), built into
 # $(DIST)/stage and packed by installer/cmd/mkdeb (nfpm) with the commit's time as the date.
