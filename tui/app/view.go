@@ -76,7 +76,7 @@ func (m Model) Render() string {
 	var body string
 	switch m.conn {
 	case connecting:
-		body = m.st.Muted.Render("Connecting to " + m.opts.Target + "…")
+		body = m.st.Muted.Render(m.tr.T("status.connectingto", m.opts.Target))
 	case failed:
 		body = m.errorScreen()
 	default:
@@ -151,7 +151,7 @@ func (m Model) tabs(w int) string {
 	for _, v := range []struct {
 		title bool
 		names *[nPages]string
-	}{{true, &pageNames}, {false, &pageNames}, {false, &shortNames}, {false, nil}} {
+	}{{true, pageNames(m.tr, "tab.")}, {false, pageNames(m.tr, "tab.")}, {false, pageNames(m.tr, "tabshort.")}, {false, nil}} {
 		var b strings.Builder
 		if v.title {
 			b.WriteString(m.st.Title.Render("SignalCraft"))
@@ -184,21 +184,21 @@ func (m Model) statusBar(w int) string {
 	var left string
 	switch {
 	case m.conn == connecting:
-		left = m.st.Muted.Render("connecting…")
+		left = m.st.Muted.Render(m.tr.T("status.connecting"))
 	case m.conn == failed:
-		left = m.st.Error.Render("● not connected")
+		left = m.st.Error.Render(m.tr.T("status.notconn"))
 	case m.streamErr != nil:
-		left = m.st.Error.Render("● live stream stopped: " + m.streamErr.Error())
+		left = m.st.Error.Render(m.tr.T("status.stopped", m.streamErr.Error()))
 	case m.fleet.LastUpdate.IsZero():
-		left = m.st.Warning.Render("● waiting for live data…")
+		left = m.st.Warning.Render(m.tr.T("status.waiting"))
 	case m.fleet.Now().Sub(m.fleet.LastUpdate) > m.opts.StaleAfter:
-		left = m.st.Warning.Render(fmt.Sprintf("● reconnecting… (no update for %s)", format.Span(m.fleet.Now().Sub(m.fleet.LastUpdate))))
+		left = m.st.Warning.Render(m.tr.T("status.stale", m.tr.Span(m.fleet.Now().Sub(m.fleet.LastUpdate))))
 	default:
-		left = m.st.OK.Render("● live")
+		left = m.st.OK.Render(m.tr.T("status.live"))
 	}
 	right := m.opts.Target
 	if m.conn == ready {
-		right = fmt.Sprintf("%s (%s) · %s", m.fleet.Me.Actor, m.fleet.Me.Role, m.opts.Target)
+		right = m.tr.T("status.who", m.fleet.Me.Actor, m.tr.Role(m.fleet.Me.Role), m.opts.Target)
 	}
 	right = m.st.StatusBar.Render(right)
 	gap := w - lipgloss.Width(left) - lipgloss.Width(right)

@@ -7,7 +7,9 @@
 package i18n
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -189,14 +191,15 @@ func (t Translator) Sensor(s string) string {
 func (t Translator) Label(l string) string { return api.FaultName(string(t.Lang()), l) }
 
 // Clock renders at as wall-clock time, with the date when it is not the
-// same day as now ("Mar 13 08:30"; Korean "3월 13일 08:30").
+// same day as now ("Mar 13 08:30"; Korean "03-13 08:30", narrow enough for the
+// events list's column).
 func (t Translator) Clock(now, at time.Time) string {
 	at = at.In(now.Location())
 	if at.Format(time.DateOnly) == now.In(now.Location()).Format(time.DateOnly) {
 		return at.Format("15:04:05")
 	}
 	if t.Korean() {
-		return fmt.Sprintf("%d월 %d일 %s", int(at.Month()), at.Day(), at.Format("15:04"))
+		return at.Format("01-02 15:04")
 	}
 	return at.Format("Jan 02 15:04")
 }
@@ -207,4 +210,48 @@ func (t Translator) Role(r api.Role) string {
 		return t.T(k)
 	}
 	return string(r)
+}
+
+// Diagnosis renders a fault classifier's verdict as format.Diagnosis does, with the fault
+// names in the translator's language: "bearing outer race 87 %", or for an unsure one
+// "unknown (best guess bearing ball 41 %)"; the runners-up follow when asked.
+func (t Translator) Diagnosis(d *api.Diagnosis, runnersUp int) string {
+	if d == nil {
+		return ""
+	}
+	type cp struct {
+		c string
+		p float64
+	}
+	var all []cp
+	for c, p := range d.Probs {
+		all = append(all, cp{c, p})
+	}
+	slices.SortFunc(all, func(a, b cp) int {
+		if a.p != b.p {
+			return cmp.Compare(b.p, a.p)
+		}
+		return cmp.Compare(a.c, b.c)
+	})
+	pct := func(p float64) string { return fmt.Sprintf("%.0f %%", 100*p) }
+	var s string
+	switch {
+	case d.Label == api.DiagnosisUnknown && len(all) > 0:
+		s = t.T("diagnosis.unsure", t.Label(all[0].c), pct(all[0].p))
+	default:
+		s = t.Label(d.Label) + " " + pct(d.Confidence)
+	}
+	var rest []string
+	for _, x := range all {
+		if len(rest) == runnersUp {
+			break
+		}
+		if x.c != d.Label && (d.Label != api.DiagnosisUnknown || x != all[0]) {
+			rest = append(rest, t.Label(x.c)+" "+pct(x.p))
+		}
+	}
+	if len(rest) > 0 {
+		s += " · " + strings.Join(rest, " · ")
+	}
+	return s
 }

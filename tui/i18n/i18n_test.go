@@ -2,6 +2,7 @@ package i18n
 
 import (
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -25,15 +26,35 @@ func TestEveryKeyInEveryLanguage(t *testing.T) {
 	}
 }
 
-var verb = regexp.MustCompile(`%[-+# 0]*[0-9]*(\.[0-9]+)?[a-zA-Z%]`)
+var verb = regexp.MustCompile(`%(\[([0-9]+)\])?([-+# 0]*[0-9]*(\.[0-9]+)?[a-zA-Z%])`)
+
+// verbs lists msg's format verbs in the order of the arguments they take:
+// Korean puts words in another order with explicit indexes (%[2]s).
+func verbs(msg string) string {
+	msg = strings.ReplaceAll(msg, "%%", "")
+	byArg := map[int]string{}
+	next := 1
+	for _, m := range verb.FindAllStringSubmatch(msg, -1) {
+		if m[2] != "" {
+			next, _ = strconv.Atoi(m[2])
+		}
+		byArg[next] = "%" + m[3]
+		next++
+	}
+	out := make([]string, len(byArg))
+	for i := range out {
+		out[i] = byArg[i+1]
+	}
+	return strings.Join(out, " ")
+}
 
 // A translation must take the same arguments as the English message, or
 // Sprintf prints %!d(MISSING) on screen.
 func TestFormatVerbsMatch(t *testing.T) {
 	for _, k := range Keys(English) {
-		want := strings.Join(verb.FindAllString(english[k], -1), " ")
+		want := verbs(english[k])
 		for _, l := range Langs() {
-			got := strings.Join(verb.FindAllString(New(l).T(k), -1), " ")
+			got := verbs(New(l).T(k))
 			if got != want {
 				t.Errorf("%s %q: verbs %q, English has %q", l, k, got, want)
 			}
@@ -123,7 +144,7 @@ func TestValues(t *testing.T) {
 		{"en anomaly", en.State(api.Live{State: api.StateAnomaly, Sensor: api.SensorOK}), "ANOMALY"},
 		{"ko label", ko.Label(api.LabelFalseAlarm), "오경보"},
 		{"en clock", en.Clock(now, now.Add(-26*time.Hour)), "Mar 13 08:30"},
-		{"ko clock", ko.Clock(now, now.Add(-26*time.Hour)), "3월 13일 08:30"},
+		{"ko clock", ko.Clock(now, now.Add(-26*time.Hour)), "03-13 08:30"},
 		{"en N one", en.N("overview.machines", 1, 1), "1 machine"},
 		{"ko N", ko.N("overview.machines", 1, 1), "설비 1대"},
 	}

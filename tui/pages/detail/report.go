@@ -8,11 +8,11 @@ import (
 	"path/filepath"
 	"time"
 
-	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
 	"signalcraft/core/api"
 	"signalcraft/tui/format"
+	"signalcraft/tui/i18n"
 )
 
 // The report key asks the appliance for a report on the machine shown (the 24 hours
@@ -49,17 +49,18 @@ type reportState struct {
 	err     error
 }
 
-func reportKey() key.Binding {
-	return key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "report"))
-}
-
 // requestReport asks for the report of machine.
 func (m Model) requestReport(machine string) tea.Cmd {
 	c := m.client
+	// A Korean screen asks for a Korean report; otherwise the appliance's default language.
+	lang := ""
+	if m.tr.Korean() {
+		lang = string(i18n.Korean)
+	}
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(context.Background(), Timeout)
 		defer cancel()
-		r, err := c.RequestReport(ctx, api.ReportRequest{Machine: machine})
+		r, err := c.RequestReport(ctx, api.ReportRequest{Machine: machine, Lang: lang})
 		return ReportMsg{Report: r, Err: err}
 	}
 }
