@@ -1,0 +1,90 @@
+package app_test
+
+import (
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"signalcraft/core/api"
+	"signalcraft/tui/app"
+	"signalcraft/tui/i18n"
+	"signalcraft/tui/internal/fakeappliance"
+	"signalcraft/tui/pages/detail"
+	"signalcraft/tui/pages/events"
+)
+
+// koreanModel is model in Korean.
+func koreanModel(t *testing.T, fx fakeappliance.Fixture, w, h int) app.Model {
+	t.Helper()
+	m := app.New(app.Options{Target: "unix:/run/signalcraft/api.sock", Now: func() time.Time { return fakeappliance.Now }, Tick: -1, Lang: i18n.Korean})
+	m = feed(t, m, tea.WindowSizeMsg{Width: w, Height: h},
+		app.ConnectedMsg{Health: fx.Health, Me: fx.Me, Machines: fx.Machines, Events: fx.Events, Alerts: fx.Alerts},
+		app.LiveMsg{Updates: append(append([]api.Live(nil), fx.History...), fx.Live...)})
+	t.Cleanup(m.Close)
+	return m
+}
+
+// The most used pages in Korean: every line exactly as wide as the terminal (Hangul takes
+// two cells), and the words that matter in Korean.
+func TestKoreanPagesGolden(t *testing.T) {
+	fx := fakeappliance.NewFixture()
+	pages := []struct {
+		name  string
+		drive func(t *testing.T, m app.Model) app.Model
+		want  []string
+	}{
+		{"overview", func(t *testing.T, m app.Model) app.Model { return m },
+			[]string{"1 전체", "2 설비", "3 이벤트", "소리 이상", "센서 무음", "설비 3대", "울리는 경보 3건", "● 실시간", "운영자", "상세"}},
+		{"detail", func(t *testing.T, m app.Model) app.Model {
+			m = keys(t, m, "down")
+			m, cmd := step(t, m, press("enter"))
+			m = settle(t, m, cmd)
+			return feed(t, m, detail.HealthLoadedMsg{MachineID: "pump-2", Health: fakeappliance.FixtureHealth("pump-2")})
+		}, []string{"펌프", "임계값의 1.43×", "센서 정상", "나빠지는 중", "남은 수명 약 31시간", "최근 이벤트", "진행 중", "미확인", "[베어링]", "이전 설비"}},
+		{"events", func(t *testing.T, m app.Model) app.Model {
+			m = keys(t, m, "3")
+			return feed(t, m, events.LoadedMsg{Events: fx.Events})
+		}, []string{"이벤트 4건", "미확인만", "최고 ×임계값", "베어링 외륜", "pump-2에서 들려온 소리", "[오경보]", "03-13 08:30", "확인"}},
+	}
+	for _, p := range pages {
+		for _, size := range [][2]int{{80, 24}, {120, 40}} {
+			name := "ko_" + p.name + "_" + itoa(size[0]) + "x" + itoa(size[1])
+			t.Run(name, func(t *testing.T) {
+				screen := p.drive(t, koreanModel(t, fx, size[0], size[1])).Render()
+				checkSize(t, screen, size[0], size[1])
+				golden(t, name, screen)
+				if size[0] < 120 {
+					return // narrow screens cut some of the words
+				}
+				text := ansi.Strip(screen)
+				for _, w := range p.want {
+					if !strings.Contains(text, w) {
+						t.Errorf("screen lacks %q:\n%s", w, text)
+					}
+				}
+			})
+		}
+	}
+}
+
+// Outside free text from the appliance (names, ids, error messages), a Korean screen has
+// no English words left: the English wording of the pages translated so far must not leak.
+func TestKoreanPagesHaveNoEnglishWords(t *testing.T) {
+	fx := fakeappliance.NewFixture()
+	m := koreanModel(t, fx, 120, 40)
+	screens := map[string]string{"overview": m.Render()}
+	m = keys(t, m, "3")
+	screens["events"] = feed(t, m, events.LoadedMsg{Events: fx.Events}).Render()
+	english := regexp.MustCompile(`\b(?i:machine|machines|monitoring|anomaly|unack|unacknowledged|open|peak|threshold|events?|alerts? firing|live|details|quit|help|next page|none|learning|started|lasted)\b`)
+	for name, s := range screens {
+		for _, l := range strings.Split(ansi.Strip(s), "\n") {
+			if w := english.FindString(l); w != "" {
+				t.Errorf("%s: English %q left in %q", name, w, l)
+			}
+		}
+	}
+}
