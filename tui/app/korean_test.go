@@ -32,6 +32,8 @@ func koreanModel(t *testing.T, fx fakeappliance.Fixture, w, h int) app.Model {
 // two cells), and the words that matter in Korean.
 func TestKoreanPagesGolden(t *testing.T) {
 	fx := fakeappliance.NewFixture()
+	admin := fx
+	admin.Me = api.Identity{Actor: "local:root", Role: api.RoleAdmin}
 	pages := []struct {
 		name  string
 		drive func(t *testing.T, m app.Model) app.Model
@@ -45,6 +47,9 @@ func TestKoreanPagesGolden(t *testing.T) {
 			m = settle(t, m, cmd)
 			return feed(t, m, detail.HealthLoadedMsg{MachineID: "pump-2", Health: fakeappliance.FixtureHealth("pump-2")})
 		}, []string{"펌프", "임계값의 1.43×", "센서 정상", "나빠지는 중", "남은 수명 약 31시간", "최근 이벤트", "진행 중", "미확인", "[베어링]", "이전 설비"}},
+		{"models", func(t *testing.T, m app.Model) app.Model {
+			return modelHistory(t, m, fx, "pump-2")
+		}, []string{"모델 이력", "버전", "챔피언", "후보", "은퇴", "진단", "감지", "오경보 0.40/시 · 재현율 0.50", "F1 0.89 · 정확도 0.91", "승격"}},
 		{"events", func(t *testing.T, m app.Model) app.Model {
 			m = keys(t, m, "3")
 			return feed(t, m, events.LoadedMsg{Events: fx.Events})
@@ -54,7 +59,11 @@ func TestKoreanPagesGolden(t *testing.T) {
 		for _, size := range [][2]int{{80, 24}, {120, 40}} {
 			name := "ko_" + p.name + "_" + itoa(size[0]) + "x" + itoa(size[1])
 			t.Run(name, func(t *testing.T) {
-				screen := p.drive(t, koreanModel(t, fx, size[0], size[1])).Render()
+				f := fx
+				if p.name == "models" { // an admin, who sees the promote and rollback hint
+					f = admin
+				}
+				screen := p.drive(t, koreanModel(t, f, size[0], size[1])).Render()
 				checkSize(t, screen, size[0], size[1])
 				golden(t, name, screen)
 				if size[0] < 120 {

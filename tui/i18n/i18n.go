@@ -255,3 +255,9 @@ func (t Translator) Diagnosis(d *api.Diagnosis, runnersUp int) string {
 	}
 	return s
 }
+
+// NeedRole explains that an action needs a role the caller lacks, as format.NeedRole does;
+// what is the catalog key of the action ("what.ack": "acknowledge events").
+func (t Translator) NeedRole(min api.Role, what string, have api.Role) string {
+	return t.T("needrole", t.T(what), t.Role(min), t.Role(have))
+}

@@ -11,7 +11,6 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"signalcraft/core/api"
-	"signalcraft/tui/format"
 	"signalcraft/tui/i18n"
 )
 
@@ -146,7 +145,7 @@ func (m Model) updateReport(msg tea.Msg) (Model, tea.Cmd) {
 // startReport handles the report key.
 func (m Model) startReport() (Model, tea.Cmd) {
 	if !m.fleet.Can(api.RoleOperator) {
-		m.report = reportState{err: fmt.Errorf("%s", format.NeedRole(api.RoleOperator, "request reports", m.fleet.Me.Role))}
+		m.report = reportState{err: fmt.Errorf("%s", m.tr.NeedRole(api.RoleOperator, "what.report", m.fleet.Me.Role))}
 		return m, nil
 	}
 	if m.report.active {
@@ -162,16 +161,15 @@ func (m Model) reportLine() string {
 	r := m.report
 	switch {
 	case r.err != nil:
-		return m.st.Error.Render("Report: " + r.err.Error())
+		return m.st.Error.Render(m.tr.T("report.err", r.err.Error()))
 	case r.saved != nil:
-		return m.st.OK.Render(fmt.Sprintf("Report #%d saved: %s", r.rep.ID, joinPaths(r.saved)))
+		return m.st.OK.Render(m.tr.T("report.saved", r.rep.ID, joinPaths(r.saved)))
 	case r.active && r.rep.ID == 0:
-		return m.st.Info.Render("Report: requesting…")
+		return m.st.Info.Render(m.tr.T("report.requesting"))
 	case r.active && r.rep.State == api.ReportDone:
-		return m.st.Info.Render(fmt.Sprintf("Report #%d: downloading…", r.rep.ID))
+		return m.st.Info.Render(m.tr.T("report.downloading", r.rep.ID))
 	case r.active:
-		return m.st.Info.Render(fmt.Sprintf("Report #%d: %s, rendering… %s", r.rep.ID, r.rep.State,
-			format.Span(m.fleet.Now().Sub(r.started))))
+		return m.st.Info.Render(m.tr.T("report.rendering", r.rep.ID, r.rep.State, m.tr.Span(m.fleet.Now().Sub(r.started))))
 	}
 	return ""
 }
