@@ -54,6 +54,14 @@ func TestKoreanPagesGolden(t *testing.T) {
 			m = keys(t, m, "3")
 			return feed(t, m, events.LoadedMsg{Events: fx.Events})
 		}, []string{"이벤트 4건", "미확인만", "최고 ×임계값", "베어링 외륜", "pump-2에서 들려온 소리", "[오경보]", "03-13 08:30", "확인"}},
+		{"event_clips", func(t *testing.T, m app.Model) app.Model {
+			m = keys(t, m, "3")
+			m = feed(t, m, events.LoadedMsg{Events: fx.Events})
+			m = keys(t, m, "enter")
+			w, _ := m.BodySize()
+			return feed(t, m, events.ClipsLoadedMsg{EventID: 7, Clips: fx.Clips[7]},
+				events.SpectrogramMsg{ClipID: 12, Spectrogram: fakeappliance.FixtureSpectrogram(12, w-7)})
+		}, []string{"이벤트 #7", "시작 10:29:32", "진행 중", "녹음", "녹음 #12의 스펙트로그램", "멜 대역", "WAV 내려받기"}},
 	}
 	for _, p := range pages {
 		for _, size := range [][2]int{{80, 24}, {120, 40}} {
