@@ -261,6 +261,7 @@ func New(o Options) Model {
 	m.overview.SetLang(tr)
 	m.detail.SetLang(tr)
 	m.events.SetLang(tr)
+	m.alerts.SetLang(tr)
 	m.resize()
 	return m
 }

@@ -27,10 +27,12 @@ import (
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"signalcraft/core/api"
 	"signalcraft/tui/fleet"
 	"signalcraft/tui/format"
+	"signalcraft/tui/i18n"
 	"signalcraft/tui/theme"
 )
 
@@ -74,6 +76,11 @@ var sectionNames = [nSections]string{"Alerts", "Silences", "Maintenance", "Recei
 
 func (s Section) String() string { return sectionNames[s] }
 
+// name is the section's name in tr's language.
+func (s Section) name(tr i18n.Translator) string {
+	return tr.T("alerts.section." + strings.ToLower(sectionNames[s]))
+}
+
 // States are the state filter's values, in the order f cycles through them ("" is all).
 var States = []string{"", api.AlertFiring, api.AlertPending, api.AlertResolved}
 
@@ -87,30 +94,32 @@ type KeyMap struct {
 }
 
 // DefaultKeyMap returns the page's default bindings.
-func DefaultKeyMap() KeyMap {
+func DefaultKeyMap() KeyMap { return keyMap(i18n.Translator{}) }
+
+func keyMap(tr i18n.Translator) KeyMap {
 	return KeyMap{
-		Up:        key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
-		Down:      key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
-		Section:   key.NewBinding(key.WithKeys("v"), key.WithHelp("v", "section")),
-		State:     key.NewBinding(key.WithKeys("f"), key.WithHelp("f", "state filter")),
-		Machine:   key.NewBinding(key.WithKeys("m"), key.WithHelp("m", "machine filter")),
-		Refresh:   key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "refresh")),
-		Details:   key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "details")),
-		Back:      key.NewBinding(key.WithKeys("esc", "enter"), key.WithHelp("esc", "back")),
-		Ack:       key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "acknowledge")),
-		Silence:   key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "silence")),
-		Expire:    key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "expire")),
-		Test:      key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "send test")),
-		Edit:      key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "edit")),
-		New:       key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "new")),
-		Delete:    key.NewBinding(key.WithKeys("D"), key.WithHelp("D", "delete")),
-		NextField: key.NewBinding(key.WithKeys("tab", "down"), key.WithHelp("tab", "next field")),
-		PrevField: key.NewBinding(key.WithKeys("shift+tab", "up"), key.WithHelp("shift+tab", "prev field")),
-		Submit:    key.NewBinding(key.WithKeys("enter", "ctrl+s"), key.WithHelp("enter", "submit")),
-		Save:      key.NewBinding(key.WithKeys("ctrl+s"), key.WithHelp("ctrl+s", "save")),
-		Cancel:    key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
-		Yes:       key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "yes")),
-		No:        key.NewBinding(key.WithKeys("n", "esc"), key.WithHelp("n", "no")),
+		Up:        key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", tr.T("alerts.key.up"))),
+		Down:      key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", tr.T("alerts.key.down"))),
+		Section:   key.NewBinding(key.WithKeys("v"), key.WithHelp("v", tr.T("alerts.key.section"))),
+		State:     key.NewBinding(key.WithKeys("f"), key.WithHelp("f", tr.T("alerts.key.state_filter"))),
+		Machine:   key.NewBinding(key.WithKeys("m"), key.WithHelp("m", tr.T("alerts.key.machine_filter"))),
+		Refresh:   key.NewBinding(key.WithKeys("r"), key.WithHelp("r", tr.T("alerts.key.refresh"))),
+		Details:   key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", tr.T("alerts.key.details"))),
+		Back:      key.NewBinding(key.WithKeys("esc", "enter"), key.WithHelp("esc", tr.T("alerts.key.back"))),
+		Ack:       key.NewBinding(key.WithKeys("a"), key.WithHelp("a", tr.T("alerts.key.acknowledge"))),
+		Silence:   key.NewBinding(key.WithKeys("s"), key.WithHelp("s", tr.T("alerts.key.silence"))),
+		Expire:    key.NewBinding(key.WithKeys("x"), key.WithHelp("x", tr.T("alerts.key.expire"))),
+		Test:      key.NewBinding(key.WithKeys("t"), key.WithHelp("t", tr.T("alerts.key.send_test"))),
+		Edit:      key.NewBinding(key.WithKeys("e"), key.WithHelp("e", tr.T("alerts.key.edit"))),
+		New:       key.NewBinding(key.WithKeys("n"), key.WithHelp("n", tr.T("alerts.key.new"))),
+		Delete:    key.NewBinding(key.WithKeys("D"), key.WithHelp("D", tr.T("alerts.key.delete"))),
+		NextField: key.NewBinding(key.WithKeys("tab", "down"), key.WithHelp("tab", tr.T("alerts.key.next_field"))),
+		PrevField: key.NewBinding(key.WithKeys("shift+tab", "up"), key.WithHelp("shift+tab", tr.T("alerts.key.prev_field"))),
+		Submit:    key.NewBinding(key.WithKeys("enter", "ctrl+s"), key.WithHelp("enter", tr.T("alerts.key.submit"))),
+		Save:      key.NewBinding(key.WithKeys("ctrl+s"), key.WithHelp("ctrl+s", tr.T("alerts.key.save"))),
+		Cancel:    key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", tr.T("alerts.key.cancel"))),
+		Yes:       key.NewBinding(key.WithKeys("y"), key.WithHelp("y", tr.T("alerts.key.yes"))),
+		No:        key.NewBinding(key.WithKeys("n", "esc"), key.WithHelp("n", tr.T("alerts.key.no"))),
 	}
 }
 
@@ -203,6 +212,7 @@ type Model struct {
 	client  Client
 	fleet   *fleet.Fleet
 	st      theme.Styles
+	tr      i18n.Translator
 	section Section
 	filter  api.AlertFilter
 	data    LoadedMsg
@@ -246,10 +256,19 @@ func New(c Client, f *fleet.Fleet, st theme.Styles) Model {
 	return m
 }
 
+// SetLang sets the language of the alerts section, of the comment box and of the key help
+// (silences, maintenance windows, receivers, rules and their editors are English still).
+func (m *Model) SetLang(tr i18n.Translator) {
+	m.tr, m.KeyMap = tr, keyMap(tr)
+	m.comment.Prompt = tr.T("events.comment.prompt")
+	m.comment.Placeholder = tr.T("events.comment.placeholder")
+	m.comment.SetWidth(max(m.width-ansi.StringWidth(m.comment.Prompt)-2, 10))
+}
+
 // SetSize sets the area the page may draw in.
 func (m *Model) SetSize(w, h int) {
 	m.width, m.height = w, h
-	m.comment.SetWidth(max(w-len(m.comment.Prompt)-2, 10))
+	m.comment.SetWidth(max(w-ansi.StringWidth(m.comment.Prompt)-2, 10))
 	for i := range m.form {
 		m.form[i].SetWidth(max(w-formLabelW-2, 10))
 	}

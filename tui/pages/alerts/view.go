@@ -8,9 +8,11 @@ import (
 	"time"
 
 	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"signalcraft/core/api"
 	"signalcraft/tui/format"
+	"signalcraft/tui/i18n"
 )
 
 // formLabelW is the width of the silence form's labels.
@@ -42,12 +44,11 @@ func (m Model) deliveryStyle(state string) lipgloss.Style {
 func (m Model) View() string {
 	w := max(m.width, 40)
 	if !m.loaded {
-		return m.st.Muted.Render("Loading alerts…")
+		return m.st.Muted.Render(m.tr.T("alerts.loading"))
 	}
 	if api.IsCode(m.data.AlertsErr, api.CodeNotFound) {
-		return m.st.Warning.Render("This appliance does not serve alerts yet (GET "+api.PathAlerts+" answered 404).") + "\n\n" +
-			m.st.Muted.Render(wrap("Alerts, silences, maintenance windows, receivers and the job queue come with a newer signalcraftd; "+
-				"update the appliance to use this page.", w))
+		return m.st.Warning.Render(m.tr.T("alerts.unsupported", api.PathAlerts)) + "\n\n" +
+			m.st.Muted.Render(wrap(m.tr.T("alerts.update"), w))
 	}
 	lines := []string{m.sectionBar(w)}
 	var body, footer []string
@@ -83,10 +84,11 @@ func (m Model) View() string {
 
 func (m Model) sectionBar(w int) string {
 	var b strings.Builder
-	for i, n := range sectionNames {
+	for i := range sectionNames {
+		n := Section(i).name(m.tr)
 		label := fmt.Sprintf(" %s %d ", n, m.rowsOf(Section(i)))
 		if Section(i) != m.section && w < 80 {
-			label = fmt.Sprintf(" %s %d ", n[:min(len(n), 5)], m.rowsOf(Section(i)))
+			label = fmt.Sprintf(" %s %d ", ansi.Truncate(n, 5, ""), m.rowsOf(Section(i)))
 		}
 		if Section(i) == m.section {
 			b.WriteString(m.st.Selected.Render(label))
@@ -95,9 +97,9 @@ func (m Model) sectionBar(w int) string {
 		}
 		b.WriteString(" ")
 	}
-	hint := m.st.Muted.Render("v next section")
+	hint := m.st.Muted.Render(m.tr.T("alerts.nextsection"))
 	if m.loading {
-		hint = m.st.Muted.Render("loading…")
+		hint = m.st.Muted.Render(m.tr.T("events.loading"))
 	}
 	left := b.String()
 	gap := w - lipgloss.Width(left) - lipgloss.Width(hint)
@@ -124,42 +126,41 @@ func marker(m Model, on bool) string {
 
 func (m Model) alertsView(w int) (body, footer []string) {
 	now := m.fleet.Now()
-	state, machine := "all", "all"
+	tr := m.tr
+	state, machine := tr.T("events.all"), tr.T("events.all")
 	if m.filter.State != "" {
-		state = m.filter.State
+		state = m.alertState(m.filter.State)
 	}
 	if m.filter.Machine != "" {
 		machine = m.filter.Machine
 	}
-	count := fmt.Sprintf("%d alerts", len(m.data.Alerts))
-	if len(m.data.Alerts) == 1 {
-		count = "1 alert"
-	}
-	filt := fmt.Sprintf("state %s (f)  machine %s (m)", m.st.Info.Render(state), m.st.Info.Render(machine))
-	body = append(body, format.Fit(filt, w-len(count)-1)+" "+m.st.Muted.Render(count))
+	count := tr.N("alerts.count", len(m.data.Alerts), len(m.data.Alerts))
+	filt := tr.T("alerts.filter", m.st.Info.Render(state), m.st.Info.Render(machine))
+	body = append(body, format.Fit(filt, w-ansi.StringWidth(count)-1)+" "+m.st.Muted.Render(count))
 	if m.data.AlertsErr != nil {
-		body = append(body, m.st.Error.Render(format.Fit("Could not load alerts: "+m.data.AlertsErr.Error(), w)))
+		body = append(body, m.st.Error.Render(format.Fit(tr.T("alerts.loaderr", m.data.AlertsErr.Error()), w)))
 	}
 	const fixed = 2 + 5 + 9 + 10 + 8 + 7
 	free := max(w-fixed, 24)
 	ruleW := min(max(free*2/5, 12), 24)
 	noteW := free - ruleW
-	head := "  " + format.Fit("SEV", 5) + format.Fit("STATE", 9) + format.Fit("MACHINE", 10) + format.Fit("RULE", ruleW) +
-		format.FitRight("VALUE", 7) + " " + format.FitRight("SINCE", 6) + " " + format.Fit("ACK / MUTED", noteW-1)
+	head := "  " + format.Fit(tr.T("alerts.col.sev"), 5) + format.Fit(tr.T("alerts.col.state"), 9) + format.Fit(tr.T("alerts.col.machine"), 10) +
+		format.Fit(tr.T("alerts.col.rule"), ruleW) + format.FitRight(tr.T("alerts.col.value"), 7) + " " + format.FitRight(tr.T("alerts.col.since"), 6) + " " +
+		format.Fit(tr.T("alerts.col.note"), noteW-1)
 	body = append(body, m.st.Header.Render(format.Fit(head, w)))
 	footer = m.alertFooter(w)
 	rows := max(m.height-1-len(body)-len(footer)-boolInt(m.flash != ""), 1)
 	if len(m.data.Alerts) == 0 && m.data.AlertsErr == nil {
-		body = append(body, m.st.Muted.Render("  No alerts match."))
+		body = append(body, m.st.Muted.Render("  "+tr.T("alerts.nomatch")))
 	}
 	cur := m.cursor[SectionAlerts]
 	first := scroll(cur, rows)
 	for i := first; i < len(m.data.Alerts) && i < first+rows; i++ {
 		a := m.data.Alerts[i]
 		sevStyle := m.severityStyle(a.Severity)
-		sev := "WARN"
+		sev := tr.T("alerts.sev.warning")
 		if a.Severity == api.SeverityCritical {
-			sev = "CRIT"
+			sev = tr.T("alerts.sev.critical")
 		} else if a.Severity != api.SeverityWarning {
 			sev = strings.ToUpper(a.Severity)
 		}
@@ -178,8 +179,8 @@ func (m Model) alertsView(w int) (body, footer []string) {
 				since = *a.FiredAt
 			}
 		}
-		cells := []string{format.Fit(sev, 5), format.Fit(a.State, 9), format.Fit(a.MachineID, 10), format.Fit(a.Rule, ruleW),
-			format.FitRight(m.value(a), 7) + " ", format.FitRight(format.Span(now.Sub(since)), 6) + " "}
+		cells := []string{format.Fit(sev, 5), format.Fit(m.alertState(a.State), 9), format.Fit(a.MachineID, 10), format.Fit(a.Rule, ruleW),
+			format.FitRight(m.value(a), 7) + " ", format.FitRight(tr.Span(now.Sub(since)), 6) + " "}
 		var note string
 		var row string
 		if mu := Why(a, m.data.Silences, m.data.Maintenance, m.data.Alerts, now); mu.Short != "" {
@@ -193,7 +194,7 @@ func (m Model) alertsView(w int) (body, footer []string) {
 			case a.AcknowledgedAt != nil:
 				note = m.st.OK.Render("✓ " + a.AcknowledgedBy)
 			case a.State == api.AlertFiring:
-				note = m.st.Warning.Render("unacknowledged")
+				note = m.st.Warning.Render(tr.T("event.unacked"))
 			}
 			cells[0] = sevStyle.Render(cells[0])
 			cells[1] = stateStyle.Render(cells[1])
@@ -221,9 +222,9 @@ func (m Model) alertFooter(w int) []string {
 	now := m.fleet.Now()
 	switch m.mode {
 	case commenting:
-		what := fmt.Sprintf("Acknowledge %s on %s", a.Rule, a.MachineID)
+		what := m.tr.T("alerts.ackq", a.Rule, a.MachineID)
 		if m.anomalyRule(a.Rule) {
-			what += " and its anomaly event" // the appliance acknowledges the events it fires for too
+			what = m.tr.T("alerts.ackq.event", a.Rule, a.MachineID) // the appliance acknowledges the events it fires for too
 		}
 		return []string{m.st.Header.Render(format.Fit(what, w)), m.comment.View()}
 	case silencing:
@@ -237,20 +238,30 @@ func (m Model) alertFooter(w int) []string {
 	case mu.Long != "":
 		out = append(out, m.st.Muted.Render(format.Fit(mu.Long, w)))
 	case a.AcknowledgedAt != nil:
-		out = append(out, m.st.Muted.Render(format.Fit(ackText(a, now), w)))
+		out = append(out, m.st.Muted.Render(format.Fit(ackTextIn(m.tr, a, now), w)))
 	case !m.canOperate():
-		out = append(out, m.st.Muted.Render(format.Fit(fmt.Sprintf("Read-only: acknowledging and silencing need role operator (you are %s).", m.fleet.Me.Role), w)))
+		out = append(out, m.st.Muted.Render(format.Fit(m.tr.T("alerts.readonly", m.tr.Role(m.fleet.Me.Role)), w)))
 	}
 	return out
 }
 
-func ackText(a api.Alert, now time.Time) string {
+func ackText(a api.Alert, now time.Time) string { return ackTextIn(i18n.Translator{}, a, now) }
+
+func ackTextIn(tr i18n.Translator, a api.Alert, now time.Time) string {
 	if a.AcknowledgedAt == nil {
-		return "not acknowledged"
+		return tr.T("alerts.notacked")
 	}
-	s := fmt.Sprintf("Acknowledged by %s at %s", a.AcknowledgedBy, format.Clock(now, *a.AcknowledgedAt))
+	s := tr.T("alerts.ackedby", a.AcknowledgedBy, tr.Clock(now, *a.AcknowledgedAt))
 	if a.AckComment != "" {
 		s += fmt.Sprintf(": %q", a.AckComment)
+	}
+	return s
+}
+
+// alertState names an alert's state (firing, pending, resolved).
+func (m Model) alertState(s string) string {
+	if k := "alerts.state." + s; m.tr.Has(k) {
+		return m.tr.T(k)
 	}
 	return s
 }
