@@ -63,7 +63,7 @@ func TestKoreanPagesGolden(t *testing.T) {
 				events.SpectrogramMsg{ClipID: 12, Spectrogram: fakeappliance.FixtureSpectrogram(12, w-7)})
 		}, []string{"이벤트 #7", "시작 10:29:32", "진행 중", "녹음", "녹음 #12의 스펙트로그램", "멜 대역", "WAV 내려받기"}},
 		{"alerts", func(t *testing.T, m app.Model) app.Model { return loadAlerts(t, m, fx) },
-			[]string{"경보 5 ", "알림 끄기 3", "정비 시간 2", "경보 5건", "등급", "긴급", "발생 중", "해결됨", "미확인", "알림 끄기", "구역"}},
+			[]string{"경보 5 ", "알림 끄기 3", "정비 시간 2", "경보 5건", "등급", "긴급", "발생 중", "해결됨", "미확인", "알림 끔 (s-1)", "알림 보류", "구역"}},
 	}
 	for _, p := range pages {
 		for _, size := range [][2]int{{80, 24}, {120, 40}} {

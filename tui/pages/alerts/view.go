@@ -183,7 +183,7 @@ func (m Model) alertsView(w int) (body, footer []string) {
 			format.FitRight(m.value(a), 7) + " ", format.FitRight(tr.Span(now.Sub(since)), 6) + " "}
 		var note string
 		var row string
-		if mu := Why(a, m.data.Silences, m.data.Maintenance, m.data.Alerts, now); mu.Short != "" {
+		if mu := WhyIn(m.tr, a, m.data.Silences, m.data.Maintenance, m.data.Alerts, now); mu.Short != "" {
 			note = mu.Short
 			if a.AcknowledgedAt != nil {
 				note = "✓ " + a.AcknowledgedBy + " · " + note
@@ -234,7 +234,7 @@ func (m Model) alertFooter(w int) []string {
 		return nil
 	}
 	out := []string{format.Fit(a.Summary, w)}
-	switch mu := Why(a, m.data.Silences, m.data.Maintenance, m.data.Alerts, now); {
+	switch mu := WhyIn(m.tr, a, m.data.Silences, m.data.Maintenance, m.data.Alerts, now); {
 	case mu.Long != "":
 		out = append(out, m.st.Muted.Render(format.Fit(mu.Long, w)))
 	case a.AcknowledgedAt != nil:
@@ -342,7 +342,7 @@ func (m Model) detailsView(w int) []string {
 	}
 	row("Labels", strings.Join(ls, " "))
 	muted := "no"
-	if mu := Why(a, m.data.Silences, m.data.Maintenance, m.data.Alerts, now); mu.Long != "" {
+	if mu := WhyIn(m.tr, a, m.data.Silences, m.data.Maintenance, m.data.Alerts, now); mu.Long != "" {
 		muted = m.st.Muted.Render(mu.Long)
 	}
 	row("Muted", muted)
