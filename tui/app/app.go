@@ -262,6 +262,7 @@ func New(o Options) Model {
 	m.detail.SetLang(tr)
 	m.events.SetLang(tr)
 	m.alerts.SetLang(tr)
+	m.devices.SetLang(tr)
 	m.resize()
 	return m
 }

@@ -14,6 +14,7 @@ import (
 	"signalcraft/tui/i18n"
 	"signalcraft/tui/internal/fakeappliance"
 	"signalcraft/tui/pages/detail"
+	"signalcraft/tui/pages/devices"
 	"signalcraft/tui/pages/events"
 )
 
@@ -64,6 +65,10 @@ func TestKoreanPagesGolden(t *testing.T) {
 		}, []string{"이벤트 #7", "시작 10:29:32", "진행 중", "녹음", "녹음 #12의 스펙트로그램", "멜 대역", "WAV 내려받기"}},
 		{"alerts", func(t *testing.T, m app.Model) app.Model { return loadAlerts(t, m, fx) },
 			[]string{"경보 5 ", "알림 끄기 3", "정비 시간 2", "경보 5건", "등급", "긴급", "발생 중", "해결됨", "미확인", "알림 끔 (s-1)", "알림 보류", "구역"}},
+		{"devices", func(t *testing.T, m app.Model) app.Model {
+			m = keys(t, m, "4")
+			return feed(t, m, devices.LoadedMsg{Sensors: fx.Sensors, Devices: fx.Devices})
+		}, []string{"센서", "재연결", "무음", "녹음 장치", "호스트 API", "새로 고침"}},
 	}
 	for _, p := range pages {
 		for _, size := range [][2]int{{80, 24}, {120, 40}} {
