@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -110,5 +111,36 @@ func TestKoreanPagesHaveNoEnglishWords(t *testing.T) {
 				t.Errorf("%s: English %q left in %q", name, w, l)
 			}
 		}
+	}
+}
+
+func TestKoreanErrorScreens(t *testing.T) {
+	cases := []struct {
+		name string
+		err  error
+		want []string
+	}{
+		{"unreachable", &os.PathError{Op: "dial", Path: "/run/signalcraft/api.sock", Err: os.ErrNotExist},
+			[]string{"unix:/run/signalcraft/api.sock의 장비에 연결할 수 없습니다", "5초마다 다시 시도", "r 지금 다시 시도", "q 종료", "● 연결 안 됨", "r 다시 시도"}},
+		{"socket permission", &api.SocketError{Path: "/run/signalcraft/api.sock", Err: os.ErrPermission},
+			[]string{"API 소켓", "sudo usermod -aG signalcraft $USER", "signalcraft 그룹"}},
+		{"unauthorized", &api.Error{Code: api.CodeUnauthorized, Message: "unknown token"}, []string{"401 unauthorized", "SIGNALCRAFT_TOKEN"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			m := app.New(app.Options{Target: "unix:/run/signalcraft/api.sock", Now: func() time.Time { return fakeappliance.Now }, Tick: -1, Lang: i18n.Korean})
+			m = feed(t, m, tea.WindowSizeMsg{Width: 80, Height: 24})
+			m, _ = step(t, m, app.ConnectedMsg{Err: c.err})
+			screen := ansi.Strip(m.Render())
+			for _, w := range c.want {
+				if !strings.Contains(screen, w) {
+					t.Errorf("screen lacks %q:\n%s", w, screen)
+				}
+			}
+			checkSize(t, m.Render(), 80, 24)
+			if c.name == "unreachable" {
+				golden(t, "ko_unreachable_80x24", m.Render())
+			}
+		})
 	}
 }

@@ -356,4 +356,19 @@ var english = map[string]string{
 	"devices.col.rates":   "RATES",
 	"devices.devices.err": "Could not load devices: %s",
 	"devices.none":        "none (replayed or simulated sources only)",
+
+	// The connection error screen.
+	"conn.401":                "The appliance rejected the credentials (401 unauthorized).",
+	"conn.401.advice":         "The token is missing, unknown, revoked or expired. Pass --token or set SIGNALCRAFT_TOKEN;\nan admin creates tokens with: signalcraftd token create --name NAME --role operator",
+	"conn.429":                "The appliance rejected the credentials too often (429 rate_limited).",
+	"conn.429.advice":         "The token is missing, unknown, revoked or expired, and this address failed repeatedly:\n%s\nA valid token is accepted at once: pass --token or set SIGNALCRAFT_TOKEN.",
+	"conn.403":                "The appliance refused access (403 forbidden).",
+	"conn.403.advice":         "Reading the appliance needs role viewer or higher; ask an admin for a token with a role.",
+	"conn.fingerprint":        "The appliance's certificate does not match the pinned fingerprint.",
+	"conn.fingerprint.advice": "Someone may be intercepting the connection, or the appliance got a new certificate.\nCheck the fingerprint in the appliance's log, then remove its line from\n~/.config/signalcraft/known_appliances or pass --fingerprint.",
+	"conn.socket":             "Not allowed to use the appliance's API socket (%s).",
+	"conn.socket.advice":      "Only root and members of group %[1]s may use it. Join the group with\n  sudo usermod -aG %[1]s $USER\nthen log out and in again (or run: newgrp %[1]s).",
+	"conn.unreachable":        "Cannot reach the appliance at %s.",
+	"conn.unreachable.advice": "Is signalcraftd running and serving its API? Retrying every %s.",
+	"conn.retrynow":           "retry now",
 }

@@ -346,4 +346,18 @@ var korean = map[string]string{
 	"devices.col.rates":   "지원 샘플링",
 	"devices.devices.err": "장치를 불러올 수 없습니다: %s",
 	"devices.none":        "없음 (녹음 재생이나 시뮬레이터만 사용)",
+
+	"conn.401":                "장비가 인증 정보를 거부했습니다 (401 unauthorized).",
+	"conn.401.advice":         "토큰이 없거나, 모르는 토큰이거나, 취소 또는 만료되었습니다. --token을 주거나 SIGNALCRAFT_TOKEN을 설정하세요.\n관리자는 다음 명령으로 토큰을 만듭니다: signalcraftd token create --name NAME --role operator",
+	"conn.429":                "장비가 인증 정보를 너무 자주 거부했습니다 (429 rate_limited).",
+	"conn.429.advice":         "토큰이 없거나, 모르는 토큰이거나, 취소 또는 만료되었고, 이 주소에서 여러 번 실패했습니다:\n%s\n올바른 토큰은 바로 받아들여집니다: --token을 주거나 SIGNALCRAFT_TOKEN을 설정하세요.",
+	"conn.403":                "장비가 접근을 거부했습니다 (403 forbidden).",
+	"conn.403.advice":         "장비를 보려면 조회자 이상의 권한이 필요합니다. 관리자에게 권한이 있는 토큰을 요청하세요.",
+	"conn.fingerprint":        "장비 인증서가 저장된 지문과 다릅니다.",
+	"conn.fingerprint.advice": "누군가 연결을 가로채고 있거나 장비의 인증서가 바뀌었을 수 있습니다.\n장비 로그의 지문을 확인한 뒤 ~/.config/signalcraft/known_appliances에서\n그 줄을 지우거나 --fingerprint를 주세요.",
+	"conn.socket":             "장비의 API 소켓(%s)을 쓸 권한이 없습니다.",
+	"conn.socket.advice":      "root와 %[1]s 그룹 구성원만 쓸 수 있습니다. 다음 명령으로 그룹에 가입한 뒤\n  sudo usermod -aG %[1]s $USER\n로그아웃했다가 다시 로그인하세요 (또는 newgrp %[1]s 실행).",
+	"conn.unreachable":        "%s의 장비에 연결할 수 없습니다.",
+	"conn.unreachable.advice": "signalcraftd가 실행 중이고 API를 제공하고 있나요? %s마다 다시 시도합니다.",
+	"conn.retrynow":           "지금 다시 시도",
 }
