@@ -263,6 +263,7 @@ func New(o Options) Model {
 	m.events.SetLang(tr)
 	m.alerts.SetLang(tr)
 	m.devices.SetLang(tr)
+	m.queue.SetLang(tr)
 	m.resize()
 	return m
 }

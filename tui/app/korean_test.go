@@ -17,6 +17,7 @@ import (
 	"signalcraft/tui/pages/detail"
 	"signalcraft/tui/pages/devices"
 	"signalcraft/tui/pages/events"
+	"signalcraft/tui/pages/queue"
 )
 
 // koreanModel is model in Korean.
@@ -70,13 +71,17 @@ func TestKoreanPagesGolden(t *testing.T) {
 			m = keys(t, m, "4")
 			return feed(t, m, devices.LoadedMsg{Sensors: fx.Sensors, Devices: fx.Devices})
 		}, []string{"센서", "재연결", "무음", "녹음 장치", "호스트 API", "새로 고침"}},
+		{"queue", func(t *testing.T, m app.Model) app.Model {
+			m = keys(t, m, "7")
+			return feed(t, m, queue.LoadedMsg{Jobs: fx.Jobs})
+		}, []string{"작업 대기열", "최근 작업", "실패 확정", "3초 후", "마지막 오류", "재시도"}},
 	}
 	for _, p := range pages {
 		for _, size := range [][2]int{{80, 24}, {120, 40}} {
 			name := "ko_" + p.name + "_" + itoa(size[0]) + "x" + itoa(size[1])
 			t.Run(name, func(t *testing.T) {
 				f := fx
-				if p.name == "models" { // an admin, who sees the promote and rollback hint
+				if p.name == "models" || p.name == "queue" { // an admin, who sees the promote and rollback hint
 					f = admin
 				}
 				screen := p.drive(t, koreanModel(t, f, size[0], size[1])).Render()
