@@ -264,6 +264,7 @@ func New(o Options) Model {
 	m.alerts.SetLang(tr)
 	m.devices.SetLang(tr)
 	m.queue.SetLang(tr)
+	m.settings.SetLang(tr)
 	m.resize()
 	return m
 }

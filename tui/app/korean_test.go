@@ -75,13 +75,15 @@ func TestKoreanPagesGolden(t *testing.T) {
 			m = keys(t, m, "7")
 			return feed(t, m, queue.LoadedMsg{Jobs: fx.Jobs})
 		}, []string{"작업 대기열", "최근 작업", "실패 확정", "3초 후", "마지막 오류", "재시도"}},
+		{"settings", func(t *testing.T, m app.Model) app.Model { return keys(t, m, "5", "down") },
+			[]string{"설비 pump-2", "센서 소스 *", "학습 기간", "지속 시간", "* 바꾸면 설비가 다시 학습합니다", "재학습"}},
 	}
 	for _, p := range pages {
 		for _, size := range [][2]int{{80, 24}, {120, 40}} {
 			name := "ko_" + p.name + "_" + itoa(size[0]) + "x" + itoa(size[1])
 			t.Run(name, func(t *testing.T) {
 				f := fx
-				if p.name == "models" || p.name == "queue" { // an admin, who sees the promote and rollback hint
+				if p.name == "models" || p.name == "queue" || p.name == "settings" { // an admin, who sees the promote and rollback hint
 					f = admin
 				}
 				screen := p.drive(t, koreanModel(t, f, size[0], size[1])).Render()
