@@ -78,7 +78,7 @@ func run(args []string, stderr io.Writer) error {
 	c.UserAgent = "signalcraft-tui/" + version
 	ask := connect.AskOnTerminal(bufio.NewReader(os.Stdin), os.Stdout)
 	if *fleetMode || len(fleetFlags) > 0 {
-		return runFleet(fleetFlags, *fleetFile, c, ask)
+		return runFleet(fleetFlags, *fleetFile, c, ask, lang)
 	}
 	client, err := connect.Client(context.Background(), c, ask, api.FetchFingerprint)
 	if err != nil {
