@@ -14,6 +14,7 @@ import (
 	"signalcraft/tui/app"
 	"signalcraft/tui/i18n"
 	"signalcraft/tui/internal/fakeappliance"
+	"signalcraft/tui/pages/alerts"
 	"signalcraft/tui/pages/detail"
 	"signalcraft/tui/pages/devices"
 	"signalcraft/tui/pages/events"
@@ -77,6 +78,10 @@ func TestKoreanPagesGolden(t *testing.T) {
 		}, []string{"작업 대기열", "최근 작업", "실패 확정", "3초 후", "마지막 오류", "재시도"}},
 		{"settings", func(t *testing.T, m app.Model) app.Model { return keys(t, m, "5", "down") },
 			[]string{"설비 pump-2", "센서 소스 *", "학습 기간", "지속 시간", "* 바꾸면 설비가 다시 학습합니다", "재학습"}},
+		{"alert_details", func(t *testing.T, m app.Model) app.Model {
+			m = keys(t, loadAlerts(t, m, fx), "enter")
+			return feed(t, m, alerts.DeliveriesMsg{Fingerprint: fakeappliance.FPPumpScore, Deliveries: fx.Deliveries[fakeappliance.FPPumpScore]})
+		}, []string{"pump-2의 PumpHighScore · 긴급 · 발생 중", "요약", "임계값의 1.43×", "부터 활성", "보낸 알림 (최신순)", "수신자"}},
 	}
 	for _, p := range pages {
 		for _, size := range [][2]int{{80, 24}, {120, 40}} {

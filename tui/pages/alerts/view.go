@@ -310,9 +310,14 @@ func (m Model) detailsView(w int) []string {
 		return nil
 	}
 	now := m.fleet.Now()
+	tr := m.tr
 	sev := m.severityStyle(a.Severity)
 	var out []string
-	title := sev.Render(fmt.Sprintf("%s on %s · %s · %s", a.Rule, a.MachineID, strings.ToUpper(a.Severity), a.State))
+	sevName := strings.ToUpper(a.Severity)
+	if k := "details.sev." + a.Severity; tr.Has(k) {
+		sevName = tr.T(k)
+	}
+	title := sev.Render(tr.T("details.title", a.Rule, a.MachineID, sevName, m.alertState(a.State)))
 	fp := m.st.Muted.Render(a.Fingerprint)
 	if gap := w - lipgloss.Width(title) - lipgloss.Width(fp); gap > 0 {
 		title += strings.Repeat(" ", gap) + fp
@@ -321,48 +326,49 @@ func (m Model) detailsView(w int) []string {
 	row := func(label, value string) {
 		out = append(out, format.Fit(m.st.Label.Render(format.Fit(label, formLabelW))+value, w))
 	}
-	row("Summary", a.Summary)
+	row(tr.T("details.summary"), a.Summary)
 	v := m.value(a)
 	if strings.HasSuffix(v, "×") {
-		v += " threshold"
+		v = tr.T("details.threshold", v)
 	}
-	row("Value", v)
-	times := "active since " + format.Clock(now, a.ActiveAt)
+	row(tr.T("details.value"), v)
+	times := tr.T("details.active", tr.Clock(now, a.ActiveAt))
 	if a.FiredAt != nil {
-		times += " · fired " + format.Clock(now, *a.FiredAt)
+		times += tr.T("details.fired", tr.Clock(now, *a.FiredAt))
 	}
 	if a.ResolvedAt != nil {
-		times += " · resolved " + format.Clock(now, *a.ResolvedAt)
+		times += tr.T("details.resolved", tr.Clock(now, *a.ResolvedAt))
 	}
-	row("Times", times)
+	row(tr.T("details.times"), times)
 	labels := LabelsOf(a)
 	var ls []string
 	for _, k := range slices.Sorted(maps.Keys(labels)) {
 		ls = append(ls, k+"="+labels[k])
 	}
-	row("Labels", strings.Join(ls, " "))
-	muted := "no"
+	row(tr.T("details.labels"), strings.Join(ls, " "))
+	muted := tr.T("details.no")
 	if mu := WhyIn(m.tr, a, m.data.Silences, m.data.Maintenance, m.data.Alerts, now); mu.Long != "" {
 		muted = m.st.Muted.Render(mu.Long)
 	}
-	row("Muted", muted)
-	row("Ack", ackText(a, now))
-	out = append(out, "", m.st.Title.Render("Deliveries, newest first"))
+	row(tr.T("details.muted"), muted)
+	row(tr.T("details.ack"), ackTextIn(tr, a, now))
+	out = append(out, "", m.st.Title.Render(tr.T("details.deliveries")))
 	recvW := 14
 	errW := max(w-(2+6+recvW+11+10+4+2), 10)
-	out = append(out, m.st.Header.Render(format.Fit("  "+format.Fit("JOB", 6)+format.Fit("RECEIVER", recvW)+format.Fit("KIND", 11)+
-		format.Fit("STATE", 10)+format.FitRight("ATT", 4)+"  "+format.Fit("LAST ERROR", errW), w)))
+	out = append(out, m.st.Header.Render(format.Fit("  "+format.Fit(tr.T("details.col.job"), 6)+format.Fit(tr.T("details.col.receiver"), recvW)+
+		format.Fit(tr.T("details.col.kind"), 11)+format.Fit(tr.T("details.col.state"), 10)+format.FitRight(tr.T("details.col.att"), 4)+"  "+
+		format.Fit(tr.T("details.col.lasterr"), errW), w)))
 	switch {
 	case m.deliveriesErr != nil:
-		out = append(out, m.st.Error.Render(format.Fit("  Could not load deliveries: "+m.deliveriesErr.Error(), w)))
+		out = append(out, m.st.Error.Render(format.Fit("  "+tr.T("details.loaderr", m.deliveriesErr.Error()), w)))
 	case m.deliveries == nil:
-		out = append(out, m.st.Muted.Render("  loading…"))
+		out = append(out, m.st.Muted.Render("  "+tr.T("events.loading")))
 	case len(m.deliveries) == 0:
-		out = append(out, m.st.Muted.Render("  No notifications sent for this alert."))
+		out = append(out, m.st.Muted.Render("  "+tr.T("details.nodeliveries")))
 	}
 	for _, d := range m.deliveries {
-		out = append(out, format.Fit("  "+format.Fit(fmt.Sprintf("#%d", d.JobID), 6)+format.Fit(d.Receiver, recvW)+format.Fit(d.Kind, 11)+
-			m.deliveryStyle(d.State).Render(format.Fit(d.State, 10))+format.FitRight(fmt.Sprint(d.Attempts), 4)+"  "+
+		out = append(out, format.Fit("  "+format.Fit(fmt.Sprintf("#%d", d.JobID), 6)+format.Fit(d.Receiver, recvW)+format.Fit(m.word("details.kind.", d.Kind), 11)+
+			m.deliveryStyle(d.State).Render(format.Fit(m.word("queue.state.", d.State), 10))+format.FitRight(fmt.Sprint(d.Attempts), 4)+"  "+
 			m.st.Muted.Render(format.Fit(d.LastError, errW)), w))
 	}
 	// Errors cut in the table, in full below it.
@@ -663,4 +669,12 @@ func (m Model) value(a api.Alert) string {
 		}
 	}
 	return fmt.Sprintf("%.2f", a.Value)
+}
+
+// word is prefix+w's message in the page's language, or w when the catalog has none.
+func (m Model) word(prefix, w string) string {
+	if m.tr.Has(prefix + w) {
+		return m.tr.T(prefix + w)
+	}
+	return w
 }
