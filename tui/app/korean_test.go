@@ -82,6 +82,10 @@ func TestKoreanPagesGolden(t *testing.T) {
 			m = keys(t, loadAlerts(t, m, fx), "enter")
 			return feed(t, m, alerts.DeliveriesMsg{Fingerprint: fakeappliance.FPPumpScore, Deliveries: fx.Deliveries[fakeappliance.FPPumpScore]})
 		}, []string{"pump-2의 PumpHighScore · 긴급 · 발생 중", "요약", "임계값의 1.43×", "부터 활성", "보낸 알림 (최신순)", "수신자"}},
+		{"silences", func(t *testing.T, m app.Model) app.Model { return keys(t, loadAlerts(t, m, fx), "v") },
+			[]string{"대상 조건", "설정자", "적용 중", "후 끝남", "해당 경보"}},
+		{"maintenance", func(t *testing.T, m app.Model) app.Model { return keys(t, loadAlerts(t, m, fx), "v", "v") },
+			[]string{"요일", "시간대", "매주 정비 시간", "관리자 권한"}},
 	}
 	for _, p := range pages {
 		for _, size := range [][2]int{{80, 24}, {120, 40}} {

@@ -382,20 +382,22 @@ func (m Model) detailsView(w int) []string {
 
 func (m Model) silencesView(w int) (body, footer []string) {
 	now := m.fleet.Now()
+	tr := m.tr
 	if m.data.SilencesErr != nil {
-		body = append(body, m.st.Error.Render(format.Fit("Could not load silences: "+m.data.SilencesErr.Error(), w)))
+		body = append(body, m.st.Error.Render(format.Fit(tr.T("silences.loaderr", m.data.SilencesErr.Error()), w)))
 	}
 	const fixed = 2 + 6 + 9 + 15 + 11
 	free := max(w-fixed, 24)
 	matchW := free * 11 / 20
 	commentW := free - matchW
-	body = append(body, m.st.Header.Render(format.Fit("  "+format.Fit("ID", 6)+format.Fit("STATE", 9)+format.Fit("MATCHERS", matchW)+
-		format.Fit("WHEN", 15)+format.Fit("BY", 11)+format.Fit("COMMENT", commentW), w)))
+	body = append(body, m.st.Header.Render(format.Fit("  "+format.Fit("ID", 6)+format.Fit(tr.T("silences.col.state"), 9)+
+		format.Fit(tr.T("silences.col.matchers"), matchW)+format.Fit(tr.T("silences.col.when"), 15)+format.Fit(tr.T("silences.col.by"), 11)+
+		format.Fit(tr.T("silences.col.comment"), commentW), w)))
 	s, ok := m.selectedSilence()
 	switch {
 	case !ok:
 	case m.mode == confirming:
-		footer = append(footer, m.st.Warning.Render(format.Fit(fmt.Sprintf("Expire silence %s (%s) now? Its alerts notify again.  y/n", s.ID, FormatMatchers(s.Matchers)), w)))
+		footer = append(footer, m.st.Warning.Render(format.Fit(tr.T("silences.expireq", s.ID, FormatMatchers(s.Matchers)), w)))
 	default:
 		n := 0
 		for _, a := range m.fleet.Alerts {
@@ -403,14 +405,14 @@ func (m Model) silencesView(w int) (body, footer []string) {
 				n++
 			}
 		}
-		footer = append(footer, format.Fit(fmt.Sprintf("%s: %s · %s – %s · matches %s", s.ID, FormatMatchers(s.Matchers),
-			format.Clock(now, s.StartsAt), format.Clock(now, s.EndsAt), format.Count(n, "active alert", "active alerts")), w))
+		footer = append(footer, format.Fit(tr.T("silences.summary", s.ID, FormatMatchers(s.Matchers),
+			tr.Clock(now, s.StartsAt), tr.Clock(now, s.EndsAt), tr.N("silences.matches", n, n)), w))
 		if !m.canOperate() {
-			footer = append(footer, m.st.Muted.Render(format.Fit(fmt.Sprintf("Read-only: expiring silences needs role %s (you are %s).", api.MinRoleSilence, m.fleet.Me.Role), w)))
+			footer = append(footer, m.st.Muted.Render(format.Fit(tr.T("silences.readonly", tr.Role(api.MinRoleSilence), tr.Role(m.fleet.Me.Role)), w)))
 		}
 	}
 	if len(m.data.Silences) == 0 && m.data.SilencesErr == nil {
-		body = append(body, m.st.Muted.Render("  No silences."))
+		body = append(body, m.st.Muted.Render("  "+tr.T("silences.none")))
 	}
 	rows := max(m.height-1-len(body)-len(footer)-boolInt(m.flash != ""), 1)
 	cur := m.cursor[SectionSilences]
@@ -420,13 +422,13 @@ func (m Model) silencesView(w int) (body, footer []string) {
 		var when string
 		switch s.State {
 		case "pending":
-			when = "starts in " + format.Span(s.StartsAt.Sub(now))
+			when = tr.T("silences.starts", tr.Span(s.StartsAt.Sub(now)))
 		case "expired":
-			when = "ended " + format.Span(now.Sub(s.EndsAt)) + " ago"
+			when = tr.T("silences.ended", tr.Span(now.Sub(s.EndsAt)))
 		default:
-			when = "ends in " + format.Span(s.EndsAt.Sub(now))
+			when = tr.T("silences.ends", tr.Span(s.EndsAt.Sub(now)))
 		}
-		state := format.Fit(s.State, 9)
+		state := format.Fit(m.word("silences.state.", s.State), 9)
 		rest := format.Fit(FormatMatchers(s.Matchers), matchW-1) + " " + format.Fit(when, 15) + format.Fit(s.CreatedBy, 11) + format.Fit(s.Comment, commentW)
 		var row string
 		switch s.State {
@@ -444,24 +446,26 @@ func (m Model) silencesView(w int) (body, footer []string) {
 
 func (m Model) maintenanceView(w int) (body, footer []string) {
 	if m.data.MaintenanceErr != nil {
-		body = append(body, m.st.Error.Render(format.Fit("Could not load maintenance windows: "+m.data.MaintenanceErr.Error(), w)))
+		body = append(body, m.st.Error.Render(format.Fit(m.tr.T("maint.loaderr", m.data.MaintenanceErr.Error()), w)))
 	}
+	tr := m.tr
 	const fixed = 2 + 17 + 12 + 12 + 14 + 7
 	matchW := max(w-fixed, 12)
-	body = append(body, m.st.Header.Render(format.Fit("  "+format.Fit("NAME", 17)+format.Fit("DAYS", 12)+format.Fit("TIME", 12)+
-		format.Fit("ZONE", 14)+format.Fit("NOW", 7)+format.Fit("MATCHERS", matchW), w)))
+	body = append(body, m.st.Header.Render(format.Fit("  "+format.Fit(tr.T("maint.col.name"), 17)+format.Fit(tr.T("maint.col.days"), 12)+
+		format.Fit(tr.T("maint.col.time"), 12)+format.Fit(tr.T("maint.col.zone"), 14)+format.Fit(tr.T("maint.col.now"), 7)+
+		format.Fit(tr.T("silences.col.matchers"), matchW), w)))
 	if len(m.data.Maintenance) == 0 && m.data.MaintenanceErr == nil {
-		body = append(body, m.st.Muted.Render("  No maintenance windows."))
+		body = append(body, m.st.Muted.Render("  "+tr.T("maint.none")))
 	}
 	cur := m.cursor[SectionMaintenance]
 	for i, mw := range m.data.Maintenance {
 		days := strings.Join(mw.Days, ",")
 		if days == "" {
-			days = "every day"
+			days = tr.T("maint.everyday")
 		}
-		now := m.st.Muted.Render(format.Fit("closed", 7))
+		now := m.st.Muted.Render(format.Fit(tr.T("maint.closed"), 7))
 		if mw.Open {
-			now = m.st.Warning.Render(format.Fit("OPEN", 7))
+			now = m.st.Warning.Render(format.Fit(tr.T("maint.open"), 7))
 		}
 		body = append(body, format.Fit(marker(m, i == cur)+format.Fit(mw.Name, 16)+" "+format.Fit(days, 11)+" "+format.Fit(mw.Start+"–"+mw.End, 12)+
 			format.Fit(mw.TimeZone, 13)+" "+now+format.Fit(FormatMatchers(mw.Matchers), matchW), w))
@@ -474,9 +478,9 @@ func (m Model) maintenanceView(w int) (body, footer []string) {
 			footer = append(footer, format.Fit(mw.Name+": "+FormatMatchers(mw.Matchers), w))
 		}
 	}
-	note := "Weekly windows mute the notifications of matching alerts while open."
+	note := tr.T("maint.note")
 	if !m.admin() {
-		note += fmt.Sprintf(" Editing them needs role admin (you are %s).", m.fleet.Me.Role)
+		note += tr.T("maint.readonly", tr.Role(m.fleet.Me.Role))
 	}
 	footer = append(footer, m.st.Muted.Render(format.Fit(note, w)))
 	return body, footer
