@@ -86,13 +86,18 @@ func TestKoreanPagesGolden(t *testing.T) {
 			[]string{"대상 조건", "설정자", "적용 중", "후 끝남", "해당 경보"}},
 		{"maintenance", func(t *testing.T, m app.Model) app.Model { return keys(t, loadAlerts(t, m, fx), "v", "v") },
 			[]string{"요일", "시간대", "매주 정비 시간", "관리자 권한"}},
+		{"receivers", func(t *testing.T, m app.Model) app.Model { return keys(t, loadAlerts(t, m, admin), "v", "v", "v") },
+			[]string{"종류", "해결알림", "시험 발송"}},
+		{"rules", func(t *testing.T, m app.Model) app.Model { return keys(t, loadAlerts(t, m, admin), "v", "v", "v", "v") },
+			[]string{"조건", "유지", "등급", "긴급"}},
 	}
 	for _, p := range pages {
 		for _, size := range [][2]int{{80, 24}, {120, 40}} {
 			name := "ko_" + p.name + "_" + itoa(size[0]) + "x" + itoa(size[1])
 			t.Run(name, func(t *testing.T) {
 				f := fx
-				if p.name == "models" || p.name == "queue" || p.name == "settings" { // an admin, who sees the promote and rollback hint
+				switch p.name {
+				case "models", "queue", "settings", "receivers", "rules": // pages an admin sees with their actions
 					f = admin
 				}
 				screen := p.drive(t, koreanModel(t, f, size[0], size[1])).Render()

@@ -488,20 +488,21 @@ func (m Model) maintenanceView(w int) (body, footer []string) {
 
 func (m Model) receiversView(w int) (body, footer []string) {
 	if m.data.ReceiversErr != nil {
-		body = append(body, m.st.Error.Render(format.Fit("Could not load receivers: "+m.data.ReceiversErr.Error(), w)))
+		body = append(body, m.st.Error.Render(format.Fit(m.tr.T("recv.loaderr", m.data.ReceiversErr.Error()), w)))
 	}
+	tr := m.tr
 	const fixed = 2 + 14 + 16 + 5 + 9
 	setW := max(w-fixed, 12)
-	body = append(body, m.st.Header.Render(format.Fit("  "+format.Fit("NAME", 14)+format.Fit("TYPE", 16)+format.Fit("LANG", 5)+
-		format.Fit("RESOLVED", 9)+format.Fit("SETTINGS", setW), w)))
+	body = append(body, m.st.Header.Render(format.Fit("  "+format.Fit(tr.T("maint.col.name"), 14)+format.Fit(tr.T("recv.col.type"), 16)+
+		format.Fit(tr.T("recv.col.lang"), 5)+format.Fit(tr.T("recv.col.resolved"), 9)+format.Fit(tr.T("recv.col.settings"), setW), w)))
 	if len(m.data.Receivers) == 0 && m.data.ReceiversErr == nil {
-		body = append(body, m.st.Muted.Render("  No receivers: alerts are only shown, not sent."))
+		body = append(body, m.st.Muted.Render("  "+tr.T("recv.none")))
 	}
 	cur := m.cursor[SectionReceivers]
 	for i, r := range m.data.Receivers {
-		res := m.st.Muted.Render(format.Fit("no", 9))
+		res := m.st.Muted.Render(format.Fit(tr.T("details.no"), 9))
 		if r.SendResolved {
-			res = m.st.OK.Render(format.Fit("yes", 9))
+			res = m.st.OK.Render(format.Fit(tr.T("key.yes"), 9))
 		}
 		body = append(body, format.Fit(marker(m, i == cur)+format.Fit(r.Name, 14)+format.Fit(r.Type, 16)+format.Fit(r.Lang, 5)+res+
 			m.st.Muted.Render(format.Fit(settingsText(r.Settings), setW)), w))
@@ -515,18 +516,18 @@ func (m Model) receiversView(w int) (body, footer []string) {
 		}
 	}
 	if d := m.lastTest; d != nil {
-		line := "Last test through " + d.Receiver
+		line := tr.T("recv.lasttest", d.Receiver)
 		if d.JobID != 0 {
-			line = fmt.Sprintf("Last test: job #%d through %s", d.JobID, d.Receiver)
+			line = tr.T("recv.lasttestjob", d.JobID, d.Receiver)
 		}
-		line += fmt.Sprintf(" · %s · %s · %s", d.Kind, d.State, format.Count(d.Attempts, "attempt", "attempts"))
+		line += fmt.Sprintf(" · %s · %s · %s", m.word("details.kind.", d.Kind), m.word("queue.state.", d.State), tr.N("queue.attempts", d.Attempts, d.Attempts))
 		if d.LastError != "" {
 			line += " · " + d.LastError
 		}
 		footer = append(footer, m.deliveryStyle(d.State).Render(format.Fit(line, w)))
 	}
 	if !m.admin() {
-		footer = append(footer, m.st.Muted.Render(format.Fit(fmt.Sprintf("Secrets read ****; editing receivers and sending a test need role admin (you are %s).", m.fleet.Me.Role), w)))
+		footer = append(footer, m.st.Muted.Render(format.Fit(tr.T("recv.readonly", tr.Role(m.fleet.Me.Role)), w)))
 	}
 	return body, footer
 }
@@ -535,7 +536,7 @@ func wrap(s string, w int) string { return lipgloss.NewStyle().Width(w).Render(s
 
 // deleteQuestion asks to confirm deleting an item.
 func (m Model) deleteQuestion(k Kind, name string, w int) string {
-	return m.st.Warning.Render(format.Fit(fmt.Sprintf("Delete %s %s? The appliance's %s are replaced without it.  y/n", k.Noun(), name, plural(k)), w))
+	return m.st.Warning.Render(format.Fit(m.tr.T("edit.deleteq."+k.Prefix(), name), w))
 }
 
 // ruleCondition is a rule's condition: "anomaly_score > 1.4 (exit 1.2)" or "sensor lost, stuck".
@@ -552,14 +553,15 @@ func ruleCondition(r api.AlertRule) string {
 
 func (m Model) rulesView(w int) (body, footer []string) {
 	if m.data.RulesErr != nil {
-		body = append(body, m.st.Error.Render(format.Fit("Could not load alert rules: "+m.data.RulesErr.Error(), w)))
+		body = append(body, m.st.Error.Render(format.Fit(m.tr.T("rules.loaderr", m.data.RulesErr.Error()), w)))
 	}
+	tr := m.tr
 	const fixed = 2 + 18 + 7 + 8 + 9
 	condW := max(w-fixed, 16)
-	body = append(body, m.st.Header.Render(format.Fit("  "+format.Fit("NAME", 18)+format.Fit("CONDITION", condW)+format.Fit("FOR", 7)+
-		format.Fit("KEEP", 8)+format.Fit("SEVERITY", 9), w)))
+	body = append(body, m.st.Header.Render(format.Fit("  "+format.Fit(tr.T("maint.col.name"), 18)+format.Fit(tr.T("rules.col.condition"), condW)+
+		format.Fit(tr.T("rules.col.for"), 7)+format.Fit(tr.T("rules.col.keep"), 8)+format.Fit(tr.T("rules.col.severity"), 9), w)))
 	if len(m.data.Rules) == 0 && m.data.RulesErr == nil {
-		body = append(body, m.st.Muted.Render("  No alert rules: nothing raises alerts."))
+		body = append(body, m.st.Muted.Render("  "+tr.T("rules.none")))
 	}
 	cur := m.cursor[SectionRules]
 	if cur < len(m.data.Rules) {
@@ -569,7 +571,7 @@ func (m Model) rulesView(w int) (body, footer []string) {
 		} else {
 			head := r.Name
 			if len(r.Labels) > 0 {
-				head += " · labels " + formatPairs(r.Labels)
+				head += tr.T("rules.labels", formatPairs(r.Labels))
 			}
 			footer = append(footer, format.Fit(head, w))
 			for _, lang := range []string{"en", "ko"} {
@@ -580,7 +582,7 @@ func (m Model) rulesView(w int) (body, footer []string) {
 		}
 	}
 	if !m.admin() {
-		footer = append(footer, m.st.Muted.Render(format.Fit(fmt.Sprintf("Read-only: editing alert rules needs role admin (you are %s).", m.fleet.Me.Role), w)))
+		footer = append(footer, m.st.Muted.Render(format.Fit(tr.T("rules.readonly", tr.Role(m.fleet.Me.Role)), w)))
 	}
 	rows := max(m.height-1-len(body)-len(footer)-boolInt(m.flash != ""), 1)
 	first := scroll(cur, rows)
@@ -590,7 +592,7 @@ func (m Model) rulesView(w int) (body, footer []string) {
 		if keep == "" {
 			keep = "—"
 		}
-		sev := m.severityStyle(r.Severity).Render(format.Fit(r.Severity, 9))
+		sev := m.severityStyle(r.Severity).Render(format.Fit(m.word("fleet.sev.", r.Severity), 9))
 		body = append(body, format.Fit(marker(m, i == cur)+format.Fit(r.Name, 17)+" "+format.Fit(ruleCondition(r), condW-1)+" "+
 			format.Fit(r.For, 7)+format.Fit(keep, 8)+sev, w))
 	}
