@@ -90,6 +90,8 @@ func TestKoreanPagesGolden(t *testing.T) {
 			[]string{"종류", "해결알림", "시험 발송"}},
 		{"rules", func(t *testing.T, m app.Model) app.Model { return keys(t, loadAlerts(t, m, admin), "v", "v", "v", "v") },
 			[]string{"조건", "유지", "등급", "긴급"}},
+		{"silence_form", func(t *testing.T, m app.Model) app.Model { return keys(t, loadAlerts(t, m, fx), "s") },
+			[]string{"지금부터 알림 끄기", "대상 조건", "기간", "메모", "경보 1건의 알림을 끕니다", "ctrl+s로 만듭니다"}},
 	}
 	for _, p := range pages {
 		for _, size := range [][2]int{{80, 24}, {120, 40}} {

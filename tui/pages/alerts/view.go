@@ -269,9 +269,10 @@ func (m Model) alertState(s string) string {
 // formView draws the silence form with its errors under the fields and what it would mute.
 func (m Model) formView(w int) []string {
 	a := m.formAlert
-	out := []string{m.st.Header.Render(format.Fit(fmt.Sprintf("Silence from now — prefilled from %s on %s", a.Rule, a.MachineID), w))}
+	tr := m.tr
+	out := []string{m.st.Header.Render(format.Fit(tr.T("silence.title", a.Rule, a.MachineID), w))}
 	for i := range nFields {
-		label := format.Fit(fieldLabels[i], formLabelW)
+		label := format.Fit(tr.T("silence.f."+strings.ToLower(fieldLabels[i])), formLabelW)
 		if i == m.focus {
 			label = m.st.Info.Render(label)
 		} else {
@@ -290,11 +291,11 @@ func (m Model) formView(w int) []string {
 				n++
 			}
 		}
-		preview = fmt.Sprintf("Mutes the notifications of %s now", format.Count(n, "active alert", "active alerts"))
+		preview = tr.T("silence.preview", tr.N("silences.matches", n, n))
 		if d, err := parseDuration(m.form[fieldDuration].Value()); err == nil {
-			preview += " until " + clock(m.fleet.Now(), m.fleet.Now().Add(d))
+			preview = tr.T("silence.previewuntil", tr.N("silences.matches", n, n), clock(m.fleet.Now(), m.fleet.Now().Add(d)))
 		}
-		preview += "; ctrl+s creates it."
+		preview += tr.T("silence.create")
 	}
 	return append(out, m.st.Muted.Render(format.Fit(preview, w)))
 }
