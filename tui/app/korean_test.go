@@ -167,3 +167,22 @@ func TestKoreanErrorScreens(t *testing.T) {
 		})
 	}
 }
+
+// A field the form itself rejects says why in Korean; the Korean form fits 80 columns.
+func TestKoreanSettingsFormErrors(t *testing.T) {
+	fx := fakeappliance.NewFixture()
+	fx.Me = api.Identity{Actor: "local:root", Role: api.RoleAdmin}
+	m := koreanModel(t, fx, 80, 24)
+	m = keys(t, m, "5", "down", "e", "tab", "tab", "tab", "tab", "tab")
+	for range 10 {
+		m = keys(t, m, "backspace")
+	}
+	m = keys(t, m, "x", "ctrl+s") // quantile "x"
+	screen := ansi.Strip(m.Render())
+	for _, want := range []string{"✗ 0.99 같은 숫자여야 합니다", "✗ 표시된 칸을 고치세요", "분위수"} {
+		if !strings.Contains(screen, want) {
+			t.Errorf("screen lacks %q:\n%s", want, screen)
+		}
+	}
+	checkSize(t, m.Render(), 80, 24)
+}

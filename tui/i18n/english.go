@@ -625,4 +625,7 @@ var english = map[string]string{
 	"silence.create":                 "; ctrl+s creates it.",
 	"silence.f.duration.placeholder": "e.g. 30m, 2h, 1d",
 	"silence.f.comment.placeholder":  "why: what others see it muted for",
+	"settings.err.int":               "must be a whole number",
+	"settings.err.number":            "must be a number such as 0.99",
+	"settings.err.duration":          "must be a duration such as 2s or 500ms",
 }

@@ -602,4 +602,7 @@ var korean = map[string]string{
 	"silence.create":                 ". ctrl+s로 만듭니다.",
 	"silence.f.duration.placeholder": "예: 30m, 2h, 1d",
 	"silence.f.comment.placeholder":  "이유: 다른 사람이 알림이 꺼진 이유로 볼 내용",
+	"settings.err.int":               "정수여야 합니다",
+	"settings.err.number":            "0.99 같은 숫자여야 합니다",
+	"settings.err.duration":          "2s나 500ms 같은 시간이어야 합니다",
 }

@@ -260,7 +260,20 @@ func (m Model) form(base api.Machine) (api.Machine, map[string]string) {
 	for i, in := range m.inputs {
 		vals[i] = in.Value()
 	}
-	return parseForm(base, vals)
+	mc, errs := parseForm(base, vals)
+	for f, e := range errs {
+		if k, ok := formErrKeys[e]; ok {
+			errs[f] = m.tr.T(k)
+		}
+	}
+	return mc, errs
+}
+
+// formErrKeys are the catalog keys of parseForm's messages.
+var formErrKeys = map[string]string{
+	"must be a whole number":                 "settings.err.int",
+	"must be a number such as 0.99":          "settings.err.number",
+	"must be a duration such as 2s or 500ms": "settings.err.duration",
 }
 
 // parseForm reads the form's values (in the order of fields) into base, checking here
