@@ -92,6 +92,8 @@ func TestKoreanPagesGolden(t *testing.T) {
 			[]string{"조건", "유지", "등급", "긴급"}},
 		{"silence_form", func(t *testing.T, m app.Model) app.Model { return keys(t, loadAlerts(t, m, fx), "s") },
 			[]string{"지금부터 알림 끄기", "대상 조건", "기간", "메모", "경보 1건의 알림을 끕니다", "ctrl+s로 만듭니다"}},
+		{"history_1d", func(t *testing.T, m app.Model) app.Model { return longRange(t, m, "pump-2", 3.4, 2) },
+			[]string{"점수 × 임계값, 최근 1일", "평균 █ 최대 ░", "1분 요약", "간격"}},
 	}
 	for _, p := range pages {
 		for _, size := range [][2]int{{80, 24}, {120, 40}} {

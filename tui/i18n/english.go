@@ -628,4 +628,9 @@ var english = map[string]string{
 	"settings.err.int":               "must be a whole number",
 	"settings.err.number":            "must be a number such as 0.99",
 	"settings.err.duration":          "must be a duration such as 2s or 500ms",
+	"history.res.raw":                "scored windows",
+	"history.res.1m":                 "1-min rollups",
+	"history.res.1h":                 "1-hour rollups",
+	"history.summary":                "%s, %s steps, %d windows",
+	"history.gaps":                   ", %d of %d steps not heard",
 }

@@ -605,4 +605,9 @@ var korean = map[string]string{
 	"settings.err.int":               "정수여야 합니다",
 	"settings.err.number":            "0.99 같은 숫자여야 합니다",
 	"settings.err.duration":          "2s나 500ms 같은 시간이어야 합니다",
+	"history.res.raw":                "채점 구간 그대로",
+	"history.res.1m":                 "1분 요약",
+	"history.res.1h":                 "1시간 요약",
+	"history.summary":                "%s, %s 간격, 구간 %d개",
+	"history.gaps":                   ", %[2]d칸 중 %[1]d칸은 소리 없음",
 }

@@ -93,5 +93,5 @@ func (m Model) historyView(w, rows int) []string {
 	}
 	st := history.Styles{Bar: m.st.OK, Spread: m.st.Info, Above: m.st.Error, Threshold: m.st.Threshold, Axis: m.st.Muted, Gap: m.st.Muted}
 	out = append(out, history.Render(h, w, max(rows, 4), st, m.fleet.Now().Location()))
-	return append(out, m.st.Muted.Render(history.Summary(h)))
+	return append(out, m.st.Muted.Render(history.SummaryIn(m.tr, h)))
 }
