@@ -633,4 +633,5 @@ var english = map[string]string{
 	"history.res.1h":                 "1-hour rollups",
 	"history.summary":                "%s, %s steps, %d windows",
 	"history.gaps":                   ", %d of %d steps not heard",
+	"clips.noplayer":                 "No audio player found on PATH (%s); press d to save the WAV instead.",
 }

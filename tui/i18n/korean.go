@@ -610,4 +610,5 @@ var korean = map[string]string{
 	"history.res.1h":                 "1시간 요약",
 	"history.summary":                "%s, %s 간격, 구간 %d개",
 	"history.gaps":                   ", %[2]d칸 중 %[1]d칸은 소리 없음",
+	"clips.noplayer":                 "PATH에 오디오 재생기가 없습니다 (%s). d를 눌러 WAV를 저장하세요.",
 }

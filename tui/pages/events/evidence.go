@@ -354,7 +354,7 @@ func (m Model) player() (string, error) {
 			return path, nil
 		}
 	}
-	return "", fmt.Errorf("No audio player found on PATH (%s); press d to save the WAV instead.", strings.Join(Players, ", "))
+	return "", errors.New(m.tr.T("clips.noplayer", strings.Join(Players, ", ")))
 }
 
 // play runs the player on the fetched file in a command, so the page stays responsive.
