@@ -108,6 +108,10 @@ func (m Model) columns() (name, trend, last int) {
 	name = min(max(free*2/7, 16), 28)
 	trend = min(max(free*2/7, 8), 40)
 	last = free - name - trend
+	// Korean last-event words take two cells a character: the trend gives some room.
+	if m.tr.Korean() && trend > 10 && last < 16 {
+		trend, last = trend-3, last+3
+	}
 	return
 }
 
