@@ -94,6 +94,14 @@ func TestKoreanPagesGolden(t *testing.T) {
 			[]string{"지금부터 알림 끄기", "대상 조건", "기간", "메모", "경보 1건의 알림을 끕니다", "ctrl+s로 만듭니다"}},
 		{"history_1d", func(t *testing.T, m app.Model) app.Model { return longRange(t, m, "pump-2", 3.4, 2) },
 			[]string{"점수 × 임계값, 최근 1일", "평균 █ 최대 ░", "1분 요약", "간격"}},
+		{"rule_form", func(t *testing.T, m app.Model) app.Model {
+			return keys(t, loadAlerts(t, m, admin), "v", "v", "v", "v", "e")
+		}, []string{"규칙 PumpHighScore 편집 (1/3)", "지표", "발생 값", "해제 값", "요약 (한국어)", "경보 규칙 전체 목록"}},
+		{"receiver_form", func(t *testing.T, m app.Model) app.Model {
+			return keys(t, loadAlerts(t, m, admin), "v", "v", "v", "down", "e")
+		}, []string{"수신자 night-kakao 편집 (2/3)", "종류", "언어", "해결 알림", "+ 설정"}},
+		{"window_form", func(t *testing.T, m app.Model) app.Model { return keys(t, loadAlerts(t, m, admin), "v", "v", "e") },
+			[]string{"정비 시간 weekly-cleaning 편집 (1/2)", "요일", "시작", "시간대", "대상 조건"}},
 	}
 	for _, p := range pages {
 		for _, size := range [][2]int{{80, 24}, {120, 40}} {
@@ -101,7 +109,7 @@ func TestKoreanPagesGolden(t *testing.T) {
 			t.Run(name, func(t *testing.T) {
 				f := fx
 				switch p.name {
-				case "models", "queue", "settings", "receivers", "rules": // pages an admin sees with their actions
+				case "models", "queue", "settings", "receivers", "rules", "rule_form", "receiver_form", "window_form": // pages an admin sees with their actions
 					f = admin
 				}
 				screen := p.drive(t, koreanModel(t, f, size[0], size[1])).Render()

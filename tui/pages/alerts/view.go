@@ -605,19 +605,24 @@ func (m Model) rulesView(w int) (body, footer []string) {
 // focused field in view.
 func (m Model) editorView(w int) (body, footer []string) {
 	e := m.ed
-	verb := "Edit"
+	tr := m.tr
+	title := tr.T("editor.edit."+e.kind.Prefix(), e.name, e.index+1, m.rowsOf(sectionOf(e.kind)))
 	if e.isNew {
-		verb = "New"
-	}
-	title := fmt.Sprintf("%s %s %s (%d of %d)", verb, e.kind.Noun(), e.name, e.index+1, m.rowsOf(sectionOf(e.kind)))
-	if e.isNew {
-		title = fmt.Sprintf("New %s (%d of %d)", e.kind.Noun(), e.index+1, e.index+1)
+		title = tr.T("editor.new."+e.kind.Prefix(), e.index+1, e.index+1)
 	}
 	body = append(body, m.st.Title.Render(format.Fit(title, w)))
 	var lines []string
 	focusAt := 0
 	for i, f := range e.fields {
-		label := format.Fit(f.label, editLabelW)
+		fk := "editor." + e.kind.Prefix() + "." + f.key
+		label, hint := f.label, f.hint
+		if tr.Has(fk) { // the fixed fields; a receiver's settings are named by their keys
+			label = tr.T(fk)
+		}
+		if hint != "" && tr.Has(fk+".hint") {
+			hint = tr.T(fk + ".hint")
+		}
+		label = format.Fit(label, editLabelW)
 		if i == e.focus && !e.saving {
 			label = m.st.Info.Render(label)
 			focusAt = len(lines)
@@ -625,13 +630,13 @@ func (m Model) editorView(w int) (body, footer []string) {
 			label = m.st.Label.Render(label)
 		}
 		line := label + " " + format.Fit(f.in.View(), e.inW)
-		note := m.st.Muted.Render(f.hint)
+		note := m.st.Muted.Render(hint)
 		if msg := e.errs[f.key]; msg != "" {
 			note = m.st.Error.Render("✗ " + msg)
 		}
 		room := w - editLabelW - 1 - e.inW - 1
 		switch {
-		case f.hint == "" && e.errs[f.key] == "":
+		case hint == "" && e.errs[f.key] == "":
 			lines = append(lines, format.Fit(line, w))
 		case lipgloss.Width(note) <= room || e.errs[f.key] == "":
 			lines = append(lines, format.Fit(line+" "+note, w))
@@ -642,10 +647,7 @@ func (m Model) editorView(w int) (body, footer []string) {
 			}
 		}
 	}
-	help := fmt.Sprintf("ctrl+s sends the whole list of %s with this change.", plural(e.kind))
-	if e.kind == KindReceiver {
-		help = "+ setting: type key=value to add one; an emptied setting is left out."
-	}
+	help := tr.T("editor.help." + e.kind.Prefix())
 	footer = append(footer, m.st.Muted.Render(format.Fit(help, w)))
 	room := max(m.height-1-len(body)-len(footer)-boolInt(m.flash != ""), 1)
 	first := 0
