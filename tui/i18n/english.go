@@ -690,4 +690,7 @@ var english = map[string]string{
 	"editor.maintenance.time_zone.hint":   "Asia/Seoul, UTC, …",
 	"editor.maintenance.matchers":         "Matchers",
 	"editor.maintenance.matchers.hint":    "line=line-a, severity=warning",
+	"editor.hint.masked":                  "**** keeps the stored secret",
+	"editor.hint.list":                    "comma-separated",
+	"editor.hint.secret":                  "secret",
 }

@@ -666,4 +666,7 @@ var korean = map[string]string{
 	"editor.maintenance.time_zone.hint":   "Asia/Seoul, UTC, …",
 	"editor.maintenance.matchers":         "대상 조건",
 	"editor.maintenance.matchers.hint":    "line=line-a, severity=warning",
+	"editor.hint.masked":                  "****이면 저장된 비밀 값 유지",
+	"editor.hint.list":                    "쉼표로 구분",
+	"editor.hint.secret":                  "비밀 값",
 }

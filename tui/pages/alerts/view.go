@@ -621,6 +621,8 @@ func (m Model) editorView(w int) (body, footer []string) {
 		}
 		if hint != "" && tr.Has(fk+".hint") {
 			hint = tr.T(fk + ".hint")
+		} else if k, ok := settingHintKeys[hint]; ok {
+			hint = tr.T(k)
 		}
 		label = format.Fit(label, editLabelW)
 		if i == e.focus && !e.saving {
@@ -686,4 +688,11 @@ func (m Model) word(prefix, w string) string {
 		return m.tr.T(prefix + w)
 	}
 	return w
+}
+
+// settingHintKeys are the catalog keys of the hints the receiver form gives its settings.
+var settingHintKeys = map[string]string{
+	"**** keeps the stored secret": "editor.hint.masked",
+	"comma-separated":              "editor.hint.list",
+	"secret":                       "editor.hint.secret",
 }
