@@ -693,4 +693,13 @@ var english = map[string]string{
 	"editor.hint.masked":                  "**** keeps the stored secret",
 	"editor.hint.list":                    "comma-separated",
 	"editor.hint.secret":                  "secret",
+	"fleet.sev.health.ok":                 "ok",
+	"fleet.sev.health.degraded":           "degraded",
+	"fleet.sev.health.failing":            "failing",
+	"fleet.rep.noreport":                  "no report",
+	"fleet.rep.notconfigured":             "not configured",
+	"fleet.rep.ok":                        "ok",
+	"fleet.rep.lagging":                   "lagging",
+	"fleet.rep.error":                     "error",
+	"fleet.rep.lag":                       ", lag %s",
 }

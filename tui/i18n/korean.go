@@ -669,4 +669,13 @@ var korean = map[string]string{
 	"editor.hint.masked":                  "****이면 저장된 비밀 값 유지",
 	"editor.hint.list":                    "쉼표로 구분",
 	"editor.hint.secret":                  "비밀 값",
+	"fleet.sev.health.ok":                 "정상",
+	"fleet.sev.health.degraded":           "저하",
+	"fleet.sev.health.failing":            "장애",
+	"fleet.rep.noreport":                  "보고 없음",
+	"fleet.rep.notconfigured":             "설정 안 됨",
+	"fleet.rep.ok":                        "정상",
+	"fleet.rep.lagging":                   "지연",
+	"fleet.rep.error":                     "오류",
+	"fleet.rep.lag":                       ", 지연 %s",
 }

@@ -363,8 +363,8 @@ func (m Model) applianceLine(now time.Time, a api.FleetAppliance, w int) string 
 	case api.HealthFailing:
 		hs = m.st.Error
 	}
-	cell := hs.Render(format.Fit("● "+status, 12))
-	rep, level := replication(a)
+	cell := hs.Render(format.Fit("● "+m.severity("health."+status), 12))
+	rep, level := replication(m.tr, a)
 	repSt := map[int]lipgloss.Style{0: m.st.Muted, 1: m.st.OK, 2: m.st.Warning, 3: m.st.Error}[level]
 	cell += " " + repSt.Render(format.Fit(rep, 26))
 	var detail []string
@@ -380,17 +380,20 @@ func (m Model) applianceLine(now time.Time, a api.FleetAppliance, w int) string 
 
 // replication says what the health report says about replication: its status and lag,
 // and how bad it is (0 not known or configured, 1 ok, 2 lagging, 3 error).
-func replication(a api.FleetAppliance) (string, int) {
+func replication(tr i18n.Translator, a api.FleetAppliance) (string, int) {
 	r, ok := a.Replication()
 	switch {
 	case !ok:
-		return "no report", 0
+		return tr.T("fleet.rep.noreport"), 0
 	case !r.Configured || r.Status == api.ReplicationNotConfigured:
-		return "not configured", 0
+		return tr.T("fleet.rep.notconfigured"), 0
 	}
 	s := r.Status
+	if k := "fleet.rep." + r.Status; tr.Has(k) {
+		s = tr.T(k)
+	}
 	if r.LagSeconds != nil {
-		s += ", lag " + lagText(*r.LagSeconds)
+		s += tr.T("fleet.rep.lag", lagText(*r.LagSeconds))
 	}
 	switch r.Status {
 	case api.ReplicationOK:
