@@ -677,5 +677,5 @@ var korean = map[string]string{
 	"fleet.rep.ok":                        "정상",
 	"fleet.rep.lagging":                   "지연",
 	"fleet.rep.error":                     "오류",
-	"fleet.rep.lag":                       ", 지연 %s",
+	"fleet.rep.lag":                       " (%s 뒤처짐)",
 }
