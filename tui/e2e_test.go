@@ -162,7 +162,7 @@ clips: {post_roll: 3s, max_post_roll: 5s}   # the clip is saved 5 s into the ano
 	if err := os.Mkdir(downloads, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	tuiCmd := fmt.Sprintf("env SIGNALCRAFT_TOKEN=%s TERM=xterm-256color %s --url https://%s --fingerprint %s --known-file %s --download-dir %s",
+	tuiCmd := fmt.Sprintf("env SIGNALCRAFT_TOKEN=%s TERM=xterm-256color %s --lang en --url https://%s --fingerprint %s --known-file %s --download-dir %s",
 		secret, bin("signalcraft"), addr, fp, filepath.Join(dir, "known"), downloads)
 	tmux("new-session", "-d", "-s", "e2e", "-x", "120", "-y", "30", tuiCmd)
 	defer exec.Command(tmuxBin, "-L", tmuxSock, "kill-server").Run()

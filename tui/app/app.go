@@ -19,6 +19,7 @@ import (
 
 	"signalcraft/core/api"
 	"signalcraft/tui/fleet"
+	"signalcraft/tui/i18n"
 	"signalcraft/tui/pages/alerts"
 	"signalcraft/tui/pages/detail"
 	"signalcraft/tui/pages/devices"
@@ -63,12 +64,19 @@ const (
 	nPages
 )
 
-var pageNames = [nPages]string{"Overview", "Machine", "Events", "Devices", "Settings", "Alerts", "Queue"}
+// pageKeys name the pages in the catalogs: "tab."+key is the tab label,
+// "tabshort."+key the label when the full ones do not fit.
+var pageKeys = [nPages]string{"overview", "detail", "events", "devices", "settings", "alerts", "queue"}
 
-// shortNames are the tab labels when the full ones do not fit.
-var shortNames = [nPages]string{"Over", "Mach", "Evts", "Devs", "Sets", "Alrt", "Que"}
+func pageNames(tr i18n.Translator, prefix string) *[nPages]string {
+	var names [nPages]string
+	for i, k := range pageKeys {
+		names[i] = tr.T(prefix + k)
+	}
+	return &names
+}
 
-func (p Page) String() string { return pageNames[p] }
+func (p Page) String() string { return i18n.Translator{}.T("tab." + pageKeys[p]) }
 
 // Options configure the root model.
 type Options struct {
@@ -97,6 +105,8 @@ type Options struct {
 	// FindPlayer and Play replace exec.LookPath and running the player (tests).
 	FindPlayer func(name string) (string, error)
 	Play       func(ctx context.Context, player, file string) error
+	// Lang is the language of the screens ("" is English); see i18n.FromEnv.
+	Lang i18n.Lang
 }
 
 // Timeout bounds each request of the connection sequence.
@@ -111,18 +121,21 @@ type KeyMap struct {
 }
 
 // DefaultKeyMap returns the root's default bindings.
-func DefaultKeyMap() KeyMap {
+func DefaultKeyMap() KeyMap { return keyMap(i18n.Translator{}) }
+
+// keyMap returns the default bindings with their help in tr's language.
+func keyMap(tr i18n.Translator) KeyMap {
 	var km KeyMap
-	for i, n := range pageNames {
+	for i, n := range pageNames(tr, "tab.") {
 		k := fmt.Sprint(i + 1)
 		km.Pages[i] = key.NewBinding(key.WithKeys(k), key.WithHelp(k, strings.ToLower(n)))
 	}
-	km.Next = key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "next page"))
-	km.Prev = key.NewBinding(key.WithKeys("shift+tab"), key.WithHelp("shift+tab", "prev page"))
-	km.Help = key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help"))
-	km.Quit = key.NewBinding(key.WithKeys("q"), key.WithHelp("q", "quit"))
-	km.ForceQuit = key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit"))
-	km.Retry = key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "retry"))
+	km.Next = key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", tr.T("key.nextpage")))
+	km.Prev = key.NewBinding(key.WithKeys("shift+tab"), key.WithHelp("shift+tab", tr.T("key.prevpage")))
+	km.Help = key.NewBinding(key.WithKeys("?"), key.WithHelp("?", tr.T("key.help")))
+	km.Quit = key.NewBinding(key.WithKeys("q"), key.WithHelp("q", tr.T("key.quit")))
+	km.ForceQuit = key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", tr.T("key.quit")))
+	km.Retry = key.NewBinding(key.WithKeys("r"), key.WithHelp("r", tr.T("key.retry")))
 	return km
 }
 
@@ -187,6 +200,7 @@ type liveStream struct {
 type Model struct {
 	KeyMap    KeyMap
 	opts      Options
+	tr        i18n.Translator
 	st        theme.Styles
 	fleet     *fleet.Fleet
 	help      help.Model
@@ -236,13 +250,21 @@ func New(o Options) Model {
 	h.Styles.ShortSeparator = st.Muted
 	h.Styles.FullSeparator = st.Muted
 	h.Styles.Ellipsis = st.Muted
-	m := Model{KeyMap: DefaultKeyMap(), opts: o, st: st, fleet: f, help: h,
+	tr := i18n.New(o.Lang)
+	m := Model{KeyMap: keyMap(tr), opts: o, tr: tr, st: st, fleet: f, help: h,
 		overview: overview.New(f, st), detail: detail.New(o.Client, f, st), events: events.New(o.Client, f, st),
 		devices: devices.New(o.Client, f, st), settings: settings.New(o.Client, f, st),
 		alerts: alerts.New(o.Client, f, st), queue: queue.New(o.Client, f, st), width: 80, height: 24}
 	// Connected over the unix socket, the client runs on the appliance and may play clips
 	// through its audio output.
 	m.events.SetAudio(events.Audio{Dir: o.DownloadDir, Local: strings.HasPrefix(o.Target, "unix:"), LookPath: o.FindPlayer, Run: o.Play})
+	m.overview.SetLang(tr)
+	m.detail.SetLang(tr)
+	m.events.SetLang(tr)
+	m.alerts.SetLang(tr)
+	m.devices.SetLang(tr)
+	m.queue.SetLang(tr)
+	m.settings.SetLang(tr)
 	m.resize()
 	return m
 }

@@ -76,7 +76,7 @@ func (m Model) Render() string {
 	var body string
 	switch m.conn {
 	case connecting:
-		body = m.st.Muted.Render("Connecting to " + m.opts.Target + "…")
+		body = m.st.Muted.Render(m.tr.T("status.connectingto", m.opts.Target))
 	case failed:
 		body = m.errorScreen()
 	default:
@@ -151,7 +151,7 @@ func (m Model) tabs(w int) string {
 	for _, v := range []struct {
 		title bool
 		names *[nPages]string
-	}{{true, &pageNames}, {false, &pageNames}, {false, &shortNames}, {false, nil}} {
+	}{{true, pageNames(m.tr, "tab.")}, {false, pageNames(m.tr, "tab.")}, {false, pageNames(m.tr, "tabshort.")}, {false, nil}} {
 		var b strings.Builder
 		if v.title {
 			b.WriteString(m.st.Title.Render("SignalCraft"))
@@ -184,21 +184,21 @@ func (m Model) statusBar(w int) string {
 	var left string
 	switch {
 	case m.conn == connecting:
-		left = m.st.Muted.Render("connecting…")
+		left = m.st.Muted.Render(m.tr.T("status.connecting"))
 	case m.conn == failed:
-		left = m.st.Error.Render("● not connected")
+		left = m.st.Error.Render(m.tr.T("status.notconn"))
 	case m.streamErr != nil:
-		left = m.st.Error.Render("● live stream stopped: " + m.streamErr.Error())
+		left = m.st.Error.Render(m.tr.T("status.stopped", m.streamErr.Error()))
 	case m.fleet.LastUpdate.IsZero():
-		left = m.st.Warning.Render("● waiting for live data…")
+		left = m.st.Warning.Render(m.tr.T("status.waiting"))
 	case m.fleet.Now().Sub(m.fleet.LastUpdate) > m.opts.StaleAfter:
-		left = m.st.Warning.Render(fmt.Sprintf("● reconnecting… (no update for %s)", format.Span(m.fleet.Now().Sub(m.fleet.LastUpdate))))
+		left = m.st.Warning.Render(m.tr.T("status.stale", m.tr.Span(m.fleet.Now().Sub(m.fleet.LastUpdate))))
 	default:
-		left = m.st.OK.Render("● live")
+		left = m.st.OK.Render(m.tr.T("status.live"))
 	}
 	right := m.opts.Target
 	if m.conn == ready {
-		right = fmt.Sprintf("%s (%s) · %s", m.fleet.Me.Actor, m.fleet.Me.Role, m.opts.Target)
+		right = m.tr.T("status.who", m.fleet.Me.Actor, m.tr.Role(m.fleet.Me.Role), m.opts.Target)
 	}
 	right = m.st.StatusBar.Render(right)
 	gap := w - lipgloss.Width(left) - lipgloss.Width(right)
@@ -212,41 +212,38 @@ func (m Model) statusBar(w int) string {
 func (m Model) errorScreen() string {
 	err := m.connErr
 	var title, advice string
+	tr := m.tr
 	switch {
 	case api.IsCode(err, api.CodeUnauthorized):
-		title = "The appliance rejected the credentials (401 unauthorized)."
-		advice = "The token is missing, unknown, revoked or expired. Pass --token or set SIGNALCRAFT_TOKEN;\n" +
-			"an admin creates tokens with: signalcraftd token create --name NAME --role operator"
+		title = tr.T("conn.401")
+		advice = tr.T("conn.401.advice")
 	case api.IsCode(err, api.CodeRateLimited):
 		// Only failing credentials are answered 429, after repeated failures from this address.
-		title = "The appliance rejected the credentials too often (429 rate_limited)."
-		advice = "The token is missing, unknown, revoked or expired, and this address failed repeatedly:\n" +
-			err.Error() + "\nA valid token is accepted at once: pass --token or set SIGNALCRAFT_TOKEN."
+		title = tr.T("conn.429")
+		advice = tr.T("conn.429.advice", err.Error())
 	case api.IsCode(err, api.CodeForbidden):
-		title = "The appliance refused access (403 forbidden)."
-		advice = "Reading the appliance needs role viewer or higher; ask an admin for a token with a role."
+		title = tr.T("conn.403")
+		advice = tr.T("conn.403.advice")
 	case errors.Is(err, api.ErrFingerprintMismatch):
-		title = "The appliance's certificate does not match the pinned fingerprint."
-		advice = "Someone may be intercepting the connection, or the appliance got a new certificate.\n" +
-			"Check the fingerprint in the appliance's log, then remove its line from\n~/.config/signalcraft/known_appliances or pass --fingerprint."
+		title = tr.T("conn.fingerprint")
+		advice = tr.T("conn.fingerprint.advice")
 	case api.IsSocketPermission(err):
 		// The daemon is likely running; this user may not open its socket.
-		title = "Not allowed to use the appliance's API socket (" + m.opts.Target + ")."
-		advice = "Only root and members of group " + api.SocketGroup + " may use it. Join the group with\n" +
-			"  sudo usermod -aG " + api.SocketGroup + " $USER\nthen log out and in again (or run: newgrp " + api.SocketGroup + ")."
+		title = tr.T("conn.socket", m.opts.Target)
+		advice = tr.T("conn.socket.advice", api.SocketGroup)
 		if se := (*api.SocketError)(nil); errors.As(err, &se) {
 			err = se.Err // the system's words; the advice says what to do
 		}
 	default:
-		title = "Cannot reach the appliance at " + m.opts.Target + "."
-		advice = fmt.Sprintf("Is signalcraftd running and serving its API? Retrying every %s.", format.Span(m.opts.RetryEvery))
+		title = tr.T("conn.unreachable", m.opts.Target)
+		advice = tr.T("conn.unreachable.advice", tr.Span(m.opts.RetryEvery))
 	}
 	msg := ""
 	if err != nil {
 		msg = err.Error()
 	}
 	return m.st.Error.Render(title) + "\n\n" + m.st.Muted.Render(wrap(msg, max(m.width-2, 20))) + "\n\n" + wrap(advice, max(m.width-2, 20)) +
-		"\n\n" + m.st.Info.Render("r") + " retry now   " + m.st.Info.Render("q") + " quit"
+		"\n\n" + m.st.Info.Render("r") + " " + tr.T("conn.retrynow") + "   " + m.st.Info.Render("q") + " " + tr.T("key.quit")
 }
 
 func wrap(s string, w int) string {

@@ -9,6 +9,7 @@ import (
 
 	"signalcraft/core/api"
 	"signalcraft/tui/connect"
+	"signalcraft/tui/i18n"
 	"signalcraft/tui/pages/fleetview"
 )
 
@@ -25,7 +26,7 @@ func (f *applianceFlags) Set(v string) error {
 
 // runFleet shows the fleet view of the fleet file's appliances and those of --appliance;
 // the shared flags (--token, --known-file) apply to appliances that set none of their own.
-func runFleet(flags applianceFlags, file string, shared connect.Config, ask connect.Prompter) error {
+func runFleet(flags applianceFlags, file string, shared connect.Config, ask connect.Prompter, lang i18n.Lang) error {
 	var given []connect.Appliance
 	for _, v := range flags {
 		a, err := connect.ParseAppliance(v)
@@ -68,6 +69,6 @@ func runFleet(flags applianceFlags, file string, shared connect.Config, ask conn
 		return err
 	}
 	go w.Run(ctx)
-	_, err = tea.NewProgram(fleetview.New(fleetview.Options{Watcher: w, Ctx: ctx})).Run()
+	_, err = tea.NewProgram(fleetview.New(fleetview.Options{Watcher: w, Ctx: ctx, Lang: lang})).Run()
 	return err
 }

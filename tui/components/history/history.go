@@ -14,6 +14,7 @@ import (
 	"charm.land/lipgloss/v2"
 
 	"signalcraft/core/api"
+	"signalcraft/tui/i18n"
 )
 
 // Styles colours the chart.
@@ -173,7 +174,10 @@ func timeAxis(h api.ScoreHistory, w int, loc *time.Location) string {
 }
 
 // Summary is one line about the history: its resolution and step, and the gaps.
-func Summary(h api.ScoreHistory) string {
+func Summary(h api.ScoreHistory) string { return SummaryIn(i18n.Translator{}, h) }
+
+// SummaryIn is Summary in tr's language.
+func SummaryIn(tr i18n.Translator, h api.ScoreHistory) string {
 	gaps := 0
 	var heard int64
 	for _, b := range h.Buckets {
@@ -182,11 +186,14 @@ func Summary(h api.ScoreHistory) string {
 		}
 		heard += b.N
 	}
-	res := map[string]string{api.ResolutionRaw: "scored windows", api.Resolution1m: "1-min rollups", api.Resolution1h: "1-hour rollups"}[h.Resolution]
+	res := ""
+	if k := "history.res." + h.Resolution; tr.Has(k) {
+		res = tr.T(k)
+	}
 	step := time.Duration(h.StepMS) * time.Millisecond
-	s := fmt.Sprintf("%s, %s steps, %d windows", res, shortDur(step), heard)
+	s := tr.T("history.summary", res, shortDur(step), heard)
 	if gaps > 0 {
-		s += fmt.Sprintf(", %d of %d steps not heard", gaps, len(h.Buckets))
+		s += tr.T("history.gaps", gaps, len(h.Buckets))
 	}
 	return s
 }

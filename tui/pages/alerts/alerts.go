@@ -27,10 +27,11 @@ import (
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"signalcraft/core/api"
 	"signalcraft/tui/fleet"
-	"signalcraft/tui/format"
+	"signalcraft/tui/i18n"
 	"signalcraft/tui/theme"
 )
 
@@ -74,6 +75,11 @@ var sectionNames = [nSections]string{"Alerts", "Silences", "Maintenance", "Recei
 
 func (s Section) String() string { return sectionNames[s] }
 
+// name is the section's name in tr's language.
+func (s Section) name(tr i18n.Translator) string {
+	return tr.T("alerts.section." + strings.ToLower(sectionNames[s]))
+}
+
 // States are the state filter's values, in the order f cycles through them ("" is all).
 var States = []string{"", api.AlertFiring, api.AlertPending, api.AlertResolved}
 
@@ -87,30 +93,32 @@ type KeyMap struct {
 }
 
 // DefaultKeyMap returns the page's default bindings.
-func DefaultKeyMap() KeyMap {
+func DefaultKeyMap() KeyMap { return keyMap(i18n.Translator{}) }
+
+func keyMap(tr i18n.Translator) KeyMap {
 	return KeyMap{
-		Up:        key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
-		Down:      key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
-		Section:   key.NewBinding(key.WithKeys("v"), key.WithHelp("v", "section")),
-		State:     key.NewBinding(key.WithKeys("f"), key.WithHelp("f", "state filter")),
-		Machine:   key.NewBinding(key.WithKeys("m"), key.WithHelp("m", "machine filter")),
-		Refresh:   key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "refresh")),
-		Details:   key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "details")),
-		Back:      key.NewBinding(key.WithKeys("esc", "enter"), key.WithHelp("esc", "back")),
-		Ack:       key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "acknowledge")),
-		Silence:   key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "silence")),
-		Expire:    key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "expire")),
-		Test:      key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "send test")),
-		Edit:      key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "edit")),
-		New:       key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "new")),
-		Delete:    key.NewBinding(key.WithKeys("D"), key.WithHelp("D", "delete")),
-		NextField: key.NewBinding(key.WithKeys("tab", "down"), key.WithHelp("tab", "next field")),
-		PrevField: key.NewBinding(key.WithKeys("shift+tab", "up"), key.WithHelp("shift+tab", "prev field")),
-		Submit:    key.NewBinding(key.WithKeys("enter", "ctrl+s"), key.WithHelp("enter", "submit")),
-		Save:      key.NewBinding(key.WithKeys("ctrl+s"), key.WithHelp("ctrl+s", "save")),
-		Cancel:    key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
-		Yes:       key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "yes")),
-		No:        key.NewBinding(key.WithKeys("n", "esc"), key.WithHelp("n", "no")),
+		Up:        key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", tr.T("alerts.key.up"))),
+		Down:      key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", tr.T("alerts.key.down"))),
+		Section:   key.NewBinding(key.WithKeys("v"), key.WithHelp("v", tr.T("alerts.key.section"))),
+		State:     key.NewBinding(key.WithKeys("f"), key.WithHelp("f", tr.T("alerts.key.state_filter"))),
+		Machine:   key.NewBinding(key.WithKeys("m"), key.WithHelp("m", tr.T("alerts.key.machine_filter"))),
+		Refresh:   key.NewBinding(key.WithKeys("r"), key.WithHelp("r", tr.T("alerts.key.refresh"))),
+		Details:   key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", tr.T("alerts.key.details"))),
+		Back:      key.NewBinding(key.WithKeys("esc", "enter"), key.WithHelp("esc", tr.T("alerts.key.back"))),
+		Ack:       key.NewBinding(key.WithKeys("a"), key.WithHelp("a", tr.T("alerts.key.acknowledge"))),
+		Silence:   key.NewBinding(key.WithKeys("s"), key.WithHelp("s", tr.T("alerts.key.silence"))),
+		Expire:    key.NewBinding(key.WithKeys("x"), key.WithHelp("x", tr.T("alerts.key.expire"))),
+		Test:      key.NewBinding(key.WithKeys("t"), key.WithHelp("t", tr.T("alerts.key.send_test"))),
+		Edit:      key.NewBinding(key.WithKeys("e"), key.WithHelp("e", tr.T("alerts.key.edit"))),
+		New:       key.NewBinding(key.WithKeys("n"), key.WithHelp("n", tr.T("alerts.key.new"))),
+		Delete:    key.NewBinding(key.WithKeys("D"), key.WithHelp("D", tr.T("alerts.key.delete"))),
+		NextField: key.NewBinding(key.WithKeys("tab", "down"), key.WithHelp("tab", tr.T("alerts.key.next_field"))),
+		PrevField: key.NewBinding(key.WithKeys("shift+tab", "up"), key.WithHelp("shift+tab", tr.T("alerts.key.prev_field"))),
+		Submit:    key.NewBinding(key.WithKeys("enter", "ctrl+s"), key.WithHelp("enter", tr.T("alerts.key.submit"))),
+		Save:      key.NewBinding(key.WithKeys("ctrl+s"), key.WithHelp("ctrl+s", tr.T("alerts.key.save"))),
+		Cancel:    key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", tr.T("alerts.key.cancel"))),
+		Yes:       key.NewBinding(key.WithKeys("y"), key.WithHelp("y", tr.T("alerts.key.yes"))),
+		No:        key.NewBinding(key.WithKeys("n", "esc"), key.WithHelp("n", tr.T("alerts.key.no"))),
 	}
 }
 
@@ -203,6 +211,7 @@ type Model struct {
 	client  Client
 	fleet   *fleet.Fleet
 	st      theme.Styles
+	tr      i18n.Translator
 	section Section
 	filter  api.AlertFilter
 	data    LoadedMsg
@@ -246,10 +255,21 @@ func New(c Client, f *fleet.Fleet, st theme.Styles) Model {
 	return m
 }
 
+// SetLang sets the language of the alerts section, of the comment box and of the key help
+// (silences, maintenance windows, receivers, rules and their editors are English still).
+func (m *Model) SetLang(tr i18n.Translator) {
+	m.tr, m.KeyMap = tr, keyMap(tr)
+	m.comment.Prompt = tr.T("events.comment.prompt")
+	m.comment.Placeholder = tr.T("events.comment.placeholder")
+	m.form[fieldDuration].Placeholder = tr.T("silence.f.duration.placeholder")
+	m.form[fieldComment].Placeholder = tr.T("silence.f.comment.placeholder")
+	m.comment.SetWidth(max(m.width-ansi.StringWidth(m.comment.Prompt)-2, 10))
+}
+
 // SetSize sets the area the page may draw in.
 func (m *Model) SetSize(w, h int) {
 	m.width, m.height = w, h
-	m.comment.SetWidth(max(w-len(m.comment.Prompt)-2, 10))
+	m.comment.SetWidth(max(w-ansi.StringWidth(m.comment.Prompt)-2, 10))
 	for i := range m.form {
 		m.form[i].SetWidth(max(w-formLabelW-2, 10))
 	}
@@ -426,7 +446,7 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 				m.flash = m.st.Warning.Render(m.conflict(msg.Fingerprint, msg.Err))
 				return m, m.Load()
 			}
-			m.flash = m.st.Error.Render(m.describe("acknowledge alerts", msg.Err, api.RoleOperator))
+			m.flash = m.st.Error.Render(m.describe("what.ackalerts", msg.Err, api.RoleOperator))
 			return m, nil
 		}
 		for i, a := range m.data.Alerts {
@@ -434,7 +454,7 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 				m.data.Alerts[i] = msg.Alert
 			}
 		}
-		m.flash = m.st.OK.Render(fmt.Sprintf("Alert %s on %s acknowledged.", msg.Alert.Rule, msg.Alert.MachineID))
+		m.flash = m.st.OK.Render(m.tr.T("alerts.acked", msg.Alert.Rule, msg.Alert.MachineID))
 		return m, m.Load()
 	case SilencedMsg:
 		if msg.Err != nil {
@@ -459,25 +479,25 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 						other = append(other, f.Field+": "+f.Message)
 					}
 				}
-				m.flash = m.st.Error.Render("The appliance rejected the silence; see the fields marked ✗. " + strings.Join(other, "; "))
+				m.flash = m.st.Error.Render(m.tr.T("alerts.silencerejected", strings.Join(other, "; ")))
 				return m, m.form[m.focus].Focus()
 			}
-			m.flash = m.st.Error.Render(m.describe("silence alerts", msg.Err, api.MinRoleSilence))
+			m.flash = m.st.Error.Render(m.describe("what.silence", msg.Err, api.MinRoleSilence))
 			return m, nil
 		}
-		m.flash = m.st.OK.Render(fmt.Sprintf("Silence %s created until %s: %s.", msg.Silence.ID,
+		m.flash = m.st.OK.Render(m.tr.T("alerts.silenced", msg.Silence.ID,
 			clock(m.fleet.Now(), msg.Silence.EndsAt), FormatMatchers(msg.Silence.Matchers)))
 		return m, m.Load()
 	case ExpiredMsg:
 		if msg.Err != nil {
-			m.flash = m.st.Error.Render(m.describe("expire silences", msg.Err, api.MinRoleSilence))
+			m.flash = m.st.Error.Render(m.describe("what.expire", msg.Err, api.MinRoleSilence))
 			return m, nil
 		}
-		m.flash = m.st.OK.Render(fmt.Sprintf("Silence %s expired.", msg.ID))
+		m.flash = m.st.OK.Render(m.tr.T("alerts.expired", msg.ID))
 		return m, m.Load()
 	case TestedMsg:
 		if msg.Err != nil {
-			m.flash = m.st.Error.Render(m.describe("send test notifications", msg.Err, api.RoleAdmin))
+			m.flash = m.st.Error.Render(m.describe("what.test", msg.Err, api.RoleAdmin))
 			return m, nil
 		}
 		d := msg.Delivery
@@ -545,7 +565,7 @@ func (m Model) key(k tea.KeyPressMsg) (Model, tea.Cmd) {
 			m.mode = browsing
 			m.comment.Blur()
 			c, comment := m.client, strings.TrimSpace(m.comment.Value())
-			m.flash = m.st.Muted.Render(fmt.Sprintf("Acknowledging %s on %s…", a.Rule, a.MachineID))
+			m.flash = m.st.Muted.Render(m.tr.T("alerts.acking", a.Rule, a.MachineID))
 			return m, func() tea.Msg {
 				ctx, cancel := context.WithTimeout(context.Background(), Timeout)
 				defer cancel()
@@ -576,7 +596,7 @@ func (m Model) key(k tea.KeyPressMsg) (Model, tea.Cmd) {
 			s, _ := m.selectedSilence()
 			m.mode = browsing
 			c := m.client
-			m.flash = m.st.Muted.Render("Expiring silence " + s.ID + "…")
+			m.flash = m.st.Muted.Render(m.tr.T("alerts.expiring", s.ID))
 			return m, func() tea.Msg {
 				ctx, cancel := context.WithTimeout(context.Background(), Timeout)
 				defer cancel()
@@ -626,9 +646,9 @@ func (m Model) key(k tea.KeyPressMsg) (Model, tea.Cmd) {
 			switch {
 			case !ok:
 			case !m.canOperate():
-				m.flash = m.st.Warning.Render(format.NeedRole(api.MinRoleSilence, "expire silences", m.fleet.Me.Role))
+				m.flash = m.st.Warning.Render(m.tr.NeedRole(api.MinRoleSilence, "what.expire", m.fleet.Me.Role))
 			case s.State == "expired":
-				m.flash = m.st.Muted.Render(fmt.Sprintf("Silence %s has already expired.", s.ID))
+				m.flash = m.st.Muted.Render(m.tr.T("alerts.alreadyexpired", s.ID))
 			default:
 				m.mode = confirming
 				m.flash = ""
@@ -647,10 +667,10 @@ func (m Model) key(k tea.KeyPressMsg) (Model, tea.Cmd) {
 			switch {
 			case !ok:
 			case !m.admin():
-				m.flash = m.st.Warning.Render(format.NeedRole(api.RoleAdmin, "send test notifications", m.fleet.Me.Role))
+				m.flash = m.st.Warning.Render(m.tr.NeedRole(api.RoleAdmin, "what.test", m.fleet.Me.Role))
 			default:
 				c := m.client
-				m.flash = m.st.Muted.Render("Sending a test notification through " + r.Name + "…")
+				m.flash = m.st.Muted.Render(m.tr.T("alerts.testing", r.Name))
 				return m, func() tea.Msg {
 					ctx, cancel := context.WithTimeout(context.Background(), Timeout)
 					defer cancel()
@@ -696,9 +716,9 @@ func (m Model) alertKey(k tea.KeyPressMsg) (Model, tea.Cmd) {
 		switch {
 		case !ok:
 		case !m.canOperate():
-			m.flash = m.st.Warning.Render(format.NeedRole(api.RoleOperator, "acknowledge alerts", m.fleet.Me.Role))
+			m.flash = m.st.Warning.Render(m.tr.NeedRole(api.RoleOperator, "what.ackalerts", m.fleet.Me.Role))
 		case a.AcknowledgedAt != nil:
-			m.flash = m.st.Muted.Render(fmt.Sprintf("%s on %s was acknowledged by %s.", a.Rule, a.MachineID, a.AcknowledgedBy))
+			m.flash = m.st.Muted.Render(m.tr.T("alerts.already", a.Rule, a.MachineID, a.AcknowledgedBy))
 		default:
 			m.mode = commenting
 			m.comment.Reset()
@@ -710,7 +730,7 @@ func (m Model) alertKey(k tea.KeyPressMsg) (Model, tea.Cmd) {
 		switch {
 		case !ok:
 		case !m.canOperate():
-			m.flash = m.st.Warning.Render(format.NeedRole(api.MinRoleSilence, "silence alerts", m.fleet.Me.Role))
+			m.flash = m.st.Warning.Render(m.tr.NeedRole(api.MinRoleSilence, "what.silence", m.fleet.Me.Role))
 		default:
 			m.mode, m.formAlert, m.focus = silencing, a, fieldMatchers
 			m.formErrs = map[int]string{}
@@ -768,14 +788,14 @@ func (m Model) submitSilence() (Model, tea.Cmd) {
 		m.formErrs[fieldDuration] = err.Error()
 	}
 	if len(m.formErrs) > 0 {
-		m.flash = m.st.Error.Render("Fix the fields marked ✗.")
+		m.flash = m.st.Error.Render(m.tr.T("settings.fix"))
 		return m, nil
 	}
 	now := m.fleet.Now()
 	s := api.Silence{Matchers: ms, StartsAt: now, EndsAt: now.Add(d), Comment: strings.TrimSpace(m.form[fieldComment].Value())}
 	m.mode = browsing
 	m.form[m.focus].Blur()
-	m.flash = m.st.Muted.Render("Creating the silence…")
+	m.flash = m.st.Muted.Render(m.tr.T("alerts.creating"))
 	c := m.client
 	return m, func() tea.Msg {
 		ctx, cancel := context.WithTimeout(context.Background(), Timeout)
@@ -786,16 +806,19 @@ func (m Model) submitSilence() (Model, tea.Cmd) {
 }
 
 // describe turns an action's error into a sentence for the status line.
+// describe turns an action's error into a sentence; what is a catalog key ("what.expire")
+// or, for the editors, English words.
 func (m Model) describe(what string, err error, min api.Role) string {
+	tr := m.tr
 	switch {
 	case api.IsCode(err, api.CodeForbidden):
-		return format.NeedRole(min, what, m.fleet.Me.Role)
+		return tr.NeedRole(min, what, m.fleet.Me.Role)
 	case api.IsCode(err, api.CodeConflict):
-		return "Already done: " + err.Error()
+		return tr.T("err.conflict", err.Error())
 	case api.IsCode(err, api.CodeUnauthorized):
-		return "The appliance no longer accepts the token: " + err.Error()
+		return tr.T("err.token", err.Error())
 	case api.IsCode(err, api.CodeNotFound):
-		return "The appliance does not know it (404): " + err.Error()
+		return tr.T("err.notfound", err.Error())
 	}
-	return fmt.Sprintf("Could not %s: %v", what, err)
+	return tr.T("err.could", tr.T(what), err)
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"signalcraft/core/api"
+	"signalcraft/tui/i18n"
 )
 
 // ErrMatcher reports a matcher the silence form cannot read.
@@ -133,11 +134,16 @@ type Muting struct{ Short, Long string }
 // gets a guess from the silences, maintenance windows and alerts loaded. Why is zero when
 // a is not muted.
 func Why(a api.Alert, silences []api.Silence, windows []api.MaintenanceWindow, alerts []api.Alert, now time.Time) Muting {
+	return WhyIn(i18n.Translator{}, a, silences, windows, alerts, now)
+}
+
+// WhyIn is Why in tr's language.
+func WhyIn(tr i18n.Translator, a api.Alert, silences []api.Silence, windows []api.MaintenanceWindow, alerts []api.Alert, now time.Time) Muting {
 	if len(a.MutedBy) > 0 {
 		var short string
 		var long []string
 		for _, r := range a.MutedBy {
-			s, l := mutedBy(r, silences, windows, now)
+			s, l := mutedBy(tr, r, silences, windows, now)
 			if short == "" {
 				short = s
 			}
@@ -148,52 +154,52 @@ func Why(a api.Alert, silences []api.Silence, windows []api.MaintenanceWindow, a
 		}
 		return Muting{Short: short, Long: strings.Join(long, "; ")}
 	}
-	return guessWhy(a, silences, windows, alerts, now)
+	return guessWhy(tr, a, silences, windows, alerts, now)
 }
 
 // mutedBy explains one reason of Alert.MutedBy.
-func mutedBy(reason string, silences []api.Silence, windows []api.MaintenanceWindow, now time.Time) (short, long string) {
+func mutedBy(tr i18n.Translator, reason string, silences []api.Silence, windows []api.MaintenanceWindow, now time.Time) (short, long string) {
 	kind, name, _ := strings.Cut(reason, ":")
 	switch kind {
 	case "silence":
 		for _, s := range silences {
 			if s.ID == name {
-				return "silenced (" + name + ")", fmt.Sprintf("Silenced by %s until %s, set by %s: %q", s.ID, clock(now, s.EndsAt), s.CreatedBy, s.Comment)
+				return tr.T("mute.silenced.id", name), tr.T("mute.silenced.long", s.ID, clock(now, s.EndsAt), s.CreatedBy, s.Comment)
 			}
 		}
-		return "silenced (" + name + ")", "Silenced by " + name
+		return tr.T("mute.silenced.id", name), tr.T("mute.silenced.by", name)
 	case "maintenance":
 		for _, w := range windows {
 			if w.Name == name {
-				return "maintenance (" + name + ")", fmt.Sprintf("Muted by the maintenance window %s (%s–%s %s)", w.Name, w.Start, w.End, w.TimeZone)
+				return tr.T("mute.maint.id", name), tr.T("mute.maint.long", w.Name, w.Start, w.End, w.TimeZone)
 			}
 		}
-		return "maintenance (" + name + ")", "Muted by the maintenance window " + name
+		return tr.T("mute.maint.id", name), tr.T("mute.maint.by", name)
 	case "inhibited":
-		return "inhibited", "Inhibited by another alert of the machine (e.g. its sensor is lost): notifications wait until that one resolves."
+		return tr.T("mute.inhibited"), tr.T("mute.inhibited.machine")
 	}
-	return reason, "Muted: " + reason
+	return reason, tr.T("mute.other", reason)
 }
 
 // guessWhy finds which silence, maintenance window or alert mutes a, for an appliance that
 // does not say (no MutedBy).
-func guessWhy(a api.Alert, silences []api.Silence, windows []api.MaintenanceWindow, alerts []api.Alert, now time.Time) Muting {
+func guessWhy(tr i18n.Translator, a api.Alert, silences []api.Silence, windows []api.MaintenanceWindow, alerts []api.Alert, now time.Time) Muting {
 	labels := LabelsOf(a)
 	switch {
 	case a.Silenced:
 		for _, s := range silences {
 			if s.State == "active" && Matches(s.Matchers, labels) {
-				return Muting{Short: "silenced (" + s.ID + ")",
-					Long: fmt.Sprintf("Silenced by %s until %s, set by %s: %q", s.ID, clock(now, s.EndsAt), s.CreatedBy, s.Comment)}
+				return Muting{Short: tr.T("mute.silenced.id", s.ID),
+					Long: tr.T("mute.silenced.long", s.ID, clock(now, s.EndsAt), s.CreatedBy, s.Comment)}
 			}
 		}
 		for _, w := range windows {
 			if w.Open && Matches(w.Matchers, labels) {
-				return Muting{Short: "maintenance (" + w.Name + ")",
-					Long: fmt.Sprintf("Muted by the maintenance window %s (%s–%s %s)", w.Name, w.Start, w.End, w.TimeZone)}
+				return Muting{Short: tr.T("mute.maint.id", w.Name),
+					Long: tr.T("mute.maint.long", w.Name, w.Start, w.End, w.TimeZone)}
 			}
 		}
-		return Muting{Short: "silenced", Long: "Silenced by a silence or a maintenance window."}
+		return Muting{Short: tr.T("mute.silenced"), Long: tr.T("mute.silenced.guess")}
 	case a.Inhibited:
 		// The inhibiting alert: another unmuted firing alert of the same machine, critical first.
 		var by *api.Alert
@@ -206,10 +212,9 @@ func guessWhy(a api.Alert, silences []api.Silence, windows []api.MaintenanceWind
 			}
 		}
 		if by != nil {
-			return Muting{Short: "inhibited (" + by.Rule + ")",
-				Long: fmt.Sprintf("Inhibited by %s on %s, which explains it: notifications wait until that one resolves.", by.Rule, by.MachineID)}
+			return Muting{Short: tr.T("mute.inhibited.id", by.Rule), Long: tr.T("mute.inhibited.by", by.Rule, by.MachineID)}
 		}
-		return Muting{Short: "inhibited", Long: "Inhibited by another alert (e.g. its sensor is lost)."}
+		return Muting{Short: tr.T("mute.inhibited"), Long: tr.T("mute.inhibited.guess")}
 	}
 	return Muting{}
 }

@@ -8,9 +8,11 @@ import (
 	"time"
 
 	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"signalcraft/core/api"
 	"signalcraft/tui/format"
+	"signalcraft/tui/i18n"
 )
 
 // formLabelW is the width of the silence form's labels.
@@ -42,12 +44,11 @@ func (m Model) deliveryStyle(state string) lipgloss.Style {
 func (m Model) View() string {
 	w := max(m.width, 40)
 	if !m.loaded {
-		return m.st.Muted.Render("Loading alerts…")
+		return m.st.Muted.Render(m.tr.T("alerts.loading"))
 	}
 	if api.IsCode(m.data.AlertsErr, api.CodeNotFound) {
-		return m.st.Warning.Render("This appliance does not serve alerts yet (GET "+api.PathAlerts+" answered 404).") + "\n\n" +
-			m.st.Muted.Render(wrap("Alerts, silences, maintenance windows, receivers and the job queue come with a newer signalcraftd; "+
-				"update the appliance to use this page.", w))
+		return m.st.Warning.Render(m.tr.T("alerts.unsupported", api.PathAlerts)) + "\n\n" +
+			m.st.Muted.Render(wrap(m.tr.T("alerts.update"), w))
 	}
 	lines := []string{m.sectionBar(w)}
 	var body, footer []string
@@ -83,10 +84,11 @@ func (m Model) View() string {
 
 func (m Model) sectionBar(w int) string {
 	var b strings.Builder
-	for i, n := range sectionNames {
+	for i := range sectionNames {
+		n := Section(i).name(m.tr)
 		label := fmt.Sprintf(" %s %d ", n, m.rowsOf(Section(i)))
 		if Section(i) != m.section && w < 80 {
-			label = fmt.Sprintf(" %s %d ", n[:min(len(n), 5)], m.rowsOf(Section(i)))
+			label = fmt.Sprintf(" %s %d ", ansi.Truncate(n, 5, ""), m.rowsOf(Section(i)))
 		}
 		if Section(i) == m.section {
 			b.WriteString(m.st.Selected.Render(label))
@@ -95,9 +97,9 @@ func (m Model) sectionBar(w int) string {
 		}
 		b.WriteString(" ")
 	}
-	hint := m.st.Muted.Render("v next section")
+	hint := m.st.Muted.Render(m.tr.T("alerts.nextsection"))
 	if m.loading {
-		hint = m.st.Muted.Render("loading…")
+		hint = m.st.Muted.Render(m.tr.T("events.loading"))
 	}
 	left := b.String()
 	gap := w - lipgloss.Width(left) - lipgloss.Width(hint)
@@ -124,42 +126,41 @@ func marker(m Model, on bool) string {
 
 func (m Model) alertsView(w int) (body, footer []string) {
 	now := m.fleet.Now()
-	state, machine := "all", "all"
+	tr := m.tr
+	state, machine := tr.T("events.all"), tr.T("events.all")
 	if m.filter.State != "" {
-		state = m.filter.State
+		state = m.alertState(m.filter.State)
 	}
 	if m.filter.Machine != "" {
 		machine = m.filter.Machine
 	}
-	count := fmt.Sprintf("%d alerts", len(m.data.Alerts))
-	if len(m.data.Alerts) == 1 {
-		count = "1 alert"
-	}
-	filt := fmt.Sprintf("state %s (f)  machine %s (m)", m.st.Info.Render(state), m.st.Info.Render(machine))
-	body = append(body, format.Fit(filt, w-len(count)-1)+" "+m.st.Muted.Render(count))
+	count := tr.N("alerts.count", len(m.data.Alerts), len(m.data.Alerts))
+	filt := tr.T("alerts.filter", m.st.Info.Render(state), m.st.Info.Render(machine))
+	body = append(body, format.Fit(filt, w-ansi.StringWidth(count)-1)+" "+m.st.Muted.Render(count))
 	if m.data.AlertsErr != nil {
-		body = append(body, m.st.Error.Render(format.Fit("Could not load alerts: "+m.data.AlertsErr.Error(), w)))
+		body = append(body, m.st.Error.Render(format.Fit(tr.T("alerts.loaderr", m.data.AlertsErr.Error()), w)))
 	}
 	const fixed = 2 + 5 + 9 + 10 + 8 + 7
 	free := max(w-fixed, 24)
 	ruleW := min(max(free*2/5, 12), 24)
 	noteW := free - ruleW
-	head := "  " + format.Fit("SEV", 5) + format.Fit("STATE", 9) + format.Fit("MACHINE", 10) + format.Fit("RULE", ruleW) +
-		format.FitRight("VALUE", 7) + " " + format.FitRight("SINCE", 6) + " " + format.Fit("ACK / MUTED", noteW-1)
+	head := "  " + format.Fit(tr.T("alerts.col.sev"), 5) + format.Fit(tr.T("alerts.col.state"), 9) + format.Fit(tr.T("alerts.col.machine"), 10) +
+		format.Fit(tr.T("alerts.col.rule"), ruleW) + format.FitRight(tr.T("alerts.col.value"), 7) + " " + format.FitRight(tr.T("alerts.col.since"), 6) + " " +
+		format.Fit(tr.T("alerts.col.note"), noteW-1)
 	body = append(body, m.st.Header.Render(format.Fit(head, w)))
 	footer = m.alertFooter(w)
 	rows := max(m.height-1-len(body)-len(footer)-boolInt(m.flash != ""), 1)
 	if len(m.data.Alerts) == 0 && m.data.AlertsErr == nil {
-		body = append(body, m.st.Muted.Render("  No alerts match."))
+		body = append(body, m.st.Muted.Render("  "+tr.T("alerts.nomatch")))
 	}
 	cur := m.cursor[SectionAlerts]
 	first := scroll(cur, rows)
 	for i := first; i < len(m.data.Alerts) && i < first+rows; i++ {
 		a := m.data.Alerts[i]
 		sevStyle := m.severityStyle(a.Severity)
-		sev := "WARN"
+		sev := tr.T("alerts.sev.warning")
 		if a.Severity == api.SeverityCritical {
-			sev = "CRIT"
+			sev = tr.T("alerts.sev.critical")
 		} else if a.Severity != api.SeverityWarning {
 			sev = strings.ToUpper(a.Severity)
 		}
@@ -178,11 +179,11 @@ func (m Model) alertsView(w int) (body, footer []string) {
 				since = *a.FiredAt
 			}
 		}
-		cells := []string{format.Fit(sev, 5), format.Fit(a.State, 9), format.Fit(a.MachineID, 10), format.Fit(a.Rule, ruleW),
-			format.FitRight(m.value(a), 7) + " ", format.FitRight(format.Span(now.Sub(since)), 6) + " "}
+		cells := []string{format.Fit(sev, 5), format.Fit(m.alertState(a.State), 9), format.Fit(a.MachineID, 10), format.Fit(a.Rule, ruleW),
+			format.FitRight(m.value(a), 7) + " ", format.FitRight(tr.Span(now.Sub(since)), 6) + " "}
 		var note string
 		var row string
-		if mu := Why(a, m.data.Silences, m.data.Maintenance, m.data.Alerts, now); mu.Short != "" {
+		if mu := WhyIn(m.tr, a, m.data.Silences, m.data.Maintenance, m.data.Alerts, now); mu.Short != "" {
 			note = mu.Short
 			if a.AcknowledgedAt != nil {
 				note = "✓ " + a.AcknowledgedBy + " · " + note
@@ -193,7 +194,7 @@ func (m Model) alertsView(w int) (body, footer []string) {
 			case a.AcknowledgedAt != nil:
 				note = m.st.OK.Render("✓ " + a.AcknowledgedBy)
 			case a.State == api.AlertFiring:
-				note = m.st.Warning.Render("unacknowledged")
+				note = m.st.Warning.Render(tr.T("event.unacked"))
 			}
 			cells[0] = sevStyle.Render(cells[0])
 			cells[1] = stateStyle.Render(cells[1])
@@ -221,9 +222,9 @@ func (m Model) alertFooter(w int) []string {
 	now := m.fleet.Now()
 	switch m.mode {
 	case commenting:
-		what := fmt.Sprintf("Acknowledge %s on %s", a.Rule, a.MachineID)
+		what := m.tr.T("alerts.ackq", a.Rule, a.MachineID)
 		if m.anomalyRule(a.Rule) {
-			what += " and its anomaly event" // the appliance acknowledges the events it fires for too
+			what = m.tr.T("alerts.ackq.event", a.Rule, a.MachineID) // the appliance acknowledges the events it fires for too
 		}
 		return []string{m.st.Header.Render(format.Fit(what, w)), m.comment.View()}
 	case silencing:
@@ -233,24 +234,34 @@ func (m Model) alertFooter(w int) []string {
 		return nil
 	}
 	out := []string{format.Fit(a.Summary, w)}
-	switch mu := Why(a, m.data.Silences, m.data.Maintenance, m.data.Alerts, now); {
+	switch mu := WhyIn(m.tr, a, m.data.Silences, m.data.Maintenance, m.data.Alerts, now); {
 	case mu.Long != "":
 		out = append(out, m.st.Muted.Render(format.Fit(mu.Long, w)))
 	case a.AcknowledgedAt != nil:
-		out = append(out, m.st.Muted.Render(format.Fit(ackText(a, now), w)))
+		out = append(out, m.st.Muted.Render(format.Fit(ackTextIn(m.tr, a, now), w)))
 	case !m.canOperate():
-		out = append(out, m.st.Muted.Render(format.Fit(fmt.Sprintf("Read-only: acknowledging and silencing need role operator (you are %s).", m.fleet.Me.Role), w)))
+		out = append(out, m.st.Muted.Render(format.Fit(m.tr.T("alerts.readonly", m.tr.Role(m.fleet.Me.Role)), w)))
 	}
 	return out
 }
 
-func ackText(a api.Alert, now time.Time) string {
+func ackText(a api.Alert, now time.Time) string { return ackTextIn(i18n.Translator{}, a, now) }
+
+func ackTextIn(tr i18n.Translator, a api.Alert, now time.Time) string {
 	if a.AcknowledgedAt == nil {
-		return "not acknowledged"
+		return tr.T("alerts.notacked")
 	}
-	s := fmt.Sprintf("Acknowledged by %s at %s", a.AcknowledgedBy, format.Clock(now, *a.AcknowledgedAt))
+	s := tr.T("alerts.ackedby", a.AcknowledgedBy, tr.Clock(now, *a.AcknowledgedAt))
 	if a.AckComment != "" {
 		s += fmt.Sprintf(": %q", a.AckComment)
+	}
+	return s
+}
+
+// alertState names an alert's state (firing, pending, resolved).
+func (m Model) alertState(s string) string {
+	if k := "alerts.state." + s; m.tr.Has(k) {
+		return m.tr.T(k)
 	}
 	return s
 }
@@ -258,9 +269,10 @@ func ackText(a api.Alert, now time.Time) string {
 // formView draws the silence form with its errors under the fields and what it would mute.
 func (m Model) formView(w int) []string {
 	a := m.formAlert
-	out := []string{m.st.Header.Render(format.Fit(fmt.Sprintf("Silence from now — prefilled from %s on %s", a.Rule, a.MachineID), w))}
+	tr := m.tr
+	out := []string{m.st.Header.Render(format.Fit(tr.T("silence.title", a.Rule, a.MachineID), w))}
 	for i := range nFields {
-		label := format.Fit(fieldLabels[i], formLabelW)
+		label := format.Fit(tr.T("silence.f."+strings.ToLower(fieldLabels[i])), formLabelW)
 		if i == m.focus {
 			label = m.st.Info.Render(label)
 		} else {
@@ -279,11 +291,11 @@ func (m Model) formView(w int) []string {
 				n++
 			}
 		}
-		preview = fmt.Sprintf("Mutes the notifications of %s now", format.Count(n, "active alert", "active alerts"))
+		preview = tr.T("silence.preview", tr.N("silences.matches", n, n))
 		if d, err := parseDuration(m.form[fieldDuration].Value()); err == nil {
-			preview += " until " + clock(m.fleet.Now(), m.fleet.Now().Add(d))
+			preview = tr.T("silence.previewuntil", tr.N("silences.matches", n, n), clock(m.fleet.Now(), m.fleet.Now().Add(d)))
 		}
-		preview += "; ctrl+s creates it."
+		preview += tr.T("silence.create")
 	}
 	return append(out, m.st.Muted.Render(format.Fit(preview, w)))
 }
@@ -299,9 +311,14 @@ func (m Model) detailsView(w int) []string {
 		return nil
 	}
 	now := m.fleet.Now()
+	tr := m.tr
 	sev := m.severityStyle(a.Severity)
 	var out []string
-	title := sev.Render(fmt.Sprintf("%s on %s · %s · %s", a.Rule, a.MachineID, strings.ToUpper(a.Severity), a.State))
+	sevName := strings.ToUpper(a.Severity)
+	if k := "details.sev." + a.Severity; tr.Has(k) {
+		sevName = tr.T(k)
+	}
+	title := sev.Render(tr.T("details.title", a.Rule, a.MachineID, sevName, m.alertState(a.State)))
 	fp := m.st.Muted.Render(a.Fingerprint)
 	if gap := w - lipgloss.Width(title) - lipgloss.Width(fp); gap > 0 {
 		title += strings.Repeat(" ", gap) + fp
@@ -310,48 +327,49 @@ func (m Model) detailsView(w int) []string {
 	row := func(label, value string) {
 		out = append(out, format.Fit(m.st.Label.Render(format.Fit(label, formLabelW))+value, w))
 	}
-	row("Summary", a.Summary)
+	row(tr.T("details.summary"), a.Summary)
 	v := m.value(a)
 	if strings.HasSuffix(v, "×") {
-		v += " threshold"
+		v = tr.T("details.threshold", v)
 	}
-	row("Value", v)
-	times := "active since " + format.Clock(now, a.ActiveAt)
+	row(tr.T("details.value"), v)
+	times := tr.T("details.active", tr.Clock(now, a.ActiveAt))
 	if a.FiredAt != nil {
-		times += " · fired " + format.Clock(now, *a.FiredAt)
+		times += tr.T("details.fired", tr.Clock(now, *a.FiredAt))
 	}
 	if a.ResolvedAt != nil {
-		times += " · resolved " + format.Clock(now, *a.ResolvedAt)
+		times += tr.T("details.resolved", tr.Clock(now, *a.ResolvedAt))
 	}
-	row("Times", times)
+	row(tr.T("details.times"), times)
 	labels := LabelsOf(a)
 	var ls []string
 	for _, k := range slices.Sorted(maps.Keys(labels)) {
 		ls = append(ls, k+"="+labels[k])
 	}
-	row("Labels", strings.Join(ls, " "))
-	muted := "no"
-	if mu := Why(a, m.data.Silences, m.data.Maintenance, m.data.Alerts, now); mu.Long != "" {
+	row(tr.T("details.labels"), strings.Join(ls, " "))
+	muted := tr.T("details.no")
+	if mu := WhyIn(m.tr, a, m.data.Silences, m.data.Maintenance, m.data.Alerts, now); mu.Long != "" {
 		muted = m.st.Muted.Render(mu.Long)
 	}
-	row("Muted", muted)
-	row("Ack", ackText(a, now))
-	out = append(out, "", m.st.Title.Render("Deliveries, newest first"))
+	row(tr.T("details.muted"), muted)
+	row(tr.T("details.ack"), ackTextIn(tr, a, now))
+	out = append(out, "", m.st.Title.Render(tr.T("details.deliveries")))
 	recvW := 14
 	errW := max(w-(2+6+recvW+11+10+4+2), 10)
-	out = append(out, m.st.Header.Render(format.Fit("  "+format.Fit("JOB", 6)+format.Fit("RECEIVER", recvW)+format.Fit("KIND", 11)+
-		format.Fit("STATE", 10)+format.FitRight("ATT", 4)+"  "+format.Fit("LAST ERROR", errW), w)))
+	out = append(out, m.st.Header.Render(format.Fit("  "+format.Fit(tr.T("details.col.job"), 6)+format.Fit(tr.T("details.col.receiver"), recvW)+
+		format.Fit(tr.T("details.col.kind"), 11)+format.Fit(tr.T("details.col.state"), 10)+format.FitRight(tr.T("details.col.att"), 4)+"  "+
+		format.Fit(tr.T("details.col.lasterr"), errW), w)))
 	switch {
 	case m.deliveriesErr != nil:
-		out = append(out, m.st.Error.Render(format.Fit("  Could not load deliveries: "+m.deliveriesErr.Error(), w)))
+		out = append(out, m.st.Error.Render(format.Fit("  "+tr.T("details.loaderr", m.deliveriesErr.Error()), w)))
 	case m.deliveries == nil:
-		out = append(out, m.st.Muted.Render("  loading…"))
+		out = append(out, m.st.Muted.Render("  "+tr.T("events.loading")))
 	case len(m.deliveries) == 0:
-		out = append(out, m.st.Muted.Render("  No notifications sent for this alert."))
+		out = append(out, m.st.Muted.Render("  "+tr.T("details.nodeliveries")))
 	}
 	for _, d := range m.deliveries {
-		out = append(out, format.Fit("  "+format.Fit(fmt.Sprintf("#%d", d.JobID), 6)+format.Fit(d.Receiver, recvW)+format.Fit(d.Kind, 11)+
-			m.deliveryStyle(d.State).Render(format.Fit(d.State, 10))+format.FitRight(fmt.Sprint(d.Attempts), 4)+"  "+
+		out = append(out, format.Fit("  "+format.Fit(fmt.Sprintf("#%d", d.JobID), 6)+format.Fit(d.Receiver, recvW)+format.Fit(m.word("details.kind.", d.Kind), 11)+
+			m.deliveryStyle(d.State).Render(format.Fit(m.word("queue.state.", d.State), 10))+format.FitRight(fmt.Sprint(d.Attempts), 4)+"  "+
 			m.st.Muted.Render(format.Fit(d.LastError, errW)), w))
 	}
 	// Errors cut in the table, in full below it.
@@ -365,20 +383,22 @@ func (m Model) detailsView(w int) []string {
 
 func (m Model) silencesView(w int) (body, footer []string) {
 	now := m.fleet.Now()
+	tr := m.tr
 	if m.data.SilencesErr != nil {
-		body = append(body, m.st.Error.Render(format.Fit("Could not load silences: "+m.data.SilencesErr.Error(), w)))
+		body = append(body, m.st.Error.Render(format.Fit(tr.T("silences.loaderr", m.data.SilencesErr.Error()), w)))
 	}
 	const fixed = 2 + 6 + 9 + 15 + 11
 	free := max(w-fixed, 24)
 	matchW := free * 11 / 20
 	commentW := free - matchW
-	body = append(body, m.st.Header.Render(format.Fit("  "+format.Fit("ID", 6)+format.Fit("STATE", 9)+format.Fit("MATCHERS", matchW)+
-		format.Fit("WHEN", 15)+format.Fit("BY", 11)+format.Fit("COMMENT", commentW), w)))
+	body = append(body, m.st.Header.Render(format.Fit("  "+format.Fit("ID", 6)+format.Fit(tr.T("silences.col.state"), 9)+
+		format.Fit(tr.T("silences.col.matchers"), matchW)+format.Fit(tr.T("silences.col.when"), 15)+format.Fit(tr.T("silences.col.by"), 11)+
+		format.Fit(tr.T("silences.col.comment"), commentW), w)))
 	s, ok := m.selectedSilence()
 	switch {
 	case !ok:
 	case m.mode == confirming:
-		footer = append(footer, m.st.Warning.Render(format.Fit(fmt.Sprintf("Expire silence %s (%s) now? Its alerts notify again.  y/n", s.ID, FormatMatchers(s.Matchers)), w)))
+		footer = append(footer, m.st.Warning.Render(format.Fit(tr.T("silences.expireq", s.ID, FormatMatchers(s.Matchers)), w)))
 	default:
 		n := 0
 		for _, a := range m.fleet.Alerts {
@@ -386,14 +406,14 @@ func (m Model) silencesView(w int) (body, footer []string) {
 				n++
 			}
 		}
-		footer = append(footer, format.Fit(fmt.Sprintf("%s: %s · %s – %s · matches %s", s.ID, FormatMatchers(s.Matchers),
-			format.Clock(now, s.StartsAt), format.Clock(now, s.EndsAt), format.Count(n, "active alert", "active alerts")), w))
+		footer = append(footer, format.Fit(tr.T("silences.summary", s.ID, FormatMatchers(s.Matchers),
+			tr.Clock(now, s.StartsAt), tr.Clock(now, s.EndsAt), tr.N("silences.matches", n, n)), w))
 		if !m.canOperate() {
-			footer = append(footer, m.st.Muted.Render(format.Fit(fmt.Sprintf("Read-only: expiring silences needs role %s (you are %s).", api.MinRoleSilence, m.fleet.Me.Role), w)))
+			footer = append(footer, m.st.Muted.Render(format.Fit(tr.T("silences.readonly", tr.Role(api.MinRoleSilence), tr.Role(m.fleet.Me.Role)), w)))
 		}
 	}
 	if len(m.data.Silences) == 0 && m.data.SilencesErr == nil {
-		body = append(body, m.st.Muted.Render("  No silences."))
+		body = append(body, m.st.Muted.Render("  "+tr.T("silences.none")))
 	}
 	rows := max(m.height-1-len(body)-len(footer)-boolInt(m.flash != ""), 1)
 	cur := m.cursor[SectionSilences]
@@ -403,13 +423,13 @@ func (m Model) silencesView(w int) (body, footer []string) {
 		var when string
 		switch s.State {
 		case "pending":
-			when = "starts in " + format.Span(s.StartsAt.Sub(now))
+			when = tr.T("silences.starts", tr.Span(s.StartsAt.Sub(now)))
 		case "expired":
-			when = "ended " + format.Span(now.Sub(s.EndsAt)) + " ago"
+			when = tr.T("silences.ended", tr.Span(now.Sub(s.EndsAt)))
 		default:
-			when = "ends in " + format.Span(s.EndsAt.Sub(now))
+			when = tr.T("silences.ends", tr.Span(s.EndsAt.Sub(now)))
 		}
-		state := format.Fit(s.State, 9)
+		state := format.Fit(m.word("silences.state.", s.State), 9)
 		rest := format.Fit(FormatMatchers(s.Matchers), matchW-1) + " " + format.Fit(when, 15) + format.Fit(s.CreatedBy, 11) + format.Fit(s.Comment, commentW)
 		var row string
 		switch s.State {
@@ -427,24 +447,26 @@ func (m Model) silencesView(w int) (body, footer []string) {
 
 func (m Model) maintenanceView(w int) (body, footer []string) {
 	if m.data.MaintenanceErr != nil {
-		body = append(body, m.st.Error.Render(format.Fit("Could not load maintenance windows: "+m.data.MaintenanceErr.Error(), w)))
+		body = append(body, m.st.Error.Render(format.Fit(m.tr.T("maint.loaderr", m.data.MaintenanceErr.Error()), w)))
 	}
+	tr := m.tr
 	const fixed = 2 + 17 + 12 + 12 + 14 + 7
 	matchW := max(w-fixed, 12)
-	body = append(body, m.st.Header.Render(format.Fit("  "+format.Fit("NAME", 17)+format.Fit("DAYS", 12)+format.Fit("TIME", 12)+
-		format.Fit("ZONE", 14)+format.Fit("NOW", 7)+format.Fit("MATCHERS", matchW), w)))
+	body = append(body, m.st.Header.Render(format.Fit("  "+format.Fit(tr.T("maint.col.name"), 17)+format.Fit(tr.T("maint.col.days"), 12)+
+		format.Fit(tr.T("maint.col.time"), 12)+format.Fit(tr.T("maint.col.zone"), 14)+format.Fit(tr.T("maint.col.now"), 7)+
+		format.Fit(tr.T("silences.col.matchers"), matchW), w)))
 	if len(m.data.Maintenance) == 0 && m.data.MaintenanceErr == nil {
-		body = append(body, m.st.Muted.Render("  No maintenance windows."))
+		body = append(body, m.st.Muted.Render("  "+tr.T("maint.none")))
 	}
 	cur := m.cursor[SectionMaintenance]
 	for i, mw := range m.data.Maintenance {
 		days := strings.Join(mw.Days, ",")
 		if days == "" {
-			days = "every day"
+			days = tr.T("maint.everyday")
 		}
-		now := m.st.Muted.Render(format.Fit("closed", 7))
+		now := m.st.Muted.Render(format.Fit(tr.T("maint.closed"), 7))
 		if mw.Open {
-			now = m.st.Warning.Render(format.Fit("OPEN", 7))
+			now = m.st.Warning.Render(format.Fit(tr.T("maint.open"), 7))
 		}
 		body = append(body, format.Fit(marker(m, i == cur)+format.Fit(mw.Name, 16)+" "+format.Fit(days, 11)+" "+format.Fit(mw.Start+"–"+mw.End, 12)+
 			format.Fit(mw.TimeZone, 13)+" "+now+format.Fit(FormatMatchers(mw.Matchers), matchW), w))
@@ -457,9 +479,9 @@ func (m Model) maintenanceView(w int) (body, footer []string) {
 			footer = append(footer, format.Fit(mw.Name+": "+FormatMatchers(mw.Matchers), w))
 		}
 	}
-	note := "Weekly windows mute the notifications of matching alerts while open."
+	note := tr.T("maint.note")
 	if !m.admin() {
-		note += fmt.Sprintf(" Editing them needs role admin (you are %s).", m.fleet.Me.Role)
+		note += tr.T("maint.readonly", tr.Role(m.fleet.Me.Role))
 	}
 	footer = append(footer, m.st.Muted.Render(format.Fit(note, w)))
 	return body, footer
@@ -467,20 +489,21 @@ func (m Model) maintenanceView(w int) (body, footer []string) {
 
 func (m Model) receiversView(w int) (body, footer []string) {
 	if m.data.ReceiversErr != nil {
-		body = append(body, m.st.Error.Render(format.Fit("Could not load receivers: "+m.data.ReceiversErr.Error(), w)))
+		body = append(body, m.st.Error.Render(format.Fit(m.tr.T("recv.loaderr", m.data.ReceiversErr.Error()), w)))
 	}
+	tr := m.tr
 	const fixed = 2 + 14 + 16 + 5 + 9
 	setW := max(w-fixed, 12)
-	body = append(body, m.st.Header.Render(format.Fit("  "+format.Fit("NAME", 14)+format.Fit("TYPE", 16)+format.Fit("LANG", 5)+
-		format.Fit("RESOLVED", 9)+format.Fit("SETTINGS", setW), w)))
+	body = append(body, m.st.Header.Render(format.Fit("  "+format.Fit(tr.T("maint.col.name"), 14)+format.Fit(tr.T("recv.col.type"), 16)+
+		format.Fit(tr.T("recv.col.lang"), 5)+format.Fit(tr.T("recv.col.resolved"), 9)+format.Fit(tr.T("recv.col.settings"), setW), w)))
 	if len(m.data.Receivers) == 0 && m.data.ReceiversErr == nil {
-		body = append(body, m.st.Muted.Render("  No receivers: alerts are only shown, not sent."))
+		body = append(body, m.st.Muted.Render("  "+tr.T("recv.none")))
 	}
 	cur := m.cursor[SectionReceivers]
 	for i, r := range m.data.Receivers {
-		res := m.st.Muted.Render(format.Fit("no", 9))
+		res := m.st.Muted.Render(format.Fit(tr.T("details.no"), 9))
 		if r.SendResolved {
-			res = m.st.OK.Render(format.Fit("yes", 9))
+			res = m.st.OK.Render(format.Fit(tr.T("key.yes"), 9))
 		}
 		body = append(body, format.Fit(marker(m, i == cur)+format.Fit(r.Name, 14)+format.Fit(r.Type, 16)+format.Fit(r.Lang, 5)+res+
 			m.st.Muted.Render(format.Fit(settingsText(r.Settings), setW)), w))
@@ -494,18 +517,18 @@ func (m Model) receiversView(w int) (body, footer []string) {
 		}
 	}
 	if d := m.lastTest; d != nil {
-		line := "Last test through " + d.Receiver
+		line := tr.T("recv.lasttest", d.Receiver)
 		if d.JobID != 0 {
-			line = fmt.Sprintf("Last test: job #%d through %s", d.JobID, d.Receiver)
+			line = tr.T("recv.lasttestjob", d.JobID, d.Receiver)
 		}
-		line += fmt.Sprintf(" · %s · %s · %s", d.Kind, d.State, format.Count(d.Attempts, "attempt", "attempts"))
+		line += fmt.Sprintf(" · %s · %s · %s", m.word("details.kind.", d.Kind), m.word("queue.state.", d.State), tr.N("queue.attempts", d.Attempts, d.Attempts))
 		if d.LastError != "" {
 			line += " · " + d.LastError
 		}
 		footer = append(footer, m.deliveryStyle(d.State).Render(format.Fit(line, w)))
 	}
 	if !m.admin() {
-		footer = append(footer, m.st.Muted.Render(format.Fit(fmt.Sprintf("Secrets read ****; editing receivers and sending a test need role admin (you are %s).", m.fleet.Me.Role), w)))
+		footer = append(footer, m.st.Muted.Render(format.Fit(tr.T("recv.readonly", tr.Role(m.fleet.Me.Role)), w)))
 	}
 	return body, footer
 }
@@ -514,7 +537,7 @@ func wrap(s string, w int) string { return lipgloss.NewStyle().Width(w).Render(s
 
 // deleteQuestion asks to confirm deleting an item.
 func (m Model) deleteQuestion(k Kind, name string, w int) string {
-	return m.st.Warning.Render(format.Fit(fmt.Sprintf("Delete %s %s? The appliance's %s are replaced without it.  y/n", k.Noun(), name, plural(k)), w))
+	return m.st.Warning.Render(format.Fit(m.tr.T("edit.deleteq."+k.Prefix(), name), w))
 }
 
 // ruleCondition is a rule's condition: "anomaly_score > 1.4 (exit 1.2)" or "sensor lost, stuck".
@@ -531,14 +554,15 @@ func ruleCondition(r api.AlertRule) string {
 
 func (m Model) rulesView(w int) (body, footer []string) {
 	if m.data.RulesErr != nil {
-		body = append(body, m.st.Error.Render(format.Fit("Could not load alert rules: "+m.data.RulesErr.Error(), w)))
+		body = append(body, m.st.Error.Render(format.Fit(m.tr.T("rules.loaderr", m.data.RulesErr.Error()), w)))
 	}
+	tr := m.tr
 	const fixed = 2 + 18 + 7 + 8 + 9
 	condW := max(w-fixed, 16)
-	body = append(body, m.st.Header.Render(format.Fit("  "+format.Fit("NAME", 18)+format.Fit("CONDITION", condW)+format.Fit("FOR", 7)+
-		format.Fit("KEEP", 8)+format.Fit("SEVERITY", 9), w)))
+	body = append(body, m.st.Header.Render(format.Fit("  "+format.Fit(tr.T("maint.col.name"), 18)+format.Fit(tr.T("rules.col.condition"), condW)+
+		format.Fit(tr.T("rules.col.for"), 7)+format.Fit(tr.T("rules.col.keep"), 8)+format.Fit(tr.T("rules.col.severity"), 9), w)))
 	if len(m.data.Rules) == 0 && m.data.RulesErr == nil {
-		body = append(body, m.st.Muted.Render("  No alert rules: nothing raises alerts."))
+		body = append(body, m.st.Muted.Render("  "+tr.T("rules.none")))
 	}
 	cur := m.cursor[SectionRules]
 	if cur < len(m.data.Rules) {
@@ -548,7 +572,7 @@ func (m Model) rulesView(w int) (body, footer []string) {
 		} else {
 			head := r.Name
 			if len(r.Labels) > 0 {
-				head += " · labels " + formatPairs(r.Labels)
+				head += tr.T("rules.labels", formatPairs(r.Labels))
 			}
 			footer = append(footer, format.Fit(head, w))
 			for _, lang := range []string{"en", "ko"} {
@@ -559,7 +583,7 @@ func (m Model) rulesView(w int) (body, footer []string) {
 		}
 	}
 	if !m.admin() {
-		footer = append(footer, m.st.Muted.Render(format.Fit(fmt.Sprintf("Read-only: editing alert rules needs role admin (you are %s).", m.fleet.Me.Role), w)))
+		footer = append(footer, m.st.Muted.Render(format.Fit(tr.T("rules.readonly", tr.Role(m.fleet.Me.Role)), w)))
 	}
 	rows := max(m.height-1-len(body)-len(footer)-boolInt(m.flash != ""), 1)
 	first := scroll(cur, rows)
@@ -569,7 +593,7 @@ func (m Model) rulesView(w int) (body, footer []string) {
 		if keep == "" {
 			keep = "—"
 		}
-		sev := m.severityStyle(r.Severity).Render(format.Fit(r.Severity, 9))
+		sev := m.severityStyle(r.Severity).Render(format.Fit(m.word("fleet.sev.", r.Severity), 9))
 		body = append(body, format.Fit(marker(m, i == cur)+format.Fit(r.Name, 17)+" "+format.Fit(ruleCondition(r), condW-1)+" "+
 			format.Fit(r.For, 7)+format.Fit(keep, 8)+sev, w))
 	}
@@ -581,19 +605,26 @@ func (m Model) rulesView(w int) (body, footer []string) {
 // focused field in view.
 func (m Model) editorView(w int) (body, footer []string) {
 	e := m.ed
-	verb := "Edit"
+	tr := m.tr
+	title := tr.T("editor.edit."+e.kind.Prefix(), e.name, e.index+1, m.rowsOf(sectionOf(e.kind)))
 	if e.isNew {
-		verb = "New"
-	}
-	title := fmt.Sprintf("%s %s %s (%d of %d)", verb, e.kind.Noun(), e.name, e.index+1, m.rowsOf(sectionOf(e.kind)))
-	if e.isNew {
-		title = fmt.Sprintf("New %s (%d of %d)", e.kind.Noun(), e.index+1, e.index+1)
+		title = tr.T("editor.new."+e.kind.Prefix(), e.index+1, e.index+1)
 	}
 	body = append(body, m.st.Title.Render(format.Fit(title, w)))
 	var lines []string
 	focusAt := 0
 	for i, f := range e.fields {
-		label := format.Fit(f.label, editLabelW)
+		fk := "editor." + e.kind.Prefix() + "." + f.key
+		label, hint := f.label, f.hint
+		if tr.Has(fk) { // the fixed fields; a receiver's settings are named by their keys
+			label = tr.T(fk)
+		}
+		if hint != "" && tr.Has(fk+".hint") {
+			hint = tr.T(fk + ".hint")
+		} else if k, ok := settingHintKeys[hint]; ok {
+			hint = tr.T(k)
+		}
+		label = format.Fit(label, editLabelW)
 		if i == e.focus && !e.saving {
 			label = m.st.Info.Render(label)
 			focusAt = len(lines)
@@ -601,13 +632,13 @@ func (m Model) editorView(w int) (body, footer []string) {
 			label = m.st.Label.Render(label)
 		}
 		line := label + " " + format.Fit(f.in.View(), e.inW)
-		note := m.st.Muted.Render(f.hint)
+		note := m.st.Muted.Render(hint)
 		if msg := e.errs[f.key]; msg != "" {
 			note = m.st.Error.Render("✗ " + msg)
 		}
 		room := w - editLabelW - 1 - e.inW - 1
 		switch {
-		case f.hint == "" && e.errs[f.key] == "":
+		case hint == "" && e.errs[f.key] == "":
 			lines = append(lines, format.Fit(line, w))
 		case lipgloss.Width(note) <= room || e.errs[f.key] == "":
 			lines = append(lines, format.Fit(line+" "+note, w))
@@ -618,10 +649,7 @@ func (m Model) editorView(w int) (body, footer []string) {
 			}
 		}
 	}
-	help := fmt.Sprintf("ctrl+s sends the whole list of %s with this change.", plural(e.kind))
-	if e.kind == KindReceiver {
-		help = "+ setting: type key=value to add one; an emptied setting is left out."
-	}
+	help := tr.T("editor.help." + e.kind.Prefix())
 	footer = append(footer, m.st.Muted.Render(format.Fit(help, w)))
 	room := max(m.height-1-len(body)-len(footer)-boolInt(m.flash != ""), 1)
 	first := 0
@@ -652,4 +680,19 @@ func (m Model) value(a api.Alert) string {
 		}
 	}
 	return fmt.Sprintf("%.2f", a.Value)
+}
+
+// word is prefix+w's message in the page's language, or w when the catalog has none.
+func (m Model) word(prefix, w string) string {
+	if m.tr.Has(prefix + w) {
+		return m.tr.T(prefix + w)
+	}
+	return w
+}
+
+// settingHintKeys are the catalog keys of the hints the receiver form gives its settings.
+var settingHintKeys = map[string]string{
+	"**** keeps the stored secret": "editor.hint.masked",
+	"comma-separated":              "editor.hint.list",
+	"secret":                       "editor.hint.secret",
 }

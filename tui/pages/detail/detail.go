@@ -13,6 +13,7 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"signalcraft/core/api"
 	"signalcraft/tui/components/chart"
@@ -20,6 +21,7 @@ import (
 	"signalcraft/tui/components/spectrum"
 	"signalcraft/tui/fleet"
 	"signalcraft/tui/format"
+	"signalcraft/tui/i18n"
 	"signalcraft/tui/theme"
 )
 
@@ -38,21 +40,23 @@ type KeyMap struct {
 }
 
 // DefaultKeyMap returns the page's default bindings.
-func DefaultKeyMap() KeyMap {
+func DefaultKeyMap() KeyMap { return keyMap(i18n.Translator{}) }
+
+func keyMap(tr i18n.Translator) KeyMap {
 	return KeyMap{
-		Prev:     key.NewBinding(key.WithKeys("left", "h"), key.WithHelp("←/h", "prev machine")),
-		Next:     key.NewBinding(key.WithKeys("right", "l"), key.WithHelp("→/l", "next machine")),
-		Models:   key.NewBinding(key.WithKeys("m"), key.WithHelp("m", "model history")),
-		Up:       key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
-		Down:     key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
-		Promote:  key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "promote")),
-		Rollback: key.NewBinding(key.WithKeys("b"), key.WithHelp("b", "roll back")),
-		Yes:      key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "yes")),
-		No:       key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "no")),
-		Back:     key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
-		Longer:   key.NewBinding(key.WithKeys("t"), key.WithHelp("t/T", "range 2m·1h·1d·1w")),
-		Shorter:  key.NewBinding(key.WithKeys("T"), key.WithHelp("T", "shorter range")),
-		Report:   reportKey(),
+		Prev:     key.NewBinding(key.WithKeys("left", "h"), key.WithHelp("←/h", tr.T("detail.key.prev"))),
+		Next:     key.NewBinding(key.WithKeys("right", "l"), key.WithHelp("→/l", tr.T("detail.key.next"))),
+		Models:   key.NewBinding(key.WithKeys("m"), key.WithHelp("m", tr.T("detail.key.models"))),
+		Up:       key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", tr.T("key.up"))),
+		Down:     key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", tr.T("key.down"))),
+		Promote:  key.NewBinding(key.WithKeys("p"), key.WithHelp("p", tr.T("detail.key.promote"))),
+		Rollback: key.NewBinding(key.WithKeys("b"), key.WithHelp("b", tr.T("detail.key.rollback"))),
+		Yes:      key.NewBinding(key.WithKeys("y"), key.WithHelp("y", tr.T("key.yes"))),
+		No:       key.NewBinding(key.WithKeys("n"), key.WithHelp("n", tr.T("key.no"))),
+		Back:     key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", tr.T("key.back"))),
+		Longer:   key.NewBinding(key.WithKeys("t"), key.WithHelp("t/T", tr.T("detail.key.range"))),
+		Shorter:  key.NewBinding(key.WithKeys("T"), key.WithHelp("T", tr.T("detail.key.shorter"))),
+		Report:   key.NewBinding(key.WithKeys("d"), key.WithHelp("d", tr.T("detail.key.report"))),
 	}
 }
 
@@ -62,6 +66,7 @@ type Model struct {
 	client        Client
 	fleet         *fleet.Fleet
 	st            theme.Styles
+	tr            i18n.Translator
 	machine       string
 	models        modelsState
 	hist          historyState
@@ -76,6 +81,9 @@ type Model struct {
 func New(c Client, f *fleet.Fleet, st theme.Styles) Model {
 	return Model{KeyMap: DefaultKeyMap(), client: c, fleet: f, st: st, ReportDir: "."}
 }
+
+// SetLang sets the language of the page and of its key help.
+func (m *Model) SetLang(tr i18n.Translator) { m.tr, m.KeyMap = tr, keyMap(tr) }
 
 // SetSize sets the area the page may draw in.
 func (m *Model) SetSize(w, h int) { m.width, m.height = w, h }
@@ -164,7 +172,7 @@ func (m Model) View() string {
 	id := m.Machine()
 	mc, ok := f.Machine(id)
 	if !ok {
-		return m.st.Muted.Render("No machine selected.")
+		return m.st.Muted.Render(m.tr.T("detail.nomachine"))
 	}
 	l, seen := f.Live(id)
 	now := f.Now()
@@ -176,27 +184,33 @@ func (m Model) View() string {
 	if name == "" {
 		name = mc.ID
 	}
-	title := m.st.Title.Render(name) + m.st.Muted.Render(fmt.Sprintf("  %s · %s · %s · %s ch %d", mc.ID, mc.Kind, mc.Line, mc.Sensor.Source, mc.Sensor.Channel))
-	state := m.st.Condition(theme.ConditionOf(l)).Render(format.State(l))
-	add(format.Fit(title, w-len(format.State(l))-1) + " " + state)
+	tr := m.tr
+	kind := mc.Kind
+	if k := "kind." + kind; tr.Has(k) {
+		kind = tr.T(k)
+	}
+	title := m.st.Title.Render(name) + m.st.Muted.Render(tr.T("detail.sub", mc.ID, kind, mc.Line, mc.Sensor.Source, mc.Sensor.Channel))
+	state := m.st.Condition(theme.ConditionOf(l)).Render(tr.State(l))
+	add(format.Fit(title, w-ansi.StringWidth(tr.State(l))-1) + " " + state)
 	if !seen {
-		add("", m.st.Muted.Render("Waiting for live data…"))
+		add("", m.st.Muted.Render(tr.T("detail.waiting")))
 		return strings.Join(lines, "\n")
 	}
 	mt := meter.New(w-8, meter.Styles{Low: m.st.OK, Mid: m.st.Warning, High: m.st.Error, Empty: m.st.Muted})
-	add(m.st.Label.Render("Level ") + "  " + mt.Render(l.LevelDBFS))
+	add(m.st.Label.Render(format.Fit(tr.T("detail.level"), 6)) + "  " + mt.Render(l.LevelDBFS))
 	scoreStyle := m.st.OK
 	if l.Threshold > 0 && l.Smoothed > l.Threshold {
 		scoreStyle = m.st.Error
 	}
 	// Scores are shown in multiples of the threshold on every page (alerts' anomaly_score
 	// too): above 1× is above the alarm threshold.
-	score := m.st.Muted.Render("learning, no threshold yet")
+	score := m.st.Muted.Render(tr.T("detail.nothreshold"))
 	if l.Threshold > 0 {
-		score = scoreStyle.Render(format.Score(l.Smoothed, l.Threshold)) + " threshold" +
-			m.st.Muted.Render(" (this window "+format.Score(l.Score, l.Threshold)+")")
+		score = tr.T("detail.score", scoreStyle.Render(format.Score(l.Smoothed, l.Threshold))) +
+			m.st.Muted.Render(tr.T("detail.window", format.Score(l.Score, l.Threshold)))
 	}
-	add(m.st.Label.Render("Score ") + "  " + score + "  sensor " + m.st.SensorState(l.Sensor).Render(l.Sensor))
+	add(m.st.Label.Render(format.Fit(tr.T("detail.scorelabel"), 6)) + "  " + score + "  " +
+		tr.T("detail.sensor", m.st.SensorState(l.Sensor).Render(tr.Sensor(l.Sensor))))
 	if hl := m.healthLine(); hl != "" {
 		add(format.Fit(hl, w))
 	}
@@ -218,7 +232,7 @@ func (m Model) View() string {
 	if l.SpectrumFMaxHz > 0 {
 		band = fmt.Sprintf(" %s – %s", hz(l.SpectrumFMinHz), hz(l.SpectrumFMaxHz))
 	}
-	add(m.st.Header.Render("Spectrum") + m.st.Muted.Render(band+", dB"))
+	add(m.st.Header.Render(tr.T("detail.spectrum")) + m.st.Muted.Render(band+", dB"))
 	add(spectrum.New(w, specRows, m.st.Info).Render(l.Spectrum))
 
 	if m.hist.rng > 0 {
@@ -227,13 +241,13 @@ func (m Model) View() string {
 		add(m.liveChart(w, chartRows, id, l)...)
 	}
 
-	add(m.st.Header.Render("Recent events"))
+	add(m.st.Header.Render(tr.T("detail.events")))
 	evs := f.MachineEvents(id, evRows)
 	if len(evs) == 0 {
-		add(m.st.Muted.Render("none"))
+		add(m.st.Muted.Render(tr.T("detail.noevents")))
 	}
 	for _, e := range evs {
-		add(format.Fit(EventLine(m.st, now, e), w))
+		add(format.Fit(EventLineIn(tr, m.st, now, e), w))
 	}
 	return strings.Join(lines, "\n")
 }
@@ -243,7 +257,7 @@ func (m Model) liveChart(w, chartRows int, id string, l api.Live) []string {
 	var lines []string
 	add := func(s ...string) { lines = append(lines, s...) }
 	f := m.fleet
-	add(m.st.Header.Render("Score × threshold, last 2 min") + m.st.Muted.Render(" — threshold (1×) ") + m.st.Threshold.Render("───"))
+	add(m.st.Header.Render(m.tr.T("detail.chart.live")) + m.st.Muted.Render(m.tr.T("detail.chart.threshold")) + m.st.Threshold.Render("───"))
 	h := f.History(id)
 	samples := make([]chart.Sample, 0, len(h))
 	for _, p := range h {
@@ -259,24 +273,31 @@ func (m Model) liveChart(w, chartRows int, id string, l api.Live) []string {
 // EventLine renders an event in one line: id, start, duration, peak against
 // threshold, acknowledgement and label.
 func EventLine(st theme.Styles, now time.Time, e api.Event) string {
-	dur := "open"
+	return EventLineIn(i18n.Translator{}, st, now, e)
+}
+
+// EventLineIn is EventLine in tr's language.
+func EventLineIn(tr i18n.Translator, st theme.Styles, now time.Time, e api.Event) string {
+	open := tr.T("event.open")
+	dur := open
 	if e.End != nil {
-		dur = format.Span(e.End.Sub(e.Start))
+		dur = tr.Span(e.End.Sub(e.Start))
 	}
-	s := fmt.Sprintf("#%-4d %s  %-5s peak %s", e.ID, format.Clock(now, e.Start), dur, format.Score(e.PeakScore, e.Threshold))
+	durW := max(5, ansi.StringWidth(open))
+	s := fmt.Sprintf("#%-4d %s  %s %s", e.ID, tr.Clock(now, e.Start), format.Fit(dur, durW), tr.T("event.peak", format.Score(e.PeakScore, e.Threshold)))
 	switch {
 	case e.Open():
 		s = st.Error.Render(s)
 	case e.AcknowledgedAt == nil:
 		s = st.Warning.Render(s)
 	}
-	ack := st.Warning.Render("  unacknowledged")
+	ack := st.Warning.Render("  " + tr.T("event.unacked"))
 	if e.AcknowledgedAt != nil {
 		ack = st.OK.Render("  ✓ " + e.AcknowledgedBy)
 	}
 	label := ""
 	if e.Label != "" {
-		label = st.Info.Render("  [" + format.Label(e.Label) + "]")
+		label = st.Info.Render("  [" + tr.Label(e.Label) + "]")
 	}
 	return s + ack + label
 }

@@ -2,13 +2,14 @@ package detail
 
 import (
 	"context"
-	"fmt"
+	"regexp"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
 
 	"signalcraft/core/api"
 	"signalcraft/tui/format"
+	"signalcraft/tui/i18n"
 )
 
 // HealthClient reads a machine's health record and remaining-useful-life estimate;
@@ -62,32 +63,44 @@ func (m Model) healthLine() string {
 	if hs.machine != m.Machine() {
 		return ""
 	}
-	label := m.st.Label.Render("Health") + "  "
+	tr := m.tr
+	label := m.st.Label.Render(format.Fit(tr.T("health.label"), 6)) + "  "
 	if hs.err != nil {
-		return label + m.st.Muted.Render("not available ("+hs.err.Error()+")")
+		return label + m.st.Muted.Render(tr.T("health.unavailable", hs.err.Error()))
 	}
 	h := hs.h
 	level := ""
 	if n := len(h.Points); n > 0 && h.Baseline > 0 {
-		level = m.st.Muted.Render(fmt.Sprintf(" · level %.1f× its healthy baseline", h.Points[n-1].Smoothed/h.Baseline))
+		level = m.st.Muted.Render(tr.T("health.level", h.Points[n-1].Smoothed/h.Baseline))
 	}
 	switch h.State {
 	case api.HealthLearning:
-		return label + m.st.Muted.Render(fmt.Sprintf("learning the healthy baseline (%d hours heard)", len(h.Points)))
+		return label + m.st.Muted.Render(tr.T("health.learning", len(h.Points)))
 	case api.HealthHealthy:
-		return label + m.st.OK.Render("healthy") + level
+		return label + m.st.OK.Render(tr.T("health.healthy")) + level
 	}
-	s := label + m.st.Error.Render("degrading")
+	s := label + m.st.Error.Render(tr.T("health.degrading"))
 	if h.Alarm != nil {
-		s += m.st.Error.Render(" since " + format.Clock(m.fleet.Now(), *h.Alarm))
+		s += m.st.Error.Render(tr.T("health.since", tr.Clock(m.fleet.Now(), *h.Alarm)))
 	}
 	switch {
 	case h.RUL != nil && h.RUL.Confident:
-		s += " · remaining life " + m.st.Warning.Render(h.RUL.Text)
+		s += tr.T("health.rul", m.st.Warning.Render(rulText(tr, h.RUL.Text)))
 	case h.RUL != nil:
-		s += m.st.Muted.Render(" · remaining life uncertain")
+		s += m.st.Muted.Render(tr.T("health.uncertain"))
 	case h.RULNote != "":
 		s += m.st.Muted.Render(" · " + h.RULNote)
 	}
 	return s + level
+}
+
+var rulAbout = regexp.MustCompile(`^about ([0-9.]+) h \(range ([0-9.]+)–([0-9.?]+) h\)$`)
+
+// rulText renders the appliance's remaining-life text ("about 31 h (range 19–52 h)") in tr's
+// language when it has that shape; other texts are shown as the appliance wrote them.
+func rulText(tr i18n.Translator, s string) string {
+	if g := rulAbout.FindStringSubmatch(s); g != nil && tr.Korean() {
+		return tr.T("health.rultext", g[1], g[2], g[3])
+	}
+	return s
 }

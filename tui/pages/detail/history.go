@@ -81,17 +81,17 @@ func (m Model) updateHistory(msg HistoryLoadedMsg) Model {
 // historyView draws the long-range chart (heading, chart, summary) in w×rows.
 func (m Model) historyView(w, rows int) []string {
 	r := Ranges[m.hist.rng]
-	head := m.st.Header.Render("Score × threshold, last "+r.Name) + m.st.Muted.Render(" — mean █ max ░, · not heard, threshold (1×) ") +
+	head := m.st.Header.Render(m.tr.T("history.title", m.tr.T("history.range."+r.Name))) + m.st.Muted.Render(m.tr.T("history.legend")) +
 		m.st.Threshold.Render("───")
 	out := []string{head}
 	h := m.hist.loaded
 	switch {
 	case m.hist.err != nil:
-		return append(out, m.st.Error.Render("Could not load the history: "+m.hist.err.Error()))
+		return append(out, m.st.Error.Render(m.tr.T("history.loaderr", m.hist.err.Error())))
 	case h.MachineID != m.Machine() || m.hist.span != r.Span:
-		return append(out, m.st.Muted.Render("Loading "+r.Name+" of history…"))
+		return append(out, m.st.Muted.Render(m.tr.T("history.loading", m.tr.T("history.range."+r.Name))))
 	}
 	st := history.Styles{Bar: m.st.OK, Spread: m.st.Info, Above: m.st.Error, Threshold: m.st.Threshold, Axis: m.st.Muted, Gap: m.st.Muted}
 	out = append(out, history.Render(h, w, max(rows, 4), st, m.fleet.Now().Location()))
-	return append(out, m.st.Muted.Render(history.Summary(h)))
+	return append(out, m.st.Muted.Render(history.SummaryIn(m.tr, h)))
 }

@@ -7,9 +7,11 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"signalcraft/core/api"
 	"signalcraft/tui/format"
+	"signalcraft/tui/i18n"
 )
 
 // Client is what the page needs from the appliance: the machine's model history and, for
@@ -41,11 +43,13 @@ type ModelChangedMsg struct {
 
 // TaskName is how the pages name a model's task: the normal model that scores the sound, the
 // fault classifier that names an event's fault.
-func TaskName(task string) string {
+func TaskName(task string) string { return taskName(i18n.Translator{}, task) }
+
+func taskName(tr i18n.Translator, task string) string {
 	if task == api.TaskDiagnose {
-		return "fault classifier"
+		return tr.T("models.task.faults.name")
 	}
-	return "normal model"
+	return tr.T("models.task.detect.name")
 }
 
 type confirm int
@@ -132,14 +136,10 @@ func (m Model) updateModels(msg tea.Msg) (Model, tea.Cmd) {
 		return m, nil
 	case ModelChangedMsg:
 		if msg.Err != nil {
-			m.models.flash = m.st.Error.Render(fmt.Sprintf("Could not %s: %v", msg.Action, msg.Err))
+			m.models.flash = m.st.Error.Render(m.tr.T("models.err."+msg.Action, msg.Err))
 			return m, nil
 		}
-		verb := "promoted"
-		if msg.Action == "rollback" {
-			verb = "rolled back to"
-		}
-		m.models.flash = m.st.OK.Render(fmt.Sprintf("%s %s %s %d; the machine uses it within seconds.", msg.MachineID, verb, TaskName(msg.Model.Task), msg.Model.Version))
+		m.models.flash = m.st.OK.Render(m.tr.T("models.done."+msg.Action, msg.MachineID, taskName(m.tr, msg.Model.Task), msg.Model.Version))
 		if msg.MachineID == m.Machine() {
 			return m, m.loadModels()
 		}
@@ -150,7 +150,7 @@ func (m Model) updateModels(msg tea.Msg) (Model, tea.Cmd) {
 			case key.Matches(msg, km.Yes):
 				return m.applyChange()
 			case key.Matches(msg, km.No), key.Matches(msg, km.Back):
-				m.models.confirm, m.models.flash = noConfirm, m.st.Muted.Render("Nothing changed.")
+				m.models.confirm, m.models.flash = noConfirm, m.st.Muted.Render(m.tr.T("models.nothing"))
 			}
 			return m, nil
 		}
@@ -166,15 +166,15 @@ func (m Model) updateModels(msg tea.Msg) (Model, tea.Cmd) {
 			md, ok := m.selectedModel()
 			switch {
 			case !m.admin():
-				m.models.flash = m.st.Warning.Render(format.NeedRole(api.RoleAdmin, "promote a model", m.fleet.Me.Role))
+				m.models.flash = m.st.Warning.Render(m.tr.NeedRole(api.RoleAdmin, "what.promote", m.fleet.Me.Role))
 			case !ok || !promotable(md):
-				m.models.flash = m.st.Muted.Render("Select a candidate or retired model to promote.")
+				m.models.flash = m.st.Muted.Render(m.tr.T("models.select"))
 			default:
 				m.models.confirm, m.models.flash = confirmPromote, ""
 			}
 		case key.Matches(msg, km.Rollback):
 			if !m.admin() {
-				m.models.flash = m.st.Warning.Render(format.NeedRole(api.RoleAdmin, "roll back a model", m.fleet.Me.Role))
+				m.models.flash = m.st.Warning.Render(m.tr.NeedRole(api.RoleAdmin, "what.rollback", m.fleet.Me.Role))
 			} else {
 				m.models.confirm, m.models.flash = confirmRollback, ""
 			}
@@ -192,7 +192,7 @@ func (m Model) applyChange() (Model, tea.Cmd) {
 	md, _ := m.selectedModel()
 	m.models.confirm = noConfirm
 	if what == confirmPromote {
-		m.models.flash = m.st.Muted.Render(fmt.Sprintf("Promoting model %d of %s…", md.Version, id))
+		m.models.flash = m.st.Muted.Render(m.tr.T("models.promoting", md.Version, id))
 		return m, func() tea.Msg {
 			ctx, cancel := context.WithTimeout(context.Background(), Timeout)
 			defer cancel()
@@ -201,7 +201,7 @@ func (m Model) applyChange() (Model, tea.Cmd) {
 		}
 	}
 	task := rollbackTask(md)
-	m.models.flash = m.st.Muted.Render("Rolling back the " + TaskName(task) + " of " + id + "…")
+	m.models.flash = m.st.Muted.Render(m.tr.T("models.rollingback", taskName(m.tr, task), id))
 	return m, func() tea.Msg {
 		ctx, cancel := context.WithTimeout(context.Background(), Timeout)
 		defer cancel()
@@ -244,17 +244,19 @@ func rollbackTask(md api.Model) string {
 
 // ModelQuality renders how a model did on its held-back items: a normal model's false alarms
 // per hour and recall, a fault classifier's macro-F1 and accuracy; "—" when not evaluated.
-func ModelQuality(md api.Model) string {
+func ModelQuality(md api.Model) string { return modelQuality(i18n.Translator{}, md) }
+
+func modelQuality(tr i18n.Translator, md api.Model) string {
 	mm := md.Metrics
 	switch {
 	case mm == nil:
 		return "—"
 	case mm.MacroF1 != nil && mm.Accuracy != nil:
-		return fmt.Sprintf("F1 %.2f · acc %.2f", *mm.MacroF1, *mm.Accuracy)
+		return tr.T("models.q.faults", *mm.MacroF1, *mm.Accuracy)
 	case mm.Recall != nil:
-		return fmt.Sprintf("%.2f FA/h · rec %.2f", mm.FalseAlarmsPerHour, *mm.Recall)
+		return tr.T("models.q.detect", mm.FalseAlarmsPerHour, *mm.Recall)
 	}
-	return fmt.Sprintf("%.2f FA/h", mm.FalseAlarmsPerHour)
+	return tr.T("models.q.fah", mm.FalseAlarmsPerHour)
 }
 
 // modelsView draws the model history under the page's header lines, in h rows.
@@ -262,16 +264,24 @@ func (m Model) modelsView(w, h int) []string {
 	var out []string
 	add := func(s ...string) { out = append(out, s...) }
 	now := m.fleet.Now()
-	add(m.st.Header.Render("Model history") + m.st.Muted.Render(" — newest first; the normal model's champion scores the machine, the fault classifier's names its faults"))
+	tr := m.tr
+	add(m.st.Header.Render(tr.T("models.title")) + m.st.Muted.Render(tr.T("models.subtitle")))
 	switch {
 	case m.models.err != nil && m.models.machine == m.Machine():
-		add(m.st.Error.Render(format.Fit("Could not load the models: "+m.models.err.Error(), w)))
+		add(m.st.Error.Render(format.Fit(tr.T("models.loaderr", m.models.err.Error()), w)))
 	case m.models.machine != m.Machine():
-		add(m.st.Muted.Render("Loading…"))
+		add(m.st.Muted.Render(tr.T("models.loading")))
 	case len(m.models.list) == 0:
-		add(m.st.Muted.Render("No models yet."))
+		add(m.st.Muted.Render(tr.T("models.none")))
 	default:
-		const head = "  VER  TASK    STAGE      DATASET   QUALITY               CREATED       REASON"
+		// Korean quality texts are wider than English ones: the column takes the widest.
+		qW := 20
+		for _, md := range m.models.list {
+			qW = max(qW, ansi.StringWidth(modelQuality(tr, md)))
+		}
+		head := format.FitRight(tr.T("models.col.ver"), 5) + "  " + format.Fit(tr.T("models.col.task"), 6) + "  " +
+			format.Fit(tr.T("models.col.stage"), 9) + "  " + format.Fit(tr.T("models.col.dataset"), 9) + " " +
+			format.Fit(tr.T("models.col.quality"), qW) + "  " + format.Fit(tr.T("models.col.created"), 12) + "  " + tr.T("models.col.reason")
 		add(m.st.Label.Render(format.Fit(head, w)))
 		rows := max(h-len(out)-3, 1)
 		first := max(0, min(m.models.cursor-rows+1, len(m.models.list)-rows))
@@ -285,13 +295,18 @@ func (m Model) modelsView(w, h int) []string {
 			if why == "" {
 				why = md.Note
 			}
-			task := "detect"
+			task := tr.T("models.task.detect")
 			if md.Task == api.TaskDiagnose {
-				task = "faults"
+				task = tr.T("models.task.faults")
 			}
-			stageCell := fmt.Sprintf("%-9s", stage)
-			rest := fmt.Sprintf("  %-9s %-20s  %-12s  %s", ShortID(md.Dataset), ModelQuality(md), format.Clock(now, md.CreatedAt), why)
-			ver := fmt.Sprintf("%5d  %-6s  ", md.Version, task)
+			stageName := stage
+			if k := "models.stage." + stage; tr.Has(k) {
+				stageName = tr.T(k)
+			}
+			stageCell := format.Fit(stageName, 9)
+			rest := "  " + format.Fit(ShortID(md.Dataset), 9) + " " + format.Fit(modelQuality(tr, md), qW) + "  " +
+				format.Fit(tr.Clock(now, md.CreatedAt), 12) + "  " + why
+			ver := fmt.Sprintf("%5d  ", md.Version) + format.Fit(task, 6) + "  "
 			if i == m.models.cursor {
 				add(m.st.Selected.Render(format.Fit("▸"+ver[1:]+stageCell+rest, w)))
 				continue
@@ -313,13 +328,13 @@ func (m Model) modelsView(w, h int) []string {
 	md, _ := m.selectedModel()
 	switch {
 	case m.models.confirm == confirmPromote:
-		add(m.st.Warning.Render(format.Fit(fmt.Sprintf("Promote %s %d of %s to champion? Its current champion is retired. y/n", TaskName(md.Task), md.Version, m.Machine()), w)))
+		add(m.st.Warning.Render(format.Fit(tr.T("models.confirm.promote", taskName(tr, md.Task), md.Version, m.Machine()), w)))
 	case m.models.confirm == confirmRollback:
-		add(m.st.Warning.Render(format.Fit(fmt.Sprintf("Roll the %s of %s back to its previous champion? y/n", TaskName(rollbackTask(md)), m.Machine()), w)))
+		add(m.st.Warning.Render(format.Fit(tr.T("models.confirm.rollback", taskName(tr, rollbackTask(md)), m.Machine()), w)))
 	case !m.admin():
-		add(m.st.Muted.Render(format.Fit(fmt.Sprintf("Read-only: promoting and rolling back need role admin (you are %s).", m.fleet.Me.Role), w)))
+		add(m.st.Muted.Render(format.Fit(tr.T("models.readonly", tr.Role(m.fleet.Me.Role)), w)))
 	default:
-		add(m.st.Muted.Render(format.Fit("p promote the selected candidate or retired model · b roll the selected model's task back to its previous champion · esc back", w)))
+		add(m.st.Muted.Render(format.Fit(tr.T("models.hint"), w)))
 	}
 	add(format.Fit(m.models.flash, w))
 	return out

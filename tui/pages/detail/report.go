@@ -8,11 +8,10 @@ import (
 	"path/filepath"
 	"time"
 
-	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
 	"signalcraft/core/api"
-	"signalcraft/tui/format"
+	"signalcraft/tui/i18n"
 )
 
 // The report key asks the appliance for a report on the machine shown (the 24 hours
@@ -49,17 +48,18 @@ type reportState struct {
 	err     error
 }
 
-func reportKey() key.Binding {
-	return key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "report"))
-}
-
 // requestReport asks for the report of machine.
 func (m Model) requestReport(machine string) tea.Cmd {
 	c := m.client
+	// A Korean screen asks for a Korean report; otherwise the appliance's default language.
+	lang := ""
+	if m.tr.Korean() {
+		lang = string(i18n.Korean)
+	}
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(context.Background(), Timeout)
 		defer cancel()
-		r, err := c.RequestReport(ctx, api.ReportRequest{Machine: machine})
+		r, err := c.RequestReport(ctx, api.ReportRequest{Machine: machine, Lang: lang})
 		return ReportMsg{Report: r, Err: err}
 	}
 }
@@ -145,7 +145,7 @@ func (m Model) updateReport(msg tea.Msg) (Model, tea.Cmd) {
 // startReport handles the report key.
 func (m Model) startReport() (Model, tea.Cmd) {
 	if !m.fleet.Can(api.RoleOperator) {
-		m.report = reportState{err: fmt.Errorf("%s", format.NeedRole(api.RoleOperator, "request reports", m.fleet.Me.Role))}
+		m.report = reportState{err: fmt.Errorf("%s", m.tr.NeedRole(api.RoleOperator, "what.report", m.fleet.Me.Role))}
 		return m, nil
 	}
 	if m.report.active {
@@ -161,16 +161,15 @@ func (m Model) reportLine() string {
 	r := m.report
 	switch {
 	case r.err != nil:
-		return m.st.Error.Render("Report: " + r.err.Error())
+		return m.st.Error.Render(m.tr.T("report.err", r.err.Error()))
 	case r.saved != nil:
-		return m.st.OK.Render(fmt.Sprintf("Report #%d saved: %s", r.rep.ID, joinPaths(r.saved)))
+		return m.st.OK.Render(m.tr.T("report.saved", r.rep.ID, joinPaths(r.saved)))
 	case r.active && r.rep.ID == 0:
-		return m.st.Info.Render("Report: requesting…")
+		return m.st.Info.Render(m.tr.T("report.requesting"))
 	case r.active && r.rep.State == api.ReportDone:
-		return m.st.Info.Render(fmt.Sprintf("Report #%d: downloading…", r.rep.ID))
+		return m.st.Info.Render(m.tr.T("report.downloading", r.rep.ID))
 	case r.active:
-		return m.st.Info.Render(fmt.Sprintf("Report #%d: %s, rendering… %s", r.rep.ID, r.rep.State,
-			format.Span(m.fleet.Now().Sub(r.started))))
+		return m.st.Info.Render(m.tr.T("report.rendering", r.rep.ID, r.rep.State, m.tr.Span(m.fleet.Now().Sub(r.started))))
 	}
 	return ""
 }

@@ -15,6 +15,7 @@ import (
 	"signalcraft/core/api"
 	"signalcraft/tui/fleet"
 	"signalcraft/tui/format"
+	"signalcraft/tui/i18n"
 	"signalcraft/tui/theme"
 )
 
@@ -31,8 +32,10 @@ const Timeout = 10 * time.Second
 type KeyMap struct{ Refresh key.Binding }
 
 // DefaultKeyMap returns the page's default bindings.
-func DefaultKeyMap() KeyMap {
-	return KeyMap{Refresh: key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "refresh"))}
+func DefaultKeyMap() KeyMap { return keyMap(i18n.Translator{}) }
+
+func keyMap(tr i18n.Translator) KeyMap {
+	return KeyMap{Refresh: key.NewBinding(key.WithKeys("r"), key.WithHelp("r", tr.T("events.key.refresh")))}
 }
 
 // LoadedMsg carries a reload's result.
@@ -49,6 +52,7 @@ type Model struct {
 	client        Client
 	fleet         *fleet.Fleet
 	st            theme.Styles
+	tr            i18n.Translator
 	data          LoadedMsg
 	loaded        bool
 	width, height int
@@ -58,6 +62,9 @@ type Model struct {
 func New(c Client, f *fleet.Fleet, st theme.Styles) Model {
 	return Model{KeyMap: DefaultKeyMap(), client: c, fleet: f, st: st}
 }
+
+// SetLang sets the language of the page and of its key help.
+func (m *Model) SetLang(tr i18n.Translator) { m.tr, m.KeyMap = tr, keyMap(tr) }
 
 // SetSize sets the area the page may draw in.
 func (m *Model) SetSize(w, h int) { m.width, m.height = w, h }
@@ -95,20 +102,21 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 func (m Model) View() string {
 	w := max(m.width, 40)
 	if !m.loaded {
-		return m.st.Muted.Render("Loading sensors and devices…")
+		return m.st.Muted.Render(m.tr.T("devices.loading"))
 	}
+	tr := m.tr
 	now := m.fleet.Now()
 	var lines []string
-	lines = append(lines, m.st.Title.Render("Sensors"))
+	lines = append(lines, m.st.Title.Render(tr.T("devices.sensors")))
 	devW := max(w-(12+12+14+9+6+6+5), 8)
-	lines = append(lines, m.st.Header.Render(format.Fit(format.Fit("SENSOR", 12)+format.Fit("MACHINE", 12)+
-		format.Fit("STATE", 14)+format.Fit("SINCE", 9)+format.FitRight("RECON", 6)+format.FitRight("OVERR", 6)+
-		"     "+format.Fit("DEVICE / DETAIL", devW), w)))
+	lines = append(lines, m.st.Header.Render(format.Fit(format.Fit(tr.T("devices.col.sensor"), 12)+format.Fit(tr.T("devices.col.machine"), 12)+
+		format.Fit(tr.T("devices.col.state"), 14)+format.Fit(tr.T("devices.col.since"), 9)+format.FitRight(tr.T("devices.col.recon"), 6)+
+		format.FitRight(tr.T("devices.col.overr"), 6)+"     "+format.Fit(tr.T("devices.col.device"), devW), w)))
 	if m.data.SensorsErr != nil {
-		lines = append(lines, m.st.Error.Render(format.Fit("Could not load sensors: "+m.data.SensorsErr.Error(), w)))
+		lines = append(lines, m.st.Error.Render(format.Fit(tr.T("devices.sensors.err", m.data.SensorsErr.Error()), w)))
 	}
 	for _, s := range m.data.Sensors {
-		state := s.State
+		state := tr.Sensor(s.State)
 		detail := s.Device
 		if s.Detail != "" {
 			detail += " — " + s.Detail
@@ -118,18 +126,18 @@ func (m Model) View() string {
 			overruns = m.st.Warning.Render(overruns)
 		}
 		lines = append(lines, format.Fit(format.Fit(s.ID, 12)+format.Fit(s.MachineID, 12)+
-			m.st.SensorState(s.State).Render(format.Fit(state, 14))+format.Fit(format.Span(now.Sub(s.StateSince)), 9)+
+			m.st.SensorState(s.State).Render(format.Fit(state, 14))+format.Fit(tr.Span(now.Sub(s.StateSince)), 9)+
 			format.FitRight(fmt.Sprint(s.Reconnects), 6)+overruns+"     "+m.st.Muted.Render(format.Fit(detail, devW)), w))
 	}
 	if len(m.data.Sensors) == 0 && m.data.SensorsErr == nil {
-		lines = append(lines, m.st.Muted.Render("none"))
+		lines = append(lines, m.st.Muted.Render(tr.T("detail.noevents")))
 	}
-	lines = append(lines, "", m.st.Title.Render("Capture devices"))
+	lines = append(lines, "", m.st.Title.Render(tr.T("devices.devices")))
 	nameW := max(w-(12+6+10+1)-24, 12)
-	lines = append(lines, m.st.Header.Render(format.Fit(format.Fit("NAME", nameW)+" "+format.Fit("HOST API", 12)+
-		format.FitRight("IN CH", 6)+format.FitRight("RATE", 10)+"  RATES", w)))
+	lines = append(lines, m.st.Header.Render(format.Fit(format.Fit(tr.T("devices.col.name"), nameW)+" "+format.Fit(tr.T("devices.col.hostapi"), 12)+
+		format.FitRight(tr.T("devices.col.inch"), 6)+format.FitRight(tr.T("devices.col.rate"), 10)+"  "+tr.T("devices.col.rates"), w)))
 	if m.data.DevicesErr != nil {
-		lines = append(lines, m.st.Error.Render(format.Fit("Could not load devices: "+m.data.DevicesErr.Error(), w)))
+		lines = append(lines, m.st.Error.Render(format.Fit(tr.T("devices.devices.err", m.data.DevicesErr.Error()), w)))
 	}
 	for _, d := range m.data.Devices {
 		rates := make([]string, len(d.SupportedRates))
@@ -141,7 +149,7 @@ func (m Model) View() string {
 			"  "+m.st.Muted.Render(strings.Join(rates, " ")), w))
 	}
 	if len(m.data.Devices) == 0 && m.data.DevicesErr == nil {
-		lines = append(lines, m.st.Muted.Render("none (replayed or simulated sources only)"))
+		lines = append(lines, m.st.Muted.Render(tr.T("devices.none")))
 	}
 	if len(lines) > m.height && m.height > 0 {
 		lines = lines[:m.height]

@@ -16,10 +16,12 @@ import (
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"signalcraft/core/api"
 	"signalcraft/tui/fleet"
 	"signalcraft/tui/format"
+	"signalcraft/tui/i18n"
 	"signalcraft/tui/theme"
 )
 
@@ -47,22 +49,24 @@ type KeyMap struct {
 }
 
 // DefaultKeyMap returns the page's default bindings.
-func DefaultKeyMap() KeyMap {
+func DefaultKeyMap() KeyMap { return keyMap(i18n.Translator{}) }
+
+func keyMap(tr i18n.Translator) KeyMap {
 	return KeyMap{
-		Up:       key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
-		Down:     key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
-		Machine:  key.NewBinding(key.WithKeys("m"), key.WithHelp("m", "machine filter")),
-		Open:     key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "open only")),
-		Unacked:  key.NewBinding(key.WithKeys("u"), key.WithHelp("u", "unacknowledged")),
-		Refresh:  key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "refresh")),
-		Ack:      key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "acknowledge")),
-		Label:    key.NewBinding(key.WithKeys("L"), key.WithHelp("L", "label")),
-		Submit:   key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "submit")),
-		Cancel:   key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
-		Clips:    key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "clips")),
-		Download: key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "download WAV")),
-		Play:     key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "play")),
-		Back:     key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
+		Up:       key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", tr.T("key.up"))),
+		Down:     key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", tr.T("key.down"))),
+		Machine:  key.NewBinding(key.WithKeys("m"), key.WithHelp("m", tr.T("events.key.machine"))),
+		Open:     key.NewBinding(key.WithKeys("o"), key.WithHelp("o", tr.T("events.key.open"))),
+		Unacked:  key.NewBinding(key.WithKeys("u"), key.WithHelp("u", tr.T("events.key.unacked"))),
+		Refresh:  key.NewBinding(key.WithKeys("r"), key.WithHelp("r", tr.T("events.key.refresh"))),
+		Ack:      key.NewBinding(key.WithKeys("a"), key.WithHelp("a", tr.T("events.key.ack"))),
+		Label:    key.NewBinding(key.WithKeys("L"), key.WithHelp("L", tr.T("events.key.label"))),
+		Submit:   key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", tr.T("events.key.submit"))),
+		Cancel:   key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", tr.T("events.key.cancel"))),
+		Clips:    key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", tr.T("events.key.clips"))),
+		Download: key.NewBinding(key.WithKeys("d"), key.WithHelp("d", tr.T("events.key.download"))),
+		Play:     key.NewBinding(key.WithKeys("p"), key.WithHelp("p", tr.T("events.key.play"))),
+		Back:     key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", tr.T("key.back"))),
 	}
 }
 
@@ -94,6 +98,7 @@ type Model struct {
 	client        Client
 	fleet         *fleet.Fleet
 	st            theme.Styles
+	tr            i18n.Translator
 	filter        api.EventFilter
 	events        []api.Event
 	cursor        int
@@ -117,10 +122,18 @@ func New(c Client, f *fleet.Fleet, st theme.Styles) Model {
 	return Model{KeyMap: DefaultKeyMap(), client: c, fleet: f, st: st, comment: ti}
 }
 
+// SetLang sets the language of the page, of its comment box and of its key help.
+func (m *Model) SetLang(tr i18n.Translator) {
+	m.tr, m.KeyMap = tr, keyMap(tr)
+	m.comment.Prompt = tr.T("events.comment.prompt")
+	m.comment.Placeholder = tr.T("events.comment.placeholder")
+	m.comment.SetWidth(max(m.width-ansi.StringWidth(m.comment.Prompt)-2, 10))
+}
+
 // SetSize sets the area the page may draw in.
 func (m *Model) SetSize(w, h int) {
 	m.width, m.height = w, h
-	m.comment.SetWidth(max(w-len(m.comment.Prompt)-2, 10))
+	m.comment.SetWidth(max(w-ansi.StringWidth(m.comment.Prompt)-2, 10))
 }
 
 // Capturing reports whether keys are text or choices for the page (a
@@ -210,11 +223,11 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 				m.events[i] = msg.Event
 			}
 		}
-		verb := "acknowledged"
+		done := m.tr.T("events.acked", msg.Event.ID)
 		if msg.Action == "label" {
-			verb = "labelled " + format.Label(msg.Event.Label)
+			done = m.tr.T("events.labelled", msg.Event.ID, m.tr.Label(msg.Event.Label))
 		}
-		m.flash = m.st.OK.Render(fmt.Sprintf("Event #%d %s.", msg.Event.ID, verb))
+		m.flash = m.st.OK.Render(done)
 		return m, m.Load()
 	case ClipsLoadedMsg, SpectrogramMsg, DownloadProgressMsg, DownloadedMsg, PlayedMsg:
 		return m.updateEvidence(msg)
@@ -246,7 +259,7 @@ func (m Model) key(k tea.KeyPressMsg) (Model, tea.Cmd) {
 			m.mode = browsing
 			m.comment.Blur()
 			c, comment := m.client, strings.TrimSpace(m.comment.Value())
-			m.flash = m.st.Muted.Render(fmt.Sprintf("Acknowledging event #%d…", e.ID))
+			m.flash = m.st.Muted.Render(m.tr.T("events.acking", e.ID))
 			return m, func() tea.Msg {
 				ctx, cancel := context.WithTimeout(context.Background(), Timeout)
 				defer cancel()
@@ -307,7 +320,7 @@ func (m Model) key(k tea.KeyPressMsg) (Model, tea.Cmd) {
 		case !m.canOperate():
 			m.flash = m.st.Warning.Render(format.NeedRole(api.RoleOperator, "acknowledge events", m.fleet.Me.Role))
 		case e.AcknowledgedAt != nil:
-			m.flash = m.st.Muted.Render(fmt.Sprintf("Event #%d was acknowledged by %s.", e.ID, e.AcknowledgedBy))
+			m.flash = m.st.Muted.Render(m.tr.T("events.already", e.ID, e.AcknowledgedBy))
 		default:
 			m.mode = commenting
 			m.comment.Reset()
@@ -362,33 +375,30 @@ func (m Model) View() string {
 	}
 	w := max(m.width, 40)
 	now := m.fleet.Now()
-	machine := "all"
+	tr := m.tr
+	machine := tr.T("events.all")
 	if m.filter.Machine != "" {
 		machine = m.filter.Machine
 	}
 	var lines []string
-	count := fmt.Sprintf("%d events", len(m.events))
-	if len(m.events) == 1 {
-		count = "1 event"
-	}
+	count := tr.N("events.count", len(m.events), len(m.events))
 	if m.loading {
-		count = "loading…"
+		count = tr.T("events.loading")
 	}
-	filt := fmt.Sprintf("machine %s (m)  open only %s (o)  unacknowledged %s (u)", m.st.Info.Render(machine),
-		check(m.filter.Open), check(m.filter.Unacknowledged))
-	lines = append(lines, format.Fit(filt, w-len(count)-1)+" "+m.st.Muted.Render(count))
+	filt := tr.T("events.filter", m.st.Info.Render(machine), check(m.filter.Open), check(m.filter.Unacknowledged))
+	lines = append(lines, format.Fit(filt, w-ansi.StringWidth(count)-1)+" "+m.st.Muted.Render(count))
 	if m.err != nil {
-		lines = append(lines, m.st.Error.Render(format.Fit("Could not load events: "+m.err.Error(), w)))
+		lines = append(lines, m.st.Error.Render(format.Fit(tr.T("events.loaderr", m.err.Error()), w)))
 	}
 	const machW = 12
-	head := "  " + format.Fit("#", 6) + format.Fit("MACHINE", machW) + " " + format.Fit("STARTED", 12) + " " +
-		format.Fit("LASTED", 6) + " " + format.FitRight("PEAK ×THR", 15) + "  " + "ACK / LABEL"
+	head := "  " + format.Fit("#", 6) + format.Fit(tr.T("events.col.machine"), machW) + " " + format.Fit(tr.T("events.col.started"), 12) + " " +
+		format.Fit(tr.T("events.col.lasted"), 8) + " " + format.FitRight(tr.T("events.col.peak"), 13) + "  " + tr.T("events.col.ack")
 	lines = append(lines, m.st.Header.Render(format.Fit(head, w)))
 
 	footer := m.footer(w)
 	rows := max(m.height-len(lines)-len(footer), 1)
 	if len(m.events) == 0 && !m.loading {
-		lines = append(lines, m.st.Muted.Render("  No events match."))
+		lines = append(lines, m.st.Muted.Render("  "+tr.T("events.nomatch")))
 		rows--
 	}
 	first := 0
@@ -401,29 +411,29 @@ func (m Model) View() string {
 		if i == m.cursor {
 			marker = m.st.Info.Render("▶ ")
 		}
-		dur := "open"
+		dur := tr.T("event.open")
 		if e.End != nil {
-			dur = format.Span(e.End.Sub(e.Start))
+			dur = tr.Span(e.End.Sub(e.Start))
 		}
 		base := format.Fit(fmt.Sprintf("#%d", e.ID), 6) + format.Fit(e.MachineID, machW) + " " +
-			format.Fit(format.Clock(now, e.Start), 12) + " " + format.Fit(dur, 6) + " " +
-			format.FitRight(format.Score(e.PeakScore, e.Threshold), 15) + "  "
+			format.Fit(tr.Clock(now, e.Start), 12) + " " + format.Fit(dur, 8) + " " +
+			format.FitRight(format.Score(e.PeakScore, e.Threshold), 13) + "  "
 		switch {
 		case e.Open():
 			base = m.st.Error.Render(base)
 		case e.AcknowledgedAt == nil:
 			base = m.st.Warning.Render(base)
 		}
-		ack := m.st.Warning.Render("unacknowledged")
+		ack := m.st.Warning.Render(tr.T("event.unacked"))
 		if e.AcknowledgedAt != nil {
 			ack = m.st.OK.Render("✓ " + e.AcknowledgedBy)
 		}
 		if e.Label != "" {
-			ack += " " + m.st.Info.Render("["+format.Label(e.Label)+"]")
+			ack += " " + m.st.Info.Render("["+tr.Label(e.Label)+"]")
 		} else if d := e.Diagnosis; d != nil && d.Label != api.DiagnosisUnknown {
-			ack += " " + m.st.Muted.Render("~"+format.Label(d.Label)) // the classifier's, until someone labels it
+			ack += " " + m.st.Muted.Render("~"+tr.Label(d.Label)) // the classifier's, until someone labels it
 		}
-		if x := format.Explanation(e); x != "" { // the cross-sensor correlation's
+		if x := m.explanation(e); x != "" { // the cross-sensor correlation's
 			ack += " " + m.st.Muted.Render(x)
 		}
 		lines = append(lines, format.Fit(marker+base+ack, w))
@@ -441,16 +451,16 @@ func (m Model) footer(w int) []string {
 	e, ok := m.selected()
 	switch m.mode {
 	case commenting:
-		what := fmt.Sprintf("Acknowledge event #%d of %s", e.ID, e.MachineID)
+		what := m.tr.T("events.ackq", e.ID, e.MachineID)
 		if e.Kind == "anomaly" {
-			what += " and its anomaly alerts" // the appliance acknowledges those firing for it too
+			what = m.tr.T("events.ackq.alerts", e.ID, e.MachineID) // the appliance acknowledges those firing for it too
 		}
 		out = append(out, m.st.Header.Render(format.Fit(what, w)),
 			m.comment.View())
 	case labelling:
 		var b strings.Builder
 		for i, l := range Labels {
-			s := format.Label(l)
+			s := m.tr.Label(l)
 			if i == m.labelCursor {
 				s = m.st.Selected.Render(" " + s + " ")
 			} else {
@@ -458,31 +468,42 @@ func (m Model) footer(w int) []string {
 			}
 			b.WriteString(s)
 		}
-		out = append(out, m.st.Header.Render(fmt.Sprintf("Label event #%d as:", e.ID)), format.Fit(b.String(), w))
+		out = append(out, m.st.Header.Render(m.tr.T("events.labelq", e.ID)), format.Fit(b.String(), w))
 	default:
 		if !ok {
 			break
 		}
-		if x := format.Explanation(e); x != "" {
+		if x := m.explanation(e); x != "" {
 			out = append(out, format.Fit(m.st.Header.Render(fmt.Sprintf("#%d ", e.ID))+m.st.Info.Render(x), w))
 		}
 		if e.Diagnosis != nil {
-			out = append(out, format.Fit(m.st.Header.Render(fmt.Sprintf("#%d diagnosis: ", e.ID))+
-				m.st.Info.Render(format.Diagnosis(e.Diagnosis, 2))+m.st.Muted.Render(" ("+e.Diagnosis.Model+")"), w))
+			out = append(out, format.Fit(m.st.Header.Render(m.tr.T("events.diagnosis", e.ID))+
+				m.st.Info.Render(m.tr.Diagnosis(e.Diagnosis, 2))+m.st.Muted.Render(" ("+e.Diagnosis.Model+")"), w))
 		}
 		if e.AcknowledgedAt != nil {
 			c := ""
 			if e.AckComment != "" {
 				c = fmt.Sprintf(": %q", e.AckComment)
 			}
-			out = append(out, m.st.Muted.Render(format.Fit(fmt.Sprintf("#%d acknowledged by %s at %s%s", e.ID,
-				e.AcknowledgedBy, format.Clock(m.fleet.Now(), *e.AcknowledgedAt), c), w)))
+			out = append(out, m.st.Muted.Render(format.Fit(m.tr.T("events.ackedby", e.ID,
+				e.AcknowledgedBy, m.tr.Clock(m.fleet.Now(), *e.AcknowledgedAt), c), w)))
 		} else if !m.canOperate() {
-			out = append(out, m.st.Muted.Render(format.Fit(fmt.Sprintf("Read-only: acknowledging and labelling need role operator (you are %s).", m.fleet.Me.Role), w)))
+			out = append(out, m.st.Muted.Render(format.Fit(m.tr.T("events.readonly", m.tr.Role(m.fleet.Me.Role)), w)))
 		}
 	}
 	if m.flash != "" {
 		out = append(out, format.Fit(m.flash, w))
 	}
 	return out
+}
+
+// explanation is format.Explanation in the page's language.
+func (m Model) explanation(e api.Event) string {
+	switch {
+	case e.HeardFrom != "":
+		return m.tr.T("events.heardfrom", e.HeardFrom)
+	case e.Cause == "plant":
+		return m.tr.T("events.plant")
+	}
+	return ""
 }

@@ -17,6 +17,7 @@ import (
 	"signalcraft/core/api"
 	"signalcraft/tui/components/spectrogram"
 	"signalcraft/tui/format"
+	"signalcraft/tui/i18n"
 )
 
 // ClipClient reads an event's clips; *api.Client has it.
@@ -172,18 +173,18 @@ func (m Model) updateEvidence(msg tea.Msg) (Model, tea.Cmd) {
 		m.ev.busy = 0
 		switch {
 		case msg.Err != nil:
-			m.ev.flash = m.st.Error.Render(describeClip("download", msg.Err, m.fleet.Me.Role))
+			m.ev.flash = m.st.Error.Render(describeClip(m.tr, "download", msg.Err, m.fleet.Me.Role))
 		case msg.Play:
 			return m.play(msg.ClipID, msg.Path)
 		default:
-			m.ev.flash = m.st.OK.Render(fmt.Sprintf("Saved clip #%d to %s (%s).", msg.ClipID, msg.Path, bytesText(m.ev.done)))
+			m.ev.flash = m.st.OK.Render(m.tr.T("clips.saved", msg.ClipID, msg.Path, bytesText(m.ev.done)))
 		}
 	case PlayedMsg:
 		m.ev.busy = 0
 		if msg.Err != nil {
-			m.ev.flash = m.st.Error.Render(fmt.Sprintf("%s could not play clip #%d: %v", msg.Player, msg.ClipID, msg.Err))
+			m.ev.flash = m.st.Error.Render(m.tr.T("clips.playerr", msg.Player, msg.ClipID, msg.Err))
 		} else {
-			m.ev.flash = m.st.OK.Render(fmt.Sprintf("Played clip #%d with %s.", msg.ClipID, msg.Player))
+			m.ev.flash = m.st.OK.Render(m.tr.T("clips.played", msg.ClipID, msg.Player))
 		}
 	case tea.KeyPressMsg:
 		return m.evidenceKey(msg)
@@ -222,16 +223,16 @@ func (m Model) fetchClip(play bool) (Model, tea.Cmd) {
 	case !ok:
 		return m, nil
 	case !m.fleet.Can(api.RoleOperator):
-		m.ev.flash = m.st.Warning.Render(format.NeedRole(api.RoleOperator, "listen to clips", m.fleet.Me.Role))
+		m.ev.flash = m.st.Warning.Render(m.tr.NeedRole(api.RoleOperator, "what.listen", m.fleet.Me.Role))
 		return m, nil
 	case !c.Available:
-		m.ev.flash = m.st.Warning.Render(fmt.Sprintf("Clip #%d's file is no longer on the appliance (pruned or deleted).", c.ID))
+		m.ev.flash = m.st.Warning.Render(m.tr.T("clips.gone", c.ID))
 		return m, nil
 	case m.ev.busy != 0:
-		m.ev.flash = m.st.Muted.Render(fmt.Sprintf("Clip #%d is still being fetched.", m.ev.busy))
+		m.ev.flash = m.st.Muted.Render(m.tr.T("clips.busy", m.ev.busy))
 		return m, nil
 	case play && !m.audio.Local:
-		m.ev.flash = m.st.Warning.Render("Playing needs the client on the appliance (its unix socket): this one is remote. Press d to save the WAV and play it here.")
+		m.ev.flash = m.st.Warning.Render(m.tr.T("clips.remote"))
 		return m, nil
 	}
 	cc, cok := m.clipClient()
@@ -248,11 +249,11 @@ func (m Model) fetchClip(play bool) (Model, tea.Cmd) {
 	}
 	path := filepath.Join(dir, c.FileName())
 	m.ev.busy, m.ev.done, m.ev.total = c.ID, 0, c.Size
-	verb := "Downloading"
+	msg := "clips.downloading"
 	if play {
-		verb = "Fetching"
+		msg = "clips.fetching"
 	}
-	m.ev.flash = m.st.Muted.Render(fmt.Sprintf("%s clip #%d to %s…", verb, c.ID, path))
+	m.ev.flash = m.st.Muted.Render(m.tr.T(msg, c.ID, path))
 	ch := make(chan tea.Msg, 8)
 	go download(cc, c, path, play, ch)
 	return m, waitDownload(ch)
@@ -353,7 +354,7 @@ func (m Model) player() (string, error) {
 			return path, nil
 		}
 	}
-	return "", fmt.Errorf("No audio player found on PATH (%s); press d to save the WAV instead.", strings.Join(Players, ", "))
+	return "", errors.New(m.tr.T("clips.noplayer", strings.Join(Players, ", ")))
 }
 
 // play runs the player on the fetched file in a command, so the page stays responsive.
@@ -375,7 +376,7 @@ func (m Model) play(clipID int64, file string) (Model, tea.Cmd) {
 	}
 	m.ev.busy = clipID
 	name := filepath.Base(player)
-	m.ev.flash = m.st.Info.Render(fmt.Sprintf("Playing clip #%d with %s…", clipID, name))
+	m.ev.flash = m.st.Info.Render(m.tr.T("clips.playing", clipID, name))
 	return m, func() tea.Msg {
 		ctx, cancel := context.WithTimeout(context.Background(), DownloadTimeout)
 		defer cancel()
@@ -385,14 +386,14 @@ func (m Model) play(clipID int64, file string) (Model, tea.Cmd) {
 	}
 }
 
-func describeClip(action string, err error, have api.Role) string {
+func describeClip(tr i18n.Translator, action string, err error, have api.Role) string {
 	switch {
 	case api.IsCode(err, api.CodeForbidden):
-		return format.NeedRole(api.RoleOperator, "listen to clips", have)
+		return tr.NeedRole(api.RoleOperator, "what.listen", have)
 	case api.IsCode(err, api.CodeNotFound):
-		return "Not on the appliance: " + err.Error()
+		return tr.T("clips.notfound", err.Error())
 	}
-	return fmt.Sprintf("Could not %s the clip: %v", action, err)
+	return tr.T("clips.err."+action, err)
 }
 
 func bytesText(n int64) string {
@@ -413,44 +414,45 @@ func (m Model) evidenceView() string {
 	w := max(m.width, 40)
 	e := m.ev.event
 	now := m.fleet.Now()
-	dur := "open"
+	tr := m.tr
+	dur := tr.T("event.open")
 	if e.End != nil {
-		dur = "lasted " + format.Span(e.End.Sub(e.Start))
+		dur = tr.T("clips.lasted", tr.Span(e.End.Sub(e.Start)))
 	}
-	lines := []string{format.Fit(m.st.Title.Render(fmt.Sprintf("Event #%d", e.ID))+m.st.Muted.Render(fmt.Sprintf(
-		"  %s · started %s · %s · peak %s", e.MachineID, format.Clock(now, e.Start), dur, format.Score(e.PeakScore, e.Threshold))), w)}
-	lines = append(lines, m.st.Header.Render("Clips"))
+	lines := []string{format.Fit(m.st.Title.Render(tr.T("clips.event", e.ID))+m.st.Muted.Render(tr.T(
+		"clips.eventline", e.MachineID, tr.Clock(now, e.Start), dur, format.Score(e.PeakScore, e.Threshold))), w)}
+	lines = append(lines, m.st.Header.Render(tr.T("clips.title")))
 	switch {
 	case m.ev.loading:
-		lines = append(lines, m.st.Muted.Render("  loading…"))
+		lines = append(lines, m.st.Muted.Render("  "+tr.T("events.loading")))
 	case m.ev.err != nil:
-		lines = append(lines, m.st.Error.Render(format.Fit("  Could not load the clips: "+m.ev.err.Error(), w)))
+		lines = append(lines, m.st.Error.Render(format.Fit("  "+tr.T("clips.loaderr", m.ev.err.Error()), w)))
 	case len(m.ev.clips) == 0:
-		lines = append(lines, m.st.Muted.Render("  No clip was saved for this event."))
+		lines = append(lines, m.st.Muted.Render("  "+tr.T("clips.none")))
 	}
 	for i, c := range m.ev.clips {
 		marker := "  "
 		if i == m.ev.cursor {
 			marker = m.st.Info.Render("▶ ")
 		}
-		ch := "mono"
+		ch := tr.T("clips.mono")
 		if c.Channels > 1 {
-			ch = fmt.Sprintf("%d ch", c.Channels)
+			ch = tr.T("clips.channels", c.Channels)
 		}
-		s3 := m.st.Muted.Render("not in S3")
+		s3 := m.st.Muted.Render(tr.T("clips.s3.none"))
 		switch c.Upload {
 		case "uploaded":
-			s3 = m.st.OK.Render("in S3 ✓")
+			s3 = m.st.OK.Render(tr.T("clips.s3.uploaded"))
 		case "pending":
-			s3 = m.st.Muted.Render("S3 upload pending")
+			s3 = m.st.Muted.Render(tr.T("clips.s3.pending"))
 		case "failed":
-			s3 = m.st.Warning.Render("S3 upload failed")
+			s3 = m.st.Warning.Render(tr.T("clips.s3.failed"))
 		}
 		avail := ""
 		if !c.Available {
-			avail = m.st.Warning.Render("  file gone (pruned)")
+			avail = m.st.Warning.Render("  " + tr.T("clips.pruned"))
 		}
-		lines = append(lines, format.Fit(fmt.Sprintf("%s#%-4d %s  %5.1f s  %g kHz %s  %8s  ", marker, c.ID, format.Clock(now, c.Start),
+		lines = append(lines, format.Fit(fmt.Sprintf("%s#%-4d %s  %5.1f s  %g kHz %s  %8s  ", marker, c.ID, tr.Clock(now, c.Start),
 			c.Duration().Seconds(), float64(c.SampleRate)/1000, ch, bytesText(c.Size))+s3+avail, w))
 	}
 	footer := m.evidenceFooter(w)
@@ -460,12 +462,12 @@ func (m Model) evidenceView() string {
 		sp := m.ev.spec
 		switch {
 		case m.ev.specErr != nil:
-			lines = append(lines, m.st.Error.Render(format.Fit("Spectrogram: "+m.ev.specErr.Error(), w)))
+			lines = append(lines, m.st.Error.Render(format.Fit(tr.T("clips.spec.err", m.ev.specErr.Error()), w)))
 		case sp.ClipID != c.ID:
-			lines = append(lines, m.st.Muted.Render(fmt.Sprintf("Spectrogram of clip #%d: loading…", c.ID)))
+			lines = append(lines, m.st.Muted.Render(tr.T("clips.spec.loading", c.ID)))
 		default:
-			lines = append(lines, format.Fit(m.st.Header.Render(fmt.Sprintf("Spectrogram of clip #%d", c.ID))+
-				m.st.Muted.Render(fmt.Sprintf("  %s, %d mel bands, %.0f dB range ", format.Span(c.Duration()), sp.Bands, sp.TopDB-sp.FloorDB))+
+			lines = append(lines, format.Fit(m.st.Header.Render(tr.T("clips.spec.title", c.ID))+
+				m.st.Muted.Render(tr.T("clips.spec.info", tr.Span(c.Duration()), sp.Bands, sp.TopDB-sp.FloorDB))+
 				spectrogram.Legend(), w))
 			pic := strings.Split(spectrogram.Render(sp, w-specAxis, rows), "\n")
 			for i, row := range pic {
@@ -478,7 +480,7 @@ func (m Model) evidenceView() string {
 				}
 				lines = append(lines, m.st.Muted.Render(label+"┤")+row)
 			}
-			lines = append(lines, m.st.Muted.Render(format.Fit(strings.Repeat(" ", specAxis)+"0 s", w-8)+format.FitRight(format.Span(c.Duration()), 8)))
+			lines = append(lines, m.st.Muted.Render(format.Fit(strings.Repeat(" ", specAxis)+tr.T("clips.zero"), w-8)+format.FitRight(tr.Span(c.Duration()), 8)))
 		}
 	}
 	for len(lines) < m.height-len(footer) {
@@ -494,7 +496,7 @@ func (m Model) evidenceFooter(w int) []string {
 		bar := max(w-30, 10)
 		n := int(frac * float64(bar))
 		out = append(out, m.st.Info.Render(strings.Repeat("█", n))+m.st.Muted.Render(strings.Repeat("░", bar-n))+
-			fmt.Sprintf(" %3.0f%% of %s", 100*frac, bytesText(m.ev.total)))
+			m.tr.T("clips.progress", 100*frac, bytesText(m.ev.total)))
 	}
 	if m.ev.flash != "" {
 		out = append(out, format.Fit(m.ev.flash, w))

@@ -15,9 +15,11 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"signalcraft/core/api"
 	"signalcraft/tui/format"
+	"signalcraft/tui/i18n"
 	"signalcraft/tui/theme"
 )
 
@@ -27,14 +29,16 @@ type KeyMap struct {
 }
 
 // DefaultKeyMap returns the page's keys.
-func DefaultKeyMap() KeyMap {
+func DefaultKeyMap() KeyMap { return keyMap(i18n.Translator{}) }
+
+func keyMap(tr i18n.Translator) KeyMap {
 	return KeyMap{
-		Up:      key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "previous alert")),
-		Down:    key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "next alert")),
-		Ack:     key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "acknowledge alert")),
-		Refresh: key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "refresh now")),
-		Help:    key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
-		Quit:    key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
+		Up:      key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", tr.T("fleet.key.prev"))),
+		Down:    key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", tr.T("fleet.key.next"))),
+		Ack:     key.NewBinding(key.WithKeys("a"), key.WithHelp("a", tr.T("fleet.key.ack"))),
+		Refresh: key.NewBinding(key.WithKeys("r"), key.WithHelp("r", tr.T("fleet.key.refresh"))),
+		Help:    key.NewBinding(key.WithKeys("?"), key.WithHelp("?", tr.T("key.help"))),
+		Quit:    key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", tr.T("key.quit"))),
 	}
 }
 
@@ -56,6 +60,8 @@ type Options struct {
 	// MinInterval is the least time between two redraws for changes (default 100ms): live
 	// updates of many appliances arrive hundreds of times a second.
 	MinInterval time.Duration
+	// Lang is the language of the page ("" is English).
+	Lang i18n.Lang
 }
 
 // ChangedMsg tells the page the watcher's state changed; it reads a new snapshot.
@@ -72,6 +78,7 @@ type Model struct {
 	opt      Options
 	changed  <-chan struct{}
 	st       theme.Styles
+	tr       i18n.Translator
 	keys     KeyMap
 	apps     []api.FleetAppliance
 	width    int
@@ -96,7 +103,8 @@ func New(opt Options) Model {
 	if opt.AckComment == "" {
 		opt.AckComment = "acknowledged from the fleet view"
 	}
-	m := Model{opt: opt, st: theme.DefaultStyles(), keys: DefaultKeyMap(), width: 100, height: 30}
+	tr := i18n.New(opt.Lang)
+	m := Model{opt: opt, st: theme.DefaultStyles(), tr: tr, keys: keyMap(tr), width: 100, height: 30}
 	if opt.Watcher != nil {
 		m.changed = opt.Watcher.Changed()
 		m.apps = opt.Watcher.Snapshot()
@@ -173,9 +181,9 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.width, m.height = msg.Width, msg.Height
 	case AckedMsg:
 		if msg.Err != nil {
-			m.status, m.statusOK = fmt.Sprintf("%s: acknowledge failed: %v", msg.Appliance, msg.Err), false
+			m.status, m.statusOK = m.tr.T("fleet.ackfailed", msg.Appliance, msg.Err), false
 		} else {
-			m.status, m.statusOK = fmt.Sprintf("%s: alert acknowledged", msg.Appliance), true
+			m.status, m.statusOK = m.tr.T("fleet.acked", msg.Appliance), true
 		}
 	case tea.KeyPressMsg:
 		return m.key(msg)
@@ -200,23 +208,23 @@ func (m Model) key(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 				m.opt.Watcher.Refresh(a.Name)
 			}
 		}
-		m.status, m.statusOK = "refreshing…", true
+		m.status, m.statusOK = m.tr.T("fleet.refreshing"), true
 	case key.Matches(k, m.keys.Ack):
 		if m.cursor >= len(as) {
-			m.status, m.statusOK = "no firing alert to acknowledge", false
+			m.status, m.statusOK = m.tr.T("fleet.nothingtoack"), false
 			return m, nil
 		}
 		fa := as[m.cursor]
 		if !fa.role.Allows(api.RoleOperator) {
-			m.status, m.statusOK = fa.appliance+": "+format.NeedRole(api.RoleOperator, "acknowledge alerts", fa.role), false
+			m.status, m.statusOK = fa.appliance+": "+m.tr.NeedRole(api.RoleOperator, "what.ackalerts", fa.role), false
 			return m, nil
 		}
 		if fa.alert.AcknowledgedAt != nil {
-			m.status, m.statusOK = fa.appliance+": already acknowledged by "+fa.alert.AcknowledgedBy, false
+			m.status, m.statusOK = m.tr.T("fleet.already", fa.appliance, fa.alert.AcknowledgedBy), false
 			return m, nil
 		}
 		w, ctx, comment := m.opt.Watcher, m.opt.Ctx, m.opt.AckComment
-		m.status, m.statusOK = fa.appliance+": acknowledging…", true
+		m.status, m.statusOK = m.tr.T("fleet.acking", fa.appliance), true
 		return m, func() tea.Msg {
 			_, err := w.Acknowledge(ctx, fa.appliance, fa.alert.Fingerprint, comment)
 			return AckedMsg{Appliance: fa.appliance, Fingerprint: fa.alert.Fingerprint, Err: err}
@@ -252,48 +260,50 @@ func (m Model) Render() string {
 		}
 	}
 	as := m.alerts()
-	sum := []string{format.Count(len(m.apps), "appliance", "appliances"), format.Count(machines, "machine", "machines")}
-	b.WriteString(m.st.Title.Render("SignalCraft fleet") + "  " + strings.Join(sum, " · "))
+	tr := m.tr
+	sum := []string{tr.N("fleet.appliances", len(m.apps), len(m.apps)), tr.N("overview.machines", machines, machines)}
+	b.WriteString(m.st.Title.Render(tr.T("fleet.title")) + "  " + strings.Join(sum, " · "))
 	if anomalies > 0 {
-		b.WriteString(" · " + m.st.Anomaly.Render(format.Count(anomalies, "anomaly", "anomalies")))
+		b.WriteString(" · " + m.st.Anomaly.Render(tr.N("fleet.anomalies", anomalies, anomalies)))
 	}
 	if len(as) > 0 {
-		b.WriteString(" · " + m.st.Error.Render(format.Count(len(as), "firing alert", "firing alerts")))
+		b.WriteString(" · " + m.st.Error.Render(tr.N("fleet.firing", len(as), len(as))))
 	}
 	if down > 0 {
-		b.WriteString(" · " + m.st.Error.Render(fmt.Sprintf("%d unreachable", down)))
+		b.WriteString(" · " + m.st.Error.Render(tr.T("fleet.unreachable", down)))
 	}
 	b.WriteString("\n\n")
 
-	b.WriteString(m.st.Header.Render(format.Fit("APPLIANCE", 14)+" "+format.Fit("HEALTH", 12)+" "+format.Fit("REPLICATION", 26)+" DETAIL") + "\n")
+	b.WriteString(m.st.Header.Render(format.Fit(tr.T("fleet.col.appliance"), 14)+" "+format.Fit(tr.T("fleet.col.health"), 12)+" "+
+		format.Fit(tr.T("fleet.col.replication"), 26)+" "+tr.T("fleet.col.detail")) + "\n")
 	for _, a := range m.apps {
 		b.WriteString(format.Fit(a.Name, 14) + " " + m.applianceLine(now, a, w-15) + "\n")
 	}
 
-	b.WriteString("\n" + m.st.Header.Render(format.Fit("APPLIANCE", 14)+" "+format.Fit("MACHINE", 18)+" "+
-		format.Fit("STATE", 16)+" "+format.FitRight("SCORE", 7)+"  SENSOR") + "\n")
+	b.WriteString("\n" + m.st.Header.Render(format.Fit(tr.T("fleet.col.appliance"), 14)+" "+format.Fit(tr.T("fleet.col.machine"), 18)+" "+
+		format.Fit(tr.T("fleet.col.state"), 16)+" "+format.FitRight(tr.T("fleet.col.score"), 7)+"  "+tr.T("fleet.col.sensor")) + "\n")
 	for _, a := range m.apps {
 		for _, fm := range a.Machines {
 			b.WriteString(format.Fit(a.Name, 14) + " " + format.Fit(machineName(fm.Machine), 18) + " " + m.machineCells(now, a, fm) + "\n")
 		}
 		if len(a.Machines) == 0 {
-			b.WriteString(format.Fit(a.Name, 14) + " " + m.st.Muted.Render(noMachines(a)) + "\n")
+			b.WriteString(format.Fit(a.Name, 14) + " " + m.st.Muted.Render(m.noMachines(a)) + "\n")
 		}
 	}
 
-	b.WriteString("\n" + m.st.Header.Render(fmt.Sprintf("FIRING ALERTS (%d)", len(as))) + "\n")
+	b.WriteString("\n" + m.st.Header.Render(tr.T("fleet.alerts", len(as))) + "\n")
 	if len(as) == 0 {
-		b.WriteString(m.st.Muted.Render("none") + "\n")
+		b.WriteString(m.st.Muted.Render(tr.T("overview.last.none")) + "\n")
 	}
 	for i, fa := range as {
 		b.WriteString(m.alertLine(now, i == m.cursor, fa, w) + "\n")
 	}
 	for _, a := range m.apps {
 		if a.Reachable && a.AlertsErr != "" {
-			b.WriteString(m.st.Warning.Render(a.Name+": alerts unavailable: "+a.AlertsErr) + "\n")
+			b.WriteString(m.st.Warning.Render(tr.T("fleet.alertserr", a.Name, a.AlertsErr)) + "\n")
 		}
 		if a.Truncated > 0 {
-			b.WriteString(m.st.Muted.Render(fmt.Sprintf("%s: %d more firing alerts not shown", a.Name, a.Truncated)) + "\n")
+			b.WriteString(m.st.Muted.Render(tr.T("fleet.truncated", a.Name, a.Truncated)) + "\n")
 		}
 	}
 	if m.status != "" {
@@ -318,8 +328,7 @@ func (m Model) helpLine() string {
 	}
 	s := m.st.Muted.Render(strings.Join(parts, " · "))
 	if m.help {
-		s += "\n" + m.st.Muted.Render("States: green monitoring, cyan learning, red ANOMALY, yellow sensor problem, grey unknown. "+
-			"An unreachable appliance's machines are shown as unknown, never as normal.")
+		s += "\n" + m.st.Muted.Render(m.tr.T("fleet.legend"))
 	}
 	return s
 }
@@ -331,20 +340,20 @@ func machineName(mc api.Machine) string {
 	return mc.ID
 }
 
-func noMachines(a api.FleetAppliance) string {
+func (m Model) noMachines(a api.FleetAppliance) string {
 	if !a.Reachable {
-		return "machines unknown"
+		return m.tr.T("fleet.machinesunknown")
 	}
-	return "no machines"
+	return m.tr.T("fleet.nomachines")
 }
 
 // applianceLine is an appliance's health, replication and detail cells.
 func (m Model) applianceLine(now time.Time, a api.FleetAppliance, w int) string {
 	if !a.Reachable {
 		if a.DownSince.IsZero() {
-			return m.st.Muted.Render("connecting to " + a.Target + "…")
+			return m.st.Muted.Render(m.tr.T("fleet.connecting", a.Target))
 		}
-		return m.st.Error.Render(format.Fit(fmt.Sprintf("✕ unreachable since %s — %s", format.Clock(now, a.DownSince), a.Err), w))
+		return m.st.Error.Render(format.Fit(m.tr.T("fleet.down", m.tr.Clock(now, a.DownSince), a.Err), w))
 	}
 	status := a.Status()
 	hs := m.st.OK
@@ -354,34 +363,37 @@ func (m Model) applianceLine(now time.Time, a api.FleetAppliance, w int) string 
 	case api.HealthFailing:
 		hs = m.st.Error
 	}
-	cell := hs.Render(format.Fit("● "+status, 12))
-	rep, level := replication(a)
+	cell := hs.Render(format.Fit("● "+m.severity("health."+status), 12))
+	rep, level := replication(m.tr, a)
 	repSt := map[int]lipgloss.Style{0: m.st.Muted, 1: m.st.OK, 2: m.st.Warning, 3: m.st.Error}[level]
 	cell += " " + repSt.Render(format.Fit(rep, 26))
 	var detail []string
 	if a.Health.Report != nil && len(a.Health.Report.Reasons) > 0 {
 		detail = append(detail, a.Health.Report.Reasons[0])
 	}
-	detail = append(detail, string(a.Me.Role))
+	detail = append(detail, m.tr.Role(a.Me.Role))
 	if !a.LastLive.IsZero() {
-		detail = append(detail, "live "+format.Ago(now, a.LastLive))
+		detail = append(detail, m.tr.T("fleet.live", m.tr.Ago(now, a.LastLive)))
 	}
 	return cell + " " + format.Fit(strings.Join(detail, " · "), max(0, w-40))
 }
 
 // replication says what the health report says about replication: its status and lag,
 // and how bad it is (0 not known or configured, 1 ok, 2 lagging, 3 error).
-func replication(a api.FleetAppliance) (string, int) {
+func replication(tr i18n.Translator, a api.FleetAppliance) (string, int) {
 	r, ok := a.Replication()
 	switch {
 	case !ok:
-		return "no report", 0
+		return tr.T("fleet.rep.noreport"), 0
 	case !r.Configured || r.Status == api.ReplicationNotConfigured:
-		return "not configured", 0
+		return tr.T("fleet.rep.notconfigured"), 0
 	}
 	s := r.Status
+	if k := "fleet.rep." + r.Status; tr.Has(k) {
+		s = tr.T(k)
+	}
 	if r.LagSeconds != nil {
-		s += ", lag " + lagText(*r.LagSeconds)
+		s += tr.T("fleet.rep.lag", lagText(*r.LagSeconds))
 	}
 	switch r.Status {
 	case api.ReplicationOK:
@@ -399,15 +411,15 @@ func replication(a api.FleetAppliance) (string, int) {
 // machines are unknown: their last state is stale and may hide a fault.
 func (m Model) machineCells(now time.Time, a api.FleetAppliance, fm api.FleetMachine) string {
 	if !a.Reachable {
-		return m.st.Lost.Render(format.Fit("? unknown", 16)) + " " + format.FitRight("—", 7) + "  " +
-			m.st.Muted.Render("appliance unreachable")
+		return m.st.Lost.Render(format.Fit(m.tr.T("fleet.unknown"), 16)) + " " + format.FitRight("—", 7) + "  " +
+			m.st.Muted.Render(m.tr.T("fleet.appunreachable"))
 	}
 	if !fm.HasLive {
-		return m.st.Lost.Render(format.Fit("—", 16)) + " " + format.FitRight("—", 7) + "  " + m.st.Muted.Render("no update yet")
+		return m.st.Lost.Render(format.Fit("—", 16)) + " " + format.FitRight("—", 7) + "  " + m.st.Muted.Render(m.tr.T("fleet.noupdate"))
 	}
 	l := fm.Live
-	state := m.st.Condition(theme.ConditionOf(l)).Render(format.Fit(format.State(l), 16))
-	sensor := l.Sensor
+	state := m.st.Condition(theme.ConditionOf(l)).Render(format.Fit(m.tr.State(l), 16))
+	sensor := m.tr.Sensor(l.Sensor)
 	if sensor == "" {
 		sensor = "—"
 	}
@@ -426,25 +438,25 @@ func (m Model) alertLine(now time.Time, selected bool, fa fleetAlert, w int) str
 	}
 	var tail []string
 	if al.FiredAt != nil {
-		tail = append(tail, "since "+format.Clock(now, *al.FiredAt))
+		tail = append(tail, m.tr.T("fleet.since", m.tr.Clock(now, *al.FiredAt)))
 	}
 	if al.AcknowledgedAt != nil {
-		tail = append(tail, "acked by "+al.AcknowledgedBy)
+		tail = append(tail, m.tr.T("fleet.ackedby", al.AcknowledgedBy))
 	}
 	if al.Silenced || al.Inhibited {
-		tail = append(tail, "muted")
+		tail = append(tail, m.tr.T("fleet.muted"))
 	}
 	mark := "  "
 	if selected {
 		mark = "▶ "
 	}
-	sevCell := format.Fit(al.Severity, 8)
+	sevCell := format.Fit(m.severity(al.Severity), 8)
 	if !selected {
 		sevCell = sev.Render(sevCell)
 	}
 	rest := strings.Join(tail, " · ")
 	line := mark + format.Fit(fa.appliance, 12) + " " + sevCell + " " +
-		format.Fit(al.MachineID, 14) + " " + format.Fit(summary, max(10, w-40-len([]rune(rest)))) + " " + rest
+		format.Fit(al.MachineID, 14) + " " + format.Fit(summary, max(10, w-40-ansi.StringWidth(rest))) + " " + rest
 	if selected {
 		return m.st.Selected.Render(format.Fit(line, w))
 	}
@@ -458,4 +470,12 @@ func lagText(sec float64) string {
 		return fmt.Sprintf("%.1fs", sec)
 	}
 	return format.Span(time.Duration(sec * float64(time.Second)))
+}
+
+// severity names an alert's severity (critical, warning) in the page's language.
+func (m Model) severity(s string) string {
+	if k := "fleet.sev." + s; m.tr.Has(k) {
+		return m.tr.T(k)
+	}
+	return s
 }

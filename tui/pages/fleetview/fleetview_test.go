@@ -15,6 +15,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"signalcraft/core/api"
+	"signalcraft/tui/i18n"
 	"signalcraft/tui/pages/fleetview"
 )
 
@@ -177,5 +178,26 @@ func BenchmarkRender(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		_ = m.Render()
+	}
+}
+
+// TestGoldenFleetKorean: the fleet view in Korean; an unreachable appliance's machines are
+// unknown (알 수 없음) there too, and no line is wider than the terminal.
+func TestGoldenFleetKorean(t *testing.T) {
+	m := fleetview.New(fleetview.Options{Watcher: &watcher{apps: fleet()}, Now: func() time.Time { return t0 }, Lang: i18n.Korean})
+	next, _ := m.Update(tea.WindowSizeMsg{Width: 100, Height: 30})
+	m = next.(fleetview.Model)
+	golden(t, "fleet_ko_100", m.Render())
+	s := ansi.Strip(m.Render())
+	for _, want := range []string{"SignalCraft 전체 장비", "장비 3대", "설비 5대", "이상 1대", "발생 중인 경보 1건", "연결 안 됨 1대",
+		"Press-3            ? 알 수 없음", "소리 이상", "긴급", "경보 확인"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("page lacks %q:\n%s", want, s)
+		}
+	}
+	for _, line := range strings.Split(s, "\n") {
+		if ansi.StringWidth(line) > 100 {
+			t.Errorf("line wider than 100 cells: %q", line)
+		}
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"signalcraft/tui/components/sparkline"
 	"signalcraft/tui/fleet"
 	"signalcraft/tui/format"
+	"signalcraft/tui/i18n"
 	"signalcraft/tui/theme"
 )
 
@@ -25,11 +26,13 @@ type KeyMap struct {
 }
 
 // DefaultKeyMap returns the page's default bindings.
-func DefaultKeyMap() KeyMap {
+func DefaultKeyMap() KeyMap { return keyMap(i18n.Translator{}) }
+
+func keyMap(tr i18n.Translator) KeyMap {
 	return KeyMap{
-		Up:   key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
-		Down: key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
-		Open: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "details")),
+		Up:   key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", tr.T("key.up"))),
+		Down: key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", tr.T("key.down"))),
+		Open: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", tr.T("key.details"))),
 	}
 }
 
@@ -44,6 +47,7 @@ type Model struct {
 	KeyMap        KeyMap
 	fleet         *fleet.Fleet
 	st            theme.Styles
+	tr            i18n.Translator
 	cursor        int
 	width, height int
 }
@@ -52,6 +56,9 @@ type Model struct {
 func New(f *fleet.Fleet, st theme.Styles) Model {
 	return Model{KeyMap: DefaultKeyMap(), fleet: f, st: st}
 }
+
+// SetLang sets the language of the page and of its key help.
+func (m *Model) SetLang(tr i18n.Translator) { m.tr, m.KeyMap = tr, keyMap(tr) }
 
 // SetSize sets the area the page may draw in.
 func (m *Model) SetSize(w, h int) { m.width, m.height = w, h }
@@ -101,6 +108,10 @@ func (m Model) columns() (name, trend, last int) {
 	name = min(max(free*2/7, 16), 28)
 	trend = min(max(free*2/7, 8), 40)
 	last = free - name - trend
+	// Korean last-event words take two cells a character: the trend gives some room.
+	if m.tr.Korean() && trend > 10 && last < 16 {
+		trend, last = trend-3, last+3
+	}
 	return
 }
 
@@ -108,12 +119,14 @@ func (m Model) columns() (name, trend, last int) {
 func (m Model) View() string {
 	f := m.fleet
 	if len(f.Machines) == 0 {
-		return m.st.Muted.Render("No machines configured on this appliance.")
+		return m.st.Muted.Render(m.tr.T("overview.none"))
 	}
 	nameW, trendW, lastW := m.columns()
 	var b strings.Builder
-	head := "  " + format.Fit("MACHINE", nameW) + " " + format.Fit("STATE", 13) + " " + format.FitRight("LEVEL", 8) +
-		" " + format.FitRight("SCORE ×THR", 13) + " " + format.Fit("TREND", trendW) + " " + format.Fit("LAST EVENT", lastW)
+	tr := m.tr
+	head := "  " + format.Fit(tr.T("overview.col.machine"), nameW) + " " + format.Fit(tr.T("overview.col.state"), 13) + " " +
+		format.FitRight(tr.T("overview.col.level"), 8) + " " + format.FitRight(tr.T("overview.col.score"), 13) + " " +
+		format.Fit(tr.T("overview.col.trend"), trendW) + " " + format.Fit(tr.T("overview.col.last"), lastW)
 	b.WriteString(m.st.Header.Render(head))
 	b.WriteByte('\n')
 	spark := sparkline.New(trendW, sparkline.Styles{Normal: m.st.OK, Above: m.st.Error})
@@ -155,14 +168,14 @@ func (m Model) View() string {
 			vals, thrs = sparkline.Bucket(trendW, l.Time, TrendSpan, ts, vals, thrs)
 			trend = spark.Render(vals, thrs)
 		}
-		last := m.st.Muted.Render("none")
+		last := m.st.Muted.Render(tr.T("overview.last.none"))
 		if e, ok := f.LastEvent(mc.ID); ok {
-			txt := fmt.Sprintf("#%d %s", e.ID, format.Span(now.Sub(e.Start)))
+			txt := fmt.Sprintf("#%d %s", e.ID, tr.Span(now.Sub(e.Start)))
 			switch {
 			case e.Open():
-				last = m.st.Error.Render(txt + " open")
+				last = m.st.Error.Render(tr.T("overview.last.open", txt))
 			case e.AcknowledgedAt == nil:
-				last = m.st.Warning.Render(txt + " unack")
+				last = m.st.Warning.Render(tr.T("overview.last.unack", txt))
 			default:
 				last = m.st.Muted.Render(txt + " ✓")
 			}
@@ -171,7 +184,7 @@ func (m Model) View() string {
 		if i == m.cursor {
 			nameCell = m.st.Header.Render(nameCell)
 		}
-		b.WriteString(marker + nameCell + " " + stStyle.Render(format.Fit(format.State(l), 13)) + " " +
+		b.WriteString(marker + nameCell + " " + stStyle.Render(format.Fit(tr.State(l), 13)) + " " +
 			format.FitRight(level, 8) + " " + format.FitRight(score, 13) + " " + format.Fit(trend, trendW) + " " +
 			format.Fit(last, lastW))
 		if i < len(f.Machines)-1 && i < first+rows-1 {
@@ -200,18 +213,19 @@ func (m Model) summary() string {
 			unack++
 		}
 	}
-	parts := []string{m.st.Muted.Render(format.Count(len(m.fleet.Machines), "machine", "machines"))}
+	n := len(m.fleet.Machines)
+	parts := []string{m.st.Muted.Render(m.tr.N("overview.machines", n, n))}
 	add := func(n int, what string, st lipgloss.Style) {
 		if n > 0 {
-			parts = append(parts, st.Render(fmt.Sprintf("%d %s", n, what)))
+			parts = append(parts, st.Render(m.tr.T(what, n)))
 		}
 	}
-	add(count[theme.CondAnomaly], "anomaly", m.st.Anomaly)
-	add(count[theme.CondSensor], "sensor problem", m.st.SensorIssue)
-	add(count[theme.CondLost], "lost", m.st.Lost)
-	add(count[theme.CondLearning], "learning", m.st.Learning)
-	add(count[theme.CondMonitoring], "monitoring", m.st.Monitoring)
-	add(unack, "unacknowledged", m.st.Warning)
+	add(count[theme.CondAnomaly], "overview.anomaly", m.st.Anomaly)
+	add(count[theme.CondSensor], "overview.sensor", m.st.SensorIssue)
+	add(count[theme.CondLost], "overview.lost", m.st.Lost)
+	add(count[theme.CondLearning], "overview.learning", m.st.Learning)
+	add(count[theme.CondMonitoring], "overview.monitoring", m.st.Monitoring)
+	add(unack, "overview.unack", m.st.Warning)
 	return strings.Join(parts, m.st.Muted.Render(" · "))
 }
 
@@ -225,25 +239,21 @@ func (m Model) alertSummary() string {
 	}
 	c := f.CountAlerts()
 	if c.Firing() == 0 && c.Pending == 0 {
-		return m.st.OK.Render("no alerts firing")
+		return m.st.OK.Render(m.tr.T("overview.noalerts"))
 	}
 	var parts []string
 	add := func(n int, what string, st lipgloss.Style) {
 		if n > 0 {
-			parts = append(parts, st.Render(fmt.Sprintf("%d %s", n, what)))
+			parts = append(parts, st.Render(m.tr.T(what, n)))
 		}
 	}
-	what := "alerts firing"
-	if c.Firing() == 1 {
-		what = "alert firing"
-	}
 	if c.Firing() > 0 {
-		parts = append(parts, m.st.Error.Render(fmt.Sprintf("%d %s", c.Firing(), what)))
+		parts = append(parts, m.st.Error.Render(m.tr.N("overview.firing", c.Firing(), c.Firing())))
 	}
-	add(c.Critical, "critical", m.st.Anomaly)
-	add(c.Warning, "warning", m.st.Warning)
-	add(c.Muted, "muted", m.st.Muted)
-	add(c.Acked, "acknowledged", m.st.OK)
-	add(c.Pending, "pending", m.st.Info)
+	add(c.Critical, "overview.critical", m.st.Anomaly)
+	add(c.Warning, "overview.warning", m.st.Warning)
+	add(c.Muted, "overview.muted", m.st.Muted)
+	add(c.Acked, "overview.acked", m.st.OK)
+	add(c.Pending, "overview.pending", m.st.Info)
 	return strings.Join(parts, m.st.Muted.Render(" · "))
 }

@@ -16,6 +16,7 @@ import (
 	"signalcraft/core/api"
 	"signalcraft/tui/fleet"
 	"signalcraft/tui/format"
+	"signalcraft/tui/i18n"
 	"signalcraft/tui/theme"
 )
 
@@ -44,13 +45,15 @@ type KeyMap struct {
 }
 
 // DefaultKeyMap returns the page's default bindings.
-func DefaultKeyMap() KeyMap {
+func DefaultKeyMap() KeyMap { return keyMap(i18n.Translator{}) }
+
+func keyMap(tr i18n.Translator) KeyMap {
 	return KeyMap{
-		Up:       key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
-		Down:     key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
-		DeadOnly: key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "dead only")),
-		Refresh:  key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "refresh")),
-		Retry:    key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "retry dead job")),
+		Up:       key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", tr.T("key.up"))),
+		Down:     key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", tr.T("key.down"))),
+		DeadOnly: key.NewBinding(key.WithKeys("d"), key.WithHelp("d", tr.T("queue.key.dead"))),
+		Refresh:  key.NewBinding(key.WithKeys("r"), key.WithHelp("r", tr.T("events.key.refresh"))),
+		Retry:    key.NewBinding(key.WithKeys("R"), key.WithHelp("R", tr.T("queue.key.retry"))),
 	}
 }
 
@@ -73,6 +76,7 @@ type Model struct {
 	client        Client
 	fleet         *fleet.Fleet
 	st            theme.Styles
+	tr            i18n.Translator
 	state         string
 	jobs          api.Jobs
 	loaded        bool
@@ -148,12 +152,12 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 	case RetriedMsg:
 		switch {
 		case msg.Err == nil:
-			m.flash = m.st.OK.Render(fmt.Sprintf("Job #%d queued again.", msg.ID))
+			m.flash = m.st.OK.Render(m.tr.T("queue.requeued", msg.ID))
 			return m, m.Load()
 		case api.IsCode(msg.Err, api.CodeForbidden):
-			m.flash = m.st.Error.Render(needRole(m.fleet.Me.Role))
+			m.flash = m.st.Error.Render(needRole(m.tr, m.fleet.Me.Role))
 		default:
-			m.flash = m.st.Error.Render(fmt.Sprintf("Could not retry job #%d: %v", msg.ID, msg.Err))
+			m.flash = m.st.Error.Render(m.tr.T("queue.retryerr", msg.ID, msg.Err))
 		}
 		return m, nil
 	case tea.KeyPressMsg:
@@ -181,12 +185,12 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 			switch {
 			case !ok:
 			case !m.admin():
-				m.flash = m.st.Warning.Render(needRole(m.fleet.Me.Role))
+				m.flash = m.st.Warning.Render(needRole(m.tr, m.fleet.Me.Role))
 			case j.State != StateDead:
-				m.flash = m.st.Muted.Render(fmt.Sprintf("Job #%d is %s: only dead jobs are retried.", j.ID, j.State))
+				m.flash = m.st.Muted.Render(m.tr.T("queue.notdead", j.ID, m.stateName(j.State)))
 			default:
 				c := m.client
-				m.flash = m.st.Muted.Render(fmt.Sprintf("Retrying job #%d…", j.ID))
+				m.flash = m.st.Muted.Render(m.tr.T("queue.retrying", j.ID))
 				return m, func() tea.Msg {
 					ctx, cancel := context.WithTimeout(context.Background(), Timeout)
 					defer cancel()
@@ -198,8 +202,19 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 	return m, nil
 }
 
-func needRole(have api.Role) string {
-	return fmt.Sprintf("To retry jobs you need role admin (you are %s).", have)
+func needRole(tr i18n.Translator, have api.Role) string {
+	return tr.NeedRole(api.RoleAdmin, "what.retry", have)
+}
+
+// SetLang sets the language of the page and of its key help.
+func (m *Model) SetLang(tr i18n.Translator) { m.tr, m.KeyMap = tr, keyMap(tr) }
+
+// state names a job state in the page's language.
+func (m Model) stateName(s string) string {
+	if k := "queue.state." + s; m.tr.Has(k) {
+		return m.tr.T(k)
+	}
+	return s
 }
 
 // StateStyle is the colour of a job or delivery state.
@@ -231,37 +246,38 @@ func count(n int, st lipgloss.Style, w int) string {
 func (m Model) View() string {
 	w := max(m.width, 40)
 	if !m.loaded {
-		return m.st.Muted.Render("Loading the job queue…")
+		return m.st.Muted.Render(m.tr.T("queue.loading"))
 	}
+	tr := m.tr
 	if api.IsCode(m.err, api.CodeNotFound) {
-		return m.st.Warning.Render("This appliance does not serve its job queue yet (GET "+api.PathJobs+" answered 404).") + "\n\n" +
-			m.st.Muted.Render("Alerting and notifications come with a newer signalcraftd.")
+		return m.st.Warning.Render(tr.T("queue.unsupported", api.PathJobs)) + "\n\n" +
+			m.st.Muted.Render(tr.T("queue.update"))
 	}
 	now := m.fleet.Now()
 	var lines []string
-	title := m.st.Title.Render("Job queue")
+	title := m.st.Title.Render(tr.T("queue.title"))
 	if m.loading {
-		title += m.st.Muted.Render("  loading…")
+		title += m.st.Muted.Render("  " + tr.T("events.loading"))
 	}
 	lines = append(lines, title)
 	if m.err != nil {
-		lines = append(lines, m.st.Error.Render(format.Fit("Could not load the queue: "+m.err.Error(), w)))
+		lines = append(lines, m.st.Error.Render(format.Fit(tr.T("queue.loaderr", m.err.Error()), w)))
 	}
 	errW := max(w-(12+7+8+7+6+7+8+1), 10)
-	lines = append(lines, m.st.Header.Render(format.Fit(format.Fit("KIND", 12)+format.FitRight("QUEUED", 7)+format.FitRight("RUNNING", 8)+
-		format.FitRight("FAILED", 7)+format.FitRight("DEAD", 6)+format.FitRight("DONE", 7)+format.FitRight("OLDEST", 8)+" "+
-		format.Fit("LAST ERROR", errW), w)))
+	lines = append(lines, m.st.Header.Render(format.Fit(format.Fit(tr.T("queue.col.kind"), 12)+format.FitRight(tr.T("queue.col.queued"), 7)+
+		format.FitRight(tr.T("queue.col.running"), 8)+format.FitRight(tr.T("queue.col.failed"), 7)+format.FitRight(tr.T("queue.col.dead"), 6)+
+		format.FitRight(tr.T("queue.col.done"), 7)+format.FitRight(tr.T("queue.col.oldest"), 8)+" "+format.Fit(tr.T("queue.col.lasterr"), errW), w)))
 	plain := lipgloss.NewStyle()
 	for _, s := range m.jobs.Stats {
 		oldest := "—"
 		if s.Queued > 0 {
-			oldest = format.Span(time.Duration(s.OldestQueue * float64(time.Second)))
+			oldest = tr.Span(time.Duration(s.OldestQueue * float64(time.Second)))
 		}
 		last := ""
 		if s.LastError != "" {
 			last = s.LastError
 			if s.LastErrorAt != nil {
-				last = format.Ago(now, *s.LastErrorAt) + ": " + last
+				last = tr.Ago(now, *s.LastErrorAt) + ": " + last
 			}
 		}
 		lines = append(lines, format.Fit(format.Fit(s.Kind, 12)+count(s.Queued, plain, 7)+count(s.Running, m.st.Info, 8)+
@@ -269,21 +285,22 @@ func (m Model) View() string {
 			m.st.Muted.Render(format.Fit(last, errW)), w))
 	}
 	if len(m.jobs.Stats) == 0 && m.err == nil {
-		lines = append(lines, m.st.Muted.Render("No jobs yet."))
+		lines = append(lines, m.st.Muted.Render(tr.T("queue.nojobsyet")))
 	}
 	check := "[ ]"
 	if m.state == StateDead {
 		check = "[x]"
 	}
-	lines = append(lines, "", m.st.Title.Render("Recent jobs")+"  "+fmt.Sprintf("dead only %s (d)", check))
+	lines = append(lines, "", m.st.Title.Render(tr.T("queue.recent"))+"  "+tr.T("queue.deadonly", check))
 	jerrW := max(w-(2+7+12+9+4+2+10+10+1), 10)
-	lines = append(lines, m.st.Header.Render(format.Fit("  "+format.Fit("ID", 7)+format.Fit("KIND", 12)+format.Fit("STATE", 9)+
-		format.FitRight("ATT", 4)+"  "+format.Fit("CREATED", 10)+format.Fit("RUN AT", 10)+" "+format.Fit("LAST ERROR", jerrW), w)))
+	lines = append(lines, m.st.Header.Render(format.Fit("  "+format.Fit(tr.T("queue.col.id"), 7)+format.Fit(tr.T("queue.col.kind"), 12)+
+		format.Fit(tr.T("queue.col.state"), 9)+format.FitRight(tr.T("queue.col.att"), 4)+"  "+format.Fit(tr.T("queue.col.created"), 10)+
+		format.Fit(tr.T("queue.col.runat"), 10)+" "+format.Fit(tr.T("queue.col.lasterr"), jerrW), w)))
 
 	footer := m.footer(w)
 	rows := max(m.height-len(lines)-len(footer), 1)
 	if len(m.jobs.Recent) == 0 && m.err == nil {
-		lines = append(lines, m.st.Muted.Render("  No jobs."))
+		lines = append(lines, m.st.Muted.Render("  "+tr.T("queue.nojobs")))
 	}
 	first := 0
 	if m.cursor >= rows {
@@ -295,12 +312,12 @@ func (m Model) View() string {
 		if i == m.cursor {
 			mark = m.st.Info.Render("▶ ")
 		}
-		runAt := format.Clock(now, j.RunAt)
+		runAt := tr.Clock(now, j.RunAt)
 		if d := j.RunAt.Sub(now); d > 0 && (j.State == StateQueued || j.State == StateFailed) {
-			runAt = "in " + format.Span(d)
+			runAt = tr.T("queue.in", tr.Span(d))
 		}
-		row := format.Fit(fmt.Sprintf("#%d", j.ID), 7) + format.Fit(j.Kind, 12) + StateStyle(m.st, j.State).Render(format.Fit(j.State, 9)) +
-			format.FitRight(fmt.Sprint(j.Attempts), 4) + "  " + format.Fit(format.Clock(now, j.CreatedAt), 10) + format.Fit(runAt, 10) + " " +
+		row := format.Fit(fmt.Sprintf("#%d", j.ID), 7) + format.Fit(j.Kind, 12) + StateStyle(m.st, j.State).Render(format.Fit(m.stateName(j.State), 9)) +
+			format.FitRight(fmt.Sprint(j.Attempts), 4) + "  " + format.Fit(tr.Clock(now, j.CreatedAt), 10) + format.Fit(runAt, 10) + " " +
 			m.st.Muted.Render(format.Fit(j.LastError, jerrW))
 		lines = append(lines, format.Fit(mark+row, w))
 	}
@@ -313,10 +330,10 @@ func (m Model) View() string {
 func (m Model) footer(w int) []string {
 	var out []string
 	if j, ok := m.selected(); ok && j.LastError != "" {
-		out = append(out, format.Fit(fmt.Sprintf("#%d after %s: %s", j.ID, format.Count(j.Attempts, "attempt", "attempts"), j.LastError), w))
+		out = append(out, format.Fit(m.tr.T("queue.after", j.ID, m.tr.N("queue.attempts", j.Attempts, j.Attempts), j.LastError), w))
 	}
 	if !m.admin() {
-		out = append(out, m.st.Muted.Render(format.Fit(fmt.Sprintf("Read-only: retrying dead jobs needs role admin (you are %s).", m.fleet.Me.Role), w)))
+		out = append(out, m.st.Muted.Render(format.Fit(m.tr.T("queue.readonly", m.tr.Role(m.fleet.Me.Role)), w)))
 	}
 	if m.flash != "" {
 		out = append(out, format.Fit(m.flash, w))

@@ -26,6 +26,7 @@ import (
 	"signalcraft/core/api"
 	"signalcraft/tui/fleet"
 	"signalcraft/tui/format"
+	"signalcraft/tui/i18n"
 	"signalcraft/tui/theme"
 )
 
@@ -98,18 +99,20 @@ type KeyMap struct {
 }
 
 // DefaultKeyMap returns the page's default bindings.
-func DefaultKeyMap() KeyMap {
+func DefaultKeyMap() KeyMap { return keyMap(i18n.Translator{}) }
+
+func keyMap(tr i18n.Translator) KeyMap {
 	return KeyMap{
-		Up:      key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
-		Down:    key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
-		Edit:    key.NewBinding(key.WithKeys("e", "enter"), key.WithHelp("e", "edit")),
-		Next:    key.NewBinding(key.WithKeys("tab", "down"), key.WithHelp("tab", "next field")),
-		Prev:    key.NewBinding(key.WithKeys("shift+tab", "up"), key.WithHelp("shift+tab", "prev field")),
-		Save:    key.NewBinding(key.WithKeys("ctrl+s", "enter"), key.WithHelp("enter/ctrl+s", "save")),
-		Cancel:  key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
-		Relearn: key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "relearn")),
-		Yes:     key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "yes")),
-		No:      key.NewBinding(key.WithKeys("n", "esc"), key.WithHelp("n", "no")),
+		Up:      key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", tr.T("settings.key.up"))),
+		Down:    key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", tr.T("settings.key.down"))),
+		Edit:    key.NewBinding(key.WithKeys("e", "enter"), key.WithHelp("e", tr.T("settings.key.edit"))),
+		Next:    key.NewBinding(key.WithKeys("tab", "down"), key.WithHelp("tab", tr.T("settings.key.next_field"))),
+		Prev:    key.NewBinding(key.WithKeys("shift+tab", "up"), key.WithHelp("shift+tab", tr.T("settings.key.prev_field"))),
+		Save:    key.NewBinding(key.WithKeys("ctrl+s", "enter"), key.WithHelp("enter/ctrl+s", tr.T("settings.key.save"))),
+		Cancel:  key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", tr.T("settings.key.cancel"))),
+		Relearn: key.NewBinding(key.WithKeys("R"), key.WithHelp("R", tr.T("settings.key.relearn"))),
+		Yes:     key.NewBinding(key.WithKeys("y"), key.WithHelp("y", tr.T("settings.key.yes"))),
+		No:      key.NewBinding(key.WithKeys("n", "esc"), key.WithHelp("n", tr.T("settings.key.no"))),
 	}
 }
 
@@ -141,6 +144,7 @@ type Model struct {
 	client        Client
 	fleet         *fleet.Fleet
 	st            theme.Styles
+	tr            i18n.Translator
 	cursor        int // machine
 	mode          mode
 	focus         int // field while editing
@@ -164,6 +168,28 @@ func New(c Client, f *fleet.Fleet, st theme.Styles) Model {
 		m.inputs = append(m.inputs, ti)
 	}
 	return m
+}
+
+// SetLang sets the language of the page and of its key help (the appliance's field errors
+// are shown as sent).
+func (m *Model) SetLang(tr i18n.Translator) {
+	m.tr, m.KeyMap = tr, keyMap(tr)
+	for i := iWindow; i < len(m.inputs); i++ {
+		m.inputs[i].Placeholder = tr.T("settings.default")
+	}
+}
+
+// slug turns a field's English label or hint into a catalog key.
+func slug(s string) string { return strings.ToLower(strings.ReplaceAll(s, " ", "_")) }
+
+// fieldLabel and fieldHint are a field's label and hint in the page's language.
+func (m Model) fieldLabel(i int) string { return m.tr.T("settings.f." + slug(fields[i].label)) }
+
+func (m Model) fieldHint(i int) string {
+	if fields[i].hint == "" {
+		return ""
+	}
+	return m.tr.T("settings.f." + slug(fields[i].label) + ".hint")
 }
 
 // SetSize sets the area the page may draw in.
@@ -234,7 +260,20 @@ func (m Model) form(base api.Machine) (api.Machine, map[string]string) {
 	for i, in := range m.inputs {
 		vals[i] = in.Value()
 	}
-	return parseForm(base, vals)
+	mc, errs := parseForm(base, vals)
+	for f, e := range errs {
+		if k, ok := formErrKeys[e]; ok {
+			errs[f] = m.tr.T(k)
+		}
+	}
+	return mc, errs
+}
+
+// formErrKeys are the catalog keys of parseForm's messages.
+var formErrKeys = map[string]string{
+	"must be a whole number":                 "settings.err.int",
+	"must be a number such as 0.99":          "settings.err.number",
+	"must be a duration such as 2s or 500ms": "settings.err.duration",
 }
 
 // parseForm reads the form's values (in the order of fields) into base, checking here
@@ -378,9 +417,9 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 			if api.ErrorCode(msg.Err) == api.CodeInvalid && asError(msg.Err, &e) && len(e.Fields) > 0 {
 				var other []string
 				m.errs, other = fieldErrors(e.Fields, m.pending)
-				m.flash = m.st.Error.Render("The appliance rejected the change; see the fields marked ✗.")
+				m.flash = m.st.Error.Render(m.tr.T("settings.rejected"))
 				if len(other) > 0 {
-					m.flash = m.st.Error.Render("Rejected: " + strings.Join(other, "; "))
+					m.flash = m.st.Error.Render(m.tr.T("settings.rejectedwhy", strings.Join(other, "; ")))
 				}
 				return m, m.inputs[m.focus].Focus()
 			}
@@ -394,13 +433,13 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 				m.fleet.Machines[i] = msg.Machine
 			}
 		}
-		m.flash = m.st.OK.Render(fmt.Sprintf("Saved %s.", msg.Machine.ID))
+		m.flash = m.st.OK.Render(m.tr.T("settings.saved", msg.Machine.ID))
 		return m, nil
 	case RelearnedMsg:
 		if msg.Err != nil {
 			m.flash = m.st.Error.Render(describe("relearn", msg.Err, m.fleet.Me.Role))
 		} else {
-			m.flash = m.st.OK.Render(fmt.Sprintf("Relearning %s: it learns normal sound for its learning period.", msg.MachineID))
+			m.flash = m.st.OK.Render(m.tr.T("settings.relearning", msg.MachineID))
 		}
 		return m, nil
 	case tea.KeyPressMsg:
@@ -435,7 +474,7 @@ func (m Model) key(k tea.KeyPressMsg) (Model, tea.Cmd) {
 			return m.save()
 		case key.Matches(k, km.No):
 			m.mode = editing
-			m.flash = m.st.Muted.Render("Not saved.")
+			m.flash = m.st.Muted.Render(m.tr.T("settings.notsaved"))
 			return m, m.inputs[m.focus].Focus()
 		}
 		return m, nil
@@ -444,7 +483,7 @@ func (m Model) key(k tea.KeyPressMsg) (Model, tea.Cmd) {
 		case key.Matches(k, km.Yes):
 			m.mode = viewing
 			c, id := m.client, mc.ID
-			m.flash = m.st.Muted.Render("Asking the appliance to relearn " + id + "…")
+			m.flash = m.st.Muted.Render(m.tr.T("settings.asking", id))
 			return m, func() tea.Msg {
 				ctx, cancel := context.WithTimeout(context.Background(), Timeout)
 				defer cancel()
@@ -469,7 +508,7 @@ func (m Model) key(k tea.KeyPressMsg) (Model, tea.Cmd) {
 			out, errs := m.form(mc)
 			m.errs = errs
 			if len(errs) > 0 {
-				m.flash = m.st.Error.Render("Fix the fields marked ✗.")
+				m.flash = m.st.Error.Render(m.tr.T("settings.fix"))
 				return m, nil
 			}
 			m.pending = out
@@ -500,7 +539,7 @@ func (m Model) key(k tea.KeyPressMsg) (Model, tea.Cmd) {
 		}
 	case key.Matches(k, km.Edit) && ok:
 		if !m.admin() {
-			m.flash = m.st.Warning.Render(needAdmin("change a machine", m.fleet.Me.Role))
+			m.flash = m.st.Warning.Render(m.tr.NeedRole(api.RoleAdmin, "what.change", m.fleet.Me.Role))
 			return m, nil
 		}
 		for i, v := range values(mc) {
@@ -514,7 +553,7 @@ func (m Model) key(k tea.KeyPressMsg) (Model, tea.Cmd) {
 		return m, m.setFocus(0)
 	case key.Matches(k, km.Relearn) && ok:
 		if !m.admin() {
-			m.flash = m.st.Warning.Render(needAdmin("relearn a model", m.fleet.Me.Role))
+			m.flash = m.st.Warning.Render(m.tr.NeedRole(api.RoleAdmin, "what.relearn", m.fleet.Me.Role))
 			return m, nil
 		}
 		m.mode = confirming
@@ -527,7 +566,7 @@ func (m Model) key(k tea.KeyPressMsg) (Model, tea.Cmd) {
 func (m Model) save() (Model, tea.Cmd) {
 	m.mode = saving
 	m.inputs[m.focus].Blur()
-	m.flash = m.st.Muted.Render("Saving…")
+	m.flash = m.st.Muted.Render(m.tr.T("settings.saving"))
 	c, out := m.client, m.pending
 	return m, func() tea.Msg {
 		ctx, cancel := context.WithTimeout(context.Background(), Timeout)
@@ -563,7 +602,8 @@ func (m Model) View() string {
 	w, listW, inW := m.layout()
 	formW := w - listW - 2
 	var left []string
-	left = append(left, m.st.Header.Render(format.Fit("MACHINES", listW)))
+	tr := m.tr
+	left = append(left, m.st.Header.Render(format.Fit(tr.T("settings.machines"), listW)))
 	for i, mc := range m.fleet.Machines {
 		s := format.Fit(mc.ID, listW-2)
 		if i == m.cursor {
@@ -575,9 +615,13 @@ func (m Model) View() string {
 	mc, ok := m.machine()
 	var right []string
 	if !ok {
-		right = append(right, m.st.Muted.Render("No machines."))
+		right = append(right, m.st.Muted.Render(tr.T("settings.nomachines")))
 	} else {
-		right = append(right, m.st.Title.Render("Machine "+mc.ID)+m.st.Muted.Render(fmt.Sprintf("  %s · %s", mc.Kind, mc.Line)))
+		kind := mc.Kind
+		if k := "kind." + kind; tr.Has(k) {
+			kind = tr.T(k)
+		}
+		right = append(right, m.st.Title.Render(tr.T("settings.machine", mc.ID))+m.st.Muted.Render(fmt.Sprintf("  %s · %s", kind, mc.Line)))
 		type row struct {
 			line  string
 			below []string // the note, when there is no room beside the field
@@ -588,7 +632,7 @@ func (m Model) View() string {
 		vals := values(mc)
 		indent := strings.Repeat(" ", labelW+1)
 		for i, f := range fields {
-			label := f.label
+			label, hint := m.fieldLabel(i), m.fieldHint(i)
 			if f.relearns {
 				label += relearnMark
 			}
@@ -600,7 +644,7 @@ func (m Model) View() string {
 					label = m.st.Info.Render(label)
 				}
 			} else if vals[i] == "" && i >= iWindow {
-				val = m.st.Muted.Render(format.Fit("default", inW))
+				val = m.st.Muted.Render(format.Fit(tr.T("settings.default"), inW))
 			} else {
 				val = format.Fit(vals[i], inW)
 			}
@@ -618,10 +662,10 @@ func (m Model) View() string {
 					}
 					rows[i].below = append(rows[i].below, indent+m.st.Error.Render(mark+l))
 				}
-			case f.hint == "" || lipgloss.Width(line)+1+lipgloss.Width(f.hint) <= formW:
-				rows[i] = row{line: line + " " + m.st.Muted.Render(f.hint)}
+			case hint == "" || lipgloss.Width(line)+1+lipgloss.Width(hint) <= formW:
+				rows[i] = row{line: line + " " + m.st.Muted.Render(hint)}
 			default:
-				rows[i] = row{line: line, below: []string{indent + m.st.Muted.Render(f.hint)}, hint: true}
+				rows[i] = row{line: line, below: []string{indent + m.st.Muted.Render(hint)}, hint: true}
 			}
 			lines += len(rows[i].below)
 		}
@@ -668,23 +712,23 @@ func (m Model) footer(mc api.Machine, w int, tight bool) []string {
 			out = append(out, st.Render(format.Fit(l, w)))
 		}
 	}
-	const legend = "*" + " a change makes the machine learn again"
+	tr := m.tr
+	legend := tr.T("settings.legend")
 	switch {
 	case m.mode == confirming:
-		wrap(m.st.Warning, fmt.Sprintf("Relearn %s? Its model is retired and it learns for %s. y/n", mc.ID, mc.Detection.Learning))
+		wrap(m.st.Warning, tr.T("settings.confirm.relearn", mc.ID, mc.Detection.Learning))
 	case m.mode == confirmingSave:
-		wrap(m.st.Warning, fmt.Sprintf("Save %s? %s then learns its normal sound again for %s, with no anomaly alarms until it is done. y/n",
-			strings.Join(relearnChanges(mc, m.pending), ", "), mc.ID, m.pending.Detection.Learning))
+		wrap(m.st.Warning, tr.T("settings.confirm.save", strings.Join(relearnChanges(mc, m.pending), ", "), mc.ID, m.pending.Detection.Learning))
 	case !m.admin():
-		out = append(out, m.st.Muted.Render(format.Fit(fmt.Sprintf("Read-only: changing machines and relearning need role admin (you are %s).", m.fleet.Me.Role), w)))
+		out = append(out, m.st.Muted.Render(format.Fit(tr.T("settings.readonly", tr.Role(m.fleet.Me.Role)), w)))
 	case m.mode == viewing:
-		out = append(out, m.st.Muted.Render(format.Fit("e edit · R relearn · "+legend, w)))
+		out = append(out, m.st.Muted.Render(format.Fit(tr.T("settings.hint")+legend, w)))
 	default: // editing, saving
 		next, _ := m.form(mc)
 		if ch := relearnChanges(mc, next); len(ch) > 0 {
-			wrap(m.st.Warning, fmt.Sprintf("Saving %s makes %s learn its normal sound again.", strings.Join(ch, ", "), mc.ID))
+			wrap(m.st.Warning, tr.T("settings.changes", strings.Join(ch, ", "), mc.ID))
 		} else if !tight {
-			out = append(out, m.st.Muted.Render(format.Fit(legend+" (asked before saving)", w)))
+			out = append(out, m.st.Muted.Render(format.Fit(legend+tr.T("settings.asked"), w)))
 		}
 	}
 	if m.flash != "" {
