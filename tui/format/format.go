@@ -3,15 +3,14 @@
 package format
 
 import (
-	"cmp"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
 	"github.com/charmbracelet/x/ansi"
 
 	"signalcraft/core/api"
+	"signalcraft/tui/i18n"
 )
 
 // Fit truncates s (which may hold ANSI styles) to w cells, ending with "…"
@@ -115,47 +114,11 @@ func Label(l string) string {
 	return strings.ReplaceAll(l, "_", " ")
 }
 
-// Diagnosis renders a fault classifier's verdict: "bearing outer race 87 %", or for an
-// unsure one "unknown (best guess bearing ball 41 %)"; the runners-up follow when asked.
+// Diagnosis renders a fault classifier's verdict in English: "bearing outer race 87 %", or
+// for an unsure one "unknown (best guess bearing ball 41 %)"; the runners-up follow when
+// asked (i18n.Translator.Diagnosis in the screen's language).
 func Diagnosis(d *api.Diagnosis, runnersUp int) string {
-	if d == nil {
-		return ""
-	}
-	type cp struct {
-		c string
-		p float64
-	}
-	var all []cp
-	for c, p := range d.Probs {
-		all = append(all, cp{c, p})
-	}
-	slices.SortFunc(all, func(a, b cp) int {
-		if a.p != b.p {
-			return cmp.Compare(b.p, a.p)
-		}
-		return cmp.Compare(a.c, b.c)
-	})
-	pct := func(p float64) string { return fmt.Sprintf("%.0f %%", 100*p) }
-	var s string
-	switch {
-	case d.Label == api.DiagnosisUnknown && len(all) > 0:
-		s = fmt.Sprintf("unknown (best guess %s %s)", Label(all[0].c), pct(all[0].p))
-	default:
-		s = Label(d.Label) + " " + pct(d.Confidence)
-	}
-	var rest []string
-	for _, x := range all {
-		if len(rest) == runnersUp {
-			break
-		}
-		if x.c != d.Label && (d.Label != api.DiagnosisUnknown || x != all[0]) {
-			rest = append(rest, Label(x.c)+" "+pct(x.p))
-		}
-	}
-	if len(rest) > 0 {
-		s += " · " + strings.Join(rest, " · ")
-	}
-	return s
+	return i18n.New(i18n.English).Diagnosis(d, runnersUp)
 }
 
 // NeedRole explains that an action needs a role the caller lacks.
