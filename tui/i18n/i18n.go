@@ -10,72 +10,38 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
 	"signalcraft/core/api"
+	lang "signalcraft/core/i18n"
 )
 
-// Lang is a language the client speaks, as a BCP 47 primary subtag.
-type Lang string
+// Lang is a language the client speaks (core/i18n's).
+type Lang = lang.Lang
 
 // Languages the client has catalogs for.
 const (
-	English Lang = "en"
-	Korean  Lang = "ko"
+	English = lang.English
+	Korean  = lang.Korean
 )
 
 // Langs lists the languages the client speaks.
-func Langs() []Lang { return []Lang{English, Korean} }
+func Langs() []Lang { return lang.Langs() }
 
 // Parse returns the language of s, a bare code ("ko") or a POSIX locale
 // ("ko_KR.UTF-8"). Unknown languages give English and an error.
-func Parse(s string) (Lang, error) {
-	code := strings.ToLower(s)
-	if i := strings.IndexAny(code, "_-.@"); i >= 0 {
-		code = code[:i]
-	}
-	for _, l := range Langs() {
-		if Lang(code) == l {
-			return l, nil
-		}
-	}
-	return English, fmt.Errorf("language %q: want one of en, ko", s)
-}
+func Parse(s string) (Lang, error) { return lang.Parse(s) }
 
 // FromEnv returns the language of the locale as POSIX resolves it: the
 // first of LC_ALL, LC_MESSAGES and LANG that is set decides; a locale
 // starting with "ko" is Korean, anything else (C, POSIX, unset) English.
-func FromEnv(getenv func(string) string) Lang {
-	for _, v := range []string{"LC_ALL", "LC_MESSAGES", "LANG"} {
-		if s := getenv(v); s != "" {
-			if strings.HasPrefix(strings.ToLower(s), "ko") {
-				return Korean
-			}
-			return English
-		}
-	}
-	return English
-}
+func FromEnv(getenv func(string) string) Lang { return lang.FromEnv(getenv) }
 
-func catalog(l Lang) map[string]string {
-	if l == Korean {
-		return korean
-	}
-	return english
-}
+var catalogs = lang.Catalogs{English: english, Korean: korean}
 
 // Keys returns the message keys of l's catalog, sorted.
-func Keys(l Lang) []string {
-	c := catalog(l)
-	keys := make([]string, 0, len(c))
-	for k := range c {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
+func Keys(l Lang) []string { return catalogs.Keys(l) }
 
 // Translator looks up messages in one language. Its zero value speaks
 // English, so pages nobody told a language keep working.
@@ -100,35 +66,16 @@ func (t Translator) Korean() bool { return t.Lang() == Korean }
 // T returns the message for key, formatted with args (fmt verbs) when
 // given. A key missing from the catalog falls back to English, then to the
 // key itself, so it shows up on screen and in tests rather than as a blank.
-func (t Translator) T(key string, args ...any) string {
-	msg, ok := catalog(t.Lang())[key]
-	if !ok {
-		if msg, ok = english[key]; !ok {
-			return key
-		}
-	}
-	if len(args) > 0 {
-		return fmt.Sprintf(msg, args...)
-	}
-	return msg
-}
+func (t Translator) T(key string, args ...any) string { return catalogs.Text(t.Lang(), key, args...) }
 
 // N is T for a message counting n things: when n is 1 and the language has
 // a singular form (key + ".one"), that form is used. Korean has none.
 func (t Translator) N(key string, n int, args ...any) string {
-	if n == 1 {
-		if _, ok := catalog(t.Lang())[key+".one"]; ok {
-			return t.T(key+".one", args...)
-		}
-	}
-	return t.T(key, args...)
+	return catalogs.Count(t.Lang(), key, n, args...)
 }
 
 // Has reports whether key is in the catalog of the translator's language.
-func (t Translator) Has(key string) bool {
-	_, ok := catalog(t.Lang())[key]
-	return ok
-}
+func (t Translator) Has(key string) bool { return catalogs.Has(t.Lang(), key) }
 
 // Span renders a duration compactly: "12s", "5m", "3h", "2d" in English,
 // "12초", "5분", "3시간", "2일" in Korean.
