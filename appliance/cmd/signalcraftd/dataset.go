@@ -148,6 +148,21 @@ func openDatasetEnv(ctx context.Context, cfgPath string) (*datasetEnv, error) {
 	return &datasetEnv{cfg: cfg, db: db, o: dataset.Objects{Dir: filepath.Join(cfg.DataDir, objects.Dir)}}, nil
 }
 
+// openDatasetVersion opens the configuration's database and reads the dataset version id (a
+// prefix of 8 hex digits or more works); the caller closes env.db.
+func openDatasetVersion(ctx context.Context, cfgPath, id string) (*datasetEnv, dataset.Manifest, store.DatasetVersion, error) {
+	env, err := openDatasetEnv(ctx, cfgPath)
+	if err != nil {
+		return nil, dataset.Manifest{}, store.DatasetVersion{}, err
+	}
+	m, v, err := env.db.DatasetVersion(ctx, id)
+	if err != nil {
+		env.db.Close()
+		return nil, dataset.Manifest{}, store.DatasetVersion{}, err
+	}
+	return env, m, v, nil
+}
+
 // workingSet returns a configured machine and its dataset working set.
 func (e *datasetEnv) workingSet(ctx context.Context, id string) (config.Machine, []dataset.Item, error) {
 	mc, err := e.machine(id)
@@ -317,15 +332,11 @@ func datasetShow(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return helpOK(err)
 	}
-	env, err := openDatasetEnv(ctx, *fs.cfgPath)
+	env, m, v, err := openDatasetVersion(ctx, *fs.cfgPath, pos[0])
 	if err != nil {
 		return err
 	}
 	defer env.db.Close()
-	m, v, err := env.db.DatasetVersion(ctx, pos[0])
-	if err != nil {
-		return err
-	}
 	if *asJSON {
 		_, err := fmt.Fprintf(stdout, "%s\n", m.Canonical())
 		return err
@@ -358,15 +369,11 @@ func datasetDiff(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return helpOK(err)
 	}
-	env, err := openDatasetEnv(ctx, *fs.cfgPath)
+	env, a, va, err := openDatasetVersion(ctx, *fs.cfgPath, pos[0])
 	if err != nil {
 		return err
 	}
 	defer env.db.Close()
-	a, va, err := env.db.DatasetVersion(ctx, pos[0])
-	if err != nil {
-		return err
-	}
 	b, vb, err := env.db.DatasetVersion(ctx, pos[1])
 	if err != nil {
 		return err
@@ -445,15 +452,11 @@ fetched from the S3 replica.`, stderr)
 	if entries, err := os.ReadDir(*out); err == nil && len(entries) > 0 {
 		return fmt.Errorf("dataset export: %s is not empty", *out)
 	}
-	env, err := openDatasetEnv(ctx, *fs.cfgPath)
+	env, m, v, err := openDatasetVersion(ctx, *fs.cfgPath, pos[0])
 	if err != nil {
 		return err
 	}
 	defer env.db.Close()
-	m, v, err := env.db.DatasetVersion(ctx, pos[0])
-	if err != nil {
-		return err
-	}
 	var missing []string
 	for _, it := range m.Items {
 		if !env.o.Has(it.SHA256) {

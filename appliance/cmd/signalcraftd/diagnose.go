@@ -30,15 +30,11 @@ func datasetDiagnose(ctx context.Context, args []string, stdout, stderr io.Write
 	if err != nil {
 		return helpOK(err)
 	}
-	env, err := openDatasetEnv(ctx, *fs.cfgPath)
+	env, man, v, err := openDatasetVersion(ctx, *fs.cfgPath, pos[0])
 	if err != nil {
 		return err
 	}
 	defer env.db.Close()
-	man, v, err := env.db.DatasetVersion(ctx, pos[0])
-	if err != nil {
-		return err
-	}
 	mc, err := env.machine(man.Machine)
 	if err != nil {
 		return err
