@@ -53,7 +53,10 @@ func (m *Main) serveAPI(ctx context.Context) error {
 	defer srv.Close()
 	lc := api.ListenConfig{Socket: m.cfg.API.Socket, TCP: m.cfg.API.Listen, CertDir: m.cfg.DataDir,
 		CertHosts: m.cfg.API.CertHosts, Wrap: m.obs.metrics.InstrumentAPI, Readyz: health.ReadyzHandler(m.obs.ready),
-		OnListen: func([]net.Addr) { m.obs.ready.Set(health.PartAPI, true) }}
+		OnListen: func(addrs []net.Addr) {
+			m.noteAPIAddrs(addrs)
+			m.obs.ready.Set(health.PartAPI, true)
+		}}
 	if err := srv.Run(ctx, lc); err != nil {
 		return fmt.Errorf("api: %w", err)
 	}

@@ -209,7 +209,7 @@ correlation: {enabled: %v}
 	case <-time.After(5 * time.Minute):
 		t.Fatal("the recording was not analysed within 5 minutes")
 	}
-	if err := m.settle(ctx); err != nil {
+	if err := m.Settle(ctx); err != nil {
 		t.Fatal(err)
 	}
 	m.runOn(ctx, 3*time.Minute)  // pending groups flush, alerts resolve

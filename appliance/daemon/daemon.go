@@ -24,6 +24,7 @@ import (
 	"signalcraft/appliance/reports"
 	"signalcraft/appliance/retention"
 	"signalcraft/appliance/source"
+	"signalcraft/core/alert"
 	wire "signalcraft/core/api"
 	"signalcraft/core/detect"
 	"signalcraft/core/store"
@@ -504,3 +505,11 @@ func (m *Main) Subscribe(fn func(wire.Live)) (cancel func()) { return m.o.hub.Su
 
 // DatabasePath is the SQLite file the daemon writes.
 func (m *Main) DatabasePath() string { return filepath.Clean(m.cfg.DatabasePath()) }
+
+// DB returns the appliance's database, for tools that run beside the daemon in one process
+// (the test appliance, appliance/apptest, writes a plant's history through it).
+func (m *Main) DB() *store.DB { return m.db }
+
+// Observe hands an observation to the alert engine as a machine's analysis does: the rules,
+// silences, inhibitions and notifications that follow are the appliance's own.
+func (m *Main) Observe(o alert.Observation) { m.alerts.observe(o) }

@@ -135,7 +135,7 @@ func TestReplayedFaultIsDiagnosed(t *testing.T) {
 		notes = append(notes, ns...)
 		mu.Unlock()
 	}}})
-	if err := d.m.settle(context.Background()); err != nil {
+	if err := d.m.Settle(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	d.m.runOn(context.Background(), time.Minute) // the alert's group wait passes in stream time

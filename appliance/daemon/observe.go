@@ -27,6 +27,7 @@ type observability struct {
 
 	mu        sync.Mutex
 	addr      string // the metrics listener's address once it listens
+	apiAddr   string // the API's TLS listener's address once it listens
 	flushErr  error  // the latest score batch's outcome
 	flushedAt time.Time
 }
@@ -87,6 +88,24 @@ func (m *Main) MetricsAddr() string {
 	m.obs.mu.Lock()
 	defer m.obs.mu.Unlock()
 	return m.obs.addr
+}
+
+// APIAddr returns the address the API's TLS listener listens on, "" before it listens or
+// when api.listen is not set (a configured ":0" picks a free port: this reports it).
+func (m *Main) APIAddr() string {
+	m.obs.mu.Lock()
+	defer m.obs.mu.Unlock()
+	return m.obs.apiAddr
+}
+
+func (m *Main) noteAPIAddrs(addrs []net.Addr) {
+	m.obs.mu.Lock()
+	defer m.obs.mu.Unlock()
+	for _, a := range addrs {
+		if a.Network() == "tcp" {
+			m.obs.apiAddr = a.String()
+		}
+	}
 }
 
 // noteFlush records the outcome of a score batch for the database health check.

@@ -97,7 +97,7 @@ func EvaluateStream(ctx context.Context, se StreamEval) (*eval.StreamRun, error)
 		<-done
 		return nil, ctx.Err()
 	}
-	if err := m.settle(ctx); err != nil {
+	if err := m.Settle(ctx); err != nil {
 		stop()
 		<-done
 		return nil, err
@@ -163,9 +163,10 @@ func streamConfig(se StreamEval, dir string) (*config.Config, config.Machine, er
 	return &cfg, mc, nil
 }
 
-// settle waits until every machine has analysed all the sound it was given and handled
-// its source's end.
-func (m *Main) settle(ctx context.Context) error {
+// Settle waits until every machine has analysed all the sound its source delivered so far
+// and handled its source's changes of state. A replay settles before it moves time on; the
+// test appliance (appliance/apptest), whose clock paces the sources, settles after each step.
+func (m *Main) Settle(ctx context.Context) error {
 	m.mu.Lock()
 	machines := slices.Clone(m.machines)
 	out := m.out
