@@ -10,6 +10,7 @@ import (
 
 	"signalcraft/appliance/config"
 	wire "signalcraft/core/api"
+	"signalcraft/core/machine"
 )
 
 // ValidateMachine checks a machine's configuration field by field and
@@ -54,7 +55,7 @@ func MachineFromWire(w wire.Machine) (config.Machine, []wire.FieldError) {
 	if d.Window == 0 && w.Detection.Window != "" {
 		d.Window = -1 // unparsable: keep it invalid rather than defaulted
 	}
-	config.DefaultProfile(&d, w.Kind)
+	machine.DefaultProfile(&d, w.Kind)
 	var g config.Diagnosis
 	if w.Diagnosis != nil {
 		g = config.Diagnosis{ShaftRPM: w.Diagnosis.ShaftRPM, Model: w.Diagnosis.Model}
