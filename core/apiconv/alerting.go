@@ -1,4 +1,7 @@
-package api
+// Package apiconv is the wire <-> core conversions and validation: the one definition of
+// what the appliance accepts. The appliance's API serves through it and the clients may
+// check a form with it; it talks to nothing (no store, job queue, SQLite or audio).
+package apiconv
 
 import (
 	"bytes"
@@ -98,7 +101,8 @@ func emptyMatches(ms alert.Matchers) bool {
 	return true
 }
 
-func silenceToWire(s alert.Silence, now time.Time) wire.Silence {
+// SilenceToWire converts a silence, in force or not at now.
+func SilenceToWire(s alert.Silence, now time.Time) wire.Silence {
 	return wire.Silence{ID: s.ID, Matchers: matchersToWire(s.Matchers), StartsAt: s.StartsAt, EndsAt: s.EndsAt,
 		CreatedBy: s.CreatedBy, Comment: s.Comment, State: string(s.Status(now))}
 }
@@ -215,15 +219,15 @@ func WindowsFromWire(in []wire.MaintenanceWindow) ([]alert.MaintenanceWindow, []
 	if err := c.Validate(); err != nil {
 		for _, fe := range alertFieldErrors(err) {
 			if strings.HasPrefix(fe.Field, "maintenance_windows[") {
-				fs = append(fs, wire.FieldError{Field: windowField(fe.Field), Message: fe.Reason})
+				fs = append(fs, wire.FieldError{Field: WindowField(fe.Field), Message: fe.Reason})
 			}
 		}
 	}
 	return out, fs
 }
 
-// windowField names an engine configuration path of a maintenance window as the API does.
-func windowField(path string) string {
+// WindowField names an engine configuration path of a maintenance window as the API does.
+func WindowField(path string) string {
 	if rest, ok := strings.CutPrefix(path, "maintenance_windows["); ok {
 		return "maintenance[" + rest
 	}
@@ -321,7 +325,7 @@ func RulesFromWire(in []wire.AlertRule, old []alert.Rule) ([]alert.Rule, []wire.
 	if err := c.Validate(); err != nil {
 		for _, fe := range alertFieldErrors(err) {
 			if strings.HasPrefix(fe.Field, "rules[") {
-				fs = append(fs, wire.FieldError{Field: ruleField(fe.Field), Message: reason(fe)})
+				fs = append(fs, wire.FieldError{Field: RuleField(fe.Field), Message: reason(fe)})
 			}
 		}
 	}
@@ -372,9 +376,9 @@ func mergeSummary(old map[string]map[string]string, summary map[string]string) m
 
 var rulePath = regexp.MustCompile(`^(rules\[\d+\])\.(.*)$`)
 
-// ruleField names an engine configuration path of a rule as the API's AlertRule does:
+// RuleField names an engine configuration path of a rule as the API's AlertRule does:
 // rules[0].expr.op is rules[0].op, rules[0].annotations.ko.summary is rules[0].summary.ko.
-func ruleField(path string) string {
+func RuleField(path string) string {
 	m := rulePath.FindStringSubmatch(path)
 	if m == nil {
 		return path
@@ -428,9 +432,9 @@ func alertFieldErrors(err error) []*alert.FieldError {
 	return out
 }
 
-// fieldsFromAlert turns the engine's field errors in err into a 422 naming the fields
+// FieldsFromAlert turns the engine's field errors in err into a 422 naming the fields
 // (through name, when set); other errors pass unchanged.
-func fieldsFromAlert(err error, msg string, name func(string) string) error {
+func FieldsFromAlert(err error, msg string, name func(string) string) error {
 	fes := alertFieldErrors(err)
 	var we *wire.Error
 	if len(fes) == 0 || errors.As(err, &we) {
@@ -444,7 +448,7 @@ func fieldsFromAlert(err error, msg string, name func(string) string) error {
 		}
 		fs[i] = wire.FieldError{Field: f, Message: reason(fe)}
 	}
-	return invalid(msg, fs)
+	return &wire.Error{Code: wire.CodeInvalid, Message: msg, Fields: fs}
 }
 
 // receiverBlock returns the settings block of the receiver's type (a nil pointer if unset).
