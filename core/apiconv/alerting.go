@@ -122,33 +122,6 @@ func parseDay(s string) (int, bool) {
 	return 0, false
 }
 
-// parseDays reads day specs ("mon", "Mon-Fri", "sat,sun") into a set.
-func parseDays(specs []string) ([7]bool, error) {
-	var set [7]bool
-	for _, spec := range specs {
-		for part := range strings.SplitSeq(spec, ",") {
-			from, to, isRange := strings.Cut(part, "-")
-			a, ok := parseDay(from)
-			if !ok {
-				return set, fmt.Errorf("unknown day %q", strings.TrimSpace(from))
-			}
-			b := a
-			if isRange {
-				if b, ok = parseDay(to); !ok {
-					return set, fmt.Errorf("unknown day %q", strings.TrimSpace(to))
-				}
-			}
-			for i := a; ; i = (i + 1) % 7 {
-				set[i] = true
-				if i == b {
-					break
-				}
-			}
-		}
-	}
-	return set, nil
-}
-
 // parseClock reads "HH:MM" as minutes after midnight; "24:00" only when allow24.
 func parseClock(s string, allow24 bool) (int, bool) {
 	h, m, ok := strings.Cut(s, ":")
@@ -253,10 +226,10 @@ func WindowToWire(w alert.MaintenanceWindow, now time.Time) wire.MaintenanceWind
 	if out.TimeZone == "" {
 		out.TimeZone = "UTC"
 	}
-	if set, err := parseDays(days); err == nil && slices.Contains(set[:], false) {
-		for i, on := range set {
-			if on {
-				out.Days = append(out.Days, weekDays[i])
+	if set, err := alert.ParseDays(days); err == nil && slices.Contains(set[:], false) {
+		for i, d := range weekDays {
+			if set[(i+1)%7] { // set is Sunday first
+				out.Days = append(out.Days, d)
 			}
 		}
 	}
@@ -451,23 +424,24 @@ func FieldsFromAlert(err error, msg string, name func(string) string) error {
 	return &wire.Error{Code: wire.CodeInvalid, Message: msg, Fields: fs}
 }
 
-// receiverBlock returns the settings block of the receiver's type (a nil pointer if unset).
-func receiverBlock(r notify.Receiver) any {
+// receiverBlock points at the field holding the settings block of the receiver's type
+// (which holds a nil pointer if unset); nil for an unknown type.
+func receiverBlock(r *notify.Receiver) any {
 	switch r.Type {
 	case notify.TypeShoutrrr:
-		return r.Shoutrrr
+		return &r.Shoutrrr
 	case notify.TypeWebhook:
-		return r.Webhook
+		return &r.Webhook
 	case notify.TypeMQTT:
-		return r.MQTT
+		return &r.MQTT
 	case notify.TypeKakaoAlimtalk:
-		return r.Alimtalk
+		return &r.Alimtalk
 	case notify.TypeSENSSMS:
-		return r.SMS
+		return &r.SMS
 	case notify.TypeJandi:
-		return r.Jandi
+		return &r.Jandi
 	case notify.TypeDooray:
-		return r.Dooray
+		return &r.Dooray
 	}
 	return nil
 }
@@ -487,7 +461,7 @@ func toTree(v any) map[string]any {
 // ReceiverToWire converts a receiver; Settings are its type's block, with rate_limit and
 // circuit_breaker when set. Mask secrets first (Redacted) for non-admins.
 func ReceiverToWire(r notify.Receiver) wire.Receiver {
-	s := toTree(receiverBlock(r))
+	s := toTree(receiverBlock(&r))
 	if r.RateLimit != 0 {
 		s["rate_limit"] = r.RateLimit
 	}
@@ -547,25 +521,11 @@ func ReceiversFromWire(in []wire.Receiver, old []notify.Receiver) ([]notify.Rece
 			}
 		}
 		if j := slices.IndexFunc(old, func(o notify.Receiver) bool { return o.Name == w.Name && o.Type == r.Type }); j >= 0 {
-			unmask(settings, toTree(receiverBlock(old[j])), toTree(receiverBlock(old[j].Redacted())))
+			redacted := old[j].Redacted()
+			unmask(settings, toTree(receiverBlock(&old[j])), toTree(receiverBlock(&redacted)))
 		}
-		var err error
-		switch r.Type {
-		case notify.TypeShoutrrr:
-			err = strictDecode(settings, &r.Shoutrrr)
-		case notify.TypeWebhook:
-			err = strictDecode(settings, &r.Webhook)
-		case notify.TypeMQTT:
-			err = strictDecode(settings, &r.MQTT)
-		case notify.TypeKakaoAlimtalk:
-			err = strictDecode(settings, &r.Alimtalk)
-		case notify.TypeSENSSMS:
-			err = strictDecode(settings, &r.SMS)
-		case notify.TypeJandi:
-			err = strictDecode(settings, &r.Jandi)
-		case notify.TypeDooray:
-			err = strictDecode(settings, &r.Dooray)
-		default:
+		block := receiverBlock(&r)
+		if block == nil {
 			types := make([]string, 0, 7)
 			for _, t := range notify.Types() {
 				types = append(types, string(t))
@@ -573,7 +533,7 @@ func ReceiversFromWire(in []wire.Receiver, old []notify.Receiver) ([]notify.Rece
 			add(".type", "must be one of "+strings.Join(types, ", "))
 			continue
 		}
-		if err != nil {
+		if err := strictDecode(settings, block); err != nil {
 			add(".settings", fmt.Sprintf("settings of a %s receiver: %v", r.Type, strings.TrimPrefix(err.Error(), "json: ")))
 			continue
 		}
