@@ -582,7 +582,7 @@ func (c *Config) AlertConfig() (alert.Config, error) {
 		}
 		named = receiverNames(&c.Alerting, nil)
 	} else {
-		named = routeReceivers(alert.DefaultConfig().Route, nil)
+		named = alert.DefaultConfig().Route.Receivers()
 	}
 	var rs []alert.Receiver
 	have := map[string]bool{}
@@ -633,20 +633,6 @@ func receiverNames(n *yaml.Node, out []string) []string {
 	}
 	for _, c := range n.Content {
 		out = receiverNames(c, out)
-	}
-	return out
-}
-
-// routeReceivers lists the receivers a routing tree names, escalations included.
-func routeReceivers(r alert.Route, out []string) []string {
-	if r.Receiver != "" {
-		out = append(out, r.Receiver)
-	}
-	for _, e := range r.Escalations {
-		out = append(out, e.Receiver)
-	}
-	for _, c := range r.Routes {
-		out = routeReceivers(c, out)
 	}
 	return out
 }
