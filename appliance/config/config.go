@@ -113,11 +113,6 @@ type (
 	BearingOrders = machine.BearingOrders
 )
 
-// DiagnosisModels are the fault classifiers a machine may use; MaxShaftRPM bounds its shaft speed.
-var DiagnosisModels = machine.DiagnosisModels
-
-const MaxShaftRPM = machine.MaxShaftRPM
-
 // Source is where samples come from: a PortAudio device, a WAV file or folder, or a simulator.
 type Source struct {
 	ID         string        `yaml:"id"`
