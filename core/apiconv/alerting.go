@@ -1,4 +1,4 @@
-// Package apiconv is the wire <-> core conversions and validation: the one definition of
+// Package apiconv holds the wire <-> core conversions and validation: the one definition of
 // what the appliance accepts. The appliance's API serves through it and the clients may
 // check a form with it; it talks to nothing (no store, job queue, SQLite or audio).
 package apiconv
