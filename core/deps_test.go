@@ -8,7 +8,8 @@ import (
 
 // TestCoreImports keeps imports flowing one way: nothing under core/ may depend on the
 // appliance, the clients, their UI toolkits or PortAudio. core/api must stay standard
-// library only, so clients never link SQLite or PortAudio.
+// library only, and core/apiconv and core/machine, which the clients may also import, must
+// talk to nothing, so clients never link SQLite or PortAudio.
 func TestCoreImports(t *testing.T) {
 	out, err := exec.Command("go", "list", "-deps", "-f", `{{.ImportPath}} {{join .Deps " "}}`, "./...").CombinedOutput()
 	if err != nil {
@@ -31,7 +32,11 @@ func TestCoreImports(t *testing.T) {
 					t.Errorf("%s imports %s", fields[0], dep)
 				}
 			}
-			if strings.HasPrefix(fields[0], "signalcraft/core/api") && !standard(dep) {
+			if (fields[0] == "signalcraft/core/apiconv" || fields[0] == "signalcraft/core/machine") &&
+				(strings.HasPrefix(dep, "signalcraft/core/store") || strings.HasPrefix(dep, "signalcraft/core/jobs") || strings.HasPrefix(dep, "modernc.org/")) {
+				t.Errorf("%s is for the clients too and must talk to nothing, but imports %s", fields[0], dep)
+			}
+			if (fields[0] == "signalcraft/core/api" || strings.HasPrefix(fields[0], "signalcraft/core/api/")) && !standard(dep) {
 				t.Errorf("%s must use the standard library only, but imports %s", fields[0], dep)
 			}
 		}

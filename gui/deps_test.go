@@ -1,9 +1,9 @@
 // Package gui_test checks the desktop client's import rules: only the main
 // package may import fyne.io/fyne/v2/app (everything else is tested
-// headless), and the client reaches the appliance only through core/api (core/i18n, the
-// languages and catalog lookup the terminal client shares, talks to nothing). The fake appliance
-// used by the tests (gui/internal/fakeappliance, never linked into the app) may also use
-// core/notify, to mask receiver secrets exactly as the appliance does.
+// headless), and the client talks to the appliance only through core/api: of
+// the rest of the repository it may use the core packages that talk to nothing
+// (core/api, core/i18n, core/apiconv and their pure-logic deps), never the
+// appliance, core/store, core/jobs, SQLite or PortAudio.
 package gui_test
 
 import (
@@ -23,11 +23,11 @@ func TestImports(t *testing.T) {
 			switch {
 			case d == "fyne.io/fyne/v2/app" && pkg != "signalcraft/gui/cmd/signalcraft-desktop":
 				t.Errorf("%s imports fyne.io/fyne/v2/app: keep it headless-testable", pkg)
-			case strings.HasPrefix(pkg, "signalcraft/gui/internal/fakeappliance") && d == "signalcraft/core/notify":
 			case pkg == "signalcraft/gui/cmd/signalcraft-desktop" && strings.HasPrefix(d, "signalcraft/gui/internal/fakeappliance"):
 				t.Errorf("the desktop app links the fake appliance (%s)", d)
-			case strings.HasPrefix(d, "signalcraft/") && !strings.HasPrefix(d, "signalcraft/gui/") && d != "signalcraft/core/api" &&
-				d != "signalcraft/core/i18n":
+			case strings.HasPrefix(d, "signalcraft/") && !strings.HasPrefix(d, "signalcraft/gui/") && !strings.HasPrefix(d, "signalcraft/core/"),
+				strings.HasPrefix(d, "signalcraft/core/store"), strings.HasPrefix(d, "signalcraft/core/jobs"),
+				strings.HasPrefix(d, "modernc.org/sqlite"), d == "github.com/gordonklaus/portaudio":
 				t.Errorf("%s depends on %s: the client talks to the appliance only through core/api", pkg, d)
 			}
 		}

@@ -11,6 +11,7 @@ import (
 
 	"signalcraft/core/alert"
 	wire "signalcraft/core/api"
+	"signalcraft/core/apiconv"
 	"signalcraft/core/jobs"
 	"signalcraft/core/notify"
 	"signalcraft/core/store"
@@ -167,7 +168,7 @@ func (s *Server) silences(w http.ResponseWriter, r *http.Request, al Alerting) {
 	now := s.o.Now()
 	out := make([]wire.Silence, len(ss))
 	for i, sl := range ss {
-		out[i] = silenceToWire(sl, now)
+		out[i] = apiconv.SilenceToWire(sl, now)
 	}
 	rank := map[string]int{string(alert.SilenceActive): 0, string(alert.SilencePending): 1}
 	slices.SortStableFunc(out, func(a, b wire.Silence) int {
@@ -191,7 +192,7 @@ func (s *Server) createSilence(w http.ResponseWriter, r *http.Request, al Alerti
 		return
 	}
 	now := s.o.Now()
-	sl, fs := SilenceFromWire(in, now)
+	sl, fs := apiconv.SilenceFromWire(in, now)
 	if len(fs) > 0 {
 		s.writeError(w, r, invalid("invalid silence", fs))
 		return
@@ -203,10 +204,10 @@ func (s *Server) createSilence(w http.ResponseWriter, r *http.Request, al Alerti
 	}
 	created, err := al.CreateSilence(r.Context(), sl, s.auditEntry(r, "silence.create", "silence/", detail))
 	if err != nil {
-		s.writeError(w, r, fieldsFromAlert(err, "invalid silence", nil))
+		s.writeError(w, r, apiconv.FieldsFromAlert(err, "invalid silence", nil))
 		return
 	}
-	writeJSON(w, http.StatusCreated, silenceToWire(created, now))
+	writeJSON(w, http.StatusCreated, apiconv.SilenceToWire(created, now))
 }
 
 func (s *Server) expireSilence(w http.ResponseWriter, r *http.Request, al Alerting) {
@@ -227,7 +228,7 @@ func (s *Server) maintenance(w http.ResponseWriter, r *http.Request, al Alerting
 	now := s.o.Now()
 	out := make([]wire.MaintenanceWindow, len(ws))
 	for i, mw := range ws {
-		out[i] = WindowToWire(mw, now)
+		out[i] = apiconv.WindowToWire(mw, now)
 	}
 	writeJSON(w, http.StatusOK, out)
 }
@@ -238,7 +239,7 @@ func (s *Server) setMaintenance(w http.ResponseWriter, r *http.Request, al Alert
 		s.writeError(w, r, err)
 		return
 	}
-	ws, fs := WindowsFromWire(in)
+	ws, fs := apiconv.WindowsFromWire(in)
 	if len(fs) > 0 {
 		s.writeError(w, r, invalid("invalid maintenance windows", fs))
 		return
@@ -250,7 +251,7 @@ func (s *Server) setMaintenance(w http.ResponseWriter, r *http.Request, al Alert
 	err := al.SetMaintenance(r.Context(), ws, s.auditEntry(r, "maintenance.update", "maintenance",
 		fmt.Sprintf("%d window(s): %s", len(ws), strings.Join(names, ", "))))
 	if err != nil {
-		s.writeError(w, r, fieldsFromAlert(err, "invalid maintenance windows", windowField))
+		s.writeError(w, r, apiconv.FieldsFromAlert(err, "invalid maintenance windows", apiconv.WindowField))
 		return
 	}
 	s.maintenance(w, r, al)
@@ -264,7 +265,7 @@ func (s *Server) rules(w http.ResponseWriter, r *http.Request, al Alerting) {
 	}
 	out := make([]wire.AlertRule, len(rs))
 	for i, rule := range rs {
-		out[i] = RuleToWire(rule)
+		out[i] = apiconv.RuleToWire(rule)
 	}
 	writeJSON(w, http.StatusOK, out)
 }
@@ -280,7 +281,7 @@ func (s *Server) setRules(w http.ResponseWriter, r *http.Request, al Alerting) {
 		s.writeError(w, r, err)
 		return
 	}
-	rs, fs := RulesFromWire(in, old)
+	rs, fs := apiconv.RulesFromWire(in, old)
 	if len(fs) > 0 {
 		s.writeError(w, r, invalid("invalid alert rules", fs))
 		return
@@ -292,7 +293,7 @@ func (s *Server) setRules(w http.ResponseWriter, r *http.Request, al Alerting) {
 	err = al.SetRules(r.Context(), rs, s.auditEntry(r, "rules.update", "rules",
 		fmt.Sprintf("%d rule(s): %s", len(rs), strings.Join(names, ", "))))
 	if err != nil {
-		s.writeError(w, r, fieldsFromAlert(err, "invalid alert rules", ruleField))
+		s.writeError(w, r, apiconv.FieldsFromAlert(err, "invalid alert rules", apiconv.RuleField))
 		return
 	}
 	s.rules(w, r, al)
@@ -310,7 +311,7 @@ func (s *Server) receivers(w http.ResponseWriter, r *http.Request, al Alerting) 
 		if !id.Role.Allows(wire.RoleAdmin) {
 			rc = rc.Redacted()
 		}
-		out[i] = ReceiverToWire(rc)
+		out[i] = apiconv.ReceiverToWire(rc)
 	}
 	writeJSON(w, http.StatusOK, out)
 }
@@ -326,7 +327,7 @@ func (s *Server) setReceivers(w http.ResponseWriter, r *http.Request, al Alertin
 		s.writeError(w, r, err)
 		return
 	}
-	rs, fs := ReceiversFromWire(in, old)
+	rs, fs := apiconv.ReceiversFromWire(in, old)
 	if len(fs) > 0 {
 		s.writeError(w, r, invalid("invalid receivers", fs))
 		return
@@ -338,7 +339,7 @@ func (s *Server) setReceivers(w http.ResponseWriter, r *http.Request, al Alertin
 	err = al.SetReceivers(r.Context(), rs, s.auditEntry(r, "receivers.update", "receivers",
 		fmt.Sprintf("%d receiver(s): %s", len(rs), strings.Join(names, ", "))))
 	if err != nil {
-		s.writeError(w, r, fieldsFromAlert(err, "invalid receivers", nil))
+		s.writeError(w, r, apiconv.FieldsFromAlert(err, "invalid receivers", nil))
 		return
 	}
 	s.receivers(w, r, al)

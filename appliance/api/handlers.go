@@ -10,6 +10,7 @@ import (
 	"time"
 
 	wire "signalcraft/core/api"
+	"signalcraft/core/apiconv"
 	"signalcraft/core/store"
 )
 
@@ -103,6 +104,10 @@ func (s *Server) getMachine(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, m)
 }
 
+// ValidateMachine, MachineFromWire and MachineToWire are core/apiconv's, here only for the tests of
+// gui/ and tui/internal/fakeappliance: delete them with the fakes (issue 14).
+var ValidateMachine, MachineFromWire, MachineToWire = apiconv.ValidateMachine, apiconv.MachineFromWire, apiconv.MachineToWire
+
 func (s *Server) putMachine(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	old, err := s.machine(id)
@@ -121,7 +126,7 @@ func (s *Server) putMachine(w http.ResponseWriter, r *http.Request) {
 	if m.Diagnosis == nil { // clients that do not know the field keep the classifier
 		m.Diagnosis = old.Diagnosis
 	}
-	if fields := ValidateMachine(m); m.ID != id || len(fields) > 0 {
+	if fields := apiconv.ValidateMachine(m); m.ID != id || len(fields) > 0 {
 		if m.ID != id {
 			fields = append([]wire.FieldError{{Field: "id", Message: fmt.Sprintf("must be %q, the machine in the path (ids cannot change)", id)}}, fields...)
 		}
@@ -137,7 +142,7 @@ func (s *Server) putMachine(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	s.auditAfter(r, "machine.update", "machine/"+id, diffMachine(old, applied))
+	s.auditAfter(r, "machine.update", "machine/"+id, apiconv.DiffMachine(old, applied))
 	writeJSON(w, http.StatusOK, applied)
 }
 

@@ -40,20 +40,6 @@ func (a *alerting) setReceivers(rs []notify.Receiver) {
 	}
 }
 
-// routeReceivers lists the receivers a routing tree names, escalations included.
-func routeReceivers(r alert.Route, out []string) []string {
-	if r.Receiver != "" {
-		out = append(out, r.Receiver)
-	}
-	for _, e := range r.Escalations {
-		out = append(out, e.Receiver)
-	}
-	for _, c := range r.Routes {
-		out = routeReceivers(c, out)
-	}
-	return out
-}
-
 // alertReceivers is the engine's receiver list for the channels rs: one per channel, and a
 // log-only one (as configured in prev, if it was) for every other name the routing tree uses.
 func alertReceivers(route alert.Route, prev []alert.Receiver, rs []notify.Receiver) []alert.Receiver {
@@ -63,7 +49,7 @@ func alertReceivers(route alert.Route, prev []alert.Receiver, rs []notify.Receiv
 		out = append(out, alert.Receiver{Name: r.Name, SendResolved: r.SendResolved})
 		have[r.Name] = true
 	}
-	for _, name := range routeReceivers(route, nil) {
+	for _, name := range route.Receivers() {
 		if have[name] {
 			continue
 		}

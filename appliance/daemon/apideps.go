@@ -15,6 +15,7 @@ import (
 	"signalcraft/appliance/config"
 	"signalcraft/appliance/health"
 	wire "signalcraft/core/api"
+	"signalcraft/core/apiconv"
 	"signalcraft/core/detect"
 	"signalcraft/core/store"
 )
@@ -80,15 +81,13 @@ func (m *Main) MachineSettings() []wire.Machine {
 	defer m.mu.Unlock()
 	out := make([]wire.Machine, len(m.cfg.Machines))
 	for i, mc := range m.cfg.Machines {
-		out[i] = toWire(mc)
+		out[i] = apiconv.MachineToWire(mc)
 	}
 	return out
 }
 
-func toWire(mc config.Machine) wire.Machine { return api.MachineToWire(mc) }
-
 func fromWire(w wire.Machine) (config.Machine, error) {
-	mc, fs := api.MachineFromWire(w)
+	mc, fs := apiconv.MachineFromWire(w)
 	if len(fs) > 0 {
 		return mc, &wire.Error{Code: wire.CodeInvalid, Message: "invalid machine settings", Fields: fs}
 	}
@@ -143,7 +142,7 @@ func (m *Main) applyStoredSettings(ctx context.Context) error {
 			continue
 		}
 		if w.Diagnosis == nil { // stored before the field existed: the file's
-			w.Diagnosis = toWire(mc).Diagnosis
+			w.Diagnosis = apiconv.MachineToWire(mc).Diagnosis
 		}
 		next, err := fromWire(w)
 		if err == nil {
@@ -178,7 +177,7 @@ func (m *Main) UpdateMachine(ctx context.Context, w wire.Machine) (wire.Machine,
 	if m.anaCtx == nil {
 		return wire.Machine{}, wire.Errorf(wire.CodeConflict, "the appliance is starting or stopping; try again")
 	}
-	blob, err := json.Marshal(toWire(mc))
+	blob, err := json.Marshal(apiconv.MachineToWire(mc))
 	if err != nil {
 		return wire.Machine{}, err
 	}
@@ -233,7 +232,7 @@ func (m *Main) UpdateMachine(ctx context.Context, w wire.Machine) (wire.Machine,
 		}
 	}
 	m.cfg = next
-	return toWire(mc), nil
+	return apiconv.MachineToWire(mc), nil
 }
 
 // Relearn discards a machine's model and learns its normal sound again.

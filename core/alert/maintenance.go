@@ -36,7 +36,9 @@ type window struct {
 	matchers   Matchers
 }
 
-func parseDays(specs []string) ([7]bool, error) {
+// ParseDays reads day specs ("mon", "Mon-Fri", "sat,sun") as MaintenanceWindow.Days does:
+// the set of days, Sunday first; an error for an unknown day or none.
+func ParseDays(specs []string) ([7]bool, error) {
 	var d [7]bool
 	if len(specs) == 0 {
 		return d, fmt.Errorf("no days")
@@ -113,7 +115,7 @@ func (w MaintenanceWindow) compile() (*window, error) {
 	}
 	c := &window{name: w.Name}
 	var err error
-	if c.days, err = parseDays(days); err != nil {
+	if c.days, err = ParseDays(days); err != nil {
 		return nil, err
 	}
 	if c.start, err = parseClock(start, false); err != nil {

@@ -46,6 +46,21 @@ type Route struct {
 	Routes       []Route      `yaml:"routes,omitempty" json:"routes,omitempty"`
 }
 
+// Receivers lists the receivers the routing tree names, escalations included.
+func (r Route) Receivers() []string {
+	var out []string
+	if r.Receiver != "" {
+		out = append(out, r.Receiver)
+	}
+	for _, e := range r.Escalations {
+		out = append(out, e.Receiver)
+	}
+	for _, c := range r.Routes {
+		out = append(out, c.Receivers()...)
+	}
+	return out
+}
+
 // InhibitRule mutes alerts matching TargetMatchers while an alert matching SourceMatchers
 // fires with the same values of the Equal labels.
 type InhibitRule struct {

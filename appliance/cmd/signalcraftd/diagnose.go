@@ -10,8 +10,8 @@ import (
 	"strings"
 	"time"
 
-	"signalcraft/appliance/config"
 	"signalcraft/appliance/daemon"
+	"signalcraft/core/machine"
 	"signalcraft/core/wav"
 )
 
@@ -40,7 +40,7 @@ func datasetDiagnose(ctx context.Context, args []string, stdout, stderr io.Write
 		return err
 	}
 	switch {
-	case *rpm < 0 || *rpm > config.MaxShaftRPM:
+	case *rpm < 0 || *rpm > machine.MaxShaftRPM:
 		return usageError{fmt.Errorf("dataset diagnose: --shaft-rpm %v: want the shaft's speed, e.g. 1797", *rpm)}
 	case *rpm > 0:
 		mc.Diagnosis.ShaftRPM = *rpm
@@ -48,8 +48,8 @@ func datasetDiagnose(ctx context.Context, args []string, stdout, stderr io.Write
 		return usageError{fmt.Errorf("dataset diagnose: machine %q has no diagnosis.shaft_rpm: give --shaft-rpm N (the shaft's speed, e.g. 1797)", mc.ID)}
 	}
 	if *kind != "" {
-		if !slices.Contains(config.DiagnosisModels, *kind) {
-			return usageError{fmt.Errorf("dataset diagnose: --kind %q: want one of %s", *kind, strings.Join(config.DiagnosisModels, ", "))}
+		if !slices.Contains(machine.DiagnosisModels, *kind) {
+			return usageError{fmt.Errorf("dataset diagnose: --kind %q: want one of %s", *kind, strings.Join(machine.DiagnosisModels, ", "))}
 		}
 		mc.Diagnosis.Model = *kind
 	}

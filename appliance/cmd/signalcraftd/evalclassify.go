@@ -12,8 +12,8 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"signalcraft/appliance/config"
 	"signalcraft/core/eval"
+	"signalcraft/core/machine"
 )
 
 const evalClassifyUsage = `Usage:
@@ -38,7 +38,7 @@ func runEvalClassify(ctx context.Context, args []string, stdout, stderr io.Write
 	class := fs.String("class", "label", "labels.csv column holding a fault's type")
 	group := fs.String("group", "", "labels.csv column whose values are held out one at a time")
 	rpm := fs.Float64("shaft-rpm", 0, "shaft speed in rpm (default: each row's rpm column)")
-	kind := fs.String("kind", config.DiagnosisModels[0], "classifier: "+strings.Join(config.DiagnosisModels, ", "))
+	kind := fs.String("kind", machine.DiagnosisModels[0], "classifier: "+strings.Join(machine.DiagnosisModels, ", "))
 	seed := fs.Uint64("seed", 1, "seed of every random choice")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	if err := parseFlags(fs, args); err != nil {
@@ -51,9 +51,9 @@ func runEvalClassify(ctx context.Context, args []string, stdout, stderr io.Write
 	case fs.NArg() != 1:
 		fs.Usage()
 		return usageError{fmt.Errorf("eval classify: one DIR is needed (got %d)", fs.NArg())}
-	case !slices.Contains(config.DiagnosisModels, *kind):
-		return usageError{fmt.Errorf("eval classify: --kind %q: want one of %s", *kind, strings.Join(config.DiagnosisModels, ", "))}
-	case *rpm < 0 || *rpm > config.MaxShaftRPM:
+	case !slices.Contains(machine.DiagnosisModels, *kind):
+		return usageError{fmt.Errorf("eval classify: --kind %q: want one of %s", *kind, strings.Join(machine.DiagnosisModels, ", "))}
+	case *rpm < 0 || *rpm > machine.MaxShaftRPM:
 		return usageError{fmt.Errorf("eval classify: --shaft-rpm %v: want the shaft's speed, e.g. 1797", *rpm)}
 	}
 	o := eval.ClassifyOptions{ClassColumn: *class, GroupColumn: *group, ShaftRPM: *rpm, Kind: *kind, Seed: *seed}

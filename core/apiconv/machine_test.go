@@ -1,13 +1,13 @@
-package api
+package apiconv
 
 import (
 	"fmt"
 	"math"
 	"testing"
 
-	"signalcraft/appliance/config"
 	wire "signalcraft/core/api"
 	"signalcraft/core/detect"
+	"signalcraft/core/machine"
 )
 
 func TestValidateMachine(t *testing.T) {
@@ -70,7 +70,7 @@ func TestValidateMachine(t *testing.T) {
 	}
 }
 
-func mustFromWire(t *testing.T, w wire.Machine) config.Machine {
+func mustFromWire(t *testing.T, w wire.Machine) machine.Machine {
 	t.Helper()
 	mc, fs := MachineFromWire(w)
 	if len(fs) > 0 {
@@ -82,11 +82,11 @@ func mustFromWire(t *testing.T, w wire.Machine) config.Machine {
 func TestDiffMachine(t *testing.T) {
 	a := wire.Machine{ID: "m", Name: "A", Detection: wire.Detection{Quantile: 0.99, Smoothing: 3}}
 	b := a
-	if d := diffMachine(a, b); d != "no change" {
+	if d := DiffMachine(a, b); d != "no change" {
 		t.Errorf("diff = %q", d)
 	}
 	b.Detection.Smoothing, b.Sensor.Channel = 5, 2
-	if d := diffMachine(a, b); d != "detection.smoothing: 3 → 5; sensor.channel: 0 → 2" {
+	if d := DiffMachine(a, b); d != "detection.smoothing: 3 → 5; sensor.channel: 0 → 2" {
 		t.Errorf("diff = %q", d)
 	}
 }

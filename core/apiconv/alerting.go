@@ -1,4 +1,7 @@
-package api
+// Package apiconv holds the wire <-> core conversions and validation: the one definition of
+// what the appliance accepts. The appliance's API serves through it and the clients may
+// check a form with it; it talks to nothing (no store, job queue, SQLite or audio).
+package apiconv
 
 import (
 	"bytes"
@@ -98,7 +101,8 @@ func emptyMatches(ms alert.Matchers) bool {
 	return true
 }
 
-func silenceToWire(s alert.Silence, now time.Time) wire.Silence {
+// SilenceToWire converts a silence, in force or not at now.
+func SilenceToWire(s alert.Silence, now time.Time) wire.Silence {
 	return wire.Silence{ID: s.ID, Matchers: matchersToWire(s.Matchers), StartsAt: s.StartsAt, EndsAt: s.EndsAt,
 		CreatedBy: s.CreatedBy, Comment: s.Comment, State: string(s.Status(now))}
 }
@@ -116,33 +120,6 @@ func parseDay(s string) (int, bool) {
 		}
 	}
 	return 0, false
-}
-
-// parseDays reads day specs ("mon", "Mon-Fri", "sat,sun") into a set.
-func parseDays(specs []string) ([7]bool, error) {
-	var set [7]bool
-	for _, spec := range specs {
-		for part := range strings.SplitSeq(spec, ",") {
-			from, to, isRange := strings.Cut(part, "-")
-			a, ok := parseDay(from)
-			if !ok {
-				return set, fmt.Errorf("unknown day %q", strings.TrimSpace(from))
-			}
-			b := a
-			if isRange {
-				if b, ok = parseDay(to); !ok {
-					return set, fmt.Errorf("unknown day %q", strings.TrimSpace(to))
-				}
-			}
-			for i := a; ; i = (i + 1) % 7 {
-				set[i] = true
-				if i == b {
-					break
-				}
-			}
-		}
-	}
-	return set, nil
 }
 
 // parseClock reads "HH:MM" as minutes after midnight; "24:00" only when allow24.
@@ -215,15 +192,15 @@ func WindowsFromWire(in []wire.MaintenanceWindow) ([]alert.MaintenanceWindow, []
 	if err := c.Validate(); err != nil {
 		for _, fe := range alertFieldErrors(err) {
 			if strings.HasPrefix(fe.Field, "maintenance_windows[") {
-				fs = append(fs, wire.FieldError{Field: windowField(fe.Field), Message: fe.Reason})
+				fs = append(fs, wire.FieldError{Field: WindowField(fe.Field), Message: fe.Reason})
 			}
 		}
 	}
 	return out, fs
 }
 
-// windowField names an engine configuration path of a maintenance window as the API does.
-func windowField(path string) string {
+// WindowField names an engine configuration path of a maintenance window as the API does.
+func WindowField(path string) string {
 	if rest, ok := strings.CutPrefix(path, "maintenance_windows["); ok {
 		return "maintenance[" + rest
 	}
@@ -249,10 +226,10 @@ func WindowToWire(w alert.MaintenanceWindow, now time.Time) wire.MaintenanceWind
 	if out.TimeZone == "" {
 		out.TimeZone = "UTC"
 	}
-	if set, err := parseDays(days); err == nil && slices.Contains(set[:], false) {
-		for i, on := range set {
-			if on {
-				out.Days = append(out.Days, weekDays[i])
+	if set, err := alert.ParseDays(days); err == nil && slices.Contains(set[:], false) {
+		for i, d := range weekDays {
+			if set[(i+1)%7] { // set is Sunday first
+				out.Days = append(out.Days, d)
 			}
 		}
 	}
@@ -321,7 +298,7 @@ func RulesFromWire(in []wire.AlertRule, old []alert.Rule) ([]alert.Rule, []wire.
 	if err := c.Validate(); err != nil {
 		for _, fe := range alertFieldErrors(err) {
 			if strings.HasPrefix(fe.Field, "rules[") {
-				fs = append(fs, wire.FieldError{Field: ruleField(fe.Field), Message: reason(fe)})
+				fs = append(fs, wire.FieldError{Field: RuleField(fe.Field), Message: reason(fe)})
 			}
 		}
 	}
@@ -372,9 +349,9 @@ func mergeSummary(old map[string]map[string]string, summary map[string]string) m
 
 var rulePath = regexp.MustCompile(`^(rules\[\d+\])\.(.*)$`)
 
-// ruleField names an engine configuration path of a rule as the API's AlertRule does:
+// RuleField names an engine configuration path of a rule as the API's AlertRule does:
 // rules[0].expr.op is rules[0].op, rules[0].annotations.ko.summary is rules[0].summary.ko.
-func ruleField(path string) string {
+func RuleField(path string) string {
 	m := rulePath.FindStringSubmatch(path)
 	if m == nil {
 		return path
@@ -428,9 +405,9 @@ func alertFieldErrors(err error) []*alert.FieldError {
 	return out
 }
 
-// fieldsFromAlert turns the engine's field errors in err into a 422 naming the fields
+// FieldsFromAlert turns the engine's field errors in err into a 422 naming the fields
 // (through name, when set); other errors pass unchanged.
-func fieldsFromAlert(err error, msg string, name func(string) string) error {
+func FieldsFromAlert(err error, msg string, name func(string) string) error {
 	fes := alertFieldErrors(err)
 	var we *wire.Error
 	if len(fes) == 0 || errors.As(err, &we) {
@@ -444,26 +421,27 @@ func fieldsFromAlert(err error, msg string, name func(string) string) error {
 		}
 		fs[i] = wire.FieldError{Field: f, Message: reason(fe)}
 	}
-	return invalid(msg, fs)
+	return &wire.Error{Code: wire.CodeInvalid, Message: msg, Fields: fs}
 }
 
-// receiverBlock returns the settings block of the receiver's type (a nil pointer if unset).
-func receiverBlock(r notify.Receiver) any {
+// receiverBlock points at the field holding the settings block of the receiver's type
+// (which holds a nil pointer if unset); nil for an unknown type.
+func receiverBlock(r *notify.Receiver) any {
 	switch r.Type {
 	case notify.TypeShoutrrr:
-		return r.Shoutrrr
+		return &r.Shoutrrr
 	case notify.TypeWebhook:
-		return r.Webhook
+		return &r.Webhook
 	case notify.TypeMQTT:
-		return r.MQTT
+		return &r.MQTT
 	case notify.TypeKakaoAlimtalk:
-		return r.Alimtalk
+		return &r.Alimtalk
 	case notify.TypeSENSSMS:
-		return r.SMS
+		return &r.SMS
 	case notify.TypeJandi:
-		return r.Jandi
+		return &r.Jandi
 	case notify.TypeDooray:
-		return r.Dooray
+		return &r.Dooray
 	}
 	return nil
 }
@@ -483,7 +461,7 @@ func toTree(v any) map[string]any {
 // ReceiverToWire converts a receiver; Settings are its type's block, with rate_limit and
 // circuit_breaker when set. Mask secrets first (Redacted) for non-admins.
 func ReceiverToWire(r notify.Receiver) wire.Receiver {
-	s := toTree(receiverBlock(r))
+	s := toTree(receiverBlock(&r))
 	if r.RateLimit != 0 {
 		s["rate_limit"] = r.RateLimit
 	}
@@ -543,25 +521,11 @@ func ReceiversFromWire(in []wire.Receiver, old []notify.Receiver) ([]notify.Rece
 			}
 		}
 		if j := slices.IndexFunc(old, func(o notify.Receiver) bool { return o.Name == w.Name && o.Type == r.Type }); j >= 0 {
-			unmask(settings, toTree(receiverBlock(old[j])), toTree(receiverBlock(old[j].Redacted())))
+			redacted := old[j].Redacted()
+			unmask(settings, toTree(receiverBlock(&old[j])), toTree(receiverBlock(&redacted)))
 		}
-		var err error
-		switch r.Type {
-		case notify.TypeShoutrrr:
-			err = strictDecode(settings, &r.Shoutrrr)
-		case notify.TypeWebhook:
-			err = strictDecode(settings, &r.Webhook)
-		case notify.TypeMQTT:
-			err = strictDecode(settings, &r.MQTT)
-		case notify.TypeKakaoAlimtalk:
-			err = strictDecode(settings, &r.Alimtalk)
-		case notify.TypeSENSSMS:
-			err = strictDecode(settings, &r.SMS)
-		case notify.TypeJandi:
-			err = strictDecode(settings, &r.Jandi)
-		case notify.TypeDooray:
-			err = strictDecode(settings, &r.Dooray)
-		default:
+		block := receiverBlock(&r)
+		if block == nil {
 			types := make([]string, 0, 7)
 			for _, t := range notify.Types() {
 				types = append(types, string(t))
@@ -569,7 +533,7 @@ func ReceiversFromWire(in []wire.Receiver, old []notify.Receiver) ([]notify.Rece
 			add(".type", "must be one of "+strings.Join(types, ", "))
 			continue
 		}
-		if err != nil {
+		if err := strictDecode(settings, block); err != nil {
 			add(".settings", fmt.Sprintf("settings of a %s receiver: %v", r.Type, strings.TrimPrefix(err.Error(), "json: ")))
 			continue
 		}

@@ -1,4 +1,4 @@
-package api
+package apiconv
 
 import (
 	"encoding/json"
@@ -8,13 +8,13 @@ import (
 	"strings"
 	"time"
 
-	"signalcraft/appliance/config"
 	wire "signalcraft/core/api"
+	"signalcraft/core/machine"
 )
 
 // ValidateMachine checks a machine's configuration field by field and
 // returns every problem, named by its JSON path, so a form can mark each
-// field. The rules are those of the configuration file (config.Machine's
+// field. The rules are those of the configuration file (core/machine's
 // Problems); whether sensor.source exists and its channel is free is the
 // daemon's to check in UpdateMachine.
 func ValidateMachine(m wire.Machine) []wire.FieldError {
@@ -31,7 +31,7 @@ func ValidateMachine(m wire.Machine) []wire.FieldError {
 // MachineFromWire converts the API's form of a machine into the configuration's. A duration
 // that does not parse is reported as a field error (and left 0); window, hop, pooling and
 // persistence left empty take the defaults of the machine's kind.
-func MachineFromWire(w wire.Machine) (config.Machine, []wire.FieldError) {
+func MachineFromWire(w wire.Machine) (machine.Machine, []wire.FieldError) {
 	var fs []wire.FieldError
 	dur := func(field, s string, optional bool) time.Duration {
 		if s == "" && optional {
@@ -43,7 +43,7 @@ func MachineFromWire(w wire.Machine) (config.Machine, []wire.FieldError) {
 		}
 		return d
 	}
-	d := config.Detection{Model: w.Detection.Model, Learning: dur(wire.FieldLearning, w.Detection.Learning, false),
+	d := machine.Detection{Model: w.Detection.Model, Learning: dur(wire.FieldLearning, w.Detection.Learning, false),
 		Quantile: w.Detection.Quantile, Smoothing: w.Detection.Smoothing,
 		Window: dur(wire.FieldWindow, w.Detection.Window, true), Hop: dur(wire.FieldHop, w.Detection.Hop, true),
 		Pooling: slices.Clone(w.Detection.Pooling)}
@@ -54,21 +54,21 @@ func MachineFromWire(w wire.Machine) (config.Machine, []wire.FieldError) {
 	if d.Window == 0 && w.Detection.Window != "" {
 		d.Window = -1 // unparsable: keep it invalid rather than defaulted
 	}
-	config.DefaultProfile(&d, w.Kind)
-	var g config.Diagnosis
+	machine.DefaultProfile(&d, w.Kind)
+	var g machine.Diagnosis
 	if w.Diagnosis != nil {
-		g = config.Diagnosis{ShaftRPM: w.Diagnosis.ShaftRPM, Model: w.Diagnosis.Model}
+		g = machine.Diagnosis{ShaftRPM: w.Diagnosis.ShaftRPM, Model: w.Diagnosis.Model}
 		if b := w.Diagnosis.Bearing; b != nil {
-			g.Bearing = &config.BearingOrders{BPFO: b.BPFO, BPFI: b.BPFI, BSF: b.BSF, FTF: b.FTF}
+			g.Bearing = &machine.BearingOrders{BPFO: b.BPFO, BPFI: b.BPFI, BSF: b.BSF, FTF: b.FTF}
 		}
 		g.Default()
 	}
-	return config.Machine{ID: w.ID, Name: w.Name, Kind: w.Kind, Line: w.Line,
-		Sensor: config.Binding{Source: w.Sensor.Source, Channel: w.Sensor.Channel}, Detection: d, Diagnosis: g}, fs
+	return machine.Machine{ID: w.ID, Name: w.Name, Kind: w.Kind, Line: w.Line,
+		Sensor: machine.Binding{Source: w.Sensor.Source, Channel: w.Sensor.Channel}, Detection: d, Diagnosis: g}, fs
 }
 
 // MachineToWire converts the configuration's form of a machine into the API's.
-func MachineToWire(mc config.Machine) wire.Machine {
+func MachineToWire(mc machine.Machine) wire.Machine {
 	d := mc.Detection
 	w := wire.Detection{Model: d.Model, Learning: d.Learning.String(), Quantile: d.Quantile, Smoothing: d.Smoothing,
 		Window: d.Window.String(), Hop: d.Hop.String(), Pooling: slices.Clone(d.Pooling)}
@@ -86,9 +86,9 @@ func MachineToWire(mc config.Machine) wire.Machine {
 	return out
 }
 
-// diffMachine describes what changed between two configurations of a
+// DiffMachine describes what changed between two configurations of a
 // machine, for the audit log: "detection.quantile: 0.99 → 0.995; name: …".
-func diffMachine(old, new wire.Machine) string {
+func DiffMachine(old, new wire.Machine) string {
 	a, b := flatten(old), flatten(new)
 	keys := make([]string, 0, len(b))
 	for k := range b {
