@@ -17,7 +17,6 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
-	"testing"
 	"time"
 
 	"signalcraft/appliance/config"
@@ -26,6 +25,16 @@ import (
 	wire "signalcraft/core/api"
 	"signalcraft/core/store"
 )
+
+// T is what the appliance needs of its caller: a *testing.T or *testing.B, or a command's
+// own (see cmd/demo-appliance).
+type T interface {
+	Helper()
+	Cleanup(func())
+	TempDir() string
+	Errorf(format string, args ...any)
+	Fatalf(format string, args ...any)
+}
 
 // Epoch is where the clock starts unless Options.Start says otherwise.
 var Epoch = time.Date(2025, 3, 14, 10, 0, 0, 0, time.UTC)
@@ -57,7 +66,7 @@ type Appliance struct {
 }
 
 // Start runs an appliance for the test and waits until its API answers.
-func Start(t testing.TB, o Options) *Appliance {
+func Start(t T, o Options) *Appliance {
 	t.Helper()
 	a, err := start(t, o)
 	if err != nil {
@@ -66,7 +75,7 @@ func Start(t testing.TB, o Options) *Appliance {
 	return a
 }
 
-func start(t testing.TB, o Options) (*Appliance, error) {
+func start(t T, o Options) (*Appliance, error) {
 	if o.Start.IsZero() {
 		o.Start = Epoch
 	}
@@ -165,7 +174,7 @@ const Step = 250 * time.Millisecond
 // update is the latest) still varies a little from run to run: its tickers, job queue and
 // alert engine run on their own goroutines. Tests assert what must hold, not exact scores;
 // values a golden file shows are written through DB.
-func (a *Appliance) Advance(t testing.TB, d time.Duration) {
+func (a *Appliance) Advance(t T, d time.Duration) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
@@ -186,7 +195,7 @@ func (a *Appliance) Advance(t testing.TB, d time.Duration) {
 }
 
 // Admin returns a client on the unix socket, where every caller is admin.
-func (a *Appliance) Admin(t testing.TB) *wire.Client {
+func (a *Appliance) Admin(t T) *wire.Client {
 	t.Helper()
 	c, err := wire.NewClient("", wire.WithUnixSocket(a.Socket))
 	if err != nil {
@@ -197,7 +206,7 @@ func (a *Appliance) Admin(t testing.TB) *wire.Client {
 
 // Token returns the secret of a token with the role, created through the API the first
 // time a role is asked for (named apptest-<role>).
-func (a *Appliance) Token(t testing.TB, role wire.Role) string {
+func (a *Appliance) Token(t T, role wire.Role) string {
 	t.Helper()
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -215,7 +224,7 @@ func (a *Appliance) Token(t testing.TB, role wire.Role) string {
 }
 
 // Client returns a client over TLS (the certificate pinned) with a token of the role.
-func (a *Appliance) Client(t testing.TB, role wire.Role, opts ...wire.ClientOption) *wire.Client {
+func (a *Appliance) Client(t T, role wire.Role, opts ...wire.ClientOption) *wire.Client {
 	t.Helper()
 	opts = append([]wire.ClientOption{wire.WithToken(a.Token(t, role)), wire.WithTLSFingerprint(a.Fingerprint)}, opts...)
 	c, err := wire.NewClient(a.URL(), opts...)
@@ -226,7 +235,7 @@ func (a *Appliance) Client(t testing.TB, role wire.Role, opts ...wire.ClientOpti
 }
 
 // Wait polls cond every 10 ms until it holds, failing the test after 30 s with what.
-func (a *Appliance) Wait(t testing.TB, what string, cond func() bool) {
+func (a *Appliance) Wait(t T, what string, cond func() bool) {
 	t.Helper()
 	for deadline := time.Now().Add(30 * time.Second); !cond(); time.Sleep(10 * time.Millisecond) {
 		if time.Now().After(deadline) {
@@ -236,7 +245,7 @@ func (a *Appliance) Wait(t testing.TB, what string, cond func() bool) {
 }
 
 // shortTempDir is a temporary directory under /tmp removed when the test ends.
-func shortTempDir(t testing.TB) (string, error) {
+func shortTempDir(t T) (string, error) {
 	d, err := os.MkdirTemp("", "apptest")
 	if err != nil {
 		return "", err
