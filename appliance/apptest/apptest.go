@@ -169,11 +169,10 @@ const Step = 250 * time.Millisecond
 
 // Advance moves the clock by d in steps of Step. After each step it waits until every paced
 // source has delivered its sound up to the clock and every machine has analysed it, so no
-// sound is lost to a slow test machine and stream time never runs ahead of the analysis.
-// What the appliance concludes (the learnt thresholds, when an event opens, which live
-// update is the latest) still varies a little from run to run: its tickers, job queue and
-// alert engine run on their own goroutines. Tests assert what must hold, not exact scores;
-// values a golden file shows are written through DB.
+// sound is lost to a slow test machine and stream time never runs ahead of the analysis:
+// what the appliance learns, scores, stores and alerts on is the same run after run
+// (TestRunsAreRepeatable). Only what follows wall time differs: which window the latest
+// live update shows, and when the job queue runs a job.
 func (a *Appliance) Advance(t T, d time.Duration) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)

@@ -3,6 +3,8 @@ package apptest
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -80,4 +82,48 @@ func TestDemoApplianceLearnsAndHearsTheFault(t *testing.T) {
 	if _, err := a.Client(t, wire.RoleViewer).AcknowledgeEvent(ctx, es[0].ID, "x"); err == nil {
 		t.Error("a viewer acknowledged an event")
 	}
+}
+
+// TestRunsAreRepeatable runs the demo plant twice for 90 s of clock: both appliances learn
+// the same models and store the same event and alerts, to the last digit.
+func TestRunsAreRepeatable(t *testing.T) {
+	run := func() string {
+		a := Start(t, Options{})
+		a.Advance(t, 90*time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		c := a.Admin(t)
+		var out string
+		a.Wait(t, "the pump's alerts", func() bool {
+			as, err := c.Alerts(ctx, wire.AlertFilter{})
+			return err == nil && len(as) == 2
+		})
+		as, _ := c.Alerts(ctx, wire.AlertFilter{})
+		for _, x := range as {
+			out += fmt.Sprintf("alert %s %s %s since %v\n", x.Rule, x.MachineID, x.State, x.ActiveAt.Sub(Epoch))
+		}
+		es, err := c.Events(ctx, wire.EventFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range es {
+			out += fmt.Sprintf("event %d %s at %v threshold %v\n", e.ID, e.MachineID, e.Start.Sub(Epoch), e.Threshold)
+		}
+		for _, m := range []string{"fan-1", "pump-2", "motor-3"} {
+			ms, err := c.Models(ctx, m)
+			if err != nil || len(ms) == 0 {
+				t.Fatalf("Models(%s) = %v, %v", m, ms, err)
+			}
+			out += fmt.Sprintf("model %s v%d threshold %v\n", m, ms[0].Version, ms[0].Threshold)
+		}
+		return out
+	}
+	first, second := run(), run()
+	if first != second {
+		t.Fatalf("two runs differ:\n%s\nthen:\n%s", first, second)
+	}
+	if !strings.Contains(first, "alert AnomalyCritical pump-2 firing") || !strings.Contains(first, "event 1 pump-2") {
+		t.Fatalf("the demo's pump fault raised no critical alert and event:\n%s", first)
+	}
+	t.Logf("both runs:\n%s", first)
 }

@@ -12,12 +12,14 @@ import (
 type Clock struct {
 	mu       sync.Mutex
 	now      time.Time
-	wake     chan struct{} // closed and replaced whenever the time moves
-	sleepers int           // goroutines in Sleep
+	wake     chan struct{}       // closed and replaced whenever the time moves
+	sleepers map[*time.Time]bool // the wake-up times of the goroutines in Sleep
 }
 
 // NewClock returns a clock standing at t.
-func NewClock(t time.Time) *Clock { return &Clock{now: t, wake: make(chan struct{})} }
+func NewClock(t time.Time) *Clock {
+	return &Clock{now: t, wake: make(chan struct{}), sleepers: map[*time.Time]bool{}}
+}
 
 // Now returns the clock's time.
 func (c *Clock) Now() time.Time {
@@ -30,11 +32,11 @@ func (c *Clock) Now() time.Time {
 func (c *Clock) Sleep(ctx context.Context, d time.Duration) error {
 	c.mu.Lock()
 	until := c.now.Add(d)
-	c.sleepers++
+	c.sleepers[&until] = true
 	c.mu.Unlock()
 	defer func() {
 		c.mu.Lock()
-		c.sleepers--
+		delete(c.sleepers, &until)
 		c.mu.Unlock()
 	}()
 	for {
@@ -53,12 +55,19 @@ func (c *Clock) Sleep(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// Sleepers returns how many goroutines are in Sleep: once every simulated source sleeps,
-// each has delivered its sound up to Now.
+// Sleepers returns how many goroutines sleep until a time still ahead of the clock. One
+// whose time has come counts only once it sleeps again: once every simulated source is
+// counted, each has delivered its sound up to Now.
 func (c *Clock) Sleepers() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.sleepers
+	n := 0
+	for until := range c.sleepers {
+		if until.After(c.now) {
+			n++
+		}
+	}
+	return n
 }
 
 // Advance moves the clock forward by d (a negative d is ignored: time does not go back).
