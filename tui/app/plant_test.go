@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"math"
 	"os"
 	"net/http"
 	"net/http/httptest"
@@ -30,11 +31,14 @@ import (
 // receivers, maintenance windows and silences, and the alerts its engine raised from
 // observations of the last minutes.
 
-// clipWAV is the WAV file of clip 12 (event 7's): 0.1 s of a quiet hum.
+// clipWAV is the WAV file of event 7's clip: 2 s of a hum with a knock every 0.1 s.
 var clipWAV = func() []byte {
-	s := make([]float32, 1600)
+	s := make([]float32, 32000)
 	for i := range s {
-		s[i] = float32(0.01 * float64(i%40) / 40)
+		s[i] = float32(0.05 * math.Sin(2*math.Pi*120*float64(i)/16000))
+		if i%1600 < 40 {
+			s[i] += 0.4 * float32(1-float64(i%1600)/40)
+		}
 	}
 	var b bytes.Buffer
 	if err := wav.Encode(&b, 16000, [][]float32{s}); err != nil {
@@ -76,7 +80,7 @@ func plant(t *testing.T) *apptest.Appliance {
 	must(os.WriteFile(filepath.Join(a.Dir, "clips", "pump-2", "7.wav"), clipWAV, 0o644))
 	sum := sha256.Sum256(clipWAV)
 	for _, c := range []store.Clip{
-		{EventID: 7, MachineID: "pump-2", Path: "pump-2/7.wav", Start: Now.Add(-38 * time.Second), Duration: 100 * time.Millisecond, Frames: 1600,
+		{EventID: 7, MachineID: "pump-2", Path: "pump-2/7.wav", Start: Now.Add(-38 * time.Second), Duration: 2 * time.Second, Frames: 32000,
 			SampleRate: 16000, Channels: 1, Size: int64(len(clipWAV)), SHA256: hex.EncodeToString(sum[:])},
 		{EventID: 5, MachineID: "pump-2", Path: "pump-2/5.wav", Start: Now.Add(-3*time.Hour - 10*time.Second), Duration: 20 * time.Second,
 			Frames: 320000, SampleRate: 16000, Channels: 1, Size: 640044, SHA256: hex.EncodeToString(sum[:])},
