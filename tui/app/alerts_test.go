@@ -222,7 +222,11 @@ func TestReceiverTestAndMaskedSecrets(t *testing.T) {
 }
 
 func TestQueueRetry(t *testing.T) {
-	m, a := serve(t, api.RoleAdmin, 80, 24)
+	a := plant(t)
+	if id := deadJob(t, a); id != 2 {
+		t.Fatalf("the dead job is #%d", id)
+	}
+	m := as(t, a, api.RoleAdmin, 80, 24)
 	m, cmd := step(t, m, press("7"))
 	m = settle(t, m, cmd)
 	mustContain(t, m, "train             ·       ·      ·     1      ·", "#2     train       dead")
