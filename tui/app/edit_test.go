@@ -1,12 +1,10 @@
 package app_test
 
 import (
-	"context"
 	"reflect"
 	"strings"
 	"testing"
 
-	"signalcraft/appliance/apptest"
 	"signalcraft/core/api"
 	"signalcraft/tui/app"
 )
@@ -44,17 +42,6 @@ func save(t *testing.T, m app.Model) app.Model {
 	t.Helper()
 	m, cmd := step(t, m, press("ctrl+s"))
 	return settle(t, m, cmd)
-}
-
-// stored reads what the appliance has now through get (an admin's client) and fails the
-// test when it cannot.
-func stored[T any](t *testing.T, a *apptest.Appliance, get func(*api.Client, context.Context) (T, error)) T {
-	t.Helper()
-	v, err := get(a.Admin(t), context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return v
 }
 
 // Rule form fields, in order.

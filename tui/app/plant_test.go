@@ -211,43 +211,43 @@ func as(t *testing.T, a *apptest.Appliance, role api.Role, w, h int) app.Model {
 	return connect(t, clientAs(t, a, "tech-anna", role), tlsTarget, app.Options{}, w, h)
 }
 
+// stored reads what the appliance has now through get (an admin's client) and fails the
+// test when it cannot.
+func stored[T any](t *testing.T, a *apptest.Appliance, get func(*api.Client, context.Context) (T, error)) T {
+	t.Helper()
+	v, err := get(a.Admin(t), context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
 // event reads an event back from the appliance.
 func event(t *testing.T, a *apptest.Appliance, id int64) api.Event {
 	t.Helper()
-	e, err := a.Admin(t).Event(context.Background(), id)
-	if err != nil {
-		t.Fatalf("event %d: %v", id, err)
-	}
-	return e
+	return stored(t, a, func(c *api.Client, ctx context.Context) (api.Event, error) { return c.Event(ctx, id) })
 }
 
 // machine reads a machine's configuration back from the appliance.
 func machine(t *testing.T, a *apptest.Appliance, id string) api.Machine {
 	t.Helper()
-	m, err := a.Admin(t).Machine(context.Background(), id)
-	if err != nil {
-		t.Fatalf("machine %s: %v", id, err)
-	}
-	return m
+	return stored(t, a, func(c *api.Client, ctx context.Context) (api.Machine, error) { return c.Machine(ctx, id) })
 }
 
 // audits returns the appliance's audit entries of the action, newest first.
 func audits(t *testing.T, a *apptest.Appliance, action string) []api.AuditEntry {
 	t.Helper()
-	as, err := a.Admin(t).Audit(context.Background(), api.AuditFilter{Action: action})
-	if err != nil {
-		t.Fatalf("audit %s: %v", action, err)
-	}
-	return as
+	return stored(t, a, func(c *api.Client, ctx context.Context) ([]api.AuditEntry, error) {
+		return c.Audit(ctx, api.AuditFilter{Action: action})
+	})
 }
 
 // alertOf reads the alert of the rule on the machine back from the appliance.
 func alertOf(t *testing.T, a *apptest.Appliance, rule, machine string) api.Alert {
 	t.Helper()
-	as, err := a.Admin(t).Alerts(context.Background(), api.AlertFilter{Machine: machine})
-	if err != nil {
-		t.Fatal(err)
-	}
+	as := stored(t, a, func(c *api.Client, ctx context.Context) ([]api.Alert, error) {
+		return c.Alerts(ctx, api.AlertFilter{Machine: machine})
+	})
 	for _, al := range as {
 		if al.Rule == rule {
 			return al
@@ -260,11 +260,7 @@ func alertOf(t *testing.T, a *apptest.Appliance, rule, machine string) api.Alert
 // silences reads the silences back from the appliance.
 func silences(t *testing.T, a *apptest.Appliance) []api.Silence {
 	t.Helper()
-	ss, err := a.Admin(t).Silences(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return ss
+	return stored(t, a, (*api.Client).Silences)
 }
 
 // silence reads a silence back from the appliance.
