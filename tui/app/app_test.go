@@ -200,13 +200,16 @@ func checkSize(t *testing.T, screen string, w, h int) {
 	}
 }
 
-type fakeClient struct {
+// refusingClient answers a machine's change with the 422 err: the layout tests' error sets
+// (every field at once, with short or long messages) are more than one change makes the
+// appliance answer.
+type refusingClient struct {
 	app.Client
-	updateMachine func(api.Machine) (api.Machine, error)
+	err error
 }
 
-func (f fakeClient) UpdateMachine(_ context.Context, m api.Machine) (api.Machine, error) {
-	return f.updateMachine(m)
+func (r refusingClient) UpdateMachine(context.Context, api.Machine) (api.Machine, error) {
+	return api.Machine{}, r.err
 }
 
 func TestPagesGolden(t *testing.T) {
@@ -694,9 +697,7 @@ func TestSettingsManyErrorsFit(t *testing.T) {
 				fs = append(fs, api.FieldError{Field: f, Message: "bad " + f + ": out of range"})
 			}
 		}
-		c := fakeClient{updateMachine: func(api.Machine) (api.Machine, error) {
-			return api.Machine{}, &api.Error{Code: api.CodeInvalid, Fields: fs}
-		}}
+		c := refusingClient{err: &api.Error{Code: api.CodeInvalid, Fields: fs}}
 		m := model(t, fx, c, 80, 24)
 		m = keys(t, m, "5", "e")
 		m, cmd := step(t, m, press("ctrl+s"))
