@@ -44,10 +44,10 @@ func TestAlertAcknowledgeAndDeliveries(t *testing.T) {
 	mustContain(t, m, "▶ CRIT firing   pump-2    PumpHighScore")
 
 	// enter: the details and the deliveries of the selected (critical) alert: its
-	// notification went to the route's receiver.
+	// notification went to the route's receiver (the log receiver "default").
 	m, cmd = step(t, m, press("enter"))
 	m = settle(t, m, cmd)
-	mustContain(t, m, "PumpHighScore on pump-2 · CRITICAL · firing", "default", "firing")
+	mustContain(t, m, "PumpHighScore on pump-2 · CRITICAL · firing", "default       firing     done         1")
 
 	// a from the details: the comment box, then enter sends it.
 	m = keys(t, m, "a")
