@@ -75,6 +75,21 @@ func TestClipDownload(t *testing.T) {
 	}
 }
 
+// A clip whose file the appliance pruned is listed, but not offered for download.
+func TestClipGone(t *testing.T) {
+	a := plant(t)
+	m := as(t, a, api.RoleOperator, 100, 30)
+	m, cmd := step(t, m, press("3"))
+	m = settle(t, m, cmd)
+	m = keys(t, m, "down", "down") // event #5
+	m, cmd = step(t, m, press("enter"))
+	m = settle(t, m, cmd)
+	m, cmd = step(t, m, press("d"))
+	if cmd != nil || !strings.Contains(ansi.Strip(m.Render()), "Clip #2's file is no longer on the appliance (pruned or deleted).") {
+		t.Errorf("download of a pruned clip: cmd %v, screen:\n%s", cmd != nil, ansi.Strip(m.Render()))
+	}
+}
+
 func TestClipPlayLocal(t *testing.T) {
 	var played []string
 	var playedBytes []byte
@@ -157,10 +172,10 @@ func TestLongRangeChart(t *testing.T) {
 		if !strings.Contains(s, "last "+want) || !strings.Contains(s, "steps") {
 			t.Fatalf("range %s not drawn:\n%s", want, s)
 		}
-		// 93 columns: the hour in 93 steps of 39 s (the appliance rounds the step up to
-		// whole seconds and aligns the buckets on it).
-		if want == "1h" && !strings.Contains(s, "39s steps, 120 windows") {
-			t.Errorf("the hour not asked for in 93 steps:\n%s", s)
+		// 93 columns: the span in 93 steps, which the appliance rounds up to whole units of
+		// the resolution it reads (seconds, 1-minute and 1-hour rollups).
+		if step := map[string]string{"1h": "scored windows, 39s steps", "1d": "1-min rollups, 16m steps", "1w": "1-hour rollups, 2h steps"}[want]; !strings.Contains(s, step) {
+			t.Errorf("range %s not asked for in 93 steps (%q):\n%s", want, step, s)
 		}
 	}
 	if s := ansi.Strip(m.Render()); !strings.Contains(s, "···") || !strings.Contains(s, "steps not heard") {

@@ -343,4 +343,3 @@ func fixtureModels() map[string][]api.Model {
 		},
 	}
 }
-
