@@ -1,7 +1,8 @@
 package app_test
 
 import (
-	"encoding/json"
+	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -11,31 +12,7 @@ import (
 
 	"signalcraft/core/api"
 	"signalcraft/tui/app"
-	"signalcraft/tui/internal/fakeappliance"
 )
-
-// serve starts a fake appliance for fx and returns a connected client model of it.
-func serve(t *testing.T, fx fakeappliance.Fixture, w, h int) (app.Model, *fakeappliance.Server) {
-	t.Helper()
-	srv := fakeappliance.New(fx)
-	t.Cleanup(srv.Close)
-	c, err := api.NewClient(srv.URL, api.WithToken("sc_test"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return model(t, fx, c, w, h), srv
-}
-
-// requests returns the requests with the method, as "PATH?QUERY" (without "?" when empty).
-func requests(srv *fakeappliance.Server, method string) []fakeappliance.Request {
-	var out []fakeappliance.Request
-	for _, r := range srv.Requests() {
-		if r.Method == method {
-			out = append(out, r)
-		}
-	}
-	return out
-}
 
 func screenOf(m app.Model) string { return ansi.Strip(m.Render()) }
 
@@ -58,19 +35,19 @@ func typeText(t *testing.T, m app.Model, s string) app.Model {
 }
 
 func TestAlertAcknowledgeAndDeliveries(t *testing.T) {
-	m, srv := serve(t, fakeappliance.NewFixture(), 80, 24)
+	m, a := serve(t, api.RoleOperator, 80, 24)
 	m, cmd := step(t, m, press("6"))
 	m = settle(t, m, cmd)
-	mustContain(t, m, "5 alerts", "CRIT firing   pump-2", "silenced (s-1)", "inhibited")
+	// Firing alerts first, then pending ones; by machine, then rule.
+	mustContain(t, m, "4 alerts", "▶ WARN firing   motor-3   LevelLow", "silenced (1)", "inhibited", "CRIT pending  fan-1")
+	m = keys(t, m, "down", "down")
+	mustContain(t, m, "▶ CRIT firing   pump-2    PumpHighScore")
 
-	// enter: the details and the deliveries of the selected (critical) alert.
+	// enter: the details and the deliveries of the selected (critical) alert: its
+	// notification went to the route's receiver (the log receiver "default").
 	m, cmd = step(t, m, press("enter"))
 	m = settle(t, m, cmd)
-	mustContain(t, m, "PumpHighScore on pump-2 · CRITICAL · firing", "#43   scada-hook", "connection refused", "alimtalk: 401")
-	gets := requests(srv, "GET")
-	if last := gets[len(gets)-1]; last.Path != "/api/v1/alerts/"+fakeappliance.FPPumpScore+"/deliveries" {
-		t.Errorf("last GET %s, want the alert's deliveries", last.Path)
-	}
+	mustContain(t, m, "PumpHighScore on pump-2 · CRITICAL · firing", "default       firing     done         1")
 
 	// a from the details: the comment box, then enter sends it.
 	m = keys(t, m, "a")
@@ -78,61 +55,58 @@ func TestAlertAcknowledgeAndDeliveries(t *testing.T) {
 	golden(t, "alert_ack_80x24", m.Render())
 	m, cmd = step(t, m, press("enter"))
 	m = settle(t, m, cmd)
-	posts := requests(srv, "POST")
-	if len(posts) != 1 || posts[0].Path != "/api/v1/alerts/"+fakeappliance.FPPumpScore+"/acknowledge" {
-		t.Fatalf("POSTs %+v, want one acknowledge of the critical alert", posts)
-	}
-	var body api.AcknowledgeRequest
-	if err := json.Unmarshal(posts[0].Body, &body); err != nil || body.Comment != "valve 3 closed" {
-		t.Errorf("body %s (%v)", posts[0].Body, err)
+	if al := alertOf(t, a, "PumpHighScore", "pump-2"); al.AcknowledgedBy != "tech-anna" || al.AckComment != "valve 3 closed" {
+		t.Errorf("the appliance has %+v; want it acknowledged by tech-anna with the comment", al)
 	}
 	mustContain(t, m, "Alert PumpHighScore on pump-2 acknowledged.", "✓ tech-anna")
-	if a, _ := srv.Alert(fakeappliance.FPPumpScore); a.AcknowledgedBy != "tech-anna" {
-		t.Errorf("appliance has %+v", a)
-	}
 	// A second a is refused without a request.
-	n := len(srv.Requests())
-	m = keys(t, m, "a")
-	if len(srv.Requests()) != n {
+	m, cmd = step(t, m, press("a"))
+	if cmd != nil {
 		t.Error("second acknowledge sent a request")
 	}
 	mustContain(t, m, "was acknowledged by tech-anna")
 
 	// Someone else acknowledges an alert after the page loaded it: the appliance answers
 	// 409, the page says who, and shows it.
-	srv.Acknowledge(fakeappliance.FPMotorSilent, "ben")
-	m = keys(t, m, "down")
+	silent := alertOf(t, a, "SensorSilent", "motor-3")
+	if _, err := clientAs(t, a, "ben", api.RoleOperator).AcknowledgeAlert(context.Background(), silent.Fingerprint, ""); err != nil {
+		t.Fatal(err)
+	}
+	m = keys(t, m, "up")
+	mustContain(t, m, "▶ WARN firing   motor-3   SensorSilent")
 	m = keys(t, m, "a")
 	m = typeText(t, m, "mic checked")
 	m, cmd = step(t, m, press("enter"))
 	m = settle(t, m, cmd)
-	mustContain(t, m, "SensorSilent on motor-3 was already acknowledged by ben.", "✓ ben · silenced (s-1)")
-	if a, _ := srv.Alert(fakeappliance.FPMotorSilent); a.AckComment != "" {
-		t.Errorf("the second acknowledgement changed the alert: %+v", a)
+	mustContain(t, m, "SensorSilent on motor-3 was already acknowledged by ben.", "✓ ben · silenced (1)")
+	if al := alertOf(t, a, "SensorSilent", "motor-3"); al.AcknowledgedBy != "ben" || al.AckComment != "" {
+		t.Errorf("the second acknowledgement changed the alert: %+v", al)
 	}
 }
 
 func TestAlertFilters(t *testing.T) {
-	m, srv := serve(t, fakeappliance.NewFixture(), 120, 40)
+	m, _ := serve(t, api.RoleOperator, 120, 40)
 	m, cmd := step(t, m, press("6"))
 	m = settle(t, m, cmd)
 	m, cmd = step(t, m, press("f"))
 	m = settle(t, m, cmd)
 	mustContain(t, m, "state firing (f)", "3 alerts")
-	m, cmd = step(t, m, press("m")) // fan-1: no firing alert
+	if strings.Contains(screenOf(m), "pending") {
+		t.Errorf("the firing filter shows a pending alert:\n%s", screenOf(m))
+	}
+	m, cmd = step(t, m, press("m")) // fan-1: no firing alert (its one is pending)
 	m = settle(t, m, cmd)
 	mustContain(t, m, "machine fan-1 (m)", "No alerts match.")
-	gets := requests(srv, "GET")
-	if last := gets[len(gets)-5]; last.Path != api.PathAlerts || last.Query != "machine=fan-1&state=firing" {
-		t.Errorf("GET %s?%s, want the alerts with both filters", last.Path, last.Query)
-	}
+	m, cmd = step(t, m, press("f")) // every state: fan-1's pending alert
+	m = settle(t, m, cmd)
+	mustContain(t, m, "machine fan-1 (m)", "1 alert", "fan-1")
 }
 
 func TestSilenceForm(t *testing.T) {
-	m, srv := serve(t, fakeappliance.NewFixture(), 80, 24)
+	m, a := serve(t, api.RoleOperator, 80, 24)
 	m, cmd := step(t, m, press("6"))
 	m = settle(t, m, cmd)
-	m = keys(t, m, "s")
+	m = keys(t, m, "down", "down", "s")
 	mustContain(t, m, "machine=pump-2, alertname=PumpHighScore", "Duration  1h", "Mutes the notifications of 1 active alert now until 11:30")
 	// Digits and q are text while the form is open.
 	m = keys(t, m, "tab", "tab")
@@ -150,31 +124,32 @@ func TestSilenceForm(t *testing.T) {
 	m, cmd = step(t, m, press("ctrl+s"))
 	m = settle(t, m, cmd)
 	mustContain(t, m, "✗ would silence every alert", "rejected the silence")
+	if ss := silences(t, a); len(ss) != 3 {
+		t.Fatalf("the appliance has %d silences after a refused one", len(ss))
+	}
 	m = clearField(t, m)
 	m = typeText(t, m, "machine=pump-2, alertname=PumpHighScore")
 	m, cmd = step(t, m, press("ctrl+s"))
 	m = settle(t, m, cmd)
-	posts := requests(srv, "POST")
-	if len(posts) != 2 || posts[1].Path != api.PathSilences {
-		t.Fatalf("POSTs %+v, want two to silences", posts)
+	ss := silences(t, a)
+	i := slices.IndexFunc(ss, func(s api.Silence) bool { return s.ID == "4" })
+	if len(ss) != 4 || i < 0 {
+		t.Fatalf("the appliance has silences %+v, want a fourth", ss)
 	}
-	var sent api.Silence
-	if err := json.Unmarshal(posts[1].Body, &sent); err != nil {
-		t.Fatal(err)
-	}
+	got := ss[i]
 	want := []api.Matcher{{Label: "machine", Op: "=", Value: "pump-2"}, {Label: "alertname", Op: "=", Value: "PumpHighScore"}}
-	if len(sent.Matchers) != 2 || sent.Matchers[0] != want[0] || sent.Matchers[1] != want[1] ||
-		!sent.StartsAt.Equal(fakeappliance.Now) || sent.EndsAt.Sub(sent.StartsAt) != time.Hour || sent.Comment != "pump 2 swap, q1" {
-		t.Errorf("sent %+v", sent)
+	if len(got.Matchers) != 2 || got.Matchers[0] != want[0] || got.Matchers[1] != want[1] || got.State != "active" || got.CreatedBy != "tech-anna" ||
+		!got.StartsAt.Equal(Now) || got.EndsAt.Sub(got.StartsAt) != time.Hour || got.Comment != "pump 2 swap, q1" {
+		t.Errorf("the appliance has %+v", got)
 	}
-	mustContain(t, m, "Silence s-4 created until 11:30: machine=pump-2, alertname=PumpHighScore.", "Silences 4")
+	mustContain(t, m, "Silence 4 created until 11:30: machine=pump-2, alertname=PumpHighScore.", "Silences 4")
 
 	// A matcher the form cannot read is caught before any request.
 	m = keys(t, m, "s")
 	m = clearField(t, m)
 	m = typeText(t, m, "machine")
-	m = keys(t, m, "ctrl+s")
-	if len(requests(srv, "POST")) != 2 {
+	m, cmd = step(t, m, press("ctrl+s"))
+	if cmd != nil {
 		t.Error("an unreadable matcher was sent")
 	}
 	mustContain(t, m, `✗ matcher "machine": want label=value`)
@@ -183,137 +158,157 @@ func TestSilenceForm(t *testing.T) {
 }
 
 func TestExpireSilence(t *testing.T) {
-	m, srv := serve(t, fakeappliance.NewFixture(), 120, 40)
+	m, a := serve(t, api.RoleOperator, 120, 40)
 	m, cmd := step(t, m, press("6"))
 	m = settle(t, m, cmd)
 	m = keys(t, m, "v", "x")
-	mustContain(t, m, "Expire silence s-1 (machine=motor-3, alertname=~Sensor.*) now?")
+	mustContain(t, m, "Expire silence 1 (machine=motor-3, alertname=~Sensor.*) now?")
 	m = keys(t, m, "n")
-	if len(requests(srv, "DELETE")) != 0 {
-		t.Fatal("n expired the silence")
+	if s := silence(t, a, "1"); s.State != "active" {
+		t.Fatalf("n expired the silence: %+v", s)
 	}
 	m = keys(t, m, "x")
 	m, cmd = step(t, m, press("y"))
 	m = settle(t, m, cmd)
-	dels := requests(srv, "DELETE")
-	if len(dels) != 1 || dels[0].Path != "/api/v1/silences/s-1" {
-		t.Fatalf("DELETEs %+v", dels)
+	if s := silence(t, a, "1"); s.State != "expired" || !s.EndsAt.Equal(Now) {
+		t.Errorf("the appliance has %+v", s)
 	}
-	if s := srv.Silences()[0]; s.ID != "s-1" || s.State != "expired" {
-		t.Errorf("appliance has %+v", s)
+	if as := audits(t, a, "silence.expire"); len(as) != 2 || as[0].Actor != "tech-anna" || as[0].Target != "silence/1" {
+		t.Errorf("audited %+v, want tech-anna's expiry after the seeding's", as)
 	}
-	mustContain(t, m, "Silence s-1 expired.")
+	mustContain(t, m, "Silence 1 expired.")
 	// Expired silences are not expired again.
-	m = keys(t, m, "down", "down", "x")
-	mustContain(t, m, "Silence s-3 has already expired.")
+	m = keys(t, m, "down", "down")
+	m, cmd = step(t, m, press("x"))
+	if cmd != nil {
+		t.Error("x on an expired silence sent a request")
+	}
+	mustContain(t, m, "Silence 3 has already expired.")
 }
 
 func TestReceiverTestAndMaskedSecrets(t *testing.T) {
-	// An operator sees the secrets masked by the appliance and cannot send a test.
-	m, srv := serve(t, fakeappliance.NewFixture(), 120, 40)
+	// An operator sees the secrets masked by the appliance (the mail account's user name
+	// as well as its password) and cannot send a test.
+	m, a := serve(t, api.RoleOperator, 120, 40)
 	m, cmd := step(t, m, press("6"))
 	m = settle(t, m, cmd)
 	m = keys(t, m, "v", "v", "v")
 	m = keys(t, m, "down")
-	mustContain(t, m, "url=smtp://alerts:****@mail.plant.local", "secret_key=****", "editing receivers and sending a test need role admin (you are operator)")
+	mustContain(t, m, "url=smtp://****:****@mail.plant.local", "secret_key=****", "editing receivers and sending a test need role admin (you are operator)")
 	if s := screenOf(m); strings.Contains(s, "m41l-s3cret") || strings.Contains(s, "sk-1a2b3c") || strings.Contains(s, "t send test") {
 		t.Errorf("operator sees a secret or the test key:\n%s", screenOf(m))
 	}
-	m = keys(t, m, "t")
+	m, cmd = step(t, m, press("t"))
 	mustContain(t, m, "To send test notifications you need role admin (you are operator).")
-	if len(requests(srv, "POST")) != 0 {
+	if cmd != nil {
 		t.Error("an operator's t sent a request")
 	}
 
-	// An admin sends one and sees its delivery.
-	fx := fakeappliance.NewFixture()
-	fx.Me = api.Identity{Actor: "local:root", Role: api.RoleAdmin}
-	m, srv = serve(t, fx, 120, 40)
+	// An admin sends one and sees its delivery: sent at once (no job to follow), refused
+	// by the Kakao gateway, accepted by the webhook.
+	m = as(t, a, api.RoleAdmin, 120, 40)
 	m, cmd = step(t, m, press("6"))
 	m = settle(t, m, cmd)
 	m = keys(t, m, "v", "v", "v", "down")
-	mustContain(t, m, "secret_key=sk-1a2b3c")
+	mustContain(t, m, "secret_key=sk-1a2")
 	m, cmd = step(t, m, press("t"))
 	m = settle(t, m, cmd)
-	posts := requests(srv, "POST")
-	if len(posts) != 1 || posts[0].Path != "/api/v1/receivers/night-kakao/test" || string(posts[0].Body) != `{"lang":"ko"}` {
-		t.Fatalf("POSTs %+v", posts)
-	}
-	// The appliance sends it at once and answers done (no job to follow).
-	mustContain(t, m, "Last test through night-kakao · test · done · 1 attempt", "Test notification through night-kakao sent.")
-	// A failed one says why.
+	mustContain(t, m, `Test notification through night-kakao failed: notify kakao_alimtalk "night-kakao": POST http://127.0.0.1:1/`,
+		"Last test through night-kakao · test · failed · 1 attempt")
 	m = keys(t, m, "down")
 	m, cmd = step(t, m, press("t"))
 	m = settle(t, m, cmd)
-	mustContain(t, m, "Test notification through scada-hook failed: webhook: dial tcp 10.0.0.9:443: connect: connection refused",
-		"Last test through scada-hook · test · failed · 1 attempt")
+	mustContain(t, m, "Last test through scada-hook · test · done · 1 attempt", "Test notification through scada-hook sent.")
 }
 
 func TestQueueRetry(t *testing.T) {
-	fx := fakeappliance.NewFixture()
-	fx.Me = api.Identity{Actor: "local:root", Role: api.RoleAdmin}
-	m, srv := serve(t, fx, 80, 24)
+	a := plant(t)
+	if id := deadJob(t, a); id != 2 {
+		t.Fatalf("the dead job is #%d", id)
+	}
+	m := as(t, a, api.RoleAdmin, 80, 24)
 	m, cmd := step(t, m, press("7"))
 	m = settle(t, m, cmd)
-	mustContain(t, m, "notify            1       ·      1     1     37     12s", "#43    notify      dead")
-	// R on a queued job is refused without a request.
-	m = keys(t, m, "R")
-	mustContain(t, m, "Job #44 is queued: only dead jobs are retried.")
+	mustContain(t, m, "train             ·       ·      ·     1      ·", "#2     train       dead")
+	// R on a job that is not dead is refused without a request.
 	m = keys(t, m, "down")
 	m, cmd = step(t, m, press("R"))
+	if cmd != nil {
+		t.Error("R on a done job sent a request")
+	}
+	mustContain(t, m, "Job #1 is done: only dead jobs are retried.")
+	m = keys(t, m, "up")
+	m, cmd = step(t, m, press("R"))
 	m = settle(t, m, cmd)
-	posts := requests(srv, "POST")
-	if len(posts) != 1 || posts[0].Path != "/api/v1/jobs/43/retry" {
-		t.Fatalf("POSTs %+v", posts)
+	mustContain(t, m, "Job #2 queued again.")
+	if as := audits(t, a, "job.retry"); len(as) != 1 || as[0].Target != "job/2" || as[0].Actor != "local:root" {
+		t.Errorf("the appliance audited %+v, want one retry of job 2", as)
 	}
-	if j, _ := srv.Job(43); j.State != "queued" {
-		t.Errorf("job 43 is %s", j.State)
-	}
-	mustContain(t, m, "Job #43 queued again.", "#43    notify      queued")
 	// d shows dead jobs only.
 	m, cmd = step(t, m, press("d"))
 	m = settle(t, m, cmd)
-	mustContain(t, m, "dead only [x] (d)", "No jobs.")
+	mustContain(t, m, "dead only [x] (d)", "#2     train       dead")
+	if strings.Contains(screenOf(m), "notify      done") {
+		t.Errorf("dead only shows a done job:\n%s", screenOf(m))
+	}
 }
 
 func TestAlertingForViewers(t *testing.T) {
-	fx := fakeappliance.NewFixture()
-	fx.Me = api.Identity{Actor: "wall-display", Role: api.RoleViewer}
-	m, srv := serve(t, fx, 120, 40)
+	m, a := serve(t, api.RoleViewer, 120, 40)
 	m, cmd := step(t, m, press("6"))
 	m = settle(t, m, cmd)
+	m = keys(t, m, "down", "down") // the pump's alert: neither muted nor acknowledged
 	s := screenOf(m)
 	if strings.Contains(s, "a acknowledge") || strings.Contains(s, "s silence") {
 		t.Errorf("viewer is offered actions:\n%s", s)
 	}
 	mustContain(t, m, "Read-only: acknowledging and silencing need role operator (you are viewer).")
-	m = keys(t, m, "a")
+	var cmds []tea.Cmd
+	press1 := func(k string) {
+		var c tea.Cmd
+		m, c = step(t, m, press(k))
+		cmds = append(cmds, c)
+	}
+	press1("a")
 	mustContain(t, m, "To acknowledge alerts you need role operator (you are viewer).")
-	m = keys(t, m, "s")
+	press1("s")
 	mustContain(t, m, "To silence alerts you need role operator (you are viewer).")
-	m = keys(t, m, "v", "x")
+	m = keys(t, m, "v")
+	press1("x")
 	mustContain(t, m, "To expire silences you need role operator (you are viewer).")
 	m, cmd = step(t, m, press("7"))
 	m = settle(t, m, cmd)
-	m = keys(t, m, "down", "R")
+	press1("R")
 	mustContain(t, m, "To retry jobs you need role admin (you are viewer).", "Read-only: retrying dead jobs needs role admin")
-	for _, r := range srv.Requests() {
-		if r.Method != "GET" {
-			t.Errorf("a viewer's key sent %s %s", r.Method, r.Path)
+	for i, c := range cmds {
+		if c != nil {
+			t.Errorf("a viewer's key %d sent a request", i)
 		}
+	}
+	// The appliance's own refusal, had the client asked.
+	if _, err := clientAs(t, a, "wall-2", api.RoleViewer).AcknowledgeAlert(context.Background(), alertOf(t, a, "PumpHighScore", "pump-2").Fingerprint, ""); !api.IsCode(err, api.CodeForbidden) {
+		t.Errorf("a viewer's acknowledgement: %v, want forbidden", err)
 	}
 }
 
+// noAlerting is the appliance's client as an older appliance answers it: without the
+// alerting routes and the job queue (404).
+type noAlerting struct{ *api.Client }
+
+func (noAlerting) Alerts(context.Context, api.AlertFilter) ([]api.Alert, error) {
+	return nil, api.Errorf(api.CodeNotFound, "no route GET %s", api.PathAlerts)
+}
+func (noAlerting) Silences(context.Context) ([]api.Silence, error) {
+	return nil, api.Errorf(api.CodeNotFound, "no route GET %s", api.PathSilences)
+}
+func (noAlerting) Jobs(context.Context, string, string) (api.Jobs, error) {
+	return api.Jobs{}, api.Errorf(api.CodeNotFound, "no route GET %s", api.PathJobs)
+}
+
 func TestApplianceWithoutAlerting(t *testing.T) {
-	fx := fakeappliance.NewFixture()
-	fx.NoAlerting = true
-	srv := fakeappliance.New(fx)
-	defer srv.Close()
-	c, err := api.NewClient(srv.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := app.New(app.Options{Client: c, Target: "t", Now: func() time.Time { return fakeappliance.Now }, Tick: -1})
+	a := plant(t)
+	c := noAlerting{clientAs(t, a, "tech-anna", api.RoleOperator)}
+	m := app.New(app.Options{Client: c, Target: "t", Now: func() time.Time { return Now }, Tick: -1})
 	m = feed(t, m, sizeMsg(80, 24))
 	var connected app.ConnectedMsg
 	for _, msg := range exec(m.Init(), 2*time.Second) {
@@ -340,15 +335,11 @@ func TestApplianceWithoutAlerting(t *testing.T) {
 }
 
 func TestAlertsPolled(t *testing.T) {
-	now := fakeappliance.Now
-	fx := fakeappliance.NewFixture()
-	srv := fakeappliance.New(fx)
-	defer srv.Close()
-	c, err := api.NewClient(srv.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
+	now := Now
+	a := plant(t)
+	c := clientAs(t, a, "tech-anna", api.RoleOperator)
 	m := app.New(app.Options{Client: c, Target: "t", Now: func() time.Time { return now }, Tick: -1})
+	fx := NewFixture()
 	m = feed(t, m, sizeMsg(80, 24), app.ConnectedMsg{Health: fx.Health, Me: fx.Me, Machines: fx.Machines})
 	t.Cleanup(m.Close)
 	mustContain(t, m, "no alerts firing")
@@ -374,7 +365,7 @@ func clearField(t *testing.T, m app.Model) app.Model {
 func sizeMsg(w, h int) tea.WindowSizeMsg { return tea.WindowSizeMsg{Width: w, Height: h} }
 
 func TestTabBarAbbreviates(t *testing.T) {
-	m := model(t, fakeappliance.NewFixture(), nil, 120, 40)
+	m := model(t, NewFixture(), nil, 120, 40)
 	cases := []struct {
 		w          int
 		want, lack string
@@ -398,7 +389,7 @@ func TestTabBarAbbreviates(t *testing.T) {
 // anomaly alert with it and the reverse; the pages say so before, and show it after without
 // a second action.
 func TestAcknowledgeEventSettlesItsAlert(t *testing.T) {
-	m, srv := serve(t, fakeappliance.NewFixture(), 100, 30)
+	m, a := serve(t, api.RoleOperator, 100, 30)
 	mustContain(t, m, "3 alerts firing · 1 critical · 2 muted · 1 pending", "2 unacknowledged")
 	m, cmd := step(t, m, press("3"))
 	m = settle(t, m, cmd)
@@ -406,8 +397,11 @@ func TestAcknowledgeEventSettlesItsAlert(t *testing.T) {
 	mustContain(t, m, "Acknowledge event #7 of pump-2 and its anomaly alerts")
 	m, cmd = step(t, m, press("enter"))
 	m = settle(t, m, cmd)
-	if a, _ := srv.Alert(fakeappliance.FPPumpScore); a.AcknowledgedAt == nil {
-		t.Fatalf("the appliance did not acknowledge the alert with its event: %+v", a)
+	if al := alertOf(t, a, "PumpHighScore", "pump-2"); al.AcknowledgedBy != "tech-anna" {
+		t.Fatalf("the appliance did not acknowledge the alert with its event: %+v", al)
+	}
+	if al := alertOf(t, a, "PumpHighScore", "fan-1"); al.AcknowledgedAt != nil {
+		t.Errorf("the appliance acknowledged another machine's alert with the event: %+v", al)
 	}
 	m, cmd = step(t, m, press("1"))
 	m = settle(t, m, cmd)
@@ -415,14 +409,14 @@ func TestAcknowledgeEventSettlesItsAlert(t *testing.T) {
 }
 
 func TestAcknowledgeAlertSettlesItsEvent(t *testing.T) {
-	m, srv := serve(t, fakeappliance.NewFixture(), 100, 30)
+	m, a := serve(t, api.RoleOperator, 100, 30)
 	m, cmd := step(t, m, press("6"))
 	m = settle(t, m, cmd)
-	m = keys(t, m, "a") // the pump's critical anomaly alert
+	m = keys(t, m, "down", "down", "a") // the pump's critical anomaly alert
 	mustContain(t, m, "Acknowledge PumpHighScore on pump-2 and its anomaly event")
 	m, cmd = step(t, m, press("enter"))
 	m = settle(t, m, cmd)
-	if e, _ := srv.Event(7); e.AcknowledgedAt == nil {
+	if e := event(t, a, 7); e.AcknowledgedBy != "tech-anna" {
 		t.Fatalf("the appliance did not acknowledge the event with its alert: %+v", e)
 	}
 	m, cmd = step(t, m, press("1"))

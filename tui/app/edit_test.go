@@ -1,24 +1,15 @@
 package app_test
 
 import (
-	"encoding/json"
 	"reflect"
 	"strings"
 	"testing"
 
 	"signalcraft/core/api"
 	"signalcraft/tui/app"
-	"signalcraft/tui/internal/fakeappliance"
 )
 
-// adminFixture is the fixture seen by an admin.
-func adminFixture() fakeappliance.Fixture {
-	fx := fakeappliance.NewFixture()
-	fx.Me = api.Identity{Actor: "local:root", Role: api.RoleAdmin}
-	return fx
-}
-
-// openSection shows page 6 loaded from the fake and cycles v n times.
+// openSection shows page 6 loaded from the appliance and cycles v n times.
 func openSection(t *testing.T, m app.Model, n int) app.Model {
 	t.Helper()
 	m, cmd := step(t, m, press("6"))
@@ -53,26 +44,6 @@ func save(t *testing.T, m app.Model) app.Model {
 	return settle(t, m, cmd)
 }
 
-// lastPut decodes the body of the last PUT to path into v.
-func lastPut(t *testing.T, srv *fakeappliance.Server, path string, v any) int {
-	t.Helper()
-	n := 0
-	var body []byte
-	for _, r := range requests(srv, "PUT") {
-		if r.Path == path {
-			n++
-			body = r.Body
-		}
-	}
-	if n == 0 {
-		t.Fatalf("no PUT %s", path)
-	}
-	if err := json.Unmarshal(body, v); err != nil {
-		t.Fatalf("PUT %s body %s: %v", path, body, err)
-	}
-	return n
-}
-
 // Rule form fields, in order.
 const (
 	ruleName = iota
@@ -90,7 +61,8 @@ const (
 )
 
 func TestEditRule(t *testing.T) {
-	m, srv := serve(t, adminFixture(), 80, 24)
+	m, a := serve(t, api.RoleAdmin, 80, 24)
+	before := stored(t, a, (*api.Client).Rules)
 	m = openSection(t, m, 4)
 	mustContain(t, m, "LevelLow          level_dbfs < -60 (exit -55)")
 	m = keys(t, m, "down", "down", "e")
@@ -111,13 +83,8 @@ func TestEditRule(t *testing.T) {
 	if !strings.Contains(screenOf(m), "✗ \"{{.Machine sounds off\"") {
 		t.Errorf("summary.ko's error not shown:\n%s", screenOf(m))
 	}
-	var sent []api.AlertRule
-	lastPut(t, srv, api.PathRules, &sent)
-	if len(sent) != 3 || sent[2].Severity != "urgent" || sent[2].For != "soon" || sent[0].Name != "PumpHighScore" {
-		t.Fatalf("PUT rules %+v: want the whole list with rule 3 changed", sent)
-	}
-	if srv.Rules()[2].Severity != api.SeverityWarning {
-		t.Fatal("the appliance stored a rejected rule")
+	if got := stored(t, a, (*api.Client).Rules); !reflect.DeepEqual(got, before) {
+		t.Fatalf("the appliance stored a rejected rule: %+v", got)
 	}
 
 	// Fixed: the whole list is sent, the appliance keeps it, the list shows it.
@@ -127,16 +94,16 @@ func TestEditRule(t *testing.T) {
 	m = f.set(t, m, ruleKeep, "30s")
 	m = f.set(t, m, ruleLabels, "team=electrical, shift=night")
 	m = save(t, m)
-	n := lastPut(t, srv, api.PathRules, &sent)
-	want := api.AlertRule{Name: "LevelLow", Metric: "level_dbfs", Op: "<", Enter: -60, Exit: -55, For: "2m", KeepFiringFor: "30s",
+	want := api.AlertRule{Name: "LevelLow", Metric: "level_dbfs", Op: "<", Enter: -60, Exit: -55, For: "2m0s", KeepFiringFor: "30s",
 		Severity: "critical", Labels: map[string]string{"team": "electrical", "shift": "night"}, Summary: map[string]string{"ko": "{{.Machine}} 소리 작음"}}
-	if n != 2 || len(sent) != 3 || !reflect.DeepEqual(sent[2], want) || !reflect.DeepEqual(sent[:2], fakeappliance.NewFixture().Rules[:2]) {
-		t.Errorf("PUT %d rules %+v\nwant rule 3 %+v", n, sent, want)
+	got := stored(t, a, (*api.Client).Rules)
+	if len(got) != 3 || !reflect.DeepEqual(got[2], want) || !reflect.DeepEqual(got[:2], before[:2]) {
+		t.Errorf("the appliance has rules %+v\nwant rule 3 %+v and the others as they were", got, want)
 	}
-	if got := srv.Rules()[2]; !reflect.DeepEqual(got, want) {
-		t.Errorf("the appliance has %+v", got)
+	if n := len(audits(t, a, "rules.update")); n != 2 { // the seeding's and this one
+		t.Errorf("%d rule changes audited", n)
 	}
-	mustContain(t, m, "Saved rule LevelLow; the appliance has 3 alert rules.", "level_dbfs < -60 (exit -55)         2m     30s     critical")
+	mustContain(t, m, "Saved rule LevelLow; the appliance has 3 alert rules.", "level_dbfs < -60 (exit -55)         2m0s   30s     critical")
 
 	// n adds one; its errors are named by its position (rules[3]).
 	m = keys(t, m, "n")
@@ -156,10 +123,9 @@ func TestEditRule(t *testing.T) {
 	f.at = ruleEnter
 	m = f.set(t, m, ruleEnter, "-20")
 	m = save(t, m)
-	n = lastPut(t, srv, api.PathRules, &sent)
-	want = api.AlertRule{Name: "LevelHigh", Metric: "level_dbfs", Op: ">", Enter: -20, Exit: -25, For: "1m", Severity: "warning"}
-	if n != 4 || len(sent) != 4 || !reflect.DeepEqual(sent[3], want) {
-		t.Errorf("PUT %d: %+v\nwant rule 4 %+v", n, sent, want)
+	want = api.AlertRule{Name: "LevelHigh", Metric: "level_dbfs", Op: ">", Enter: -20, Exit: -25, For: "1m0s", Severity: "warning"}
+	if got := stored(t, a, (*api.Client).Rules); len(got) != 4 || !reflect.DeepEqual(got[3], want) {
+		t.Errorf("the appliance has %+v\nwant rule 4 %+v", got, want)
 	}
 	mustContain(t, m, "Added rule LevelHigh; the appliance has 4 alert rules.", "Rules 4", "▶ LevelHigh")
 
@@ -167,14 +133,17 @@ func TestEditRule(t *testing.T) {
 	m = keys(t, m, "D")
 	mustContain(t, m, "Delete rule LevelHigh? The appliance's alert rules are replaced without it.  y/n")
 	m = keys(t, m, "n")
-	if lastPut(t, srv, api.PathRules, &sent) != 4 {
+	if got := stored(t, a, (*api.Client).Rules); len(got) != 4 {
 		t.Fatal("n deleted the rule")
 	}
 	m = keys(t, m, "D")
 	m, cmd := step(t, m, press("y"))
 	m = settle(t, m, cmd)
-	if n := lastPut(t, srv, api.PathRules, &sent); n != 5 || len(sent) != 3 || len(srv.Rules()) != 3 {
-		t.Errorf("PUT %d: %+v", n, sent)
+	if got := stored(t, a, (*api.Client).Rules); len(got) != 3 || got[2].Name != "LevelLow" {
+		t.Errorf("the appliance has %+v", got)
+	}
+	if n := len(audits(t, a, "rules.update")); n != 4 {
+		t.Errorf("%d rule changes audited, want the seeding's and three", n)
 	}
 	mustContain(t, m, "Deleted rule LevelHigh; 3 left.", "Rules 3")
 }
@@ -188,12 +157,13 @@ const (
 )
 
 func TestEditReceiver(t *testing.T) {
-	m, srv := serve(t, adminFixture(), 120, 40)
+	m, a := serve(t, api.RoleAdmin, 120, 40)
+	before := stored(t, a, (*api.Client).Receivers)
 	m = openSection(t, m, 3)
 	m = keys(t, m, "down", "down", "e")
 	f := &form{}
 	// The webhook's secret reads ****; its URL as it is.
-	mustContain(t, m, "Edit receiver scada-hook (3 of 3)", "secret           ****", "url              https://scada.plant.local/hook")
+	mustContain(t, m, "Edit receiver scada-hook (3 of 3)", "secret           ****", "url              http://127.0.0.1:")
 	if strings.Contains(screenOf(m), "hmac-77aa") {
 		t.Errorf("the form shows the secret:\n%s", screenOf(m))
 	}
@@ -217,19 +187,16 @@ func TestEditReceiver(t *testing.T) {
 	f.at++
 	mustContain(t, m, "rate_limit       10")
 	m = save(t, m)
-	var sent []api.Receiver
-	lastPut(t, srv, api.PathReceivers, &sent)
+	// The secret sent back as **** kept its value.
 	want := api.Receiver{Name: "scada-hook", Type: "webhook", Lang: "ko", SendResolved: true,
-		Settings: map[string]any{"url": "https://scada2.plant.local/hook", "secret": "****", "rate_limit": float64(10)}}
-	if len(sent) != 3 || !reflect.DeepEqual(sent[2], want) {
-		t.Fatalf("PUT receivers %+v\nwant receiver 3 %+v", sent, want)
-	}
-	if got := srv.Receivers()[2].Settings; got["secret"] != "hmac-77aa" || got["url"] != "https://scada2.plant.local/hook" {
-		t.Errorf("the appliance has %v: want the secret kept", got)
+		Settings: map[string]any{"url": "https://scada2.plant.local/hook", "secret": "hmac-77aa", "rate_limit": float64(10)}}
+	got := stored(t, a, (*api.Client).Receivers)
+	if len(got) != 3 || !reflect.DeepEqual(got[2], want) {
+		t.Fatalf("the appliance has receivers %+v\nwant receiver 3 %+v", got, want)
 	}
 	// The other receivers went back as read (an admin reads them whole).
-	if fx := fakeappliance.NewFixture(); !reflect.DeepEqual(sent[:2], fx.Receivers[:2]) {
-		t.Errorf("other receivers changed: %+v", sent[:2])
+	if !reflect.DeepEqual(got[:2], before[:2]) {
+		t.Errorf("other receivers changed: %+v", got[:2])
 	}
 	mustContain(t, m, "Saved receiver scada-hook; the appliance has 3 receivers.", "secret=hmac-77aa")
 
@@ -246,15 +213,14 @@ func TestEditReceiver(t *testing.T) {
 		t.Errorf("webhook settings stayed:\n%s", s)
 	}
 	m = save(t, m)
-	mustContain(t, m, "✗ required")
+	mustContain(t, m, "✗ must be a URL like tcp://127.0.0.1:1883")
 	f.at = 4 // broker
 	m = f.set(t, m, 4, "tcp://broker.plant.local:1883")
 	m = save(t, m)
-	lastPut(t, srv, api.PathReceivers, &sent)
 	want = api.Receiver{Name: "line-b-mqtt", Type: "mqtt", Lang: "en", SendResolved: true,
 		Settings: map[string]any{"broker": "tcp://broker.plant.local:1883"}}
-	if len(sent) != 4 || !reflect.DeepEqual(sent[3], want) {
-		t.Errorf("PUT receivers %+v\nwant receiver 4 %+v", sent, want)
+	if got := stored(t, a, (*api.Client).Receivers); len(got) != 4 || !reflect.DeepEqual(got[3], want) {
+		t.Errorf("the appliance has receivers %+v\nwant receiver 4 %+v", got, want)
 	}
 	mustContain(t, m, "Added receiver line-b-mqtt; the appliance has 4 receivers.")
 
@@ -262,8 +228,8 @@ func TestEditReceiver(t *testing.T) {
 	m = keys(t, m, "D")
 	m, cmd := step(t, m, press("y"))
 	m = settle(t, m, cmd)
-	if len(srv.Receivers()) != 3 {
-		t.Errorf("the appliance has %d receivers", len(srv.Receivers()))
+	if got := stored(t, a, (*api.Client).Receivers); len(got) != 3 {
+		t.Errorf("the appliance has %d receivers", len(got))
 	}
 	mustContain(t, m, "Deleted receiver line-b-mqtt; 3 left.")
 }
@@ -279,7 +245,8 @@ const (
 )
 
 func TestEditMaintenance(t *testing.T) {
-	m, srv := serve(t, adminFixture(), 80, 24)
+	m, a := serve(t, api.RoleAdmin, 80, 24)
+	before := stored(t, a, (*api.Client).Maintenance)
 	m = openSection(t, m, 2)
 	m = keys(t, m, "e")
 	f := &form{}
@@ -292,10 +259,8 @@ func TestEditMaintenance(t *testing.T) {
 	checkSize(t, m.Render(), 80, 24)
 	mustContain(t, m, "✗ #2: must be one of mon, tue, wed, thu, fri, sat, sun", "✗ must be a time of day HH:MM from 00:00 to 23:59",
 		"✗ must be an IANA time zone")
-	var sent []api.MaintenanceWindow
-	lastPut(t, srv, api.PathMaintenance, &sent)
-	if len(sent) != 2 || !reflect.DeepEqual(sent[0].Days, []string{"sat", "sunny"}) || sent[0].Start != "6:00" {
-		t.Fatalf("PUT maintenance %+v", sent)
+	if got := stored(t, a, (*api.Client).Maintenance); !reflect.DeepEqual(got, before) {
+		t.Fatalf("the appliance stored a rejected window: %+v", got)
 	}
 
 	m = f.set(t, m, winDays, "sat, sun")
@@ -303,11 +268,10 @@ func TestEditMaintenance(t *testing.T) {
 	m = f.set(t, m, winZone, "Asia/Seoul")
 	m = f.set(t, m, winMatchers, "line=line-a, severity!=critical")
 	m = save(t, m)
-	lastPut(t, srv, api.PathMaintenance, &sent)
 	want := api.MaintenanceWindow{Name: "weekly-cleaning", Days: []string{"sat", "sun"}, Start: "05:30", End: "08:00", TimeZone: "Asia/Seoul",
 		Matchers: []api.Matcher{{Label: "line", Op: "=", Value: "line-a"}, {Label: "severity", Op: "!=", Value: "critical"}}}
-	if len(sent) != 2 || !reflect.DeepEqual(sent[0], want) {
-		t.Errorf("PUT maintenance %+v\nwant window 1 %+v", sent, want)
+	if got := stored(t, a, (*api.Client).Maintenance); len(got) != 2 || !reflect.DeepEqual(got[0], want) || !reflect.DeepEqual(got[1], before[1]) {
+		t.Errorf("the appliance has %+v\nwant window 1 %+v", got, want)
 	}
 	mustContain(t, m, "Saved maintenance window weekly-cleaning", "sat,sun     05:30–08:00")
 
@@ -319,16 +283,15 @@ func TestEditMaintenance(t *testing.T) {
 	m = f.set(t, m, winEnd, "13:00")
 	m = f.set(t, m, winMatchers, "line=line-b")
 	m = save(t, m)
-	var raw []map[string]any
-	lastPut(t, srv, api.PathMaintenance, &raw)
-	if len(raw) != 3 || raw[2]["name"] != "lunch" || !reflect.DeepEqual(raw[2]["days"], []any{}) || raw[2]["time_zone"] != "UTC" {
-		t.Errorf("PUT maintenance %v", raw)
+	if got := stored(t, a, (*api.Client).Maintenance); len(got) != 3 || got[2].Name != "lunch" || len(got[2].Days) != 0 || got[2].TimeZone != "UTC" ||
+		got[2].Start != "12:00" || got[2].End != "13:00" {
+		t.Errorf("the appliance has %+v", got)
 	}
 	mustContain(t, m, "Added maintenance window lunch", "lunch            every day   12:00–13:00")
 }
 
 func TestEditingNeedsAdmin(t *testing.T) {
-	m, srv := serve(t, fakeappliance.NewFixture(), 120, 40) // operator
+	m, a := serve(t, api.RoleOperator, 120, 40)
 	m = openSection(t, m, 2)
 	for _, c := range []struct{ section int }{{2}, {3}, {4}} {
 		_ = c
@@ -345,20 +308,22 @@ func TestEditingNeedsAdmin(t *testing.T) {
 	mustContain(t, m, "Read-only: editing alert rules needs role admin (you are operator).")
 	m = keys(t, m, "D")
 	mustContain(t, m, "To delete alert rules you need role admin (you are operator).")
-	if len(requests(srv, "PUT")) != 0 {
-		t.Error("an operator's keys sent a PUT")
+	for _, action := range []string{"rules.update", "receivers.update", "maintenance.update"} {
+		if n := len(audits(t, a, action)); n != 1 { // the seeding's
+			t.Errorf("an operator's keys made %d %s", n-1, action)
+		}
 	}
 }
 
 func TestEditFormsFollowResizes(t *testing.T) {
-	m, _ := serve(t, adminFixture(), 80, 24)
+	m, _ := serve(t, api.RoleAdmin, 80, 24)
 	m = openSection(t, m, 3)
-	m = keys(t, m, "down", "e") // the receiver with the most settings
+	m = keys(t, m, "down", "e") // the receiver with the most settings: 4 fields, 8 settings and "+ setting"
 	for _, size := range [][2]int{{60, 15}, {80, 24}, {100, 30}, {160, 50}} {
 		m = feed(t, m, sizeMsg(size[0], size[1]))
 		checkSize(t, m.Render(), size[0], size[1])
 		// The focused field stays in view as the focus moves down a short form.
-		for range 11 {
+		for range 12 {
 			m = keys(t, m, "tab")
 		}
 		if !strings.Contains(screenOf(m), "+ setting") {

@@ -13,7 +13,6 @@ import (
 	"signalcraft/core/api"
 	"signalcraft/tui/app"
 	"signalcraft/tui/i18n"
-	"signalcraft/tui/internal/fakeappliance"
 	"signalcraft/tui/pages/alerts"
 	"signalcraft/tui/pages/detail"
 	"signalcraft/tui/pages/devices"
@@ -22,9 +21,9 @@ import (
 )
 
 // koreanModel is model in Korean.
-func koreanModel(t *testing.T, fx fakeappliance.Fixture, w, h int) app.Model {
+func koreanModel(t *testing.T, fx Fixture, w, h int) app.Model {
 	t.Helper()
-	m := app.New(app.Options{Target: "unix:/run/signalcraft/api.sock", Now: func() time.Time { return fakeappliance.Now }, Tick: -1, Lang: i18n.Korean})
+	m := app.New(app.Options{Target: "unix:/run/signalcraft/api.sock", Now: func() time.Time { return Now }, Tick: -1, Lang: i18n.Korean})
 	m = feed(t, m, tea.WindowSizeMsg{Width: w, Height: h},
 		app.ConnectedMsg{Health: fx.Health, Me: fx.Me, Machines: fx.Machines, Events: fx.Events, Alerts: fx.Alerts},
 		app.LiveMsg{Updates: append(append([]api.Live(nil), fx.History...), fx.Live...)})
@@ -35,7 +34,7 @@ func koreanModel(t *testing.T, fx fakeappliance.Fixture, w, h int) app.Model {
 // The most used pages in Korean: every line exactly as wide as the terminal (Hangul takes
 // two cells), and the words that matter in Korean.
 func TestKoreanPagesGolden(t *testing.T) {
-	fx := fakeappliance.NewFixture()
+	fx := NewFixture()
 	admin := fx
 	admin.Me = api.Identity{Actor: "local:root", Role: api.RoleAdmin}
 	pages := []struct {
@@ -49,7 +48,7 @@ func TestKoreanPagesGolden(t *testing.T) {
 			m = keys(t, m, "down")
 			m, cmd := step(t, m, press("enter"))
 			m = settle(t, m, cmd)
-			return feed(t, m, detail.HealthLoadedMsg{MachineID: "pump-2", Health: fakeappliance.FixtureHealth("pump-2")})
+			return feed(t, m, detail.HealthLoadedMsg{MachineID: "pump-2", Health: FixtureHealth("pump-2")})
 		}, []string{"펌프", "임계값의 1.43×", "센서 정상", "나빠지는 중", "남은 수명 약 31시간", "최근 이벤트", "진행 중", "미확인", "[베어링]", "이전 설비"}},
 		{"models", func(t *testing.T, m app.Model) app.Model {
 			return modelHistory(t, m, fx, "pump-2")
@@ -64,7 +63,7 @@ func TestKoreanPagesGolden(t *testing.T) {
 			m = keys(t, m, "enter")
 			w, _ := m.BodySize()
 			return feed(t, m, events.ClipsLoadedMsg{EventID: 7, Clips: fx.Clips[7]},
-				events.SpectrogramMsg{ClipID: 12, Spectrogram: fakeappliance.FixtureSpectrogram(12, w-7)})
+				events.SpectrogramMsg{ClipID: 12, Spectrogram: FixtureSpectrogram(12, w-7)})
 		}, []string{"이벤트 #7", "시작 10:29:32", "진행 중", "녹음", "녹음 #12의 스펙트로그램", "멜 대역", "WAV 내려받기"}},
 		{"alerts", func(t *testing.T, m app.Model) app.Model { return loadAlerts(t, m, fx) },
 			[]string{"경보 5 ", "알림 끄기 3", "정비 시간 2", "경보 5건", "등급", "긴급", "발생 중", "해결됨", "미확인", "알림 끔 (s-1)", "알림 보류", "구역"}},
@@ -80,7 +79,7 @@ func TestKoreanPagesGolden(t *testing.T) {
 			[]string{"설비 pump-2", "센서 소스 *", "학습 기간", "지속 시간", "* 바꾸면 설비가 다시 학습합니다", "재학습"}},
 		{"alert_details", func(t *testing.T, m app.Model) app.Model {
 			m = keys(t, loadAlerts(t, m, fx), "enter")
-			return feed(t, m, alerts.DeliveriesMsg{Fingerprint: fakeappliance.FPPumpScore, Deliveries: fx.Deliveries[fakeappliance.FPPumpScore]})
+			return feed(t, m, alerts.DeliveriesMsg{Fingerprint: FPPumpScore, Deliveries: fx.Deliveries[FPPumpScore]})
 		}, []string{"pump-2의 PumpHighScore · 긴급 · 발생 중", "요약", "임계값의 1.43×", "부터 활성", "보낸 알림 (최신순)", "수신자"}},
 		{"silences", func(t *testing.T, m app.Model) app.Model { return keys(t, loadAlerts(t, m, fx), "v") },
 			[]string{"대상 조건", "설정자", "적용 중", "후 끝남", "해당 경보"}},
@@ -132,7 +131,7 @@ func TestKoreanPagesGolden(t *testing.T) {
 // Outside free text from the appliance (names, ids, error messages), a Korean screen has
 // no English words left: the English wording of the pages translated so far must not leak.
 func TestKoreanPagesHaveNoEnglishWords(t *testing.T) {
-	fx := fakeappliance.NewFixture()
+	fx := NewFixture()
 	m := koreanModel(t, fx, 120, 40)
 	screens := map[string]string{"overview": m.Render()}
 	m = keys(t, m, "3")
@@ -161,7 +160,7 @@ func TestKoreanErrorScreens(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			m := app.New(app.Options{Target: "unix:/run/signalcraft/api.sock", Now: func() time.Time { return fakeappliance.Now }, Tick: -1, Lang: i18n.Korean})
+			m := app.New(app.Options{Target: "unix:/run/signalcraft/api.sock", Now: func() time.Time { return Now }, Tick: -1, Lang: i18n.Korean})
 			m = feed(t, m, tea.WindowSizeMsg{Width: 80, Height: 24})
 			m, _ = step(t, m, app.ConnectedMsg{Err: c.err})
 			screen := ansi.Strip(m.Render())
@@ -180,7 +179,7 @@ func TestKoreanErrorScreens(t *testing.T) {
 
 // A field the form itself rejects says why in Korean; the Korean form fits 80 columns.
 func TestKoreanSettingsFormErrors(t *testing.T) {
-	fx := fakeappliance.NewFixture()
+	fx := NewFixture()
 	fx.Me = api.Identity{Actor: "local:root", Role: api.RoleAdmin}
 	m := koreanModel(t, fx, 80, 24)
 	m = keys(t, m, "5", "down", "e", "tab", "tab", "tab", "tab", "tab")

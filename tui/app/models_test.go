@@ -1,30 +1,78 @@
 package app_test
 
 import (
-	"encoding/json"
+	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/charmbracelet/x/ansi"
 
+	"signalcraft/appliance/apptest"
 	"signalcraft/core/api"
+	"signalcraft/core/store"
 	"signalcraft/tui/app"
-	"signalcraft/tui/internal/fakeappliance"
 )
 
-// TestModelPromoteAndRollback drives the model history against the fake appliance: an
-// admin promotes the selected retired model and rolls back, each after a y; n changes
-// nothing; an operator is told the role needed and sends nothing.
-func TestModelPromoteAndRollback(t *testing.T) {
-	fx := fakeappliance.NewFixture()
-	fx.Me = api.Identity{Actor: "local:root", Role: api.RoleAdmin}
-	srv := fakeappliance.New(fx)
-	defer srv.Close()
-	c, err := api.NewClient(srv.URL)
-	if err != nil {
-		t.Fatal(err)
+// seedModels writes pump-2's model history as the appliance's registry would have kept it:
+// version 1 learned after installation, 2 promoted and rolled back, 3 the champion, 4 a
+// rejected candidate, 5 the champion fault classifier. The machine is still learning, so
+// it loads none of them.
+func seedModels(t *testing.T, a *apptest.Appliance) {
+	t.Helper()
+	ctx, db := context.Background(), a.DB()
+	blob := []byte("model")
+	metrics := func(m api.ModelMetrics) *store.ModelMetrics {
+		return &store.ModelMetrics{TestDataset: m.TestDataset, NormalHours: m.NormalHours, FalseAlarms: m.FalseAlarms,
+			FalseAlarmsPerHour: m.FalseAlarmsPerHour, Faults: m.Faults, Detected: m.Detected, Recall: m.Recall, Windows: m.Windows,
+			Accuracy: m.Accuracy, MacroF1: m.MacroF1}
 	}
-	m := model(t, fx, c, 120, 40)
+	fx := NewFixture().Models["pump-2"] // newest first
+	steps := []func() error{
+		func() error {
+			_, err := db.SaveModelInfo(ctx, "pump-2", "mahalanobis", fx[4].Threshold, blob, fx[4].Note, store.ModelInfo{})
+			return err
+		},
+		func() error {
+			_, err := db.SaveModelInfo(ctx, "pump-2", "mahalanobis", fx[3].Threshold, blob, "", store.ModelInfo{Dataset: fx[3].Dataset,
+				Metrics: metrics(*fx[3].Metrics)})
+			return err
+		},
+		func() error { _, err := db.Rollback(ctx, "pump-2", "", "alarms every shift change"); return err },
+		func() error {
+			_, err := db.SaveModelInfo(ctx, "pump-2", "mahalanobis", fx[2].Threshold, blob, "", store.ModelInfo{Dataset: fx[2].Dataset,
+				CodeVersion: "1.5.0", Metrics: metrics(*fx[2].Metrics), TrainedFor: 38 * time.Second})
+			return err
+		},
+		func() error {
+			v, err := db.SaveCandidate(ctx, "pump-2", "mahalanobis", fx[1].Threshold, blob, store.ModelInfo{Dataset: fx[1].Dataset,
+				CodeVersion: "1.5.0", Metrics: metrics(*fx[1].Metrics), TrainedFor: 41 * time.Second}, "")
+			if err != nil {
+				return err
+			}
+			return db.RejectCandidate(ctx, "pump-2", v, fx[1].Reason)
+		},
+		func() error {
+			_, err := db.SaveModelInfo(ctx, "pump-2", "svm", fx[0].Threshold, blob, "", store.ModelInfo{Task: store.TaskDiagnose,
+				Dataset: fx[0].Dataset, CodeVersion: "1.5.0", Metrics: metrics(*fx[0].Metrics), TrainedFor: 6 * time.Second})
+			return err
+		},
+	}
+	for _, s := range steps { // a second apart, so that the registry's order is the history's
+		if err := s(); err != nil {
+			t.Fatalf("seeding pump-2's models: %v", err)
+		}
+		a.Advance(t, time.Second)
+	}
+}
+
+// TestModelPromoteAndRollback drives the model history against the appliance: an admin
+// promotes the selected retired model and rolls back, each after a y; n changes nothing;
+// an operator is told the role needed and sends nothing.
+func TestModelPromoteAndRollback(t *testing.T) {
+	a := plant(t)
+	seedModels(t, a)
+	m := as(t, a, api.RoleAdmin, 120, 40)
 	m = keys(t, m, "down")
 	m, cmd := step(t, m, press("enter"))
 	m = settle(t, m, cmd)
@@ -34,7 +82,11 @@ func TestModelPromoteAndRollback(t *testing.T) {
 		t.Fatalf("model history not shown:\n%s", s)
 	}
 	champion := func() int64 { // of the normal model
-		for _, md := range srv.ModelsOf("pump-2") {
+		ms, err := a.Admin(t).Models(context.Background(), "pump-2")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, md := range ms {
 			if md.Stage == api.StageChampion && md.Task != api.TaskDiagnose {
 				return md.Version
 			}
@@ -42,8 +94,9 @@ func TestModelPromoteAndRollback(t *testing.T) {
 		return 0
 	}
 
-	// Version 1 (fifth row, under the fault classifier and three normal models): n first, then y.
-	m = keys(t, m, "down", "down", "down", "down", "p")
+	// Version 1 (sixth row, under the model the machine is learning, the fault classifier
+	// and three normal models): n first, then y.
+	m = keys(t, m, "down", "down", "down", "down", "down", "p")
 	if s := ansi.Strip(m.Render()); !strings.Contains(s, "Promote normal model 1 of pump-2 to champion? Its current champion is retired. y/n") {
 		t.Fatalf("no confirmation:\n%s", s)
 	}
@@ -69,8 +122,8 @@ func TestModelPromoteAndRollback(t *testing.T) {
 	if champion() != 3 {
 		t.Errorf("after rollback: champion %d, want 3", champion())
 	}
-	// The fault classifier (first row) rolls back on its own: it has no earlier champion.
-	m = keys(t, m, "up", "up", "up", "up", "up", "b")
+	// The fault classifier (second row) rolls back on its own: it has no earlier champion.
+	m = keys(t, m, "up", "up", "up", "up", "b")
 	if s := ansi.Strip(m.Render()); !strings.Contains(s, "Roll the fault classifier of pump-2 back to its previous champion? y/n") {
 		t.Fatalf("no rollback confirmation for the fault classifier:\n%s", s)
 	}
@@ -79,21 +132,19 @@ func TestModelPromoteAndRollback(t *testing.T) {
 	if s := ansi.Strip(m.Render()); !strings.Contains(s, "Could not rollback") || !strings.Contains(s, "no earlier champion") || champion() != 3 {
 		t.Errorf("rolling back the only fault classifier:\n%s", s)
 	}
-	var posts []string
-	for _, r := range srv.Requests() {
-		if r.Method == "POST" {
-			var req api.ModelChangeRequest
-			_ = json.Unmarshal(r.Body, &req)
-			posts = append(posts, r.Path+" "+req.Task+" "+req.Reason)
+	// The appliance recorded who changed what, and why (the refused rollback changed nothing).
+	var changes []string
+	for _, action := range []string{"model.promote", "model.rollback"} {
+		for _, e := range audits(t, a, action) {
+			changes = append(changes, e.Action+" "+e.Target+" "+e.Actor+": "+e.Detail)
 		}
 	}
 	want := []string{
-		api.Expand(api.PathPromote, "pump-2", "1") + "  from the signalcraft terminal client",
-		api.Expand(api.PathRollback, "pump-2") + " detect from the signalcraft terminal client",
-		api.Expand(api.PathRollback, "pump-2") + " diagnose from the signalcraft terminal client",
+		"model.promote model/pump-2/1 local:root: champion 3 → 1: from the signalcraft terminal client",
+		"model.rollback machine/pump-2 local:root: champion 1 → 3: from the signalcraft terminal client",
 	}
-	if strings.Join(posts, "\n") != strings.Join(want, "\n") {
-		t.Errorf("requests:\n%s\nwant:\n%s", strings.Join(posts, "\n"), strings.Join(want, "\n"))
+	if strings.Join(changes, "\n") != strings.Join(want, "\n") {
+		t.Errorf("audited:\n%s\nwant:\n%s", strings.Join(changes, "\n"), strings.Join(want, "\n"))
 	}
 	// esc goes back to the live view.
 	m = keys(t, m, "esc")
@@ -102,8 +153,7 @@ func TestModelPromoteAndRollback(t *testing.T) {
 	}
 
 	// An operator sees the history but may not change it.
-	op := fakeappliance.NewFixture()
-	m = model(t, op, c, 120, 40)
+	m = as(t, a, api.RoleOperator, 120, 40)
 	m = keys(t, m, "down")
 	m, cmd = step(t, m, press("enter"))
 	m = settle(t, m, cmd)

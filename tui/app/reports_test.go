@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"bytes"
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,7 +13,6 @@ import (
 
 	"signalcraft/core/api"
 	"signalcraft/tui/app"
-	"signalcraft/tui/internal/fakeappliance"
 	"signalcraft/tui/pages/detail"
 )
 
@@ -44,15 +44,9 @@ func settleReport(t *testing.T, m app.Model, cmd tea.Cmd) (app.Model, []string) 
 // progress while the job runs and saves the PDF and the CSV zip; a viewer is told the role
 // needed and sends nothing.
 func TestReportDownload(t *testing.T) {
-	fx := fakeappliance.NewFixture()
-	fx.Me = api.Identity{Actor: "operator-kim", Role: api.RoleOperator}
-	srv := fakeappliance.New(fx)
-	defer srv.Close()
-	c, err := api.NewClient(srv.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := model(t, fx, c, 120, 40)
+	a := plant(t)
+	ctx := context.Background()
+	m := connect(t, clientAs(t, a, "operator-kim", api.RoleOperator), tlsTarget, app.Options{}, 120, 40)
 	m = keys(t, m, "2")
 	dir := t.TempDir()
 	t.Chdir(dir) // reports are saved in the working directory
@@ -69,33 +63,27 @@ func TestReportDownload(t *testing.T) {
 	if s := ansi.Strip(m.Render()); !strings.Contains(s, "Report #1 saved: "+pdf+", "+zip) {
 		t.Fatalf("not saved:\n%s", s)
 	}
-	for path, want := range map[string][]byte{pdf: fakeappliance.ReportPDF, zip: fakeappliance.ReportZip} {
+	// The files are the appliance's report, requested on the machine by the operator.
+	for path, format := range map[string]string{pdf: "pdf", zip: "csv"} {
+		var want bytes.Buffer
+		if _, err := a.Admin(t).DownloadReport(ctx, 1, format, &want); err != nil {
+			t.Fatal(err)
+		}
 		got, err := os.ReadFile(filepath.Join(dir, path))
-		if err != nil || !bytes.Equal(got, want) {
-			t.Errorf("%s: %q (%v), want the served bytes", path, got, err)
+		if err != nil || !bytes.Equal(got, want.Bytes()) || want.Len() == 0 {
+			t.Errorf("%s: %d bytes (%v), want the appliance's %d", path, len(got), err, want.Len())
 		}
 	}
-	var posted string
-	for _, r := range srv.Requests() {
-		if r.Method == "POST" && r.Path == api.PathReports {
-			posted = string(r.Body)
-		}
-	}
-	if !strings.HasPrefix(posted, `{"machine":"`) {
-		t.Errorf("posted %q", posted)
+	if r, err := a.Admin(t).Report(ctx, 1); err != nil || r.RequestedBy != "operator-kim" || r.Machine != "fan-1" || r.State != api.ReportDone {
+		t.Errorf("the appliance has report %+v (%v)", r, err)
 	}
 
-	fx.Me = api.Identity{Actor: "viewer", Role: api.RoleViewer}
-	srv2 := fakeappliance.New(fx)
-	defer srv2.Close()
-	c2, _ := api.NewClient(srv2.URL)
-	v := keys(t, model(t, fx, c2, 120, 40), "2", "d")
-	if s := ansi.Strip(v.Render()); !strings.Contains(s, "request reports") {
-		t.Errorf("viewer not told the role needed:\n%s", s)
+	v := keys(t, as(t, a, api.RoleViewer, 120, 40), "2")
+	v, cmd = step(t, v, press("d"))
+	if s := ansi.Strip(v.Render()); cmd != nil || !strings.Contains(s, "request reports") {
+		t.Errorf("viewer not told the role needed (command %v):\n%s", cmd != nil, s)
 	}
-	for _, r := range srv2.Requests() {
-		if r.Path == api.PathReports {
-			t.Errorf("viewer's d sent %s %s", r.Method, r.Path)
-		}
+	if _, err := clientAs(t, a, "wall-2", api.RoleViewer).RequestReport(ctx, api.ReportRequest{}); !api.IsCode(err, api.CodeForbidden) {
+		t.Errorf("a viewer's report request: %v, want forbidden", err)
 	}
 }
