@@ -1,0 +1,428 @@
+package screens
+
+import (
+	"slices"
+	"bytes"
+	"io"
+	"context"
+	"fmt"
+	"math"
+	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"signalcraft/appliance/apptest"
+	"signalcraft/core/alert"
+	"signalcraft/core/api"
+	"signalcraft/core/store"
+)
+
+// The plant the screens' tests connect to: the real appliance (appliance/apptest) with five
+// machines on three simulated microphones, its past written as the appliance would have
+// (events, alerts, silences, maintenance windows, rules, receivers). Its clock stands at
+// plantNow and does not move unless a test moves it, so nothing is heard: the live updates
+// the screens show are canned (liveAt), fed to the UI as a stream would.
+
+// Machine ids of the plant.
+const (
+	fan      = "fan-1"
+	pump     = "pump-2"
+	comp     = "compressor-3"
+	conveyor = "conveyor-4"
+	valve    = "valve-5"
+)
+
+// plantNow is the appliance's time when the tests start: the pump has sounded wrong for 25 s.
+var plantNow = t0.Add(lastTick * tick)
+
+// tick is the time between two canned live updates of a machine.
+const tick = 100 * time.Millisecond
+
+// anomalyTick is the tick from which the pump sounds wrong.
+const anomalyTick = 150
+
+// The receivers' and tokens' names of the plant.
+const (
+	receiverKakao   = "floor-kakao"
+	receiverWebhook = "cmms-webhook"
+	receiverSMS     = "night-shift-sms"
+	receiverMQTT    = "scada-mqtt"
+)
+
+func plantYAML(webhook string) []byte {
+	return fmt.Appendf(nil, `sources:
+  - {id: mic-a, kind: simulator, sample_rate: 16000, channels: 2}
+  - {id: mic-b, kind: simulator, sample_rate: 16000, channels: 2}
+  - {id: mic-c, kind: simulator, sample_rate: 16000, channels: 1}
+machines:
+  - id: %s
+    name: Cooling fan 1
+    kind: fan
+    line: Line A
+    sensor: {source: mic-a, channel: 0}
+    detection: {model: mahalanobis, learning: 10m, quantile: 0.99, window: 4s, hop: 1s, pooling: [max, mean], persistence: 3s}
+  - id: %s
+    name: Feed pump 2
+    kind: pump
+    line: Line A
+    sensor: {source: mic-a, channel: 1}
+    detection: {model: gmm, learning: 15m, quantile: 0.995}
+  - id: %s
+    name: Compressor 3
+    kind: compressor
+    line: Line B
+    sensor: {source: mic-b, channel: 0}
+    detection: {model: mahalanobis, learning: 30m, quantile: 0.99}
+  - id: %s
+    name: Conveyor motor 4
+    kind: motor
+    line: Line B
+    sensor: {source: mic-b, channel: 1}
+    detection: {model: knn, learning: 10m, quantile: 0.98}
+  - id: %s
+    name: Steam valve 5
+    kind: valve
+    line: Line C
+    sensor: {source: mic-c, channel: 0}
+    detection: {model: mahalanobis, learning: 10m, quantile: 0.99}
+receivers:
+  - name: %s
+    type: webhook
+    send_resolved: true
+    webhook: {url: %q}
+alerting:
+  route: {receiver: %s, group_by: [machine], group_wait: 0s, group_interval: 1m, repeat_interval: 4h}
+  inhibit_rules:
+    - source_matchers: ['category="sensor"']
+      target_matchers: ['category="anomaly"']
+      equal: [machine]
+`, fan, pump, comp, conveyor, valve, receiverWebhook, webhook, receiverWebhook)
+}
+
+// plantRules are the plant's alert rules, as an administrator set them: summaries are
+// templates the appliance renders.
+func plantRules() []api.AlertRule {
+	anomaly, sensor := map[string]string{"category": "anomaly"}, map[string]string{"category": "sensor"}
+	return []api.AlertRule{
+		{Name: "anomaly_critical", Metric: "anomaly_score", Op: ">", Enter: 1.5, Exit: 1.1, For: "10s", KeepFiringFor: "1m", Severity: api.SeverityCritical, Labels: anomaly,
+			Summary: map[string]string{"en": `{{.Machine}} sounds very different from normal ({{printf "%.2f" .Value}}× threshold) — check the machine now`,
+				"ko": `{{.Machine}} 소리가 평소와 크게 다릅니다 (임계값의 {{printf "%.2f" .Value}}배) — 지금 설비를 점검하세요`}},
+		{Name: "anomaly_warning", Metric: "anomaly_score", Op: ">", Enter: 1, Exit: 0.8, For: "30s", Severity: api.SeverityWarning, Labels: anomaly,
+			Summary: map[string]string{"en": "{{.Machine}} sounds different from normal", "ko": "{{.Machine}} 소리가 평소와 다릅니다"}},
+		{Name: "microphone_silent", SensorStates: []string{api.SensorSilent}, For: "1m", Severity: api.SeverityWarning, Labels: sensor,
+			Summary: map[string]string{"en": "The microphone hears nothing — unplugged or muted?", "ko": "마이크에 소리가 없습니다 — 빠졌거나 음소거되었나요?"}},
+		{Name: "sensor_lost", SensorStates: []string{api.SensorLost}, For: "30s", Severity: api.SeverityWarning, Labels: sensor,
+			Summary: map[string]string{"en": "The microphone is disconnected", "ko": "마이크 연결이 끊겼습니다"}},
+		{Name: "level_low", Metric: "level_dbfs", Op: "<", Enter: -80, Exit: -75, For: "1m", Severity: api.SeverityWarning,
+			Summary: map[string]string{"en": "Much quieter than usual — is the machine stopped?", "ko": "평소보다 훨씬 조용합니다 — 설비가 멈췄나요?"}},
+	}
+}
+
+// plantReceivers are the plant's notification channels; the webhook's URL is the CMMS's.
+func plantReceivers(webhook string) []api.Receiver {
+	return []api.Receiver{
+		{Name: receiverKakao, Type: "kakao_alimtalk", Lang: "ko", SendResolved: true,
+			Settings: map[string]any{"service_id": "ncp:kkobizmsg:kr:2719381:signalcraft", "access_key": "Gk3mT9xQ2wLpR7", "secret_key": "sk3Jx9Qa7Lm2Vb8N",
+				"plus_friend_id": "@signalcraft_plant", "template_code": "SC_ALERT_01", "to": []string{"01012345678", "01087654321"}}},
+		{Name: receiverWebhook, Type: "webhook", Lang: "en", SendResolved: true,
+			Settings: map[string]any{"url": webhook, "secret": "whsec_81ab4f",
+				"headers": map[string]string{"X-Plant": "A", "Authorization": "Bearer cmms_7f3e"}}},
+		{Name: receiverSMS, Type: "sens_sms", Lang: "ko", SendResolved: false,
+			Settings: map[string]any{"service_id": "ncp:sms:kr:1234:signalcraft", "access_key": "Hq8vN2cXe4TzK1", "secret_key": "sk_9f2Lw8Pq",
+				"from": "0215881234", "to": []string{"01022223333"}}},
+		{Name: receiverMQTT, Type: "mqtt", Lang: "en", SendResolved: true,
+			Settings: map[string]any{"broker": "tcp://127.0.0.1:1", "topic_prefix": "signalcraft", "username": "signalcraft",
+				"password": "mq_77", "home_assistant": true}},
+	}
+}
+
+// plantWindows are the plant's maintenance windows: the valve's line is being overhauled.
+func plantWindows() []api.MaintenanceWindow {
+	return []api.MaintenanceWindow{
+		{Name: "Line C overhaul", Days: []string{}, Start: "00:00", End: "23:59", TimeZone: "Asia/Seoul",
+			Matchers: []api.Matcher{{Label: "machine", Op: "=", Value: valve}}},
+		{Name: "Weekly cleaning", Days: []string{"sat"}, Start: "06:00", End: "10:00", TimeZone: "Asia/Seoul",
+			Matchers: []api.Matcher{{Label: "machine", Op: "=~", Value: "fan-.*|pump-.*"}}},
+	}
+}
+
+// cmms is the plant's maintenance system the webhook receiver posts to: down (503) until a
+// test brings it up; it refuses notifications about the conveyor, which it does not know.
+type cmms struct {
+	up       atomic.Bool
+	received atomic.Int64
+}
+
+func (c *cmms) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	c.received.Add(1)
+	body, _ := io.ReadAll(r.Body)
+	if bytes.Contains(body, []byte(conveyor)) { // not in the CMMS: retrying cannot help
+		http.Error(w, "unknown asset "+conveyor, http.StatusBadRequest)
+		return
+	}
+	if !c.up.Load() {
+		http.Error(w, "down for maintenance", http.StatusServiceUnavailable)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// plant is a running plant.
+type plant struct {
+	*apptest.Appliance
+	cmms     *cmms
+	cmmsURL  string
+	openEvent int64 // the pump's open anomaly event
+	fanEvent  int64 // the fan's closed event, acknowledged by kim, a false alarm
+	oldEvent  int64 // the pump's closed event of 3 days ago, acknowledged by lee
+	silence   string // the conveyor's active silence
+}
+
+// Fingerprints of the plant's alerts, found by rule and machine.
+func (p *plant) alert(t *testing.T, rule, machine string) api.Alert {
+	t.Helper()
+	as, err := p.Admin(t).Alerts(context.Background(), api.AlertFilter{Machine: machine})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range as {
+		if a.Rule == rule {
+			return a
+		}
+	}
+	t.Fatalf("no %s alert of %s among %+v", rule, machine, as)
+	return api.Alert{}
+}
+
+// silenceWith returns the appliance's silence with the comment.
+func (p *plant) silenceWith(t *testing.T, comment string) api.Silence {
+	t.Helper()
+	ss, err := p.Admin(t).Silences(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range ss {
+		if s.Comment == comment {
+			return s
+		}
+	}
+	t.Fatalf("no silence %q among %+v", comment, ss)
+	return api.Silence{}
+}
+
+// cmmsDown is how the appliance reports a notification the CMMS did not take.
+func (p *plant) cmmsDown() string {
+	return `notify webhook "cmms-webhook": rejected by receiver: POST ` + p.cmmsURL + ": HTTP 503: down for maintenance"
+}
+
+// clientAs returns a client over TLS with a new token of the role named name: the actor
+// the appliance records.
+func (p *plant) clientAs(t *testing.T, name string, role api.Role) *api.Client {
+	t.Helper()
+	tok, err := p.Admin(t).CreateToken(context.Background(), api.CreateTokenRequest{Name: name, Role: role})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := api.NewClient(p.URL(), api.WithToken(tok.Secret), api.WithTLSFingerprint(p.Fingerprint))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// settle waits until the appliance's alert engine has ticked on a change (silences take
+// effect at its next tick, 250 ms), then reloads the UI's alerts as its Refresh button does.
+func (r *rig) settle(t *testing.T) {
+	t.Helper()
+	muting := func() string {
+		as, _ := r.Admin(t).Alerts(context.Background(), api.AlertFilter{})
+		var out []string
+		for _, a := range as {
+			out = append(out, a.Fingerprint+fmt.Sprint(a.MutedBy))
+		}
+		slices.Sort(out)
+		return fmt.Sprint(out)
+	}
+	before := muting()
+	for end := time.Now().Add(2 * time.Second); muting() == before && time.Now().Before(end); {
+		time.Sleep(20 * time.Millisecond)
+	}
+	r.ui.loadAlerts()
+}
+
+// startPlant runs the plant and writes its past.
+func startPlant(t *testing.T) *plant {
+	t.Helper()
+	p := &plant{cmms: &cmms{}}
+	srv := httptest.NewServer(p.cmms)
+	t.Cleanup(srv.Close)
+	p.cmmsURL = srv.URL + "/api/hooks/signalcraft"
+	p.Appliance = apptest.Start(t, apptest.Options{Start: plantNow, Config: plantYAML(p.cmmsURL)})
+	ctx := context.Background()
+	admin := p.Admin(t)
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, err := admin.SetRules(ctx, plantRules())
+	must(err)
+	_, err = admin.SetReceivers(ctx, plantReceivers(p.cmmsURL))
+	must(err)
+	_, err = admin.SetMaintenance(ctx, plantWindows())
+	must(err)
+
+	// Events, as the machines' analysis and the operators left them.
+	db := p.DB()
+	at := func(d time.Duration) time.Time { return t0.Add(d) }
+	save := func(e store.Event) int64 {
+		t.Helper()
+		id, err := db.OpenEvent(ctx, e)
+		must(err)
+		if !e.End.IsZero() {
+			must(db.CloseEvent(ctx, id, e.End, e.PeakScore))
+		}
+		return id
+	}
+	p.oldEvent = save(store.Event{MachineID: pump, Kind: "anomaly", Start: at(-75 * time.Hour), End: at(-75*time.Hour + 40*time.Minute),
+		PeakScore: 2.4 * 3.4, Threshold: 3.4})
+	must(db.AcknowledgeEventComment(ctx, p.oldEvent, "lee", ""))
+	must(db.LabelEventAudited(ctx, p.oldEvent, "bearing"))
+	save(store.Event{MachineID: conveyor, Kind: "anomaly", Start: at(-50 * time.Hour), End: at(-50*time.Hour + 12*time.Minute),
+		PeakScore: 1.62 * 2.2, Threshold: 2.2, Snapshot: []byte(`{"heard_from":"` + pump + `"}`)})
+	p.fanEvent = save(store.Event{MachineID: fan, Kind: "anomaly", Start: at(-26 * time.Hour), End: at(-26*time.Hour + 95*time.Second),
+		PeakScore: 1.31 * 3.1, Threshold: 3.1})
+	must(db.AcknowledgeEventComment(ctx, p.fanEvent, "kim", "door left open"))
+	must(db.LabelEventAudited(ctx, p.fanEvent, api.LabelFalseAlarm))
+	p.openEvent = save(store.Event{MachineID: pump, Kind: "anomaly", Start: at(anomalyTick * tick), PeakScore: 2.05 * 3.4, Threshold: 3.4,
+		Diagnosis: &store.Diagnosis{Label: "bearing_outer_race", Confidence: 0.87, Model: "rf+svm v2",
+			Probs: map[string]float64{"bearing_outer_race": 0.87, "bearing_inner_race": 0.09, "normal": 0.04}}})
+
+	// Alerts, from what the machines observed: the pump sounds wrong since tick 150, the
+	// conveyor's microphone has been silent for 3 h (its quiet also reads as an anomaly,
+	// which the silence inhibits), the valve's is lost, and the fan sounded different for
+	// two minutes 20 minutes ago.
+	obs := func(machine string, d time.Duration, state string, vals map[string]float64) {
+		p.Observe(alert.Observation{Time: at(d), Machine: machine, SensorState: state, Values: vals})
+	}
+	score := func(v float64) map[string]float64 { return map[string]float64{"anomaly_score": v} }
+	obs(fan, -20*time.Minute, "ok", score(1.31))
+	obs(fan, -20*time.Minute+30*time.Second, "ok", score(1.31))
+	obs(fan, -18*time.Minute, "ok", score(0.5))
+	obs(conveyor, -3*time.Hour, api.SensorSilent, score(1.2))
+	obs(conveyor, -3*time.Hour+time.Minute, api.SensorSilent, score(1.2))
+	obs(valve, -50*time.Minute, api.SensorLost, nil)
+	obs(valve, -50*time.Minute+30*time.Second, api.SensorLost, nil)
+	obs(pump, anomalyTick*tick, "ok", score(2.05))
+	obs(pump, anomalyTick*tick+10*time.Second, "ok", score(2.05))
+	p.Wait(t, "the plant's alerts", func() bool {
+		as, err := admin.Alerts(ctx, api.AlertFilter{})
+		return err == nil && len(as) >= 5
+	})
+	sl, err := p.clientAs(t, "lee", api.RoleOperator).CreateSilence(ctx, api.Silence{Matchers: []api.Matcher{{Label: "machine", Op: "=", Value: conveyor}, {Label: "alertname", Op: "=", Value: "microphone_silent"}},
+		StartsAt: at(-2 * time.Hour), EndsAt: at(22 * time.Hour), Comment: "microphone on order, arrives tomorrow"})
+	must(err)
+	p.silence = sl.ID
+	p.Wait(t, "the silence, the window and the inhibition to take effect", func() bool {
+		as, err := admin.Alerts(ctx, api.AlertFilter{})
+		muted := 0
+		for _, a := range as {
+			if len(a.MutedBy) > 0 {
+				muted++
+			}
+		}
+		return err == nil && muted == 3
+	})
+	return p
+}
+
+// liveAt is the canned live update of machine index i (plant order) at tick k: a pure
+// function of (i, k), so goldens are stable. The pump sounds wrong from anomalyTick on, the
+// compressor is learning, the conveyor's microphone is silent and the valve's lost.
+func liveAt(i int, k uint64) api.Live {
+	ids := []string{fan, pump, comp, conveyor, valve}
+	thresholds := []float64{3.1, 3.4, 0, 2.2, 2.8}
+	l := api.Live{
+		MachineID: ids[i], Time: t0.Add(time.Duration(k) * tick).UTC(),
+		State: api.StateMonitoring, Progress: 1, Sensor: api.SensorOK, Threshold: thresholds[i],
+		SpectrumFMinHz: 50, SpectrumFMaxHz: 8000, Seq: liveSeq + k*5 + uint64(i) + 1,
+	}
+	spec := make([]float32, 64)
+	tones := map[int]float64{}
+	base := -62.0
+	switch ids[i] {
+	case fan:
+		tones[14], tones[28] = 22, 12 // blade-pass and its harmonic
+	case pump:
+		tones[10], tones[20] = 18, 10
+		if over := float64(k) - anomalyTick; over >= 0 {
+			ramp := math.Min(1, over/60)
+			tones[44], tones[51] = 26*ramp, 14*ramp // a bearing tone that was not there
+			base += 4 * ramp
+		}
+	case comp:
+		l.State, l.Progress = api.StateLearning, 0.42
+		tones[8], tones[16], tones[24] = 20, 14, 8
+	case conveyor:
+		l.Sensor, base = api.SensorSilent, -95
+	case valve:
+		l.Sensor, base = api.SensorLost, -120
+	}
+	l.Score = scoreAt(i, k)
+	var sum float64
+	for b := range spec {
+		v := base - 0.25*float64(b) + 6*noise(uint64(i), k, uint64(100+b))
+		for c, a := range tones {
+			d := float64(b - c)
+			v += a * math.Exp(-d*d/1.5)
+		}
+		spec[b] = float32(v)
+		sum += math.Pow(10, v/10)
+	}
+	l.Spectrum = spec
+	l.LevelDBFS = math.Round(10*math.Log10(sum)*10) / 10
+	for j := uint64(0); j < 8 && j <= k; j++ { // smoothed: the mean of the last 8 scores
+		l.Smoothed += scoreAt(i, k-j) / 8
+	}
+	if ids[i] == pump && l.Smoothed > l.Threshold {
+		l.State = api.StateAnomaly
+	}
+	return l
+}
+
+// liveSeq is where the canned updates' sequence numbers start: after the appliance's
+// snapshot's (numbered from its start time in microseconds), as its stream's would.
+const liveSeq = 1 << 62
+
+// scoreAt is the raw score of machine index i at tick k: a multiple of its threshold times
+// the threshold.
+func scoreAt(i int, k uint64) float64 {
+	r := noise(uint64(i), k, 1)
+	m := 0.0
+	switch i {
+	case 0:
+		m = 0.45 + 0.12*math.Sin(float64(k)/40) + 0.1*r
+	case 1:
+		m = 0.5 + 0.1*r
+		if over := float64(k) - anomalyTick; over >= 0 {
+			m = 0.55 + 1.3*math.Min(1, over/60) + 0.2*math.Sin(float64(k)/9) + 0.15*r
+		}
+	case 2:
+		return 0.3 + 0.1*r
+	case 3:
+		m = 0.05 * r
+	}
+	return m * []float64{3.1, 3.4, 1, 2.2, 2.8}[i]
+}
+
+// noise returns a deterministic pseudo-random number in [0, 1).
+func noise(a, b, c uint64) float64 {
+	x := a*0x9e3779b97f4a7c15 ^ b*0xbf58476d1ce4e5b9 ^ c*0x94d049bb133111eb
+	x ^= x >> 31
+	x *= 0xd6e8feb86d2d4b1b
+	x ^= x >> 29
+	return float64(x>>11) / (1 << 53)
+}
