@@ -1,14 +1,19 @@
 package screens
 
 import (
-	"slices"
 	"bytes"
-	"io"
 	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
 	"fmt"
+	"io"
 	"math"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"slices"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -172,12 +177,13 @@ func (c *cmms) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // plant is a running plant.
 type plant struct {
 	*apptest.Appliance
-	cmms     *cmms
-	cmmsURL  string
-	openEvent int64 // the pump's open anomaly event
-	fanEvent  int64 // the fan's closed event, acknowledged by kim, a false alarm
-	oldEvent  int64 // the pump's closed event of 3 days ago, acknowledged by lee
+	cmms      *cmms
+	cmmsURL   string
+	openEvent int64  // the pump's open anomaly event
+	fanEvent  int64  // the fan's closed event, acknowledged by kim, a false alarm
+	oldEvent  int64  // the pump's closed event of 3 days ago, acknowledged by lee
 	silence   string // the conveyor's active silence
+	clip      int64  // the clip of the pump's open event
 }
 
 // Fingerprints of the plant's alerts, found by rule and machine.
@@ -326,6 +332,7 @@ func startPlant(t *testing.T) *plant {
 		StartsAt: at(-2 * time.Hour), EndsAt: at(22 * time.Hour), Comment: "microphone on order, arrives tomorrow"})
 	must(err)
 	p.silence = sl.ID
+	p.seedEvidence(t)
 	p.Wait(t, "the silence, the window and the inhibition to take effect", func() bool {
 		as, err := admin.Alerts(ctx, api.AlertFilter{})
 		muted := 0
@@ -337,6 +344,77 @@ func startPlant(t *testing.T) *plant {
 		return err == nil && muted == 3
 	})
 	return p
+}
+
+// seedEvidence writes the plant's recorded past: a clip of the pump's open event (its file
+// as the appliance saved it, uploaded), one of its old event whose file was pruned, and the
+// pump's and the fan's hourly health (the pump wearing for a day, 96 hours heard; the fan
+// steady, 70 hours; the compressor 12 hours).
+func (p *plant) seedEvidence(t *testing.T) {
+	t.Helper()
+	ctx := context.Background()
+	db := p.DB()
+	wav := clipWAV()
+	path := pump + "/open.wav"
+	if err := os.MkdirAll(filepath.Join(p.Dir, "clips", pump), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(p.Dir, "clips", filepath.FromSlash(path)), wav, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(wav)
+	id, err := db.AddClip(ctx, store.Clip{EventID: p.openEvent, MachineID: pump, Path: path, Start: t0.Add(anomalyTick*tick - 10*time.Second),
+		Duration: 4 * time.Second, Frames: 4 * 16000, SampleRate: 16000, Channels: 1, Size: int64(len(wav)), SHA256: hex.EncodeToString(sum[:]),
+		Upload: store.UploadPending})
+	if err == nil {
+		p.clip = id
+		err = db.SetClipUpload(ctx, id, store.UploadUploaded, "clips/"+path, "")
+	}
+	if err == nil {
+		_, err = db.AddClip(ctx, store.Clip{EventID: p.oldEvent, MachineID: pump, Path: pump + "/old.wav", Start: t0.Add(-75*time.Hour - 10*time.Second),
+			Duration: 20 * time.Second, Frames: 20 * 16000, SampleRate: 16000, Channels: 1, Size: 640044, SHA256: fmt.Sprintf("%064x", 14)})
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	for machine, n := range map[string]int{pump: 96, fan: 70, comp: 12} {
+		for i := range n {
+			l := 0.02 * (1 + 0.1*(noise(uint64(n), uint64(i), 7)-0.5)) // a healthy level wanders a little
+			if machine == pump {
+				l *= math.Exp(0.04 * float64(max(0, i-70))) // the pump's wear grows over its last day
+			}
+			hour := plantNow.Truncate(time.Hour).Add(time.Duration(i-n) * time.Hour)
+			if err := db.AddHealth(ctx, store.HealthRecord{MachineID: machine, Hour: hour, Last: hour.Add(59 * time.Minute), Windows: 7200,
+				SumSquares: 7200 * l * l, SumKurtosis: 7200 * 3.1, Peak: 4 * l}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}
+
+// clipWAV is the pump clip's file: 4 s at 16 kHz of a 180 Hz hum with impacts every 0.1 s,
+// 16-bit PCM.
+func clipWAV() []byte {
+	const rate = 16000
+	var b bytes.Buffer
+	le := func(v any) { _ = binary.Write(&b, binary.LittleEndian, v) }
+	b.WriteString("RIFF")
+	le(uint32(36 + 2*4*rate))
+	b.WriteString("WAVEfmt ")
+	for _, v := range []any{uint32(16), uint16(1), uint16(1), uint32(rate), uint32(2 * rate), uint16(2), uint16(16)} {
+		le(v)
+	}
+	b.WriteString("data")
+	le(uint32(2 * 4 * rate))
+	for i := range 4 * rate {
+		t := float64(i) / rate
+		v := 0.1 * math.Sin(2*math.Pi*180*t)
+		if k := i % (rate / 10); k < 200 {
+			v += 0.4 * math.Exp(-float64(k)/40) * math.Sin(2*math.Pi*3100*t)
+		}
+		le(int16(math.Round(v * 32767)))
+	}
+	return b.Bytes()
 }
 
 // liveAt is the canned live update of machine index i (plant order) at tick k: a pure
