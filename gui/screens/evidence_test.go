@@ -1,10 +1,10 @@
 package screens
 
 import (
-	"errors"
-	"fmt"
 	"bytes"
 	"context"
+	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
