@@ -1,6 +1,7 @@
 package screens
 
 import (
+	"database/sql"
 	"bytes"
 	"context"
 	"crypto/sha256"
@@ -333,6 +334,7 @@ func startPlant(t *testing.T) *plant {
 	must(err)
 	p.silence = sl.ID
 	p.seedEvidence(t)
+	p.seedModels(t)
 	p.Wait(t, "the silence, the window and the inhibition to take effect", func() bool {
 		as, err := admin.Alerts(ctx, api.AlertFilter{})
 		muted := 0
@@ -389,6 +391,86 @@ func (p *plant) seedEvidence(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
+	}
+}
+
+// The datasets the pump's models were trained on.
+const (
+	datasetMay  = "3f9a6c01d2e4b5a69788c1d0e2f3a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5"
+	datasetJune = "b71e0c9a5d3f2e1a0b9c8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a2b1c0d9e8f7a"
+)
+
+// seedModels writes the model registry as the appliance's learning loop left it: the pump's
+// first model (1) was its champion until a retrain (2) passed the gate; a later retrain (3)
+// did not and waits as a candidate; its fault classifiers 4 and then 5 were champions. The
+// fan has its first model. The models are dated when the appliance made them.
+func (p *plant) seedModels(t *testing.T) {
+	t.Helper()
+	ctx := context.Background()
+	db := p.DB()
+	f := func(v float64) *float64 { return &v }
+	detect := func(dataset string, fa int, det int, trained time.Duration) store.ModelInfo {
+		return store.ModelInfo{Dataset: dataset, CodeVersion: "1.10.0", TrainedFor: trained, Metrics: &store.ModelMetrics{TestDataset: dataset,
+			NormalHours: 5, FalseAlarms: fa, FalseAlarmsPerHour: float64(fa) / 5, Faults: 6, Detected: det, Recall: f(float64(det) / 6)}}
+	}
+	diagnose := func(dataset string, windows int, acc, f1 float64, trained time.Duration) store.ModelInfo {
+		return store.ModelInfo{Task: store.TaskDiagnose, Dataset: dataset, CodeVersion: "1.10.0", TrainedFor: trained,
+			Metrics: &store.ModelMetrics{TestDataset: dataset, Windows: windows, Accuracy: f(acc), MacroF1: f(f1)}}
+	}
+	var err error
+	step := func(fn func() error) {
+		if err == nil {
+			err = fn()
+		}
+	}
+	candidate := func(kind string, thr float64, info store.ModelInfo, then func(v int64) error) func() error {
+		return func() error {
+			v, err := db.SaveCandidate(ctx, pump, kind, thr, nil, info, "")
+			if err == nil {
+				err = then(v)
+			}
+			return err
+		}
+	}
+	promote := func(reason string) func(int64) error {
+		return func(v int64) error { return db.Promote(ctx, pump, v, reason) }
+	}
+	step(func() error { _, err := db.SaveModelInfo(ctx, pump, "gmm", 3.5, nil, "learned on start", store.ModelInfo{}); return err })
+	step(candidate("gmm", 3.4, detect(datasetMay, 1, 5, 38*time.Second), promote("gate: recall 0.83 ≥ 0.50, 0.20 false alarms/h")))
+	step(candidate("gmm", 3.3, detect(datasetJune, 4, 6, 42*time.Second), func(v int64) error {
+		return db.RejectCandidate(ctx, pump, v, "gate: 0.80 false alarms/h > champion's 0.20")
+	}))
+	step(candidate("rf", 0.38, diagnose(datasetMay, 80, 0.75, 0.71, 4*time.Second),
+		promote("first fault classifier: macro-F1 0.71, accuracy 0.75 on 80 held-back windows")))
+	step(candidate("svm", 0.41, diagnose(datasetJune, 120, 0.91, 0.89, 6*time.Second),
+		promote("better: macro-F1 0.71 → 0.89, accuracy 0.75 → 0.91 on 120 held-back windows")))
+	step(func() error { _, err := db.SaveModelInfo(ctx, fan, "mahalanobis", 3.1, nil, "learned on start", store.ModelInfo{}); return err })
+	// When the appliance made and promoted them (it did so at its time, the store's clock).
+	dates := []struct {
+		machine           string
+		version           int64
+		created, promoted time.Duration
+	}{
+		{pump, 1, -30 * 24 * time.Hour, -30 * 24 * time.Hour}, {pump, 2, -50 * time.Hour, -49 * time.Hour}, {pump, 3, -2 * time.Hour, 0},
+		{pump, 4, -26 * time.Hour, -26 * time.Hour}, {pump, 5, -30 * time.Minute, -30 * time.Minute}, {fan, 1, -10 * 24 * time.Hour, -10 * 24 * time.Hour},
+	}
+	step(func() error {
+		return db.Write(ctx, func(tx *sql.Tx) error {
+			for _, d := range dates {
+				promoted := any(nil)
+				if d.promoted != 0 {
+					promoted = t0.Add(d.promoted).UnixMilli()
+				}
+				if _, err := tx.ExecContext(ctx, "UPDATE models SET created_at_ms = ?, promoted_at_ms = ? WHERE machine_id = ? AND version = ?",
+					t0.Add(d.created).UnixMilli(), promoted, d.machine, d.version); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }
 
