@@ -256,7 +256,7 @@ func TestNotificationsAdmin(t *testing.T) {
 	all := texts(r.win)
 	for _, want := range []string{
 		"floor-kakao", "Type: KakaoTalk (Alimtalk)\nSends to: 01012345678, 01087654321\nLanguage: 한국어\nAlso told when it is back to normal",
-		"Sends to: " + r.cmmsURL, "Sends to: tcp://127.0.0.1:1",
+		"Sends to: " + cmmsURL, "Sends to: tcp://scada.plant.local:1883",
 		"night-shift-sms", "Not told when it is back to normal",
 		"Notifications", "Waiting", "Retrying", "Failed",
 		"Job 1 · 08:00:40 · tries: 1", // the conveyor's, which the CMMS refused

@@ -431,8 +431,8 @@ func TestSilenceErrorsUnderFields(t *testing.T) {
 	if !strings.Contains(texts(r.win), "must be at most 1000 characters") {
 		t.Error("the appliance's comment error is not shown")
 	}
-	if ss := stored(t, r, (*api.Client).Silences); len(ss) != 1 {
-		t.Errorf("the appliance has %d silences, want the conveyor's only", len(ss))
+	if ss := stored(t, r, (*api.Client).Silences); len(ss) != 2 {
+		t.Errorf("the appliance has %d silences, want the plant's two only", len(ss))
 	}
 }
 

@@ -139,7 +139,7 @@ func plantReceivers(webhook string) []api.Receiver {
 			Settings: map[string]any{"service_id": "ncp:sms:kr:1234:signalcraft", "access_key": "Hq8vN2cXe4TzK1", "secret_key": "sk_9f2Lw8Pq",
 				"from": "0215881234", "to": []string{"01022223333"}}},
 		{Name: receiverMQTT, Type: "mqtt", Lang: "en", SendResolved: true,
-			Settings: map[string]any{"broker": "tcp://127.0.0.1:1", "topic_prefix": "signalcraft", "username": "signalcraft",
+			Settings: map[string]any{"broker": "tcp://scada.plant.local:1883", "topic_prefix": "signalcraft", "username": "signalcraft",
 				"password": "mq_77", "home_assistant": true}},
 	}
 }
@@ -154,8 +154,10 @@ func plantWindows() []api.MaintenanceWindow {
 	}
 }
 
-// cmms is the plant's maintenance system the webhook receiver posts to: down (503) until a
-// test brings it up; it refuses notifications about the conveyor, which it does not know.
+// cmms is the plant's maintenance system the webhook receiver posts to (cmmsURL): down
+// (503) until a test brings it up; it refuses notifications about the conveyor, which it does
+// not know. The package's tests reach it as the HTTP proxy (TestMain), so its URL and the
+// appliance's errors naming it are the same in every run.
 type cmms struct {
 	up       atomic.Bool
 	received atomic.Int64
@@ -175,11 +177,24 @@ func (c *cmms) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
+// cmmsURL is where the plant's webhook receiver posts.
+const cmmsURL = "http://cmms.plant.local/api/hooks/signalcraft"
+
+var theCMMS = &cmms{}
+
+func TestMain(m *testing.M) {
+	srv := httptest.NewServer(theCMMS)
+	// Plain HTTP to any host but loopback goes to the CMMS: only the webhook sends any.
+	os.Setenv("HTTP_PROXY", srv.URL)
+	code := m.Run()
+	srv.Close()
+	os.Exit(code)
+}
+
 // plant is a running plant.
 type plant struct {
 	*apptest.Appliance
 	cmms      *cmms
-	cmmsURL   string
 	openEvent int64  // the pump's open anomaly event
 	fanEvent  int64  // the fan's closed event, acknowledged by kim, a false alarm
 	oldEvent  int64  // the pump's closed event of 3 days ago, acknowledged by lee
@@ -221,7 +236,7 @@ func (p *plant) silenceWith(t *testing.T, comment string) api.Silence {
 
 // cmmsDown is how the appliance reports a notification the CMMS did not take.
 func (p *plant) cmmsDown() string {
-	return `notify webhook "cmms-webhook": rejected by receiver: POST ` + p.cmmsURL + ": HTTP 503: down for maintenance"
+	return `notify webhook "cmms-webhook": rejected by receiver: POST ` + cmmsURL + ": HTTP 503: down for maintenance"
 }
 
 // clientAs returns a client over TLS with a new token of the role named name: the actor
@@ -262,11 +277,9 @@ func (r *rig) settle(t *testing.T) {
 // startPlant runs the plant and writes its past.
 func startPlant(t *testing.T) *plant {
 	t.Helper()
-	p := &plant{cmms: &cmms{}}
-	srv := httptest.NewServer(p.cmms)
-	t.Cleanup(srv.Close)
-	p.cmmsURL = srv.URL + "/api/hooks/signalcraft"
-	p.Appliance = apptest.Start(t, apptest.Options{Start: plantNow, Config: plantYAML(p.cmmsURL)})
+	p := &plant{cmms: theCMMS}
+	p.cmms.up.Store(false)
+	p.Appliance = apptest.Start(t, apptest.Options{Start: plantNow, Config: plantYAML(cmmsURL)})
 	ctx := context.Background()
 	admin := p.Admin(t)
 	must := func(err error) {
@@ -277,7 +290,7 @@ func startPlant(t *testing.T) *plant {
 	}
 	_, err := admin.SetRules(ctx, plantRules())
 	must(err)
-	_, err = admin.SetReceivers(ctx, plantReceivers(p.cmmsURL))
+	_, err = admin.SetReceivers(ctx, plantReceivers(cmmsURL))
 	must(err)
 	_, err = admin.SetMaintenance(ctx, plantWindows())
 	must(err)
@@ -289,6 +302,10 @@ func startPlant(t *testing.T) *plant {
 		t.Helper()
 		id, err := db.OpenEvent(ctx, e)
 		must(err)
+		if e.Diagnosis != nil { // the classifier's verdict comes once the event is open
+			e.ID = id
+			must(db.SaveEvent(ctx, e))
+		}
 		if !e.End.IsZero() {
 			must(db.CloseEvent(ctx, id, e.End, e.PeakScore))
 		}
@@ -333,6 +350,11 @@ func startPlant(t *testing.T) *plant {
 		StartsAt: at(-2 * time.Hour), EndsAt: at(22 * time.Hour), Comment: "microphone on order, arrives tomorrow"})
 	must(err)
 	p.silence = sl.ID
+	kim := p.clientAs(t, "kim", api.RoleOperator)
+	sl, err = kim.CreateSilence(ctx, api.Silence{Matchers: []api.Matcher{{Label: "machine", Op: "=", Value: fan}},
+		StartsAt: at(-30 * time.Hour), EndsAt: at(2 * time.Hour), Comment: "fan cleaning"})
+	must(err)
+	must(kim.ExpireSilence(ctx, sl.ID)) // the cleaning was over early
 	p.seedEvidence(t)
 	p.seedModels(t)
 	p.Wait(t, "the silence, the window and the inhibition to take effect", func() bool {
@@ -348,7 +370,7 @@ func startPlant(t *testing.T) *plant {
 	return p
 }
 
-// seedEvidence writes the plant's recorded past: a clip of the pump's open event (its file
+// seedEvidence writes the plant's recorded past: a week of scores, a clip of the pump's open event (its file
 // as the appliance saved it, uploaded), one of its old event whose file was pruned, and the
 // pump's and the fan's hourly health (the pump wearing for a day, 96 hours heard; the fan
 // steady, 70 hours; the compressor 12 hours).
@@ -377,6 +399,27 @@ func (p *plant) seedEvidence(t *testing.T) {
 			Duration: 20 * time.Second, Frames: 20 * 16000, SampleRate: 16000, Channels: 1, Size: 640044, SHA256: fmt.Sprintf("%064x", 14)})
 	}
 	if err != nil {
+		t.Fatal(err)
+	}
+	// A week of scores, one window every 2 minutes, but for 4 hours the line stood still
+	// (30 to 34 hours ago): the pump's rise over its last 18 hours, the fan steady.
+	var scores []store.Score
+	for i, id := range []string{fan, pump} {
+		thr := []float64{3.1, 3.4}[i]
+		for ago := 7 * 24 * time.Hour; ago > 0; ago -= 2 * time.Minute {
+			if ago > 30*time.Hour && ago <= 34*time.Hour {
+				continue
+			}
+			hours := 168 - ago.Hours()
+			m := 0.4 + 0.06*math.Sin(hours/24*2*math.Pi) + 0.03*math.Sin(hours*1.7) + 0.1*noise(uint64(i), uint64(ago/time.Minute), 3)
+			if id == pump {
+				m += 0.9 * math.Max(0, hours-150) / 18
+			}
+			scores = append(scores, store.Score{MachineID: id, Time: plantNow.Add(-ago), Score: m * thr, Smoothed: m * thr, Threshold: thr,
+				State: "monitoring", Anomalous: m > 1, LevelDBFS: -36})
+		}
+	}
+	if _, err := db.WriteScores(ctx, scores); err != nil {
 		t.Fatal(err)
 	}
 	for machine, n := range map[string]int{pump: 96, fan: 70, comp: 12} {
