@@ -1,10 +1,10 @@
 package screens
 
 import (
-	"database/sql"
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
@@ -478,7 +478,10 @@ func (p *plant) seedModels(t *testing.T) {
 	promote := func(reason string) func(int64) error {
 		return func(v int64) error { return db.Promote(ctx, pump, v, reason) }
 	}
-	step(func() error { _, err := db.SaveModelInfo(ctx, pump, "gmm", 3.5, nil, "learned on start", store.ModelInfo{}); return err })
+	step(func() error {
+		_, err := db.SaveModelInfo(ctx, pump, "gmm", 3.5, nil, "learned on start", store.ModelInfo{})
+		return err
+	})
 	step(candidate("gmm", 3.4, detect(datasetMay, 1, 5, 38*time.Second), promote("gate: recall 0.83 ≥ 0.50, 0.20 false alarms/h")))
 	step(candidate("gmm", 3.3, detect(datasetJune, 4, 6, 42*time.Second), func(v int64) error {
 		return db.RejectCandidate(ctx, pump, v, "gate: 0.80 false alarms/h > champion's 0.20")
@@ -487,7 +490,10 @@ func (p *plant) seedModels(t *testing.T) {
 		promote("first fault classifier: macro-F1 0.71, accuracy 0.75 on 80 held-back windows")))
 	step(candidate("svm", 0.41, diagnose(datasetJune, 120, 0.91, 0.89, 6*time.Second),
 		promote("better: macro-F1 0.71 → 0.89, accuracy 0.75 → 0.91 on 120 held-back windows")))
-	step(func() error { _, err := db.SaveModelInfo(ctx, fan, "mahalanobis", 3.1, nil, "learned on start", store.ModelInfo{}); return err })
+	step(func() error {
+		_, err := db.SaveModelInfo(ctx, fan, "mahalanobis", 3.1, nil, "learned on start", store.ModelInfo{})
+		return err
+	})
 	// When the appliance made and promoted them (it did so at its time, the store's clock).
 	dates := []struct {
 		machine           string
