@@ -1,0 +1,98 @@
+// Command demo-appliance runs the test appliance (appliance/apptest) as a program: the real
+// daemon with its API, store, alert engine and job queue on a temporary directory, its
+// simulated sources (the demo plant of config.DemoYAML, or -config) paced by its clock. It
+// runs -age of stream time as fast as it can, then lets the clock follow real time, and
+// prints three lines: the API's URL, its certificate's fingerprint and a token of -role. A
+// client connects with them (signalcraft-desktop -url URL -fingerprint FP -token TOKEN); the
+// screenshot tools use it so. It stops on SIGINT or SIGTERM and removes its directory.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"signalcraft/appliance/apptest"
+	wire "signalcraft/core/api"
+)
+
+// cmdT is the appliance's caller: errors go to stderr, a fatal one stops the program.
+type cmdT struct {
+	cleanups []func()
+	failed   bool
+}
+
+func (t *cmdT) Helper()          {}
+func (t *cmdT) Cleanup(f func()) { t.cleanups = append(t.cleanups, f) }
+func (t *cmdT) Errorf(f string, a ...any) {
+	t.failed = true
+	fmt.Fprintf(os.Stderr, "demo-appliance: "+f+"\n", a...)
+}
+
+func (t *cmdT) Fatalf(f string, a ...any) {
+	t.Errorf(f, a...)
+	t.cleanup()
+	os.Exit(1)
+}
+
+func (t *cmdT) TempDir() string {
+	d, err := os.MkdirTemp("", "demo-appliance")
+	if err != nil {
+		t.Fatalf("%v", err)
+	}
+	t.Cleanup(func() { os.RemoveAll(d) })
+	return d
+}
+
+// cleanup runs the cleanups, last registered first, as a test's.
+func (t *cmdT) cleanup() {
+	for i := len(t.cleanups) - 1; i >= 0; i-- {
+		t.cleanups[i]()
+	}
+	t.cleanups = nil
+}
+
+func main() {
+	age := flag.Duration("age", 90*time.Second, "stream time to run before serving (the demo pump's fault starts 50 s in)")
+	role := flag.String("role", "operator", "role of the printed token: viewer, operator or admin")
+	cfgPath := flag.String("config", "", "the appliance's configuration file (default: the demo plant); simulators and recordings only")
+	flag.Parse()
+	r, err := wire.ParseRole(*role)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "demo-appliance: -role:", err)
+		os.Exit(2)
+	}
+	var o apptest.Options
+	if *cfgPath != "" {
+		if o.Config, err = os.ReadFile(*cfgPath); err != nil {
+			fmt.Fprintln(os.Stderr, "demo-appliance: -config:", err)
+			os.Exit(2)
+		}
+	}
+	t := &cmdT{}
+	a := apptest.Start(t, o)
+	a.Advance(t, *age)
+	fmt.Printf("%s\n%s\n%s\n", a.URL(), a.Fingerprint, a.Token(t, r))
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	last := time.Now()
+	tick := time.NewTicker(apptest.Step)
+	defer tick.Stop()
+	for ctx.Err() == nil {
+		select {
+		case <-ctx.Done():
+		case now := <-tick.C: // the clock follows real time from here on
+			a.Advance(t, now.Sub(last))
+			last = now
+		}
+	}
+	t.cleanup()
+	if t.failed {
+		os.Exit(1)
+	}
+}
