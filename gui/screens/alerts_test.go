@@ -57,7 +57,7 @@ func dialogEntry(w fyne.Window, multiLine bool) *widget.Entry {
 }
 
 func TestAlertsTabCardsAndBadge(t *testing.T) {
-	r := newRig(t, api.RoleOperator, i18n.English)
+	r := sharedRig(t, api.RoleOperator, i18n.English)
 	if got := r.ui.TabTitle(TabAlerts); got != "Alerts (1)" {
 		t.Errorf("alerts tab = %q, want the badge with 1 firing alert", got)
 	}
@@ -190,7 +190,7 @@ func TestExpireSilence(t *testing.T) {
 }
 
 func TestAlertDetailsShowDeliveries(t *testing.T) {
-	r := newRig(t, api.RoleViewer, i18n.English)
+	r := sharedRig(t, api.RoleViewer, i18n.English)
 	r.ui.SelectTab(TabAlerts)
 	test.Tap(enabled(t, r.win, "Details")) // viewers may look
 	all := texts(r.win)
@@ -206,7 +206,7 @@ func TestAlertDetailsShowDeliveries(t *testing.T) {
 }
 
 func TestAlertsRoleGating(t *testing.T) {
-	r := newRig(t, api.RoleViewer, i18n.English)
+	r := sharedRig(t, api.RoleViewer, i18n.English)
 	r.ui.SelectTab(TabAlerts)
 	for _, text := range []string{"Acknowledge", "Silence for…", "End now"} {
 		bs := buttons(r.win, text)
@@ -230,7 +230,7 @@ func TestAlertsRoleGating(t *testing.T) {
 	}
 
 	// Operators may silence but not test receivers or retry jobs.
-	r = newRig(t, api.RoleOperator, i18n.English)
+	r = sharedRig(t, api.RoleOperator, i18n.English)
 	r.ui.SelectTab(TabNotifications)
 	for _, text := range []string{"Send test notification", "Retry", "Edit", "Delete", "Add receiver"} {
 		bs := buttons(r.win, text)
@@ -295,7 +295,7 @@ func TestNotificationsAdmin(t *testing.T) {
 }
 
 func TestCriticalBannerOnOverview(t *testing.T) {
-	r := newRig(t, api.RoleOperator, i18n.English)
+	r := sharedRig(t, api.RoleOperator, i18n.English)
 	want := "CRITICAL — Feed pump 2: pump-2 sounds very different from normal (2.05× threshold) — check the machine now"
 	if got := r.ui.CriticalBanner(); got != want {
 		t.Fatalf("banner = %q, want %q", got, want)
@@ -311,7 +311,7 @@ func TestCriticalBannerOnOverview(t *testing.T) {
 }
 
 func TestLanguageSwitchRelabelsAlerts(t *testing.T) {
-	r := newRig(t, api.RoleOperator, i18n.English)
+	r := sharedRig(t, api.RoleOperator, i18n.English)
 	r.ui.SelectTab(TabAlerts)
 	r.ui.SetLang(i18n.Korean)
 	if got := r.ui.TabTitle(TabAlerts); got != "경보 (1)" {
@@ -393,7 +393,7 @@ func TestAlertSummariesRenderedNotTemplates(t *testing.T) {
 		{i18n.English, "pump-2 sounds very different from normal (2.05× threshold) — check the machine now"},
 		{i18n.Korean, "pump-2 소리가 평소와 크게 다릅니다 (임계값의 2.05배) — 지금 설비를 점검하세요"},
 	} {
-		r := newRig(t, api.RoleOperator, tt.lang)
+		r := sharedRig(t, api.RoleOperator, tt.lang)
 		if b := r.ui.CriticalBanner(); !strings.HasSuffix(b, "Feed pump 2: "+tt.want) {
 			t.Errorf("%s banner = %q, want it to end with %q", tt.lang, b, tt.want)
 		}
@@ -421,7 +421,7 @@ func TestAlertSummariesRenderedNotTemplates(t *testing.T) {
 // An older appliance sends no annotations: the alert's own (rendered) summary is shown,
 // and a rule summary only when it is plain text.
 func TestAlertSummaryFallbacks(t *testing.T) {
-	r := newRig(t, api.RoleOperator, i18n.Korean)
+	r := sharedRig(t, api.RoleOperator, i18n.Korean)
 	r.ui.al.rules = map[string]api.AlertRule{
 		"tmpl":  {Name: "tmpl", Summary: map[string]string{"ko": "{{.Machine}} 이상음"}},
 		"plain": {Name: "plain", Summary: map[string]string{"ko": "평소와 다릅니다"}},
@@ -445,21 +445,21 @@ func TestAlertSummaryFallbacks(t *testing.T) {
 }
 
 func TestGoldenAlerts(t *testing.T) {
-	r := newRig(t, api.RoleOperator, i18n.English)
+	r := sharedRig(t, api.RoleOperator, i18n.English)
 	r.win.Resize(fyne.NewSize(1280, 900))
 	r.ui.SelectTab(TabAlerts)
 	golden(t, r.win, "alerts.png")
 }
 
 func TestGoldenAlertsKorean(t *testing.T) {
-	r := newRig(t, api.RoleOperator, i18n.Korean)
+	r := sharedRig(t, api.RoleOperator, i18n.Korean)
 	r.win.Resize(fyne.NewSize(1280, 900))
 	r.ui.SelectTab(TabAlerts)
 	golden(t, r.win, "alerts-ko.png")
 }
 
 func TestGoldenNotifications(t *testing.T) {
-	r := newRig(t, api.RoleAdmin, i18n.English)
+	r := sharedRig(t, api.RoleAdmin, i18n.English)
 	r.win.Resize(fyne.NewSize(1280, 800))
 	r.ui.SelectTab(TabNotifications)
 	golden(t, r.win, "notifications.png")

@@ -318,7 +318,7 @@ func TestReceiverEditorErrorsAndNewReceiver(t *testing.T) {
 
 func TestEditorsRoleGating(t *testing.T) {
 	for _, role := range []api.Role{api.RoleViewer, api.RoleOperator} {
-		r := newRig(t, role, i18n.English)
+		r := sharedRig(t, role, i18n.English)
 		r.ui.SelectTab(TabRules)
 		for _, text := range []string{"Add rule", "Add window", "Edit", "Delete"} {
 			bs := buttons(r.win, text)
@@ -340,7 +340,7 @@ func TestEditorsRoleGating(t *testing.T) {
 			t.Errorf("receivers loaded before the tab was opened: %d", len(rs))
 		}
 	}
-	r := newRig(t, api.RoleAdmin, i18n.English)
+	r := sharedRig(t, api.RoleAdmin, i18n.English)
 	r.ui.SelectTab(TabRules)
 	if strings.Contains(texts(r.win), "only an administrator can") {
 		t.Error("an administrator is told only an administrator can edit")
@@ -353,7 +353,7 @@ func TestEditorsRoleGating(t *testing.T) {
 }
 
 func TestEditorsInKorean(t *testing.T) {
-	r := newRig(t, api.RoleAdmin, i18n.English)
+	r := sharedRig(t, api.RoleAdmin, i18n.English)
 	r.ui.SelectTab(TabRules)
 	r.ui.SetLang(i18n.Korean)
 	if got := r.ui.TabTitle(TabRules); got != "경보 규칙" {
@@ -389,7 +389,7 @@ func TestEditorsInKorean(t *testing.T) {
 }
 
 func TestMuteReasonFromMutedBy(t *testing.T) {
-	r := newRig(t, api.RoleOperator, i18n.English)
+	r := sharedRig(t, api.RoleOperator, i18n.English)
 	tests := []struct {
 		a    api.Alert
 		want string
@@ -459,14 +459,14 @@ func TestAcknowledgeTwiceShowsConflict(t *testing.T) {
 }
 
 func TestGoldenRules(t *testing.T) {
-	r := newRig(t, api.RoleAdmin, i18n.English)
+	r := sharedRig(t, api.RoleAdmin, i18n.English)
 	r.win.Resize(fyne.NewSize(1280, 800))
 	r.ui.SelectTab(TabRules)
 	golden(t, r.win, "rules.png")
 }
 
 func TestGoldenReceiverEditor(t *testing.T) {
-	r := newRig(t, api.RoleAdmin, i18n.English)
+	r := sharedRig(t, api.RoleAdmin, i18n.English)
 	r.win.Resize(fyne.NewSize(1280, 800))
 	r.ui.SelectTab(TabNotifications)
 	test.Tap(buttons(r.win, "Edit")[1])

@@ -32,7 +32,7 @@ func radio(w fyne.Window) *widget.RadioGroup {
 }
 
 func TestHistoryRanges(t *testing.T) {
-	r := newRig(t, api.RoleViewer, i18n.English)
+	r := sharedRig(t, api.RoleViewer, i18n.English)
 	r.ui.ShowMachine(pump)
 	if s := texts(r.win); !strings.Contains(s, "From 1-minute summaries, one point per 4m") {
 		t.Errorf("the day's summary is missing:\n%s", s)
@@ -67,7 +67,7 @@ func openClips(t *testing.T, r *rig) {
 func TestClipsPlayAndSave(t *testing.T) {
 	var played []byte
 	saved := filepath.Join(t.TempDir(), "clip.wav")
-	r := newRig(t, api.RoleOperator, i18n.English)
+	r := sharedRig(t, api.RoleOperator, i18n.English)
 	r.ui.opt.Play = func(_ context.Context, file string) (string, error) {
 		played, _ = os.ReadFile(file)
 		return "fakeplay", nil
@@ -114,7 +114,7 @@ func TestClipsPlayAndSave(t *testing.T) {
 }
 
 func TestNoPlayerSaysSo(t *testing.T) {
-	r := newRig(t, api.RoleOperator, i18n.Korean)
+	r := sharedRig(t, api.RoleOperator, i18n.Korean)
 	r.ui.opt.Play = func(context.Context, string) (string, error) { return "", errNoPlayer }
 	openClips(t, r)
 	test.Tap(buttons(r.win, "재생")[0])
@@ -124,7 +124,7 @@ func TestNoPlayerSaysSo(t *testing.T) {
 }
 
 func TestViewerSeesSpectrogramButCannotListen(t *testing.T) {
-	r := newRig(t, api.RoleViewer, i18n.English)
+	r := sharedRig(t, api.RoleViewer, i18n.English)
 	openClips(t, r)
 	for _, name := range []string{"Play", "Save as…"} {
 		for _, b := range buttons(r.win, name) {
@@ -148,7 +148,7 @@ func TestViewerSeesSpectrogramButCannotListen(t *testing.T) {
 }
 
 func TestPrunedClipSaysSo(t *testing.T) {
-	r := newRig(t, api.RoleOperator, i18n.English)
+	r := sharedRig(t, api.RoleOperator, i18n.English)
 	r.ui.ShowMachine(pump)
 	b := buttons(r.win, "Sound…")
 	if len(b) < 2 {
@@ -161,7 +161,7 @@ func TestPrunedClipSaysSo(t *testing.T) {
 }
 
 func TestGoldenHistoryWeek(t *testing.T) {
-	r := newRig(t, api.RoleOperator, i18n.English)
+	r := sharedRig(t, api.RoleOperator, i18n.English)
 	r.win.Resize(fyne.NewSize(1100, 1000))
 	r.ui.ShowMachine(pump)
 	radio(r.win).SetSelected("Last week")
@@ -172,7 +172,7 @@ func TestGoldenHistoryWeek(t *testing.T) {
 func TestGoldenClips(t *testing.T) {
 	for name, lang := range map[string]i18n.Lang{"clips.png": i18n.English, "clips-ko.png": i18n.Korean} {
 		t.Run(name, func(t *testing.T) {
-			r := newRig(t, api.RoleOperator, lang)
+			r := sharedRig(t, api.RoleOperator, lang)
 			openClips(t, r)
 			golden(t, r.win, name)
 		})

@@ -21,7 +21,7 @@ func TestHealthCard(t *testing.T) {
 		{i18n.English, fan, []string{"Healthy", "Sound level: 1.0× its healthy level."}},
 		{i18n.English, comp, []string{"Learning its healthy sound level: 12 hours heard so far."}},
 	} {
-		r := newRig(t, api.RoleViewer, tt.lang)
+		r := sharedRig(t, api.RoleViewer, tt.lang)
 		r.ui.ShowMachine(tt.machine)
 		s := texts(r.win)
 		for _, w := range tt.want {

@@ -101,7 +101,7 @@ func TestModelHistory(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(string(tt.role), func(t *testing.T) {
-			r := newRig(t, tt.role, tt.lang)
+			r := sharedRig(t, tt.role, tt.lang)
 			r.ui.ShowMachine(pump)
 			got := modelRows(r.ui)
 			if strings.Join(got, "\n") != strings.Join(tt.want, "\n") {
@@ -116,7 +116,7 @@ func TestModelHistory(t *testing.T) {
 }
 
 func TestModelHistoryLearningMachine(t *testing.T) {
-	r := newRig(t, api.RoleAdmin, i18n.English)
+	r := sharedRig(t, api.RoleAdmin, i18n.English)
 	r.ui.ShowMachine(comp)
 	if got := modelRows(r.ui); len(got) != 2 || got[1] != "— | Learning | — | — | — | 08:00:40 | " {
 		t.Errorf("compressor's model history %q", got)
@@ -149,7 +149,7 @@ func TestPromoteModel(t *testing.T) {
 }
 
 func TestPromoteCancelled(t *testing.T) {
-	r := newRig(t, api.RoleAdmin, i18n.English)
+	r := sharedRig(t, api.RoleAdmin, i18n.English)
 	r.ui.ShowMachine(pump)
 	test.Tap(buttons(r.win, "Promote")[0])
 	test.Tap(dialogButton(t, r.win, "Cancel"))
@@ -207,7 +207,7 @@ func TestRollbackModel(t *testing.T) {
 func TestGoldenModelHistory(t *testing.T) {
 	for name, lang := range map[string]i18n.Lang{"models.png": i18n.English, "models-ko.png": i18n.Korean} {
 		t.Run(name, func(t *testing.T) {
-			r := newRig(t, api.RoleAdmin, lang)
+			r := sharedRig(t, api.RoleAdmin, lang)
 			r.win.Resize(fyne.NewSize(1100, 1600)) // below the score history and the event cards, down to the fault classifiers
 			r.ui.ShowMachine(pump)
 			golden(t, r.win, name)
@@ -216,7 +216,7 @@ func TestGoldenModelHistory(t *testing.T) {
 }
 
 func TestGoldenPromoteDialog(t *testing.T) {
-	r := newRig(t, api.RoleAdmin, i18n.English)
+	r := sharedRig(t, api.RoleAdmin, i18n.English)
 	r.win.Resize(fyne.NewSize(1100, 1100)) // the event cards' Sound… row pushes the table down
 	r.ui.ShowMachine(pump)
 	test.Tap(buttons(r.win, "Promote")[0])

@@ -57,55 +57,31 @@ const (
 	receiverMQTT    = "scada-mqtt"
 )
 
-func plantYAML(webhook string) []byte {
-	return fmt.Appendf(nil, `sources:
+// plantYAML is the plant's configuration: its microphones, machines, the webhook receiver
+// alerts are routed to, and the appliance's inhibition of a machine's anomaly alerts by its
+// sensor alerts.
+var plantYAML = fmt.Appendf(nil, `sources:
   - {id: mic-a, kind: simulator, sample_rate: 16000, channels: 2}
   - {id: mic-b, kind: simulator, sample_rate: 16000, channels: 2}
   - {id: mic-c, kind: simulator, sample_rate: 16000, channels: 1}
 machines:
-  - id: %s
-    name: Cooling fan 1
-    kind: fan
-    line: Line A
-    sensor: {source: mic-a, channel: 0}
-    detection: {model: mahalanobis, learning: 10m, quantile: 0.99, window: 4s, hop: 1s, pooling: [max, mean], persistence: 3s}
-  - id: %s
-    name: Feed pump 2
-    kind: pump
-    line: Line A
-    sensor: {source: mic-a, channel: 1}
-    detection: {model: gmm, learning: 15m, quantile: 0.995}
-  - id: %s
-    name: Compressor 3
-    kind: compressor
-    line: Line B
-    sensor: {source: mic-b, channel: 0}
-    detection: {model: mahalanobis, learning: 30m, quantile: 0.99}
-  - id: %s
-    name: Conveyor motor 4
-    kind: motor
-    line: Line B
-    sensor: {source: mic-b, channel: 1}
-    detection: {model: knn, learning: 10m, quantile: 0.98}
-  - id: %s
-    name: Steam valve 5
-    kind: valve
-    line: Line C
-    sensor: {source: mic-c, channel: 0}
-    detection: {model: mahalanobis, learning: 10m, quantile: 0.99}
+  - {id: %s, name: Cooling fan 1, kind: fan, line: Line A, sensor: {source: mic-a, channel: 0},
+     detection: {model: mahalanobis, learning: 10m, quantile: 0.99, window: 4s, hop: 1s, pooling: [max, mean], persistence: 3s}}
+  - {id: %s, name: Feed pump 2, kind: pump, line: Line A, sensor: {source: mic-a, channel: 1},
+     detection: {model: gmm, learning: 15m, quantile: 0.995}}
+  - {id: %s, name: Compressor 3, kind: compressor, line: Line B, sensor: {source: mic-b, channel: 0},
+     detection: {model: mahalanobis, learning: 30m, quantile: 0.99}}
+  - {id: %s, name: Conveyor motor 4, kind: motor, line: Line B, sensor: {source: mic-b, channel: 1},
+     detection: {model: knn, learning: 10m, quantile: 0.98}}
+  - {id: %s, name: Steam valve 5, kind: valve, line: Line C, sensor: {source: mic-c, channel: 0},
+     detection: {model: mahalanobis, learning: 10m, quantile: 0.99}}
 receivers:
-  - name: %s
-    type: webhook
-    send_resolved: true
-    webhook: {url: %q}
+  - {name: %s, type: webhook, send_resolved: true, webhook: {url: %q}}
 alerting:
-  route: {receiver: %s, group_by: [machine], group_wait: 0s, group_interval: 1m, repeat_interval: 4h}
+  route: {receiver: %[6]s, group_by: [machine], group_wait: 0s, group_interval: 1m, repeat_interval: 4h}
   inhibit_rules:
-    - source_matchers: ['category="sensor"']
-      target_matchers: ['category="anomaly"']
-      equal: [machine]
-`, fan, pump, comp, conveyor, valve, receiverWebhook, webhook, receiverWebhook)
-}
+    - {source_matchers: ['category="sensor"'], target_matchers: ['category="anomaly"'], equal: [machine]}
+`, fan, pump, comp, conveyor, valve, receiverWebhook, cmmsURL)
 
 // plantRules are the plant's alert rules, as an administrator set them: summaries are
 // templates the appliance renders.
@@ -126,14 +102,14 @@ func plantRules() []api.AlertRule {
 	}
 }
 
-// plantReceivers are the plant's notification channels; the webhook's URL is the CMMS's.
-func plantReceivers(webhook string) []api.Receiver {
+// plantReceivers are the plant's notification channels.
+func plantReceivers() []api.Receiver {
 	return []api.Receiver{
 		{Name: receiverKakao, Type: "kakao_alimtalk", Lang: "ko", SendResolved: true,
 			Settings: map[string]any{"service_id": "ncp:kkobizmsg:kr:2719381:signalcraft", "access_key": "Gk3mT9xQ2wLpR7", "secret_key": "sk3Jx9Qa7Lm2Vb8N",
 				"plus_friend_id": "@signalcraft_plant", "template_code": "SC_ALERT_01", "to": []string{"01012345678", "01087654321"}}},
 		{Name: receiverWebhook, Type: "webhook", Lang: "en", SendResolved: true,
-			Settings: map[string]any{"url": webhook, "secret": "whsec_81ab4f",
+			Settings: map[string]any{"url": cmmsURL, "secret": "whsec_81ab4f",
 				"headers": map[string]string{"X-Plant": "A", "Authorization": "Bearer cmms_7f3e"}}},
 		{Name: receiverSMS, Type: "sens_sms", Lang: "ko", SendResolved: false,
 			Settings: map[string]any{"service_id": "ncp:sms:kr:1234:signalcraft", "access_key": "Hq8vN2cXe4TzK1", "secret_key": "sk_9f2Lw8Pq",
@@ -182,11 +158,20 @@ const cmmsURL = "http://cmms.plant.local/api/hooks/signalcraft"
 
 var theCMMS = &cmms{}
 
+// shared is the plant the read-only tests share (sharedRig): they look, and change nothing
+// on the appliance.
+var shared *plant
+
 func TestMain(m *testing.M) {
 	srv := httptest.NewServer(theCMMS)
 	// Plain HTTP to any host but loopback goes to the CMMS: only the webhook sends any.
 	os.Setenv("HTTP_PROXY", srv.URL)
+	pt := &apptest.ProcessT{Name: "the shared plant"}
+	shared = startPlant(pt)
 	code := m.Run()
+	if pt.Close() && code == 0 {
+		code = 1
+	}
 	srv.Close()
 	os.Exit(code)
 }
@@ -241,15 +226,15 @@ func (p *plant) cmmsDown() string {
 
 // clientAs returns a client over TLS with a new token of the role named name: the actor
 // the appliance records.
-func (p *plant) clientAs(t *testing.T, name string, role api.Role) *api.Client {
+func (p *plant) clientAs(t apptest.T, name string, role api.Role) *api.Client {
 	t.Helper()
 	tok, err := p.Admin(t).CreateToken(context.Background(), api.CreateTokenRequest{Name: name, Role: role})
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("%v", err)
 	}
 	c, err := api.NewClient(p.URL(), api.WithToken(tok.Secret), api.WithTLSFingerprint(p.Fingerprint))
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("%v", err)
 	}
 	return c
 }
@@ -275,22 +260,22 @@ func (r *rig) settle(t *testing.T) {
 }
 
 // startPlant runs the plant and writes its past.
-func startPlant(t *testing.T) *plant {
+func startPlant(t apptest.T) *plant {
 	t.Helper()
 	p := &plant{cmms: theCMMS}
 	p.cmms.up.Store(false)
-	p.Appliance = apptest.Start(t, apptest.Options{Start: plantNow, Config: plantYAML(cmmsURL)})
+	p.Appliance = apptest.Start(t, apptest.Options{Start: plantNow, Config: plantYAML})
 	ctx := context.Background()
 	admin := p.Admin(t)
 	must := func(err error) {
 		t.Helper()
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("%v", err)
 		}
 	}
 	_, err := admin.SetRules(ctx, plantRules())
 	must(err)
-	_, err = admin.SetReceivers(ctx, plantReceivers(cmmsURL))
+	_, err = admin.SetReceivers(ctx, plantReceivers())
 	must(err)
 	_, err = admin.SetMaintenance(ctx, plantWindows())
 	must(err)
@@ -374,17 +359,17 @@ func startPlant(t *testing.T) *plant {
 // as the appliance saved it, uploaded), one of its old event whose file was pruned, and the
 // pump's and the fan's hourly health (the pump wearing for a day, 96 hours heard; the fan
 // steady, 70 hours; the compressor 12 hours).
-func (p *plant) seedEvidence(t *testing.T) {
+func (p *plant) seedEvidence(t apptest.T) {
 	t.Helper()
 	ctx := context.Background()
 	db := p.DB()
 	wav := clipWAV()
 	path := pump + "/open.wav"
 	if err := os.MkdirAll(filepath.Join(p.Dir, "clips", pump), 0o755); err != nil {
-		t.Fatal(err)
+		t.Fatalf("%v", err)
 	}
 	if err := os.WriteFile(filepath.Join(p.Dir, "clips", filepath.FromSlash(path)), wav, 0o644); err != nil {
-		t.Fatal(err)
+		t.Fatalf("%v", err)
 	}
 	sum := sha256.Sum256(wav)
 	id, err := db.AddClip(ctx, store.Clip{EventID: p.openEvent, MachineID: pump, Path: path, Start: t0.Add(anomalyTick*tick - 10*time.Second),
@@ -399,7 +384,7 @@ func (p *plant) seedEvidence(t *testing.T) {
 			Duration: 20 * time.Second, Frames: 20 * 16000, SampleRate: 16000, Channels: 1, Size: 640044, SHA256: fmt.Sprintf("%064x", 14)})
 	}
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("%v", err)
 	}
 	// A week of scores, one window every 2 minutes, but for 4 hours the line stood still
 	// (30 to 34 hours ago): the pump's rise over its last 18 hours, the fan steady.
@@ -420,7 +405,7 @@ func (p *plant) seedEvidence(t *testing.T) {
 		}
 	}
 	if _, err := db.WriteScores(ctx, scores); err != nil {
-		t.Fatal(err)
+		t.Fatalf("%v", err)
 	}
 	for machine, n := range map[string]int{pump: 96, fan: 70, comp: 12} {
 		for i := range n {
@@ -431,7 +416,7 @@ func (p *plant) seedEvidence(t *testing.T) {
 			hour := plantNow.Truncate(time.Hour).Add(time.Duration(i-n) * time.Hour)
 			if err := db.AddHealth(ctx, store.HealthRecord{MachineID: machine, Hour: hour, Last: hour.Add(59 * time.Minute), Windows: 7200,
 				SumSquares: 7200 * l * l, SumKurtosis: 7200 * 3.1, Peak: 4 * l}); err != nil {
-				t.Fatal(err)
+				t.Fatalf("%v", err)
 			}
 		}
 	}
@@ -447,7 +432,7 @@ const (
 // first model (1) was its champion until a retrain (2) passed the gate; a later retrain (3)
 // did not and waits as a candidate; its fault classifiers 4 and then 5 were champions. The
 // fan has its first model. The models are dated when the appliance made them.
-func (p *plant) seedModels(t *testing.T) {
+func (p *plant) seedModels(t apptest.T) {
 	t.Helper()
 	ctx := context.Background()
 	db := p.DB()
@@ -519,7 +504,7 @@ func (p *plant) seedModels(t *testing.T) {
 		})
 	})
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("%v", err)
 	}
 }
 

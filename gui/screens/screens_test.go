@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"image/png"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -39,20 +40,37 @@ type rig struct {
 	now time.Time
 }
 
-// newRig starts the plant (plant_test.go) and a UI connected to it through the real
-// api.Client with a token of the role named floor-tablet, with synchronous API calls, a
-// fixed clock and lastTick-HistoryLen … lastTick of canned live updates.
+// newRig starts a plant of its own (plant_test.go) for a test that changes it, and a UI
+// connected to it through the real api.Client with a token of the role named floor-tablet;
+// see rigOn.
 func newRig(t *testing.T, role api.Role, lang i18n.Lang) *rig {
 	t.Helper()
-	a := test.NewTempApp(t)
-	a.Settings().SetTheme(theme.New(nil, nil))
-	r := &rig{now: plantNow, plant: startPlant(t)}
-	tok, err := r.Admin(t).CreateToken(context.Background(), api.CreateTokenRequest{Name: "floor-tablet", Role: role})
+	p := startPlant(t)
+	tok, err := p.Admin(t).CreateToken(context.Background(), api.CreateTokenRequest{Name: "floor-tablet", Role: role})
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := conn.Profile{Name: "Plant A", URL: r.URL(), Token: tok.Secret, Fingerprint: r.Fingerprint}
-	c, err := p.Client()
+	return rigOn(t, p, tok.Secret, lang)
+}
+
+// sharedRig is newRig on the shared plant, for a test that only looks (its token is
+// apptest's of the role).
+func sharedRig(t *testing.T, role api.Role, lang i18n.Lang) *rig {
+	t.Helper()
+	return rigOn(t, shared, shared.Token(t, role), lang)
+}
+
+// rigOn connects a UI to the plant with the token, with synchronous API calls, a fixed clock
+// and lastTick-HistoryLen … lastTick of canned live updates.
+func rigOn(t *testing.T, pl *plant, token string, lang i18n.Lang) *rig {
+	t.Helper()
+	a := test.NewTempApp(t)
+	a.Settings().SetTheme(theme.New(nil, nil))
+	r := &rig{now: plantNow, plant: pl}
+	p := conn.Profile{Name: "Plant A", URL: r.URL(), Token: token, Fingerprint: r.Fingerprint}
+	// No idle connections left behind: the appliance takes at most 32 from one address, and
+	// the shared plant serves every read-only test's client.
+	c, err := p.Client(api.WithHTTPClient(&http.Client{Transport: &http.Transport{DisableKeepAlives: true}}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,7 +151,7 @@ func texts(w fyne.Window) string {
 }
 
 func TestTapTileOpensDetail(t *testing.T) {
-	r := newRig(t, api.RoleOperator, i18n.English)
+	r := sharedRig(t, api.RoleOperator, i18n.English)
 	tile := r.ui.Tile(pump)
 	if tile == nil {
 		t.Fatal("no tile for the pump")
@@ -155,7 +173,7 @@ func TestTapTileOpensDetail(t *testing.T) {
 }
 
 func TestTileWords(t *testing.T) {
-	r := newRig(t, api.RoleOperator, i18n.English)
+	r := sharedRig(t, api.RoleOperator, i18n.English)
 	want := map[string]string{
 		fan: "Normal", pump: "Sounds wrong!", comp: "Learning 42%",
 		conveyor: "Check microphone", valve: "No signal",
@@ -223,7 +241,7 @@ func TestLabelSendsRequest(t *testing.T) {
 }
 
 func TestViewerCannotAcknowledge(t *testing.T) {
-	r := newRig(t, api.RoleViewer, i18n.English)
+	r := sharedRig(t, api.RoleViewer, i18n.English)
 	r.ui.ShowMachine(pump)
 	for _, b := range append(buttons(r.win, "Acknowledge"), buttons(r.win, "Label cause…")...) {
 		if !b.Disabled() {
@@ -283,7 +301,7 @@ func TestClientSideNumberErrors(t *testing.T) {
 }
 
 func TestLanguageSwitchChangesLabels(t *testing.T) {
-	r := newRig(t, api.RoleOperator, i18n.English)
+	r := sharedRig(t, api.RoleOperator, i18n.English)
 	r.ui.ShowMachine(pump)
 	if r.ui.TabTitle(TabOverview) != "Machines" {
 		t.Fatalf("tab = %q", r.ui.TabTitle(TabOverview))
@@ -322,7 +340,7 @@ func TestLanguageSwitchChangesLabels(t *testing.T) {
 }
 
 func TestEventsFilter(t *testing.T) {
-	r := newRig(t, api.RoleOperator, i18n.English)
+	r := sharedRig(t, api.RoleOperator, i18n.English)
 	r.ui.SelectTab(TabEvents)
 	if n := len(r.ui.events); n != 4 {
 		t.Fatalf("%d events listed, want 4", n)
@@ -347,7 +365,7 @@ func TestBanner(t *testing.T) {
 	if !strings.Contains(u.BannerText(), "Not connected") {
 		t.Errorf("banner without connection = %q", u.BannerText())
 	}
-	r := newRig(t, api.RoleOperator, i18n.English)
+	r := sharedRig(t, api.RoleOperator, i18n.English)
 	if r.ui.BannerText() != "" {
 		t.Errorf("banner while connected = %q", r.ui.BannerText())
 	}
@@ -369,7 +387,7 @@ func TestBanner(t *testing.T) {
 }
 
 func TestWrongTokenRefused(t *testing.T) {
-	r := newRig(t, api.RoleOperator, i18n.English)
+	r := sharedRig(t, api.RoleOperator, i18n.English)
 	p := r.ui.profile
 	p.Token = "sc_wrong"
 	c, _ := p.Client()
@@ -433,19 +451,19 @@ func golden(t *testing.T, w fyne.Window, name string) {
 }
 
 func TestGoldenOverview(t *testing.T) {
-	r := newRig(t, api.RoleOperator, i18n.English)
+	r := sharedRig(t, api.RoleOperator, i18n.English)
 	golden(t, r.win, "overview.png")
 }
 
 func TestGoldenDetail(t *testing.T) {
-	r := newRig(t, api.RoleOperator, i18n.English)
+	r := sharedRig(t, api.RoleOperator, i18n.English)
 	r.ui.ShowMachine(pump)
 	golden(t, r.win, "detail.png")
 }
 
 func TestDetailExplainsDCOffset(t *testing.T) {
 	for lang, want := range map[i18n.Lang]string{i18n.English: "DC offset — the signal sits far from zero", i18n.Korean: "직류 오프셋"} {
-		r := newRig(t, api.RoleOperator, lang)
+		r := sharedRig(t, api.RoleOperator, lang)
 		r.ui.ShowMachine(fan)
 		l := liveAt(0, lastTick+1)
 		l.Sensor = api.SensorOffset
@@ -472,7 +490,7 @@ func TestScoresInMultiplesOfThreshold(t *testing.T) {
 		{i18n.English, "Score %.2f× the alarm threshold · alarm above 1× (dashed line)", "Peak 2.05× the alarm threshold", "(2.05× threshold)"},
 		{i18n.Korean, "점수: 경보 임계값의 %.2f배 · 1배 초과 시 경보 (점선)", "최고 점수: 경보 임계값의 2.05배", "(임계값의 2.05배)"},
 	} {
-		r := newRig(t, api.RoleOperator, tt.lang)
+		r := sharedRig(t, api.RoleOperator, tt.lang)
 		r.ui.ShowMachine(pump)
 		l := liveAt(1, lastTick)
 		if l.Threshold == 1 {
@@ -497,7 +515,7 @@ func TestScoresInMultiplesOfThreshold(t *testing.T) {
 // with the threshold (1×) among them.
 func TestDetailChartHasYAxisValues(t *testing.T) {
 	for lang, want := range map[i18n.Lang][]string{i18n.English: {"0", "1×", "2×"}, i18n.Korean: {"0", "1배", "2배"}} {
-		r := newRig(t, api.RoleOperator, lang)
+		r := sharedRig(t, api.RoleOperator, lang)
 		r.ui.ShowMachine(pump)
 		got := r.ui.detail.AxisLabels()
 		for _, w := range want {

@@ -35,7 +35,7 @@ func (r *rig) lastPut(t *testing.T) (api.Machine, int) {
 }
 
 func TestSettingsShowListeningProfile(t *testing.T) {
-	r := newRig(t, api.RoleAdmin, i18n.English)
+	r := sharedRig(t, api.RoleAdmin, i18n.English)
 	for _, tt := range []struct {
 		machine string
 		want    map[string]string
@@ -168,7 +168,7 @@ func TestWindowChangeAsksBeforeRelearning(t *testing.T) {
 }
 
 func TestClientSideDurationErrors(t *testing.T) {
-	r := newRig(t, api.RoleAdmin, i18n.English)
+	r := sharedRig(t, api.RoleAdmin, i18n.English)
 	r.ui.EditMachine(valve)
 	r.setEntry(FieldWindow, "10")
 	r.setEntry(FieldPersistence, "5 s")
@@ -187,7 +187,7 @@ func TestClientSideDurationErrors(t *testing.T) {
 }
 
 func TestKoreanRelearnConfirmation(t *testing.T) {
-	r := newRig(t, api.RoleAdmin, i18n.Korean)
+	r := sharedRig(t, api.RoleAdmin, i18n.Korean)
 	r.ui.EditMachine(pump)
 	if !strings.Contains(texts(r.win), "소리 듣는 방식") {
 		t.Error("Korean settings lack the listening heading")

@@ -20,42 +20,6 @@ import (
 	wire "signalcraft/core/api"
 )
 
-// cmdT is the appliance's caller: errors go to stderr, a fatal one stops the program.
-type cmdT struct {
-	cleanups []func()
-	failed   bool
-}
-
-func (t *cmdT) Helper()          {}
-func (t *cmdT) Cleanup(f func()) { t.cleanups = append(t.cleanups, f) }
-func (t *cmdT) Errorf(f string, a ...any) {
-	t.failed = true
-	fmt.Fprintf(os.Stderr, "demo-appliance: "+f+"\n", a...)
-}
-
-func (t *cmdT) Fatalf(f string, a ...any) {
-	t.Errorf(f, a...)
-	t.cleanup()
-	os.Exit(1)
-}
-
-func (t *cmdT) TempDir() string {
-	d, err := os.MkdirTemp("", "demo-appliance")
-	if err != nil {
-		t.Fatalf("%v", err)
-	}
-	t.Cleanup(func() { os.RemoveAll(d) })
-	return d
-}
-
-// cleanup runs the cleanups, last registered first, as a test's.
-func (t *cmdT) cleanup() {
-	for i := len(t.cleanups) - 1; i >= 0; i-- {
-		t.cleanups[i]()
-	}
-	t.cleanups = nil
-}
-
 func main() {
 	age := flag.Duration("age", 90*time.Second, "stream time to run before serving (the demo pump's fault starts 50 s in)")
 	role := flag.String("role", "operator", "role of the printed token: viewer, operator or admin")
@@ -73,7 +37,7 @@ func main() {
 			os.Exit(2)
 		}
 	}
-	t := &cmdT{}
+	t := &apptest.ProcessT{Name: "demo-appliance"}
 	a := apptest.Start(t, o)
 	a.Advance(t, *age)
 	fmt.Printf("%s\n%s\n%s\n", a.URL(), a.Fingerprint, a.Token(t, r))
@@ -91,8 +55,7 @@ func main() {
 			last = now
 		}
 	}
-	t.cleanup()
-	if t.failed {
+	if t.Close() {
 		os.Exit(1)
 	}
 }
