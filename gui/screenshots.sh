@@ -19,7 +19,8 @@ cleanup() {
 	for p in $pids; do kill "$p" 2>/dev/null || true; done
 	[ -n "${KEEP:-}" ] || rm -rf "$tmp"
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+trap 'exit 1' INT TERM
 
 go build -o "$tmp/signalcraft-desktop" ./gui/cmd/signalcraft-desktop
 go build -o "$tmp/demo-appliance" ./appliance/apptest/cmd/demo-appliance
