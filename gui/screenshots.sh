@@ -1,9 +1,10 @@
 #!/bin/sh
 # Regenerates the desktop client's documentation screenshots
 # (docs/screenshots/gui-{overview,detail,alerts,notifications,rules}-{en,ko}.png): runs the real
-# signalcraft-desktop under Xvfb against the fake appliance
-# (gui/internal/fakeappliance) on loopback, where "Feed pump 2" has just
-# started to sound wrong and raised a critical alert.
+# signalcraft-desktop under Xvfb against the real appliance in-process
+# (appliance/apptest/cmd/demo-appliance: the demo plant, its simulated sources run
+# 90 s of stream time first), where "Coolant pump 2" has developed a bearing
+# fault and raised its anomaly alerts.
 #
 # Needs: Go with cgo, xvfb, imagemagick (import), fonts-noto-cjk.
 # Usage: gui/screenshots.sh   (from the repository root; DISPLAY_NUM=99 by default)
@@ -18,10 +19,11 @@ cleanup() {
 	for p in $pids; do kill "$p" 2>/dev/null || true; done
 	[ -n "${KEEP:-}" ] || rm -rf "$tmp"
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+trap 'exit 1' INT TERM
 
 go build -o "$tmp/signalcraft-desktop" ./gui/cmd/signalcraft-desktop
-go build -o "$tmp/fakeappliance" ./gui/internal/fakeappliance/cmd/fakeappliance
+go build -o "$tmp/demo-appliance" ./appliance/apptest/cmd/demo-appliance
 mkdir -p "$out"
 
 Xvfb "$disp" -screen 0 1280x800x24 -nolisten tcp >"$tmp/xvfb.log" 2>&1 &
@@ -31,17 +33,20 @@ sleep 1
 shot() { # [ROLE=admin] shot VIEW LANG [desktop flags...]
 	view=$1 lang=$2
 	shift 2
-	# The pump turns anomalous 15 s after the fake starts; start it 30 s
-	# "old" so the charts show the change a third of the way in.
-	rm -f "$tmp/fake.url"
-	"$tmp/fakeappliance" -addr 127.0.0.1:0 -role "${ROLE:-operator}" -age 30s >"$tmp/fake.url" 2>"$tmp/fake.log" &
+	# The demo pump's fault starts 50 s in: after 90 s it is an open event
+	# with its alerts firing. The appliance prints its URL, its
+	# certificate's fingerprint and a token of the role, a line each.
+	: >"$tmp/appliance.txt"
+	"$tmp/demo-appliance" -age 90s -role "${ROLE:-operator}" >"$tmp/appliance.txt" 2>"$tmp/appliance.log" &
 	fake=$!
 	i=0
-	while [ ! -s "$tmp/fake.url" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-	url=$(head -n1 "$tmp/fake.url")
+	while [ "$(wc -l <"$tmp/appliance.txt")" -lt 3 ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+	url=$(sed -n 1p "$tmp/appliance.txt")
+	fp=$(sed -n 2p "$tmp/appliance.txt")
+	token=$(sed -n 3p "$tmp/appliance.txt")
 	rm -f "$tmp/config.json"
 	DISPLAY=$disp LANG=C.UTF-8 "$tmp/signalcraft-desktop" -config "$tmp/config.json" \
-		-url "$url" -name "Plant A" -lang "$lang" -size 1280x800 "$@" >"$tmp/desktop.log" 2>&1 &
+		-url "$url" -fingerprint "$fp" -token "$token" -name "Plant A" -lang "$lang" -size 1280x800 "$@" >"$tmp/desktop.log" 2>&1 &
 	app=$!
 	sleep 6
 	echo "$view $lang: $url" >>"$tmp/urls"

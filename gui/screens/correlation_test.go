@@ -18,7 +18,7 @@ func TestEventHeardFrom(t *testing.T) {
 		{i18n.English, "Heard from pump-2: that machine's sound reached this microphone"},
 		{i18n.Korean, "pump-2에서 들려온 소리"},
 	} {
-		r := newRig(t, api.RoleOperator, tt.lang)
+		r := sharedRig(t, api.RoleOperator, tt.lang)
 		r.ui.SelectTab(TabEvents)
 		if got := texts(r.win); !strings.Contains(got, tt.want) {
 			t.Errorf("%s: events screen lacks %q:\n%s", tt.lang, tt.want, got)

@@ -3,6 +3,8 @@ package screens
 import (
 	"bytes"
 	"context"
+	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -17,7 +19,6 @@ import (
 
 	"signalcraft/core/api"
 	"signalcraft/gui/i18n"
-	"signalcraft/gui/internal/fakeappliance"
 )
 
 func radio(w fyne.Window) *widget.RadioGroup {
@@ -31,12 +32,8 @@ func radio(w fyne.Window) *widget.RadioGroup {
 }
 
 func TestHistoryRanges(t *testing.T) {
-	r := newRig(t, api.RoleViewer, i18n.English)
-	r.ui.ShowMachine(fakeappliance.Pump)
-	path := api.Expand(api.PathHistory, fakeappliance.Pump)
-	if lastRequest(r.fake, "GET", path) == nil {
-		t.Fatal("the detail screen did not ask for the pump's history")
-	}
+	r := sharedRig(t, api.RoleViewer, i18n.English)
+	r.ui.ShowMachine(pump)
 	if s := texts(r.win); !strings.Contains(s, "From 1-minute summaries, one point per 4m") {
 		t.Errorf("the day's summary is missing:\n%s", s)
 	}
@@ -44,10 +41,9 @@ func TestHistoryRanges(t *testing.T) {
 	if g == nil || g.Selected != "Last day" {
 		t.Fatalf("range selector %v", g)
 	}
-	before := len(r.fake.Requests())
 	g.SetSelected("Last week")
-	if len(r.fake.Requests()) != before+1 || r.ui.detail.history.Span().Hours() != 168 {
-		t.Fatalf("selecting a week made %d requests, span %v", len(r.fake.Requests())-before, r.ui.detail.history.Span())
+	if r.ui.detail.history.Span().Hours() != 168 {
+		t.Fatalf("selecting a week: span %v", r.ui.detail.history.Span())
 	}
 	s := texts(r.win)
 	for _, want := range []string{"From 1-hour summaries, one point per 1h", "heard nothing", "Jun 2"} {
@@ -60,7 +56,7 @@ func TestHistoryRanges(t *testing.T) {
 // openClips opens the pump's detail and the Sound… dialog of its open event.
 func openClips(t *testing.T, r *rig) {
 	t.Helper()
-	r.ui.ShowMachine(fakeappliance.Pump)
+	r.ui.ShowMachine(pump)
 	b := buttons(r.win, r.ui.T("event.clips"))
 	if len(b) == 0 {
 		t.Fatal("no Sound… button on the event cards")
@@ -71,13 +67,13 @@ func openClips(t *testing.T, r *rig) {
 func TestClipsPlayAndSave(t *testing.T) {
 	var played []byte
 	saved := filepath.Join(t.TempDir(), "clip.wav")
-	r := newRig(t, api.RoleOperator, i18n.English)
+	r := sharedRig(t, api.RoleOperator, i18n.English)
 	r.ui.opt.Play = func(_ context.Context, file string) (string, error) {
 		played, _ = os.ReadFile(file)
 		return "fakeplay", nil
 	}
 	r.ui.opt.SaveDialog = func(name string, save func(io.WriteCloser)) {
-		if name != "pump-2-event7-clip21.wav" {
+		if want := fmt.Sprintf("pump-2-event%d-clip%d.wav", r.openEvent, r.clip); name != want {
 			t.Errorf("suggested file name %q", name)
 		}
 		f, err := os.Create(saved)
@@ -97,11 +93,16 @@ func TestClipsPlayAndSave(t *testing.T) {
 			img = x
 		}
 	})
-	if img == nil || img.Image.Bounds().Dx() != 350 {
-		t.Fatalf("no 350×64 spectrogram image")
+	// The appliance draws at most one column per hop of its analysis: 124 for a 4 s clip.
+	sp, err := r.Admin(t).ClipSpectrogram(context.Background(), r.clip, 350)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if img == nil || img.Image.Bounds().Dx() != sp.Columns || sp.Columns > 350 {
+		t.Fatalf("no %d×64 spectrogram image (the appliance's columns)", sp.Columns)
 	}
 	test.Tap(buttons(r.win, "Play")[0])
-	want := fakeappliance.ClipWAV()
+	want := clipWAV()
 	if !bytes.Equal(played, want) || !strings.Contains(texts(r.win), "Played with fakeplay.") {
 		t.Errorf("played %d bytes (want %d); screen:\n%s", len(played), len(want), texts(r.win))
 	}
@@ -113,7 +114,7 @@ func TestClipsPlayAndSave(t *testing.T) {
 }
 
 func TestNoPlayerSaysSo(t *testing.T) {
-	r := newRig(t, api.RoleOperator, i18n.Korean)
+	r := sharedRig(t, api.RoleOperator, i18n.Korean)
 	r.ui.opt.Play = func(context.Context, string) (string, error) { return "", errNoPlayer }
 	openClips(t, r)
 	test.Tap(buttons(r.win, "재생")[0])
@@ -123,7 +124,7 @@ func TestNoPlayerSaysSo(t *testing.T) {
 }
 
 func TestViewerSeesSpectrogramButCannotListen(t *testing.T) {
-	r := newRig(t, api.RoleViewer, i18n.English)
+	r := sharedRig(t, api.RoleViewer, i18n.English)
 	openClips(t, r)
 	for _, name := range []string{"Play", "Save as…"} {
 		for _, b := range buttons(r.win, name) {
@@ -136,14 +137,19 @@ func TestViewerSeesSpectrogramButCannotListen(t *testing.T) {
 	if !strings.Contains(s, "A viewer can see the spectrogram but not listen") || !strings.Contains(s, "80 dB range") {
 		t.Errorf("viewer: screen:\n%s", s)
 	}
-	if lastRequest(r.fake, "GET", api.Expand(api.PathClipAudio, "21")) != nil {
-		t.Error("the viewer's client asked for the audio")
+	// and the appliance would refuse the viewer's token the audio anyway.
+	var e *api.Error
+	if body, _, err := r.ui.app.ClipAudio(context.Background(), r.clip); !errors.As(err, &e) || e.Code != api.CodeForbidden {
+		if body != nil {
+			body.Close()
+		}
+		t.Errorf("a viewer asking for the audio got %v", err)
 	}
 }
 
 func TestPrunedClipSaysSo(t *testing.T) {
-	r := newRig(t, api.RoleOperator, i18n.English)
-	r.ui.ShowMachine(fakeappliance.Pump)
+	r := sharedRig(t, api.RoleOperator, i18n.English)
+	r.ui.ShowMachine(pump)
 	b := buttons(r.win, "Sound…")
 	if len(b) < 2 {
 		t.Fatalf("%d Sound… buttons, want the open event's and event 4's", len(b))
@@ -155,9 +161,9 @@ func TestPrunedClipSaysSo(t *testing.T) {
 }
 
 func TestGoldenHistoryWeek(t *testing.T) {
-	r := newRig(t, api.RoleOperator, i18n.English)
+	r := sharedRig(t, api.RoleOperator, i18n.English)
 	r.win.Resize(fyne.NewSize(1100, 1000))
-	r.ui.ShowMachine(fakeappliance.Pump)
+	r.ui.ShowMachine(pump)
 	radio(r.win).SetSelected("Last week")
 	scrollTo(r.win, r.ui.detail.history.root)
 	golden(t, r.win, "history-week.png")
@@ -166,7 +172,7 @@ func TestGoldenHistoryWeek(t *testing.T) {
 func TestGoldenClips(t *testing.T) {
 	for name, lang := range map[string]i18n.Lang{"clips.png": i18n.English, "clips-ko.png": i18n.Korean} {
 		t.Run(name, func(t *testing.T) {
-			r := newRig(t, api.RoleOperator, lang)
+			r := sharedRig(t, api.RoleOperator, lang)
 			openClips(t, r)
 			golden(t, r.win, name)
 		})

@@ -6,7 +6,6 @@ import (
 
 	"signalcraft/core/api"
 	"signalcraft/gui/i18n"
-	"signalcraft/gui/internal/fakeappliance"
 )
 
 // The machine screen's health card says, in the window's language, whether the machine wears
@@ -17,12 +16,12 @@ func TestHealthCard(t *testing.T) {
 		machine string
 		want    []string
 	}{
-		{i18n.English, fakeappliance.Pump, []string{"Wearing", "Remaining life: about 31 h (between 19 and 52 h).", "Sound level: 2.2× its healthy level."}},
-		{i18n.Korean, fakeappliance.Pump, []string{"열화 중", "잔여 수명: 약 31시간 (19–52시간)."}},
-		{i18n.English, fakeappliance.Fan, []string{"Healthy", "Sound level: 1.0× its healthy level."}},
-		{i18n.English, fakeappliance.Comp, []string{"Learning its healthy sound level: 12 hours heard so far."}},
+		{i18n.English, pump, []string{"Wearing", "Remaining life: about 8.2 h (between 7.1 and 11 h).", "Sound level: 1.8× its healthy level."}},
+		{i18n.Korean, pump, []string{"열화 중", "잔여 수명: 약 8.2시간 (7.1–11시간)."}},
+		{i18n.English, fan, []string{"Healthy", "Sound level: 1.0× its healthy level."}},
+		{i18n.English, comp, []string{"Learning its healthy sound level: 12 hours heard so far."}},
 	} {
-		r := newRig(t, api.RoleViewer, tt.lang)
+		r := sharedRig(t, api.RoleViewer, tt.lang)
 		r.ui.ShowMachine(tt.machine)
 		s := texts(r.win)
 		for _, w := range tt.want {

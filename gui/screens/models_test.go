@@ -2,7 +2,7 @@ package screens
 
 import (
 	"cmp"
-	"encoding/json"
+	"context"
 	"slices"
 	"strings"
 	"testing"
@@ -14,7 +14,6 @@ import (
 
 	"signalcraft/core/api"
 	"signalcraft/gui/i18n"
-	"signalcraft/gui/internal/fakeappliance"
 )
 
 // modelRows returns the detail's model history as shown: a line per row, its cells (texts,
@@ -61,15 +60,14 @@ func reasonEntry(t *testing.T, w fyne.Window) *widget.Entry {
 	return e
 }
 
-// lastPost returns the last POST request the fake received.
-func lastPost(f *fakeappliance.Server) fakeappliance.Request {
-	var last fakeappliance.Request
-	for _, q := range f.Requests() {
-		if q.Method == "POST" {
-			last = q
-		}
+// model reads a model of the pump back from the appliance.
+func (r *rig) model(t *testing.T, version int64) api.Model {
+	t.Helper()
+	m, err := r.Admin(t).Model(context.Background(), pump, version)
+	if err != nil {
+		t.Fatal(err)
 	}
-	return last
+	return m
 }
 
 func TestModelHistory(t *testing.T) {
@@ -80,6 +78,7 @@ func TestModelHistory(t *testing.T) {
 	}{
 		{api.RoleAdmin, i18n.English, []string{
 			"Ver. | Stage | Dataset | FA/h | Recall | Created | Reason | [Roll back]",
+			"— | Learning | — | — | — | 08:00:40 | ", // the appliance is learning the pump anew: it heard nothing yet
 			"v3 | Candidate | b71e0c9a | 0.80 | 1.00 | 06:00:00 | gate: 0.80 false alarms/h > champion's 0.20 | [Promote]",
 			"v2 | Champion | 3f9a6c01 | 0.20 | 0.83 | 2025-05-31 06:00 | gate: recall 0.83 ≥ 0.50, 0.20 false alarms/h",
 			"v1 | Retired | — | — | — | 2025-05-03 08:00 | learned on start | [Promote]",
@@ -90,6 +89,7 @@ func TestModelHistory(t *testing.T) {
 		}},
 		{api.RoleOperator, i18n.Korean, []string{
 			"버전 | 단계 | 데이터셋 | 오경보/시 | 재현율 | 생성 | 사유",
+			"— | 학습 중 | — | — | — | 08:00:40 | ",
 			"v3 | 후보 | b71e0c9a | 0.80 | 1.00 | 06:00:00 | gate: 0.80 false alarms/h > champion's 0.20",
 			"v2 | 챔피언 | 3f9a6c01 | 0.20 | 0.83 | 2025-05-31 06:00 | gate: recall 0.83 ≥ 0.50, 0.20 false alarms/h",
 			"v1 | 은퇴 | — | — | — | 2025-05-03 08:00 | learned on start",
@@ -101,8 +101,8 @@ func TestModelHistory(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(string(tt.role), func(t *testing.T) {
-			r := newRig(t, tt.role, tt.lang)
-			r.ui.ShowMachine(fakeappliance.Pump)
+			r := sharedRig(t, tt.role, tt.lang)
+			r.ui.ShowMachine(pump)
 			got := modelRows(r.ui)
 			if strings.Join(got, "\n") != strings.Join(tt.want, "\n") {
 				t.Errorf("model history:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(tt.want, "\n"))
@@ -116,9 +116,9 @@ func TestModelHistory(t *testing.T) {
 }
 
 func TestModelHistoryLearningMachine(t *testing.T) {
-	r := newRig(t, api.RoleAdmin, i18n.English)
-	r.ui.ShowMachine(fakeappliance.Comp)
-	if got := modelRows(r.ui); len(got) != 1 || got[0] != "No models yet: the machine is still learning. | [Roll back]" {
+	r := sharedRig(t, api.RoleAdmin, i18n.English)
+	r.ui.ShowMachine(comp)
+	if got := modelRows(r.ui); len(got) != 2 || got[1] != "— | Learning | — | — | — | 08:00:40 | " {
 		t.Errorf("compressor's model history %q", got)
 	}
 	if b := buttons(r.win, "Roll back"); len(b) != 1 || !b[0].Disabled() {
@@ -128,25 +128,19 @@ func TestModelHistoryLearningMachine(t *testing.T) {
 
 func TestPromoteModel(t *testing.T) {
 	r := newRig(t, api.RoleAdmin, i18n.English)
-	r.ui.ShowMachine(fakeappliance.Pump)
+	r.ui.ShowMachine(pump)
 	test.Tap(buttons(r.win, "Promote")[0]) // v3's
 	if s := texts(r.win); !strings.Contains(s, "Feed pump 2 will be scored with model 3 within seconds. The champion now, model 2, is retired") {
 		t.Fatalf("promote dialog does not say what happens:\n%s", s)
 	}
-	n := len(r.fake.Requests())
 	test.Type(reasonEntry(t, r.win), "fewer missed faults")
 	test.Tap(dialogButton(t, r.win, "Promote"))
 
-	last := lastPost(r.fake)
-	if last.Path != api.Expand(api.PathPromote, fakeappliance.Pump, "3") {
-		t.Fatalf("requests after confirming: %+v", r.fake.Requests()[n:])
-	}
-	var body api.ModelChangeRequest
-	if err := json.Unmarshal(last.Body, &body); err != nil || body.Reason != "fewer missed faults" {
-		t.Fatalf("promote body %s (%v)", last.Body, err)
+	if m := r.model(t, 3); m.Stage != api.StageChampion || m.Reason != "fewer missed faults" {
+		t.Fatalf("the appliance has model 3 as %s, %q", m.Stage, m.Reason)
 	}
 	rows := modelRows(r.ui)
-	if !strings.HasPrefix(rows[1], "v3 | Champion |") || !strings.HasPrefix(rows[2], "v2 | Retired |") || !strings.HasSuffix(rows[2], "[Promote]") {
+	if !strings.HasPrefix(rows[2], "v3 | Champion |") || !strings.HasPrefix(rows[3], "v2 | Retired |") || !strings.HasSuffix(rows[3], "[Promote]") {
 		t.Errorf("after promoting 3:\n%s", strings.Join(rows, "\n"))
 	}
 	if s := texts(r.win); !strings.Contains(s, "Model 3 is the champion now") {
@@ -155,15 +149,14 @@ func TestPromoteModel(t *testing.T) {
 }
 
 func TestPromoteCancelled(t *testing.T) {
-	r := newRig(t, api.RoleAdmin, i18n.English)
-	r.ui.ShowMachine(fakeappliance.Pump)
+	r := sharedRig(t, api.RoleAdmin, i18n.English)
+	r.ui.ShowMachine(pump)
 	test.Tap(buttons(r.win, "Promote")[0])
-	n := len(r.fake.Requests())
 	test.Tap(dialogButton(t, r.win, "Cancel"))
-	if len(r.fake.Requests()) != n {
-		t.Errorf("cancelling sent %+v", r.fake.Requests()[n:])
+	if m := r.model(t, 3); m.Stage != api.StageCandidate {
+		t.Errorf("cancelling made model 3 the %s", m.Stage)
 	}
-	if !strings.HasPrefix(modelRows(r.ui)[1], "v3 | Candidate |") {
+	if !strings.HasPrefix(modelRows(r.ui)[2], "v3 | Candidate |") {
 		t.Error("the candidate changed stage")
 	}
 }
@@ -171,28 +164,27 @@ func TestPromoteCancelled(t *testing.T) {
 // Rolling back twice walks back one champion; a third has nowhere to go and says why.
 func TestRollbackModel(t *testing.T) {
 	r := newRig(t, api.RoleAdmin, i18n.English)
-	r.ui.ShowMachine(fakeappliance.Pump)
+	r.ui.ShowMachine(pump)
 	rollback := func(reason string) {
 		t.Helper()
 		test.Tap(buttons(r.win, "Roll back")[0]) // the normal model's
 		test.Type(reasonEntry(t, r.win), reason)
 		test.Tap(dialogButton(t, r.win, "Roll back"))
-		if last := lastPost(r.fake); last.Path != api.Expand(api.PathRollback, fakeappliance.Pump) ||
-			!strings.Contains(string(last.Body), reason) {
-			t.Fatalf("last request %s %s", last.Path, last.Body)
-		}
 	}
 	rollback("alarms every hour")
+	if m := r.model(t, 2); m.Stage != api.StageRetired || m.Reason != "rolled back: alarms every hour" || r.model(t, 1).Stage != api.StageChampion {
+		t.Fatalf("the appliance has model 2 as %s, %q, and model 1 as %s", m.Stage, m.Reason, r.model(t, 1).Stage)
+	}
 	rows := modelRows(r.ui)
-	if !strings.HasPrefix(rows[2], "v2 | Retired |") || !strings.Contains(rows[2], "rolled back: alarms every hour") ||
-		!strings.HasPrefix(rows[3], "v1 | Champion |") {
+	if !strings.HasPrefix(rows[3], "v2 | Retired |") || !strings.Contains(rows[3], "rolled back: alarms every hour") ||
+		!strings.HasPrefix(rows[4], "v1 | Champion |") {
 		t.Errorf("after a rollback:\n%s", strings.Join(rows, "\n"))
 	}
 	if s := texts(r.win); !strings.Contains(s, "Rolled back: model 1 is the champion again") {
 		t.Errorf("no word of the rollback:\n%s", s)
 	}
 	rollback("again")
-	if s := texts(r.win); !strings.Contains(s, "Nothing changed: machine pump-2 has no earlier champion to roll back to") {
+	if s := texts(r.win); !strings.Contains(s, `Nothing changed: roll back the model of machine "pump-2": no earlier champion than version 1`) {
 		t.Errorf("a rollback with nowhere to go does not say so:\n%s", s)
 	}
 
@@ -203,12 +195,11 @@ func TestRollbackModel(t *testing.T) {
 	}
 	test.Type(reasonEntry(t, r.win), "names every fault a ball fault")
 	test.Tap(dialogButton(t, r.win, "Roll back"))
-	var body api.ModelChangeRequest
-	if last := lastPost(r.fake); json.Unmarshal(last.Body, &body) != nil || body.Task != api.TaskDiagnose {
-		t.Fatalf("the classifier's rollback sent %s", last.Body)
+	if r.model(t, 5).Stage != api.StageRetired || r.model(t, 4).Stage != api.StageChampion || r.model(t, 1).Stage != api.StageChampion {
+		t.Fatalf("after the classifier's rollback the appliance has 5 %s, 4 %s, 1 %s", r.model(t, 5).Stage, r.model(t, 4).Stage, r.model(t, 1).Stage)
 	}
 	rows = modelRows(r.ui)
-	if !strings.HasPrefix(rows[6], "v5 | Retired |") || !strings.HasPrefix(rows[7], "v4 | Champion |") || !strings.HasPrefix(rows[3], "v1 | Champion |") {
+	if !strings.HasPrefix(rows[7], "v5 | Retired |") || !strings.HasPrefix(rows[8], "v4 | Champion |") || !strings.HasPrefix(rows[4], "v1 | Champion |") {
 		t.Errorf("after the classifier's rollback:\n%s", strings.Join(rows, "\n"))
 	}
 }
@@ -216,18 +207,18 @@ func TestRollbackModel(t *testing.T) {
 func TestGoldenModelHistory(t *testing.T) {
 	for name, lang := range map[string]i18n.Lang{"models.png": i18n.English, "models-ko.png": i18n.Korean} {
 		t.Run(name, func(t *testing.T) {
-			r := newRig(t, api.RoleAdmin, lang)
+			r := sharedRig(t, api.RoleAdmin, lang)
 			r.win.Resize(fyne.NewSize(1100, 1600)) // below the score history and the event cards, down to the fault classifiers
-			r.ui.ShowMachine(fakeappliance.Pump)
+			r.ui.ShowMachine(pump)
 			golden(t, r.win, name)
 		})
 	}
 }
 
 func TestGoldenPromoteDialog(t *testing.T) {
-	r := newRig(t, api.RoleAdmin, i18n.English)
+	r := sharedRig(t, api.RoleAdmin, i18n.English)
 	r.win.Resize(fyne.NewSize(1100, 1100)) // the event cards' Sound… row pushes the table down
-	r.ui.ShowMachine(fakeappliance.Pump)
+	r.ui.ShowMachine(pump)
 	test.Tap(buttons(r.win, "Promote")[0])
 	test.Type(reasonEntry(t, r.win), "fewer missed faults")
 	golden(t, r.win, "models-promote.png")

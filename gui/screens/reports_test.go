@@ -2,7 +2,7 @@ package screens
 
 import (
 	"bytes"
-	"encoding/json"
+	"context"
 	"strings"
 	"testing"
 
@@ -12,7 +12,6 @@ import (
 
 	"signalcraft/core/api"
 	"signalcraft/gui/i18n"
-	"signalcraft/gui/internal/fakeappliance"
 )
 
 // reportLines returns the dialog's rows: the label and its buttons, joined by " | ".
@@ -53,9 +52,10 @@ func TestReportsDialog(t *testing.T) {
 				t.Fatalf("empty list: %v", got)
 			}
 			test.Tap(r.request)
-			var req api.ReportRequest
-			if err := json.Unmarshal(lastPost(rig.fake).Body, &req); err != nil || req.Lang != string(lang) {
-				t.Fatalf("posted %s (%v), want lang %s", lastPost(rig.fake).Body, err, lang)
+			ctx := context.Background()
+			admin := rig.Admin(t)
+			if rs, err := admin.Reports(ctx, 0); err != nil || len(rs) != 1 || rs[0].Lang != string(lang) || rs[0].RequestedBy != "floor-tablet" {
+				t.Fatalf("the appliance has the reports %+v (%v), want one in %s by floor-tablet", rs, err, lang)
 			}
 			if r.status.Text != rig.ui.T("reports.requested", 1) {
 				t.Errorf("status %q", r.status.Text)
@@ -64,7 +64,10 @@ func TestReportsDialog(t *testing.T) {
 			if got := reportLines(r); len(got) != 1 || !strings.HasPrefix(got[0], want) || !strings.HasSuffix(got[0], rig.ui.T("reports.state.queued")) {
 				t.Fatalf("queued report shown as %v, want %q… %s", got, want, rig.ui.T("reports.state.queued"))
 			}
-			rig.fake.CompleteReports()
+			rig.Wait(t, "the report", func() bool {
+				rep, err := admin.Report(ctx, r.list[0].ID)
+				return err == nil && rep.State == api.ReportDone
+			})
 			r.reload()
 			got := reportLines(r)
 			if len(got) != 1 || !strings.Contains(got[0], rig.ui.T("reports.state.done")+" | ["+rig.ui.T("reports.savepdf")+"] | ["+rig.ui.T("reports.savecsv")+"]") {
@@ -73,10 +76,17 @@ func TestReportsDialog(t *testing.T) {
 			var pdf, zip closingBuffer
 			r.save(r.list[0], api.ReportPDF, &pdf, "r.pdf")
 			r.save(r.list[0], api.ReportCSV, &zip, "r.zip")
-			if !bytes.Equal(pdf.Bytes(), fakeappliance.ReportPDF) || !bytes.Equal(zip.Bytes(), fakeappliance.ReportZip) || !pdf.closed || !zip.closed {
-				t.Errorf("saved %q and %q (closed %v %v)", pdf.Bytes(), zip.Bytes(), pdf.closed, zip.closed)
+			var wantPDF, wantZip bytes.Buffer
+			if _, err := admin.DownloadReport(ctx, r.list[0].ID, api.ReportPDF, &wantPDF); err != nil {
+				t.Fatal(err)
 			}
-			if r.status.Text != rig.ui.T("reports.saved", "r.zip", len(fakeappliance.ReportZip)) {
+			if _, err := admin.DownloadReport(ctx, r.list[0].ID, api.ReportCSV, &wantZip); err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.HasPrefix(pdf.Bytes(), []byte("%PDF")) || !bytes.Equal(pdf.Bytes(), wantPDF.Bytes()) || !bytes.Equal(zip.Bytes(), wantZip.Bytes()) || !pdf.closed || !zip.closed {
+				t.Errorf("saved %d and %d bytes (closed %v %v), want the appliance's %d and %d", pdf.Len(), zip.Len(), pdf.closed, zip.closed, wantPDF.Len(), wantZip.Len())
+			}
+			if r.status.Text != rig.ui.T("reports.saved", "r.zip", wantZip.Len()) {
 				t.Errorf("status %q", r.status.Text)
 			}
 			if fileName(r.list[0], api.ReportCSV) != "signalcraft-report-1-"+string(lang)+".zip" {

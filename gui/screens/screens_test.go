@@ -2,11 +2,10 @@ package screens
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"image/png"
-	"net/http/httptest"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -22,7 +21,6 @@ import (
 	"signalcraft/core/api"
 	"signalcraft/gui/conn"
 	"signalcraft/gui/i18n"
-	"signalcraft/gui/internal/fakeappliance"
 	"signalcraft/gui/status"
 	"signalcraft/gui/theme"
 )
@@ -36,25 +34,43 @@ var t0 = time.Date(2025, 6, 2, 8, 0, 0, 0, time.UTC)
 const lastTick = 400
 
 type rig struct {
-	ui   *UI
-	win  fyne.Window
-	fake *fakeappliance.Server
-	now  time.Time
+	ui  *UI
+	win fyne.Window
+	*plant
+	now time.Time
 }
 
-// newRig starts a fake appliance on loopback, and a UI connected to it
-// through the real api.Client, with synchronous API calls, a fixed clock
-// and lastTick-100 … lastTick of live history.
+// newRig starts a plant of its own (plant_test.go) for a test that changes it, and a UI
+// connected to it through the real api.Client with a token of the role named floor-tablet;
+// see rigOn.
 func newRig(t *testing.T, role api.Role, lang i18n.Lang) *rig {
+	t.Helper()
+	p := startPlant(t)
+	tok, err := p.Admin(t).CreateToken(context.Background(), api.CreateTokenRequest{Name: "floor-tablet", Role: role})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rigOn(t, p, tok.Secret, lang)
+}
+
+// sharedRig is newRig on the shared plant, for a test that only looks (its token is
+// apptest's of the role).
+func sharedRig(t *testing.T, role api.Role, lang i18n.Lang) *rig {
+	t.Helper()
+	return rigOn(t, shared, shared.Token(t, role), lang)
+}
+
+// rigOn connects a UI to the plant with the token, with synchronous API calls, a fixed clock
+// and lastTick-HistoryLen … lastTick of canned live updates.
+func rigOn(t *testing.T, pl *plant, token string, lang i18n.Lang) *rig {
 	t.Helper()
 	a := test.NewTempApp(t)
 	a.Settings().SetTheme(theme.New(nil, nil))
-	r := &rig{now: t0.Add(lastTick * 100 * time.Millisecond)}
-	r.fake = fakeappliance.New(fakeappliance.Options{Role: role, Start: t0, Now: func() time.Time { return r.now }, Token: "sc_test"})
-	srv := httptest.NewServer(r.fake.Handler())
-	t.Cleanup(srv.Close)
-	p := conn.Profile{Name: "Plant A", URL: srv.URL, Token: "sc_test"}
-	c, err := p.Client()
+	r := &rig{now: plantNow, plant: pl}
+	p := conn.Profile{Name: "Plant A", URL: r.URL(), Token: token, Fingerprint: r.Fingerprint}
+	// No idle connections left behind: the appliance takes at most 32 from one address, and
+	// the shared plant serves every read-only test's client.
+	c, err := p.Client(api.WithHTTPClient(&http.Client{Transport: &http.Transport{DisableKeepAlives: true}}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,11 +82,21 @@ func newRig(t *testing.T, role api.Role, lang i18n.Lang) *rig {
 	r.ui.Connect(p, c, false)
 	for k := uint64(lastTick - HistoryLen + 1); k <= lastTick; k++ {
 		for i := range 5 {
-			r.ui.Apply(r.fake.Live(i, k))
+			r.ui.Apply(liveAt(i, k))
 		}
 	}
 	r.ui.Refresh()
 	return r
+}
+
+// machine reads a machine's configuration back from the appliance.
+func (r *rig) machine(t *testing.T, id string) api.Machine {
+	t.Helper()
+	m, err := r.Admin(t).Machine(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
 }
 
 // walk calls fn for every visible object under o, widgets' parts included.
@@ -125,8 +151,8 @@ func texts(w fyne.Window) string {
 }
 
 func TestTapTileOpensDetail(t *testing.T) {
-	r := newRig(t, api.RoleOperator, i18n.English)
-	tile := r.ui.Tile(fakeappliance.Pump)
+	r := sharedRig(t, api.RoleOperator, i18n.English)
+	tile := r.ui.Tile(pump)
 	if tile == nil {
 		t.Fatal("no tile for the pump")
 	}
@@ -134,7 +160,7 @@ func TestTapTileOpensDetail(t *testing.T) {
 		t.Fatalf("pump tile shows %v %q", tile.Kind(), tile.Word())
 	}
 	test.Tap(tile)
-	if got := r.ui.ShownMachine(); got != fakeappliance.Pump {
+	if got := r.ui.ShownMachine(); got != pump {
 		t.Fatalf("after tapping the pump tile, detail shows %q", got)
 	}
 	if !strings.Contains(texts(r.win), "Ongoing for") {
@@ -147,10 +173,10 @@ func TestTapTileOpensDetail(t *testing.T) {
 }
 
 func TestTileWords(t *testing.T) {
-	r := newRig(t, api.RoleOperator, i18n.English)
+	r := sharedRig(t, api.RoleOperator, i18n.English)
 	want := map[string]string{
-		fakeappliance.Fan: "Normal", fakeappliance.Pump: "Sounds wrong!", fakeappliance.Comp: "Learning 42%",
-		fakeappliance.Conveyor: "Check microphone", fakeappliance.Valve: "No signal",
+		fan: "Normal", pump: "Sounds wrong!", comp: "Learning 42%",
+		conveyor: "Check microphone", valve: "No signal",
 	}
 	for id, w := range want {
 		if got := r.ui.Tile(id).Word(); got != w {
@@ -161,7 +187,7 @@ func TestTileWords(t *testing.T) {
 
 func TestAcknowledgeSendsRequest(t *testing.T) {
 	r := newRig(t, api.RoleOperator, i18n.English)
-	r.ui.ShowMachine(fakeappliance.Pump)
+	r.ui.ShowMachine(pump)
 	ack := buttons(r.win, "Acknowledge")
 	if len(ack) == 0 || ack[0].Disabled() {
 		t.Fatalf("no enabled Acknowledge button (%d found)", len(ack))
@@ -182,18 +208,9 @@ func TestAcknowledgeSendsRequest(t *testing.T) {
 	confirm := buttons(r.win, "Acknowledge")
 	test.Tap(confirm[len(confirm)-1]) // the dialog's, drawn last
 
-	var got *fakeappliance.Request
-	for _, q := range r.fake.Requests() {
-		if q.Method == "POST" && q.Path == api.Expand(api.PathAcknowledge, "7") {
-			got = &q
-		}
-	}
-	if got == nil {
-		t.Fatalf("no acknowledge request; requests: %+v", r.fake.Requests())
-	}
-	var body api.AcknowledgeRequest
-	if err := json.Unmarshal(got.Body, &body); err != nil || body.Comment != "bearing noise, maintenance called" {
-		t.Fatalf("acknowledge body %s (%v)", got.Body, err)
+	e, err := r.Admin(t).Event(context.Background(), r.openEvent)
+	if err != nil || e.AcknowledgedBy != "floor-tablet" || e.AckComment != "bearing noise, maintenance called" || e.AcknowledgedAt == nil {
+		t.Fatalf("the appliance stores the event as %+v (%v)", e, err)
 	}
 	if r.win.Canvas().Overlays().Top() != nil {
 		t.Error("dialog still open after a successful acknowledge")
@@ -205,7 +222,7 @@ func TestAcknowledgeSendsRequest(t *testing.T) {
 
 func TestLabelSendsRequest(t *testing.T) {
 	r := newRig(t, api.RoleOperator, i18n.English)
-	r.ui.ShowMachine(fakeappliance.Pump)
+	r.ui.ShowMachine(pump)
 	test.Tap(buttons(r.win, "Label cause…")[0])
 	var radio *widget.RadioGroup
 	walk(r.win.Canvas().Overlays().Top(), func(o fyne.CanvasObject) {
@@ -218,16 +235,14 @@ func TestLabelSendsRequest(t *testing.T) {
 	}
 	radio.SetSelected("Cavitation")
 	test.Tap(buttons(r.win, "Save label")[0])
-	reqs := r.fake.Requests()
-	last := reqs[len(reqs)-1]
-	if last.Path != api.Expand(api.PathLabel, "7") || !strings.Contains(string(last.Body), `"cavitation"`) {
-		t.Fatalf("last request %s %s", last.Path, last.Body)
+	if e, err := r.Admin(t).Event(context.Background(), r.openEvent); err != nil || e.Label != "cavitation" {
+		t.Fatalf("the appliance stores the event as %+v (%v)", e, err)
 	}
 }
 
 func TestViewerCannotAcknowledge(t *testing.T) {
-	r := newRig(t, api.RoleViewer, i18n.English)
-	r.ui.ShowMachine(fakeappliance.Pump)
+	r := sharedRig(t, api.RoleViewer, i18n.English)
+	r.ui.ShowMachine(pump)
 	for _, b := range append(buttons(r.win, "Acknowledge"), buttons(r.win, "Label cause…")...) {
 		if !b.Disabled() {
 			t.Errorf("%q enabled for a viewer", b.Text)
@@ -244,7 +259,7 @@ func TestViewerCannotAcknowledge(t *testing.T) {
 
 func TestInvalidQuantileShowsAPIFieldError(t *testing.T) {
 	r := newRig(t, api.RoleAdmin, i18n.English)
-	r.ui.EditMachine(fakeappliance.Fan)
+	r.ui.EditMachine(fan)
 	e := r.ui.SettingsEntry(FieldQuantile)
 	if e.Text != "0.99" {
 		t.Fatalf("quantile field = %q, want the fan's 0.99", e.Text)
@@ -253,7 +268,7 @@ func TestInvalidQuantileShowsAPIFieldError(t *testing.T) {
 	test.Type(e, "1.5")
 	test.Tap(r.ui.SettingsSave())
 	got := r.ui.FieldError(FieldQuantile)
-	if want := "1.5 is out of range: want at least 0.5 and below 1"; got != want {
+	if want := "must be at least 0.5 and below 1"; got != want {
 		t.Fatalf("quantile error = %q, want the API's %q", got, want)
 	}
 	if r.ui.FieldError(FieldName) != "" {
@@ -266,29 +281,28 @@ func TestInvalidQuantileShowsAPIFieldError(t *testing.T) {
 		t.Error("error stays while typing")
 	}
 	test.Tap(r.ui.SettingsSave())
-	reqs := r.fake.Requests()
-	if last := reqs[len(reqs)-1]; last.Method != "PUT" || !strings.Contains(string(last.Body), `"quantile":0.995`) {
-		t.Fatalf("last request %s %s", last.Method, last.Body)
+	if m := r.machine(t, fan); m.Detection.Quantile != 0.995 {
+		t.Fatalf("the appliance stores the fan's quantile as %v", m.Detection.Quantile)
 	}
 }
 
 func TestClientSideNumberErrors(t *testing.T) {
 	r := newRig(t, api.RoleAdmin, i18n.English)
-	r.ui.EditMachine(fakeappliance.Fan)
-	n := len(r.fake.Requests())
+	r.ui.EditMachine(fan)
+	r.ui.SettingsEntry(FieldName).SetText("Fan one")
 	r.ui.SettingsEntry(FieldChannel).SetText("two")
 	test.Tap(r.ui.SettingsSave())
 	if r.ui.FieldError(FieldChannel) != "Enter a whole number" {
 		t.Fatalf("channel error = %q", r.ui.FieldError(FieldChannel))
 	}
-	if len(r.fake.Requests()) != n {
-		t.Error("a form with a non-number was sent")
+	if m := r.machine(t, fan); m.Name != "Cooling fan 1" {
+		t.Errorf("a form with a non-number was saved: the fan is %q", m.Name)
 	}
 }
 
 func TestLanguageSwitchChangesLabels(t *testing.T) {
-	r := newRig(t, api.RoleOperator, i18n.English)
-	r.ui.ShowMachine(fakeappliance.Pump)
+	r := sharedRig(t, api.RoleOperator, i18n.English)
+	r.ui.ShowMachine(pump)
 	if r.ui.TabTitle(TabOverview) != "Machines" {
 		t.Fatalf("tab = %q", r.ui.TabTitle(TabOverview))
 	}
@@ -310,10 +324,10 @@ func TestLanguageSwitchChangesLabels(t *testing.T) {
 			t.Errorf("tab %d = %q, want %q", i, got, want)
 		}
 	}
-	if r.ui.ShownMachine() != fakeappliance.Pump {
+	if r.ui.ShownMachine() != pump {
 		t.Error("switching language left the machine's detail")
 	}
-	if got := r.ui.Tile(fakeappliance.Pump).Word(); got != "소리 이상!" {
+	if got := r.ui.Tile(pump).Word(); got != "소리 이상!" {
 		t.Errorf("pump tile = %q", got)
 	}
 	if !strings.Contains(texts(r.win), "전체 설비") {
@@ -326,7 +340,7 @@ func TestLanguageSwitchChangesLabels(t *testing.T) {
 }
 
 func TestEventsFilter(t *testing.T) {
-	r := newRig(t, api.RoleOperator, i18n.English)
+	r := sharedRig(t, api.RoleOperator, i18n.English)
 	r.ui.SelectTab(TabEvents)
 	if n := len(r.ui.events); n != 4 {
 		t.Fatalf("%d events listed, want 4", n)
@@ -338,12 +352,8 @@ func TestEventsFilter(t *testing.T) {
 		}
 	})
 	test.Tap(open)
-	if len(r.ui.events) != 1 || r.ui.events[0].ID != fakeappliance.OpenEvent {
+	if len(r.ui.events) != 1 || r.ui.events[0].ID != r.openEvent {
 		t.Fatalf("only ongoing: %+v", r.ui.events)
-	}
-	reqs := r.fake.Requests()
-	if last := reqs[len(reqs)-1]; last.Path != api.PathEvents {
-		t.Errorf("last request %s", last.Path)
 	}
 }
 
@@ -355,7 +365,7 @@ func TestBanner(t *testing.T) {
 	if !strings.Contains(u.BannerText(), "Not connected") {
 		t.Errorf("banner without connection = %q", u.BannerText())
 	}
-	r := newRig(t, api.RoleOperator, i18n.English)
+	r := sharedRig(t, api.RoleOperator, i18n.English)
 	if r.ui.BannerText() != "" {
 		t.Errorf("banner while connected = %q", r.ui.BannerText())
 	}
@@ -364,7 +374,7 @@ func TestBanner(t *testing.T) {
 	if !strings.Contains(r.ui.BannerText(), "Connection to Plant A lost") {
 		t.Errorf("banner after silence = %q", r.ui.BannerText())
 	}
-	r.ui.Apply(r.fake.Live(0, lastTick+1))
+	r.ui.Apply(liveAt(0, lastTick+1))
 	r.ui.Refresh()
 	if r.ui.BannerText() != "" {
 		t.Errorf("banner after an update = %q", r.ui.BannerText())
@@ -377,8 +387,9 @@ func TestBanner(t *testing.T) {
 }
 
 func TestWrongTokenRefused(t *testing.T) {
-	r := newRig(t, api.RoleOperator, i18n.English)
-	p := conn.Profile{Name: "Plant A", URL: r.ui.profile.URL, Token: "sc_wrong"}
+	r := sharedRig(t, api.RoleOperator, i18n.English)
+	p := r.ui.profile
+	p.Token = "sc_wrong"
 	c, _ := p.Client()
 	r.ui.Connect(p, c, false)
 	if !strings.Contains(r.ui.BannerText(), "refused") {
@@ -440,21 +451,21 @@ func golden(t *testing.T, w fyne.Window, name string) {
 }
 
 func TestGoldenOverview(t *testing.T) {
-	r := newRig(t, api.RoleOperator, i18n.English)
+	r := sharedRig(t, api.RoleOperator, i18n.English)
 	golden(t, r.win, "overview.png")
 }
 
 func TestGoldenDetail(t *testing.T) {
-	r := newRig(t, api.RoleOperator, i18n.English)
-	r.ui.ShowMachine(fakeappliance.Pump)
+	r := sharedRig(t, api.RoleOperator, i18n.English)
+	r.ui.ShowMachine(pump)
 	golden(t, r.win, "detail.png")
 }
 
 func TestDetailExplainsDCOffset(t *testing.T) {
 	for lang, want := range map[i18n.Lang]string{i18n.English: "DC offset — the signal sits far from zero", i18n.Korean: "직류 오프셋"} {
-		r := newRig(t, api.RoleOperator, lang)
-		r.ui.ShowMachine(fakeappliance.Fan)
-		l := r.fake.Live(0, lastTick+1)
+		r := sharedRig(t, api.RoleOperator, lang)
+		r.ui.ShowMachine(fan)
+		l := liveAt(0, lastTick+1)
 		l.Sensor = api.SensorOffset
 		r.now = l.Time
 		r.ui.Apply(l)
@@ -462,7 +473,7 @@ func TestDetailExplainsDCOffset(t *testing.T) {
 		if s := texts(r.win); !strings.Contains(s, want) {
 			t.Errorf("%s detail lacks %q:\n%s", lang, want, s)
 		}
-		if got := r.ui.Tile(fakeappliance.Fan).Word(); lang == i18n.English && got != "Check microphone" {
+		if got := r.ui.Tile(fan).Word(); lang == i18n.English && got != "Check microphone" {
 			t.Errorf("fan tile %q, want Check microphone", got)
 		}
 	}
@@ -479,9 +490,9 @@ func TestScoresInMultiplesOfThreshold(t *testing.T) {
 		{i18n.English, "Score %.2f× the alarm threshold · alarm above 1× (dashed line)", "Peak 2.05× the alarm threshold", "(2.05× threshold)"},
 		{i18n.Korean, "점수: 경보 임계값의 %.2f배 · 1배 초과 시 경보 (점선)", "최고 점수: 경보 임계값의 2.05배", "(임계값의 2.05배)"},
 	} {
-		r := newRig(t, api.RoleOperator, tt.lang)
-		r.ui.ShowMachine(fakeappliance.Pump)
-		l := r.fake.Live(1, lastTick)
+		r := sharedRig(t, api.RoleOperator, tt.lang)
+		r.ui.ShowMachine(pump)
+		l := liveAt(1, lastTick)
 		if l.Threshold == 1 {
 			t.Fatal("the fake's threshold is 1: raw scores and multiples look alike")
 		}
@@ -504,8 +515,8 @@ func TestScoresInMultiplesOfThreshold(t *testing.T) {
 // with the threshold (1×) among them.
 func TestDetailChartHasYAxisValues(t *testing.T) {
 	for lang, want := range map[i18n.Lang][]string{i18n.English: {"0", "1×", "2×"}, i18n.Korean: {"0", "1배", "2배"}} {
-		r := newRig(t, api.RoleOperator, lang)
-		r.ui.ShowMachine(fakeappliance.Pump)
+		r := sharedRig(t, api.RoleOperator, lang)
+		r.ui.ShowMachine(pump)
 		got := r.ui.detail.AxisLabels()
 		for _, w := range want {
 			if !slices.Contains(got, w) {

@@ -1,7 +1,7 @@
 package screens
 
 import (
-	"encoding/json"
+	"context"
 	"slices"
 	"strings"
 	"testing"
@@ -11,7 +11,6 @@ import (
 
 	"signalcraft/core/api"
 	"signalcraft/gui/i18n"
-	"signalcraft/gui/internal/fakeappliance"
 )
 
 // setEntry replaces the text of a settings field.
@@ -22,31 +21,28 @@ func (r *rig) setEntry(path, text string) {
 	e.FocusLost() // test.Type focuses the entry and leaves it so
 }
 
-// lastPut returns the body of the last PUT the fake received, and how many there were.
+// lastPut returns the machine as the appliance stores it now, and how many times the client
+// changed a machine (the appliance's audit log).
 func (r *rig) lastPut(t *testing.T) (api.Machine, int) {
 	t.Helper()
-	var m api.Machine
-	n := 0
-	for _, q := range r.fake.Requests() {
-		if q.Method == "PUT" {
-			n++
-			if err := json.Unmarshal(q.Body, &m); err != nil {
-				t.Fatal(err)
-			}
-		}
+	ctx := context.Background()
+	as, err := r.Admin(t).Audit(ctx, api.AuditFilter{Action: "machine.update"})
+	if err != nil || len(as) == 0 {
+		return api.Machine{}, len(as)
 	}
-	return m, n
+	id := strings.TrimPrefix(as[0].Target, "machine/")
+	return r.machine(t, id), len(as)
 }
 
 func TestSettingsShowListeningProfile(t *testing.T) {
-	r := newRig(t, api.RoleAdmin, i18n.English)
+	r := sharedRig(t, api.RoleAdmin, i18n.English)
 	for _, tt := range []struct {
 		machine string
 		want    map[string]string
 	}{
-		{fakeappliance.Fan, map[string]string{FieldWindow: "4s", FieldHop: "1s", FieldPooling: "max, mean", FieldPersistence: "3s", FieldSmoothing: "1"}},
-		{fakeappliance.Valve, map[string]string{FieldWindow: "10s", FieldHop: "2s", FieldPooling: "max", FieldPersistence: "5s"}},
-		{fakeappliance.Pump, map[string]string{FieldWindow: "2s", FieldHop: "500ms", FieldPooling: "mean, modulation", FieldPersistence: "2s"}},
+		{fan, map[string]string{FieldWindow: "4s", FieldHop: "1s", FieldPooling: "max, mean", FieldPersistence: "3s", FieldSmoothing: "1"}},
+		{valve, map[string]string{FieldWindow: "10s", FieldHop: "2s", FieldPooling: "max", FieldPersistence: "5s"}},
+		{pump, map[string]string{FieldWindow: "2s", FieldHop: "500ms", FieldPooling: "mean, modulation", FieldPersistence: "2s"}},
 	} {
 		r.ui.EditMachine(tt.machine)
 		for path, want := range tt.want {
@@ -69,7 +65,7 @@ func TestSettingsShowListeningProfile(t *testing.T) {
 
 func TestProfileFieldErrorsLandUnderTheirFields(t *testing.T) {
 	r := newRig(t, api.RoleAdmin, i18n.English)
-	r.ui.EditMachine(fakeappliance.Pump)
+	r.ui.EditMachine(pump)
 	r.setEntry(FieldWindow, "1s")
 	r.setEntry(FieldHop, "2s")
 	r.setEntry(FieldPooling, "max, avg")
@@ -79,8 +75,8 @@ func TestProfileFieldErrorsLandUnderTheirFields(t *testing.T) {
 		t.Fatalf("no confirmation before saving a new window")
 	}
 	test.Tap(confirm[0])
-	if _, n := r.lastPut(t); n != 1 {
-		t.Fatalf("%d PUTs", n)
+	if m, n := r.lastPut(t); n != 0 || r.machine(t, pump).Detection.Window != "2s" {
+		t.Fatalf("the appliance changed a machine (%d, %+v) though it answered 422", n, m.Detection)
 	}
 	want := map[string]string{
 		FieldHop:     "must be between 10ms and the window (1s)",
@@ -118,7 +114,7 @@ func relayout(w fyne.Window) {
 
 func TestWindowChangeAsksBeforeRelearning(t *testing.T) {
 	r := newRig(t, api.RoleAdmin, i18n.English)
-	r.ui.EditMachine(fakeappliance.Fan)
+	r.ui.EditMachine(fan)
 	r.setEntry(FieldWindow, "8s")
 	test.Tap(r.ui.SettingsSave())
 	if _, n := r.lastPut(t); n != 0 {
@@ -172,8 +168,8 @@ func TestWindowChangeAsksBeforeRelearning(t *testing.T) {
 }
 
 func TestClientSideDurationErrors(t *testing.T) {
-	r := newRig(t, api.RoleAdmin, i18n.English)
-	r.ui.EditMachine(fakeappliance.Valve)
+	r := sharedRig(t, api.RoleAdmin, i18n.English)
+	r.ui.EditMachine(valve)
 	r.setEntry(FieldWindow, "10")
 	r.setEntry(FieldPersistence, "5 s")
 	test.Tap(r.ui.SettingsSave())
@@ -191,8 +187,8 @@ func TestClientSideDurationErrors(t *testing.T) {
 }
 
 func TestKoreanRelearnConfirmation(t *testing.T) {
-	r := newRig(t, api.RoleAdmin, i18n.Korean)
-	r.ui.EditMachine(fakeappliance.Pump)
+	r := sharedRig(t, api.RoleAdmin, i18n.Korean)
+	r.ui.EditMachine(pump)
 	if !strings.Contains(texts(r.win), "소리 듣는 방식") {
 		t.Error("Korean settings lack the listening heading")
 	}
