@@ -104,10 +104,6 @@ func (s *Server) getMachine(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, m)
 }
 
-// ValidateMachine, MachineFromWire and MachineToWire are core/apiconv's, here only for the tests of
-// gui/ and tui/internal/fakeappliance: delete them with the fakes (issue 14).
-var ValidateMachine, MachineFromWire, MachineToWire = apiconv.ValidateMachine, apiconv.MachineFromWire, apiconv.MachineToWire
-
 func (s *Server) putMachine(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	old, err := s.machine(id)

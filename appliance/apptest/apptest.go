@@ -63,6 +63,7 @@ type Appliance struct {
 
 	mu     sync.Mutex
 	tokens map[wire.Role]string
+	admin  *wire.Client
 }
 
 // Start runs an appliance for the test and waits until its API answers.
@@ -193,20 +194,28 @@ func (a *Appliance) Advance(t T, d time.Duration) {
 	}
 }
 
-// Admin returns a client on the unix socket, where every caller is admin.
+// Admin returns the client on the unix socket, where every caller is admin. It is made
+// once: a client per call would leave its idle connections open until the appliance's
+// per-address limit refused new ones.
 func (a *Appliance) Admin(t T) *wire.Client {
 	t.Helper()
-	c, err := wire.NewClient("", wire.WithUnixSocket(a.Socket))
-	if err != nil {
-		t.Fatalf("apptest: %v", err)
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.admin == nil {
+		c, err := wire.NewClient("", wire.WithUnixSocket(a.Socket))
+		if err != nil {
+			t.Fatalf("apptest: %v", err)
+		}
+		a.admin = c
 	}
-	return c
+	return a.admin
 }
 
 // Token returns the secret of a token with the role, created through the API the first
 // time a role is asked for (named apptest-<role>).
 func (a *Appliance) Token(t T, role wire.Role) string {
 	t.Helper()
+	admin := a.Admin(t)
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if s, ok := a.tokens[role]; ok {
@@ -214,7 +223,7 @@ func (a *Appliance) Token(t T, role wire.Role) string {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	ct, err := a.Admin(t).CreateToken(ctx, wire.CreateTokenRequest{Name: "apptest-" + string(role), Role: role})
+	ct, err := admin.CreateToken(ctx, wire.CreateTokenRequest{Name: "apptest-" + string(role), Role: role})
 	if err != nil {
 		t.Fatalf("apptest: creating a %s token: %v", role, err)
 	}

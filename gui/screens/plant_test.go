@@ -3,17 +3,14 @@ package screens
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"database/sql"
 	"encoding/binary"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"math"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"slices"
 	"sync/atomic"
 	"testing"
@@ -224,21 +221,6 @@ func (p *plant) cmmsDown() string {
 	return `notify webhook "cmms-webhook": rejected by receiver: POST ` + cmmsURL + ": HTTP 503: down for maintenance"
 }
 
-// clientAs returns a client over TLS with a new token of the role named name: the actor
-// the appliance records.
-func (p *plant) clientAs(t apptest.T, name string, role api.Role) *api.Client {
-	t.Helper()
-	tok, err := p.Admin(t).CreateToken(context.Background(), api.CreateTokenRequest{Name: name, Role: role})
-	if err != nil {
-		t.Fatalf("%v", err)
-	}
-	c, err := api.NewClient(p.URL(), api.WithToken(tok.Secret), api.WithTLSFingerprint(p.Fingerprint))
-	if err != nil {
-		t.Fatalf("%v", err)
-	}
-	return c
-}
-
 // settle waits until the appliance's alert engine has ticked on a change (silences take
 // effect at its next tick, 250 ms), then reloads the UI's alerts as its Refresh button does.
 func (r *rig) settle(t *testing.T) {
@@ -331,11 +313,11 @@ func startPlant(t apptest.T) *plant {
 		as, err := admin.Alerts(ctx, api.AlertFilter{})
 		return err == nil && len(as) >= 5
 	})
-	sl, err := p.clientAs(t, "lee", api.RoleOperator).CreateSilence(ctx, api.Silence{Matchers: []api.Matcher{{Label: "machine", Op: "=", Value: conveyor}, {Label: "alertname", Op: "=", Value: "microphone_silent"}},
+	sl, err := p.ClientAs(t, "lee", api.RoleOperator).CreateSilence(ctx, api.Silence{Matchers: []api.Matcher{{Label: "machine", Op: "=", Value: conveyor}, {Label: "alertname", Op: "=", Value: "microphone_silent"}},
 		StartsAt: at(-2 * time.Hour), EndsAt: at(22 * time.Hour), Comment: "microphone on order, arrives tomorrow"})
 	must(err)
 	p.silence = sl.ID
-	kim := p.clientAs(t, "kim", api.RoleOperator)
+	kim := p.ClientAs(t, "kim", api.RoleOperator)
 	sl, err = kim.CreateSilence(ctx, api.Silence{Matchers: []api.Matcher{{Label: "machine", Op: "=", Value: fan}},
 		StartsAt: at(-30 * time.Hour), EndsAt: at(2 * time.Hour), Comment: "fan cleaning"})
 	must(err)
@@ -363,22 +345,11 @@ func (p *plant) seedEvidence(t apptest.T) {
 	t.Helper()
 	ctx := context.Background()
 	db := p.DB()
-	wav := clipWAV()
 	path := pump + "/open.wav"
-	if err := os.MkdirAll(filepath.Join(p.Dir, "clips", pump), 0o755); err != nil {
-		t.Fatalf("%v", err)
-	}
-	if err := os.WriteFile(filepath.Join(p.Dir, "clips", filepath.FromSlash(path)), wav, 0o644); err != nil {
-		t.Fatalf("%v", err)
-	}
-	sum := sha256.Sum256(wav)
-	id, err := db.AddClip(ctx, store.Clip{EventID: p.openEvent, MachineID: pump, Path: path, Start: t0.Add(anomalyTick*tick - 10*time.Second),
-		Duration: 4 * time.Second, Frames: 4 * 16000, SampleRate: 16000, Channels: 1, Size: int64(len(wav)), SHA256: hex.EncodeToString(sum[:]),
-		Upload: store.UploadPending})
-	if err == nil {
-		p.clip = id
-		err = db.SetClipUpload(ctx, id, store.UploadUploaded, "clips/"+path, "")
-	}
+	id := p.AddClip(t, store.Clip{EventID: p.openEvent, MachineID: pump, Path: path, Start: t0.Add(anomalyTick*tick - 10*time.Second),
+		Duration: 4 * time.Second, Frames: 4 * 16000, SampleRate: 16000, Channels: 1, Upload: store.UploadPending}, clipWAV())
+	p.clip = id
+	err := db.SetClipUpload(ctx, id, store.UploadUploaded, "clips/"+path, "")
 	if err == nil {
 		_, err = db.AddClip(ctx, store.Clip{EventID: p.oldEvent, MachineID: pump, Path: pump + "/old.wav", Start: t0.Add(-75*time.Hour - 10*time.Second),
 			Duration: 20 * time.Second, Frames: 20 * 16000, SampleRate: 16000, Channels: 1, Size: 640044, SHA256: fmt.Sprintf("%064x", 14)})

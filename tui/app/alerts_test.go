@@ -69,7 +69,7 @@ func TestAlertAcknowledgeAndDeliveries(t *testing.T) {
 	// Someone else acknowledges an alert after the page loaded it: the appliance answers
 	// 409, the page says who, and shows it.
 	silent := alertOf(t, a, "SensorSilent", "motor-3")
-	if _, err := clientAs(t, a, "ben", api.RoleOperator).AcknowledgeAlert(context.Background(), silent.Fingerprint, ""); err != nil {
+	if _, err := a.ClientAs(t, "ben", api.RoleOperator).AcknowledgeAlert(context.Background(), silent.Fingerprint, ""); err != nil {
 		t.Fatal(err)
 	}
 	m = keys(t, m, "up")
@@ -244,6 +244,12 @@ func TestQueueRetry(t *testing.T) {
 	if as := audits(t, a, "job.retry"); len(as) != 1 || as[0].Target != "job/2" || as[0].Actor != "local:root" {
 		t.Errorf("the appliance audited %+v, want one retry of job 2", as)
 	}
+	// The appliance runs it again at once, and it dies again (its machine does not exist).
+	a.Wait(t, "the retried job to die again", func() bool {
+		time.Sleep(100 * time.Millisecond)
+		js, err := a.Admin(t).Jobs(context.Background(), "train", "")
+		return err == nil && len(js.Recent) == 1 && js.Recent[0].State == "dead" && js.Recent[0].Attempts == 1
+	})
 	// d shows dead jobs only.
 	m, cmd = step(t, m, press("d"))
 	m = settle(t, m, cmd)
@@ -286,7 +292,7 @@ func TestAlertingForViewers(t *testing.T) {
 		}
 	}
 	// The appliance's own refusal, had the client asked.
-	if _, err := clientAs(t, a, "wall-2", api.RoleViewer).AcknowledgeAlert(context.Background(), alertOf(t, a, "PumpHighScore", "pump-2").Fingerprint, ""); !api.IsCode(err, api.CodeForbidden) {
+	if _, err := a.ClientAs(t, "wall-2", api.RoleViewer).AcknowledgeAlert(context.Background(), alertOf(t, a, "PumpHighScore", "pump-2").Fingerprint, ""); !api.IsCode(err, api.CodeForbidden) {
 		t.Errorf("a viewer's acknowledgement: %v, want forbidden", err)
 	}
 }
@@ -307,7 +313,7 @@ func (noAlerting) Jobs(context.Context, string, string) (api.Jobs, error) {
 
 func TestApplianceWithoutAlerting(t *testing.T) {
 	a := plant(t)
-	c := noAlerting{clientAs(t, a, "tech-anna", api.RoleOperator)}
+	c := noAlerting{a.ClientAs(t, "tech-anna", api.RoleOperator)}
 	m := app.New(app.Options{Client: c, Target: "t", Now: func() time.Time { return Now }, Tick: -1})
 	m = feed(t, m, sizeMsg(80, 24))
 	var connected app.ConnectedMsg
@@ -337,7 +343,7 @@ func TestApplianceWithoutAlerting(t *testing.T) {
 func TestAlertsPolled(t *testing.T) {
 	now := Now
 	a := plant(t)
-	c := clientAs(t, a, "tech-anna", api.RoleOperator)
+	c := a.ClientAs(t, "tech-anna", api.RoleOperator)
 	m := app.New(app.Options{Client: c, Target: "t", Now: func() time.Time { return now }, Tick: -1})
 	fx := NewFixture()
 	m = feed(t, m, sizeMsg(80, 24), app.ConnectedMsg{Health: fx.Health, Me: fx.Me, Machines: fx.Machines})

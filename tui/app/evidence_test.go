@@ -26,7 +26,7 @@ func evidenceModel(t *testing.T, role api.Role, target string, o app.Options) (a
 	a := plant(t)
 	c := app.Client(a.Admin(t))
 	if role != api.RoleAdmin {
-		c = clientAs(t, a, "tech-"+string(role), role)
+		c = a.ClientAs(t, "tech-"+string(role), role)
 	}
 	m := connect(t, c, target, o, 100, 30)
 	m, cmd := step(t, m, press("3"))
@@ -136,7 +136,7 @@ func TestViewerCannotDownloadClips(t *testing.T) {
 		t.Errorf("viewer download: cmd %v, screen:\n%s", cmd != nil, ansi.Strip(m.Render()))
 	}
 	// The appliance refuses a viewer the sound itself.
-	if _, _, err := clientAs(t, a, "wall-2", api.RoleViewer).ClipAudio(context.Background(), 1); !api.IsCode(err, api.CodeForbidden) {
+	if _, _, err := a.ClientAs(t, "wall-2", api.RoleViewer).ClipAudio(context.Background(), 1); !api.IsCode(err, api.CodeForbidden) {
 		t.Errorf("a viewer's clip download: %v, want forbidden", err)
 	}
 }

@@ -3,13 +3,10 @@ package app_test
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
+	"fmt"
 	"math"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"slices"
 	"testing"
 	"time"
@@ -76,18 +73,10 @@ func plant(t *testing.T) *apptest.Appliance {
 		}
 	}
 	// Event 7's clip, and event 5's whose file was pruned.
-	must(os.MkdirAll(filepath.Join(a.Dir, "clips", "pump-2"), 0o755))
-	must(os.WriteFile(filepath.Join(a.Dir, "clips", "pump-2", "7.wav"), clipWAV, 0o644))
-	sum := sha256.Sum256(clipWAV)
-	for _, c := range []store.Clip{
-		{EventID: 7, MachineID: "pump-2", Path: "pump-2/7.wav", Start: Now.Add(-38 * time.Second), Duration: 2 * time.Second, Frames: 32000,
-			SampleRate: 16000, Channels: 1, Size: int64(len(clipWAV)), SHA256: hex.EncodeToString(sum[:])},
-		{EventID: 5, MachineID: "pump-2", Path: "pump-2/5.wav", Start: Now.Add(-3*time.Hour - 10*time.Second), Duration: 20 * time.Second,
-			Frames: 320000, SampleRate: 16000, Channels: 1, Size: 640044, SHA256: hex.EncodeToString(sum[:])},
-	} {
-		_, err := db.AddClip(ctx, c)
-		must(err)
-	}
+	a.AddClip(t, store.Clip{EventID: 7, MachineID: "pump-2", Path: "pump-2/7.wav", Start: Now.Add(-38 * time.Second), Duration: 2 * time.Second,
+		Frames: 32000, SampleRate: 16000, Channels: 1}, clipWAV)
+	a.AddClip(t, store.Clip{EventID: 5, MachineID: "pump-2", Path: "pump-2/5.wav", Start: Now.Add(-3*time.Hour - 10*time.Second), Duration: 20 * time.Second,
+		Frames: 320000, SampleRate: 16000, Channels: 1, Size: 640044, SHA256: fmt.Sprintf("%064x", 5)}, nil)
 
 	// The rules as the fixture's, SensorSilent a sensor rule and LevelLow an anomaly rule, so
 	// that the default inhibition (a sensor alert holds back its machine's anomaly alerts) acts.
@@ -141,22 +130,6 @@ func plant(t *testing.T) *apptest.Appliance {
 	return a
 }
 
-// clientAs returns a client over TLS with a token named name of the role: the appliance
-// knows the caller as name.
-func clientAs(t *testing.T, a *apptest.Appliance, name string, role api.Role) *api.Client {
-	t.Helper()
-	ctx := context.Background()
-	ct, err := a.Admin(t).CreateToken(ctx, api.CreateTokenRequest{Name: name, Role: role})
-	if err != nil {
-		t.Fatalf("creating %s's token: %v", name, err)
-	}
-	c, err := api.NewClient(a.URL(), api.WithToken(ct.Secret), api.WithTLSFingerprint(a.Fingerprint))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
-}
-
 // connect returns a client model of the appliance sized w×h: it connects as the client
 // does (identity, health, machines, events, alerts from the appliance), then shows the
 // fixture's two minutes of live updates (the plant's machines are still learning).
@@ -206,9 +179,9 @@ func as(t *testing.T, a *apptest.Appliance, role api.Role, w, h int) app.Model {
 	case api.RoleAdmin:
 		return connect(t, a.Admin(t), socketTarget, app.Options{}, w, h)
 	case api.RoleViewer:
-		return connect(t, clientAs(t, a, "wall-display", role), tlsTarget, app.Options{}, w, h)
+		return connect(t, a.ClientAs(t, "wall-display", role), tlsTarget, app.Options{}, w, h)
 	}
-	return connect(t, clientAs(t, a, "tech-anna", role), tlsTarget, app.Options{}, w, h)
+	return connect(t, a.ClientAs(t, "tech-anna", role), tlsTarget, app.Options{}, w, h)
 }
 
 // stored reads what the appliance has now through get (an admin's client) and fails the

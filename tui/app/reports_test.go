@@ -46,7 +46,7 @@ func settleReport(t *testing.T, m app.Model, cmd tea.Cmd) (app.Model, []string) 
 func TestReportDownload(t *testing.T) {
 	a := plant(t)
 	ctx := context.Background()
-	m := connect(t, clientAs(t, a, "operator-kim", api.RoleOperator), tlsTarget, app.Options{}, 120, 40)
+	m := connect(t, a.ClientAs(t, "operator-kim", api.RoleOperator), tlsTarget, app.Options{}, 120, 40)
 	m = keys(t, m, "2")
 	dir := t.TempDir()
 	t.Chdir(dir) // reports are saved in the working directory
@@ -83,7 +83,7 @@ func TestReportDownload(t *testing.T) {
 	if s := ansi.Strip(v.Render()); cmd != nil || !strings.Contains(s, "request reports") {
 		t.Errorf("viewer not told the role needed (command %v):\n%s", cmd != nil, s)
 	}
-	if _, err := clientAs(t, a, "wall-2", api.RoleViewer).RequestReport(ctx, api.ReportRequest{}); !api.IsCode(err, api.CodeForbidden) {
+	if _, err := a.ClientAs(t, "wall-2", api.RoleViewer).RequestReport(ctx, api.ReportRequest{}); !api.IsCode(err, api.CodeForbidden) {
 		t.Errorf("a viewer's report request: %v, want forbidden", err)
 	}
 }
