@@ -13,10 +13,7 @@ import (
 	"signalcraft/core/shareddata"
 )
 
-// The files under testdata are written by testdata/gen.py (scipy.io.savemat for the
-// little-endian ones, a hand-written writer checked with scipy.io.loadmat for be.mat).
-
-// leWant is what le.mat and le_zlib.mat hold as real numeric arrays.
+// leWant is what leFile and leZlibFile hold as real numeric arrays (write_test.go).
 var leWant = map[string][]float64{
 	"vec":      {-1, -0.75, -0.5, -0.25, 0, 0.25, 0.5, 0.75, 1, 1.25},
 	"mat_i16":  {1, -4, -2, 5, 3, -32768}, // column-major
@@ -33,11 +30,12 @@ var leWant = map[string][]float64{
 func TestReadFile(t *testing.T) {
 	tests := []struct {
 		file string
+		data []byte
 		want map[string][]float64
 	}{
-		{"le.mat", leWant},
-		{"le_zlib.mat", leWant},
-		{"be.mat", map[string][]float64{
+		{"le.mat", leFile(), leWant},
+		{"le_zlib.mat", leZlibFile(), leWant},
+		{"be.mat", beFile(), map[string][]float64{
 			"be_vec": {-2.5, -0.5, 1.5, -1.5, 0.5, 2.5},
 			"be_i32": {-123456},
 			"be_u16": {1, 65535, 3},
@@ -45,7 +43,11 @@ func TestReadFile(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
-			got, err := ReadFile(filepath.Join("testdata", tt.file))
+			path := filepath.Join(t.TempDir(), tt.file)
+			if err := os.WriteFile(path, tt.data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			got, err := ReadFile(path)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -71,11 +73,7 @@ func keys(m map[string][]float64) []string {
 }
 
 func TestDecodeListsEveryVariable(t *testing.T) {
-	b, err := os.ReadFile(filepath.Join("testdata", "le_zlib.mat"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	vars, err := Decode(b)
+	vars, err := Decode(leZlibFile())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,7 +98,10 @@ func TestDecodeListsEveryVariable(t *testing.T) {
 }
 
 func TestReadVar(t *testing.T) {
-	path := filepath.Join("testdata", "le.mat")
+	path := filepath.Join(t.TempDir(), "le.mat")
+	if err := os.WriteFile(path, leFile(), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	got, err := ReadVar(path, "mat_i16")
 	if err != nil || !slices.Equal(got, leWant["mat_i16"]) {
 		t.Fatalf("ReadVar = %v, %v", got, err)
@@ -122,7 +123,7 @@ func TestReadVar(t *testing.T) {
 			}
 		})
 	}
-	if _, err := ReadVar(filepath.Join("testdata", "missing.mat"), "x"); !errors.Is(err, os.ErrNotExist) {
+	if _, err := ReadVar(filepath.Join(t.TempDir(), "missing.mat"), "x"); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("missing file: %v", err)
 	}
 }
@@ -139,14 +140,7 @@ func header(text, endian string) []byte {
 }
 
 func TestDecodeErrors(t *testing.T) {
-	le, err := os.ReadFile(filepath.Join("testdata", "le.mat"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	zl, err := os.ReadFile(filepath.Join("testdata", "le_zlib.mat"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	le, zl := leFile(), leZlibFile()
 	mod := func(b []byte, off int, v ...byte) []byte {
 		c := slices.Clone(b)
 		copy(c[off:], v)
