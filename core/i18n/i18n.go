@@ -112,3 +112,44 @@ func (c Catalogs) Has(l Lang, key string) bool {
 	_, ok := c.of(l)[key]
 	return ok
 }
+
+// Source gives a client's catalogs: a zero-size type of the client's whose Catalogs method
+// returns them, so that the zero value of its Translator already speaks English.
+type Source interface{ Catalogs() Catalogs }
+
+// Translator looks messages up in one language of the catalogs S gives. Its zero value
+// speaks English, so pages nobody told a language keep working. A client embeds it in its
+// own Translator, which adds the renderings that depend on the language (durations, …).
+type Translator[S Source] struct{ lang Lang }
+
+// NewTranslator returns a Translator for l.
+func NewTranslator[S Source](l Lang) Translator[S] { return Translator[S]{lang: l} }
+
+// Lang returns the translator's language.
+func (t Translator[S]) Lang() Lang {
+	if t.lang == "" {
+		return English
+	}
+	return t.lang
+}
+
+// Korean reports whether the translator speaks Korean.
+func (t Translator[S]) Korean() bool { return t.Lang() == Korean }
+
+func (t Translator[S]) catalogs() Catalogs {
+	var s S
+	return s.Catalogs()
+}
+
+// T returns the message for key, formatted with args (fmt verbs) when given (Catalogs.Text).
+func (t Translator[S]) T(key string, args ...any) string {
+	return t.catalogs().Text(t.Lang(), key, args...)
+}
+
+// N is T for a message counting n things (Catalogs.Count).
+func (t Translator[S]) N(key string, n int, args ...any) string {
+	return t.catalogs().Count(t.Lang(), key, n, args...)
+}
+
+// Has reports whether key is in the catalog of the translator's language.
+func (t Translator[S]) Has(key string) bool { return t.catalogs().Has(t.Lang(), key) }

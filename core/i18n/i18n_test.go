@@ -32,9 +32,15 @@ func TestParseAndFromEnv(t *testing.T) {
 	}
 }
 
+var testCatalogs = Catalogs{English: {"hello": "Hello %s", "events": "%d events", "events.one": "%d event", "only.en": "English only"},
+	Korean: {"hello": "안녕 %s", "events": "이벤트 %d건"}}
+
+type testSource struct{}
+
+func (testSource) Catalogs() Catalogs { return testCatalogs }
+
 func TestCatalogs(t *testing.T) {
-	c := Catalogs{English: {"hello": "Hello %s", "events": "%d events", "events.one": "%d event", "only.en": "English only"},
-		Korean: {"hello": "안녕 %s", "events": "이벤트 %d건"}}
+	c := testCatalogs
 	for _, tt := range []struct{ got, want string }{
 		{c.Text(Korean, "hello", "kim"), "안녕 kim"},
 		{c.Text(Korean, "only.en"), "English only"}, // falls back to English
@@ -50,5 +56,17 @@ func TestCatalogs(t *testing.T) {
 	}
 	if !c.Has(English, "only.en") || c.Has(Korean, "only.en") || strings.Join(c.Keys(Korean), ",") != "events,hello" {
 		t.Errorf("Has/Keys: %v", c.Keys(Korean))
+	}
+}
+
+// TestTranslator: its zero value speaks English from the source's catalogs.
+func TestTranslator(t *testing.T) {
+	var zero Translator[testSource]
+	ko := NewTranslator[testSource](Korean)
+	if zero.Lang() != English || zero.T("hello", "kim") != "Hello kim" || zero.N("events", 1, 1) != "1 event" || zero.Korean() {
+		t.Errorf("zero value: %s %q %q", zero.Lang(), zero.T("hello", "kim"), zero.N("events", 1, 1))
+	}
+	if !ko.Korean() || ko.T("hello", "kim") != "안녕 kim" || ko.Has("only.en") || !zero.Has("only.en") {
+		t.Errorf("Korean: %q, Has(only.en) %v", ko.T("hello", "kim"), ko.Has("only.en"))
 	}
 }

@@ -31,33 +31,17 @@ var catalogs = lang.Catalogs{English: english, Korean: korean}
 // Keys returns the message keys of l's catalog, sorted.
 func Keys(l Lang) []string { return catalogs.Keys(l) }
 
-// Translator looks up messages in one language. Its zero value speaks English.
-type Translator struct {
-	lang Lang
-}
+// source gives the client's catalogs to its Translator.
+type source struct{}
+
+func (source) Catalogs() lang.Catalogs { return catalogs }
+
+// Translator looks up messages in one language (core/i18n's, with this client's catalogs)
+// and renders the values whose form depends on it. Its zero value speaks English.
+type Translator struct{ lang.Translator[source] }
 
 // New returns a Translator for l.
-func New(l Lang) Translator { return Translator{lang: l} }
-
-// Lang returns the translator's language.
-func (t Translator) Lang() Lang {
-	if t.lang == "" {
-		return English
-	}
-	return t.lang
-}
-
-// T returns the message for key, formatted with args (fmt verbs) when
-// given. A key missing from the catalog is returned as is, so it shows up
-// on screen and in tests rather than as an empty label.
-func (t Translator) T(key string, args ...any) string { return catalogs.Text(t.Lang(), key, args...) }
-
-// N is T for a message counting n things: when n is 1 and the language has
-// a singular form (key + ".one"), that form is used — "1 event", not
-// "1 events". Languages without plurals, like Korean, leave it out.
-func (t Translator) N(key string, n int, args ...any) string {
-	return catalogs.Count(t.Lang(), key, n, args...)
-}
+func New(l Lang) Translator { return Translator{lang.NewTranslator[source](l)} }
 
 // Duration renders d for people in the translator's units, to the second
 // under an hour and to the minute above: "45s", "3m 05s", "2h", "2h 07m"

@@ -43,39 +43,17 @@ var catalogs = lang.Catalogs{English: english, Korean: korean}
 // Keys returns the message keys of l's catalog, sorted.
 func Keys(l Lang) []string { return catalogs.Keys(l) }
 
-// Translator looks up messages in one language. Its zero value speaks
-// English, so pages nobody told a language keep working.
-type Translator struct {
-	lang Lang
-}
+// source gives the client's catalogs to its Translator.
+type source struct{}
+
+func (source) Catalogs() lang.Catalogs { return catalogs }
+
+// Translator looks up messages in one language (core/i18n's, with this client's catalogs)
+// and renders the values whose form depends on it. Its zero value speaks English.
+type Translator struct{ lang.Translator[source] }
 
 // New returns a Translator for l.
-func New(l Lang) Translator { return Translator{lang: l} }
-
-// Lang returns the translator's language.
-func (t Translator) Lang() Lang {
-	if t.lang == "" {
-		return English
-	}
-	return t.lang
-}
-
-// Korean reports whether the translator speaks Korean.
-func (t Translator) Korean() bool { return t.Lang() == Korean }
-
-// T returns the message for key, formatted with args (fmt verbs) when
-// given. A key missing from the catalog falls back to English, then to the
-// key itself, so it shows up on screen and in tests rather than as a blank.
-func (t Translator) T(key string, args ...any) string { return catalogs.Text(t.Lang(), key, args...) }
-
-// N is T for a message counting n things: when n is 1 and the language has
-// a singular form (key + ".one"), that form is used. Korean has none.
-func (t Translator) N(key string, n int, args ...any) string {
-	return catalogs.Count(t.Lang(), key, n, args...)
-}
-
-// Has reports whether key is in the catalog of the translator's language.
-func (t Translator) Has(key string) bool { return catalogs.Has(t.Lang(), key) }
+func New(l Lang) Translator { return Translator{lang.NewTranslator[source](l)} }
 
 // Span renders a duration compactly: "12s", "5m", "3h", "2d" in English,
 // "12초", "5분", "3시간", "2일" in Korean.
