@@ -477,7 +477,7 @@ func (u *UI) alertCard(a api.Alert) fyne.CanvasObject {
 	} else if a.State != api.AlertResolved {
 		lines = append(lines, u.T("event.notacked"))
 	}
-	body := widget.NewLabel(joinLines(lines))
+	body := widget.NewLabel(strings.Join(lines, "\n"))
 	body.Wrapping = fyne.TextWrapWord
 	items := []fyne.CanvasObject{name, what, body}
 	if muted(a) && a.State != api.AlertResolved {
@@ -672,7 +672,7 @@ func (u *UI) askSilence(a api.Alert) {
 						rest = append(rest, u.T("form.other", f.Field, f.Message))
 					}
 				}
-				errText.SetText(joinLines(rest))
+				errText.SetText(strings.Join(rest, "\n"))
 				return
 			}
 			if err != nil {
@@ -743,7 +743,7 @@ func (u *UI) showAlertDetails(a api.Alert) {
 		}
 		head := widget.NewLabelWithStyle(u.summary(a), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 		head.Wrapping = fyne.TextWrapWord
-		body := widget.NewLabel(joinLines(info))
+		body := widget.NewLabel(strings.Join(info, "\n"))
 		body.Wrapping = fyne.TextWrapWord
 		list := container.NewVBox()
 		switch {
@@ -857,7 +857,7 @@ func (u *UI) silenceRow(s api.Silence) fyne.CanvasObject {
 		by += " — “" + s.Comment + "”"
 	}
 	lines = append(lines, by)
-	body := widget.NewLabel(joinLines(lines))
+	body := widget.NewLabel(strings.Join(lines, "\n"))
 	body.Wrapping = fyne.TextWrapWord
 	items := []fyne.CanvasObject{what, body}
 	bg := cardMuted
@@ -913,7 +913,7 @@ func (u *UI) windowRow(w api.MaintenanceWindow, extra ...fyne.CanvasObject) fyne
 		days = strings.Join(ds, ", ")
 	}
 	lines := []string{u.T("maint.when", days, w.Start, w.End, w.TimeZone), u.describeMatchers(w.Matchers)}
-	body := widget.NewLabel(joinLines(lines))
+	body := widget.NewLabel(strings.Join(lines, "\n"))
 	body.Wrapping = fyne.TextWrapWord
 	bg := cardMuted
 	var state fyne.CanvasObject = layout.NewSpacer()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"image/color"
 	"slices"
+	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -196,7 +197,7 @@ func (u *UI) eventCard(e api.Event, withMachine bool) fyne.CanvasObject {
 		lines = append(lines, u.T("event.plant"))
 	}
 	head := widget.NewLabelWithStyle(title, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	body := widget.NewLabel(joinLines(lines))
+	body := widget.NewLabel(strings.Join(lines, "\n"))
 	body.Wrapping = fyne.TextWrapWord
 
 	ack := widget.NewButtonWithIcon(u.T("event.acknowledge"), fynetheme.ConfirmIcon(), func() { u.askAcknowledge(e) })
@@ -228,17 +229,6 @@ func (u *UI) eventCard(e api.Event, withMachine bool) fyne.CanvasObject {
 	rect := canvas.NewRectangle(bg)
 	rect.CornerRadius = 6
 	return container.NewPadded(container.NewStack(rect, container.NewPadded(container.NewVBox(items...))))
-}
-
-func joinLines(ls []string) string {
-	s := ""
-	for i, l := range ls {
-		if i > 0 {
-			s += "\n"
-		}
-		s += l
-	}
-	return s
 }
 
 // diagnosisText says what the fault classifier found: "Diagnosis: Bearing outer race (87 %)",

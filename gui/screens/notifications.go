@@ -3,6 +3,7 @@ package screens
 import (
 	"context"
 	"strconv"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -191,7 +192,7 @@ func (u *UI) receiverRow(i int, r api.Receiver) fyne.CanvasObject {
 	if d := receiverDest(r); d != "" {
 		lines = append(lines, u.T("notify.dest", d))
 	}
-	info := widget.NewLabel(joinLines(append(lines, u.T("notify.lang", lang), resolved)))
+	info := widget.NewLabel(strings.Join(append(lines, u.T("notify.lang", lang), resolved), "\n"))
 	info.Wrapping = fyne.TextWrapWord
 	result := widget.NewLabel("")
 	result.Wrapping = fyne.TextWrapWord
@@ -294,7 +295,7 @@ func (u *UI) jobStats(st api.JobStats) fyne.CanvasObject {
 		}
 		lines = append(lines, u.T("jobs.lasterror", at, st.LastError))
 	}
-	info := widget.NewLabel(joinLines(lines))
+	info := widget.NewLabel(strings.Join(lines, "\n"))
 	info.Wrapping = fyne.TextWrapWord
 	title := widget.NewLabelWithStyle(kind, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	return container.NewVBox(title, boxes, info)

@@ -167,7 +167,7 @@ func (u *UI) ruleCondition(r api.AlertRule) string {
 	if r.KeepFiringFor != "" {
 		lines = append(lines, u.T("rule.keep", u.durText(r.KeepFiringFor)))
 	}
-	return joinLines(lines)
+	return strings.Join(lines, "\n")
 }
 
 // durText prints a rule's Go duration in the UI's units: "1m0s" as "1m 00s"

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -163,7 +164,7 @@ func (m Model) reportLine() string {
 	case r.err != nil:
 		return m.st.Error.Render(m.tr.T("report.err", r.err.Error()))
 	case r.saved != nil:
-		return m.st.OK.Render(m.tr.T("report.saved", r.rep.ID, joinPaths(r.saved)))
+		return m.st.OK.Render(m.tr.T("report.saved", r.rep.ID, strings.Join(r.saved, ", ")))
 	case r.active && r.rep.ID == 0:
 		return m.st.Info.Render(m.tr.T("report.requesting"))
 	case r.active && r.rep.State == api.ReportDone:
@@ -172,15 +173,4 @@ func (m Model) reportLine() string {
 		return m.st.Info.Render(m.tr.T("report.rendering", r.rep.ID, r.rep.State, m.tr.Span(m.fleet.Now().Sub(r.started))))
 	}
 	return ""
-}
-
-func joinPaths(ps []string) string {
-	s := ""
-	for i, p := range ps {
-		if i > 0 {
-			s += ", "
-		}
-		s += p
-	}
-	return s
 }
