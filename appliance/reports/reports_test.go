@@ -10,9 +10,7 @@ import (
 	"math"
 	"mime"
 	"mime/multipart"
-	"net"
 	"net/mail"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -21,74 +19,21 @@ import (
 	"testing"
 	"time"
 
-	"github.com/emersion/go-sasl"
-	"github.com/emersion/go-smtp"
-
 	"signalcraft/appliance/config"
 	"signalcraft/core/jobs"
 	"signalcraft/core/notify"
+	"signalcraft/core/notify/smtptest"
 	"signalcraft/core/report"
 	"signalcraft/core/store"
 )
 
-// smtpSink is a real SMTP server on loopback (go-smtp, as in core/notify's tests) that
-// hands every message it receives to a channel.
-type smtpSink struct {
-	user, password string
-	got            chan []byte
-}
-
-type smtpSession struct {
-	sink *smtpSink
-	auth bool
-}
-
-func (s *smtpSession) AuthMechanisms() []string { return []string{sasl.Plain} }
-func (s *smtpSession) Auth(string) (sasl.Server, error) {
-	return sasl.NewPlainServer(func(_, user, pass string) error {
-		if user != s.sink.user || pass != s.sink.password {
-			return smtp.ErrAuthFailed
-		}
-		s.auth = true
-		return nil
-	}), nil
-}
-func (s *smtpSession) Reset()        {}
-func (s *smtpSession) Logout() error { return nil }
-func (s *smtpSession) Mail(string, *smtp.MailOptions) error {
-	if !s.auth {
-		return smtp.ErrAuthRequired
-	}
-	return nil
-}
-func (s *smtpSession) Rcpt(string, *smtp.RcptOptions) error { return nil }
-func (s *smtpSession) Data(r io.Reader) error {
-	b, err := io.ReadAll(r)
-	if err != nil {
-		return err
-	}
-	s.sink.got <- b
-	return nil
-}
-
-// startSMTP starts the server and returns a receiver whose shoutrrr URL points at it.
-func startSMTP(t *testing.T) (*smtpSink, notify.Receiver) {
+// startSMTP starts a real SMTP server on loopback and returns a receiver whose shoutrrr URL
+// points at it.
+func startSMTP(t *testing.T) (*smtptest.Server, notify.Receiver) {
 	t.Helper()
-	sink := &smtpSink{user: "mailer", password: "Sm7p-secret", got: make(chan []byte, 8)}
-	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &smtpSession{sink: sink}, nil }))
-	srv.Domain, srv.AllowInsecureAuth = "localhost", true
-	srv.ReadTimeout, srv.WriteTimeout = 10*time.Second, 10*time.Second
-	srv.MaxMessageBytes = 32 << 20
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go func() { _ = srv.Serve(ln) }()
-	t.Cleanup(func() { _ = srv.Close() })
-	q := url.Values{"from": {"reports@signalcraft.test"}, "to": {"plant@factory.test"}, "encryption": {"None"},
-		"usestarttls": {"No"}, "auth": {"Plain"}, "timeout": {"10s"}}
-	u := fmt.Sprintf("smtp://%s:%s@%s/?%s", sink.user, sink.password, ln.Addr(), q.Encode())
-	return sink, notify.Receiver{Name: "plant-mail", Type: notify.TypeShoutrrr, Shoutrrr: &notify.ShoutrrrConfig{URL: u}}
+	srv := smtptest.Start(t, "mailer", "Sm7p-secret")
+	u := srv.URL("reports@signalcraft.test", "plant@factory.test", srv.Password)
+	return srv, notify.Receiver{Name: "plant-mail", Type: notify.TypeShoutrrr, Shoutrrr: &notify.ShoutrrrConfig{URL: u}}
 }
 
 var kst = time.FixedZone("KST", 9*3600)
@@ -354,8 +299,8 @@ func TestReportJobMailsTheDemoReport(t *testing.T) {
 	subjects := map[string]map[string][]byte{}
 	for range 2 {
 		select {
-		case raw := <-sink.got:
-			s, files := mailParts(t, raw)
+		case msg := <-sink.Received():
+			s, files := mailParts(t, msg.Data)
 			subjects[s] = files
 		case <-time.After(2 * time.Minute): // a hang guard, not a speed check
 			t.Fatalf("only %d of 2 mails arrived", len(subjects))

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"signalcraft/core/notify/smtptest"
 )
 
 // parsedMail is a received message taken apart: subject, text body and attachments by name.
@@ -67,8 +69,8 @@ func parseMail(t *testing.T, raw []byte) parsedMail {
 // arrive byte for byte, with the Korean subject and body intact.
 func TestSendMailAttachments(t *testing.T) {
 	const user, password = "mailer", "Sm7pPassw0rd-do-not-leak"
-	sink, addr := startSMTP(t, user, password)
-	r := Receiver{Name: "mail-ko", Type: TypeShoutrrr, Lang: LangKorean, Shoutrrr: &ShoutrrrConfig{URL: smtpURL(addr, user, password)}}
+	sink := smtptest.Start(t, user, password)
+	r := Receiver{Name: "mail-ko", Type: TypeShoutrrr, Lang: LangKorean, Shoutrrr: &ShoutrrrConfig{URL: mailURL(sink, password)}}
 	srv, err := ParseMailURL(r)
 	if err != nil {
 		t.Fatal(err)
@@ -90,13 +92,11 @@ func TestSendMailAttachments(t *testing.T) {
 	if err := SendMail(context.Background(), srv, m); err != nil {
 		t.Fatal(err)
 	}
-	sink.mu.Lock()
-	msgs := append([]smtpMsg(nil), sink.msgs...)
-	sink.mu.Unlock()
-	if len(msgs) != 1 || msgs[0].from != "alerts@signalcraft.test" || len(msgs[0].to) != 1 || msgs[0].to[0] != "ops@factory.test" {
+	msgs := sink.Messages()
+	if len(msgs) != 1 || msgs[0].From != "alerts@signalcraft.test" || len(msgs[0].To) != 1 || msgs[0].To[0] != "ops@factory.test" {
 		t.Fatalf("received %d messages, envelope %+v", len(msgs), msgs)
 	}
-	got := parseMail(t, msgs[0].data)
+	got := parseMail(t, msgs[0].Data)
 	if got.subject != m.Subject || got.body != m.Body {
 		t.Errorf("subject %q body %q, want %q %q", got.subject, got.body, m.Subject, m.Body)
 	}
@@ -110,7 +110,7 @@ func TestSendMailAttachments(t *testing.T) {
 	}
 
 	bad := r
-	bad.Shoutrrr = &ShoutrrrConfig{URL: smtpURL(addr, user, "Wr0ngPassw0rd-secret")}
+	bad.Shoutrrr = &ShoutrrrConfig{URL: mailURL(sink, "Wr0ngPassw0rd-secret")}
 	bs, err := ParseMailURL(bad)
 	if err != nil {
 		t.Fatal(err)
