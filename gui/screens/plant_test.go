@@ -334,6 +334,13 @@ func startPlant(t apptest.T) *plant {
 		}
 		return err == nil && muted == 3
 	})
+	// The job queue delivers the notifications on its own time: the tests see the CMMS's
+	// refusal of the conveyor's only once it is recorded.
+	p.Wait(t, "the CMMS to refuse the conveyor's notification", func() bool {
+		time.Sleep(20 * time.Millisecond)
+		js, err := admin.Jobs(ctx, "notify", "dead")
+		return err == nil && len(js.Recent) > 0
+	})
 	return p
 }
 
